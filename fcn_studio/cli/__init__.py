@@ -1,0 +1,76 @@
+"""`fcn-studio` command line: no subcommand opens the app; subcommands run the engine headless.
+
+Each subcommand lives in its own module with `register(subparsers)`; `COMMANDS` lists them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from importlib import import_module
+
+from .. import __version__
+
+COMMANDS = ("segment", "info", "import_weights")
+
+
+class CommandError(Exception):
+    """A failure the user can fix; printed as one line, exit status 1 (or its `code`)."""
+
+    def __init__(self, message: str, code: int = 1):
+        super().__init__(message)
+        self.code = code
+
+
+DESCRIPTION = ("See, run and train Fully Convolutional Networks (Long, Shelhamer & Darrell, CVPR 2015). "
+               "Without a subcommand the desktop app opens: fcn-studio [IMAGE ...] [--model M] [--head 8s].")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="fcn-studio", description=DESCRIPTION)
+    _common(parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        import_module(f".{name}", __name__).register(sub)
+    return parser
+
+
+def build_app_parser() -> argparse.ArgumentParser:
+    """The app takes images as positionals, which argparse cannot mix with subcommands."""
+    from . import app as app_command
+
+    parser = argparse.ArgumentParser(prog="fcn-studio", description=DESCRIPTION)
+    _common(parser)
+    app_command.add_app_arguments(parser)
+    parser.set_defaults(func=app_command.run)
+    return parser
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--version", action="version", version=f"fcn-studio {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+
+
+def command_names() -> set[str]:
+    return {name.replace("_", "-") for name in COMMANDS}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    words = [a for a in argv if not a.startswith("-")]
+    wants_command = bool(words) and words[0] in command_names() or any(a in ("-h", "--help") for a in argv[:1])
+    parser = build_parser() if wants_command else build_app_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "func", None) is None:
+        parser.print_help()
+        return 2
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.func(args) or 0)
+    except CommandError as exc:
+        print(f"fcn-studio: error: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        print("fcn-studio: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,61 @@
+"""`fcn-studio segment IMAGE... -o OUTDIR`: label PNGs (VOC palette), optionally overlays."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from ..data.images import ImageLoadError, load_image
+from ..data.palette import colorize, save_label_png
+from ..engine import Segmenter
+from .models import resolve_model
+
+log = logging.getLogger(__name__)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("segment", help="segment images and write label PNGs",
+                       description="Segment each IMAGE and write OUTDIR/<name>.png, a palette PNG of class indices.")
+    p.add_argument("images", nargs="+", metavar="IMAGE", help="image files (any format Pillow reads)")
+    p.add_argument("-m", "--model", help="model file (.safetensors, .pth, .caffemodel) or shipped model name; "
+                   "default: the shipped FCN-8s")
+    p.add_argument("-o", "--out", default="segmented", help="output folder (default: ./segmented)")
+    p.add_argument("--overlay", action="store_true", help="also write <name>_overlay.png, the colours over the image")
+    p.add_argument("--opacity", type=float, default=0.5, help="overlay opacity 0..1 (default 0.5)")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 … (default auto)")
+    p.add_argument("--precision", default="auto", choices=("auto", "fp32", "bf16", "fp16"))
+    p.set_defaults(func=run)
+
+
+def overlay(rgb: np.ndarray, colours: np.ndarray, opacity: float) -> np.ndarray:
+    return (rgb.astype(np.float32) * (1 - opacity) + colours.astype(np.float32) * opacity).round().astype(np.uint8)
+
+
+def run(args: argparse.Namespace) -> int:
+    segmenter = Segmenter(resolve_model(args.model), device=args.device, precision=args.precision)
+    palette = np.array(segmenter.info.palette, dtype=np.uint8)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    failures = 0
+    for name in args.images:
+        try:
+            rgb = load_image(name)
+        except ImageLoadError as exc:
+            print(f"fcn-studio: error: {exc}", file=sys.stderr)
+            failures += 1
+            continue
+        pred = segmenter.predict(rgb)
+        target = out / f"{Path(name).stem}.png"
+        save_label_png(pred.labels, target, palette)
+        if args.overlay:
+            Image.fromarray(overlay(rgb, colorize(pred.labels, palette), args.opacity)).save(out / f"{Path(name).stem}_overlay.png")
+        present = [segmenter.info.class_names[k] for k in np.unique(pred.labels)]
+        print(f"{name} → {target}  ({pred.seconds * 1000:.0f} ms; {', '.join(present)})")
+    if failures:
+        print(f"fcn-studio: {failures} of {len(args.images)} images could not be read", file=sys.stderr)
+    return 1 if failures else 0

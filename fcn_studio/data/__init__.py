@@ -1,0 +1,1 @@
+"""Images, label palettes and datasets."""

@@ -1,0 +1,17 @@
+"""Pure-PyTorch FCN engine: architectures, initialisation and surgery, weight files, prediction, metrics."""
+
+from .build import build_model
+from .fcn import ARCHITECTURES, BLOB_GEOMETRY, FCN, FCN8s, FCN8sAtOnce, FCN16s, FCN32s
+from .importers import import_caffemodel, import_pytorch_fcn, open_model
+from .metrics import ConfusionMatrix, metrics_from_matrix
+from .model_info import CAFFE_INPUT, TORCHVISION_INPUT, InputSpec, ModelInfo
+from .predictor import Prediction, Segmenter
+from .surgery import WeightFileError, copy_vgg16, next_stage, transplant
+from .weights import load_model, read_info, save_model
+
+__all__ = [
+    "ARCHITECTURES", "BLOB_GEOMETRY", "CAFFE_INPUT", "ConfusionMatrix", "FCN", "FCN8s", "FCN8sAtOnce",
+    "FCN16s", "FCN32s", "InputSpec", "ModelInfo", "Prediction", "Segmenter", "TORCHVISION_INPUT",
+    "WeightFileError", "build_model", "copy_vgg16", "import_caffemodel", "import_pytorch_fcn",
+    "load_model", "metrics_from_matrix", "next_stage", "open_model", "read_info", "save_model", "transplant",
+]

@@ -1,0 +1,97 @@
+"""Public FCN weights into our models: pytorch-fcn `.pth` files and Caffe `.caffemodel` files.
+
+Both were trained on Caffe's VGG16 and expect BGR, 0–255, mean-subtracted input: the ModelInfo we
+attach says so, and the predictor obeys it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from .build import build_model
+from .caffe_proto import ProtoError, parse_net
+from .fcn import FCN
+from .model_info import CAFFE_INPUT, ModelInfo
+from .surgery import WeightFileError, load_torch_state_dict
+from .weights import load_model, load_state_checked
+
+
+def _arch_from_names(names: set[str], atonce: bool) -> str | None:
+    if "score_pool3" in names:
+        return "fcn8s-atonce" if atonce else "fcn8s"
+    if "score_pool4" in names:
+        return "fcn16s"
+    if "score_fr" in names:
+        return "fcn32s"
+    return None
+
+
+def _build_for(state: dict[str, torch.Tensor], arch: str, source: Path, fmt: str) -> FCN:
+    num_classes = state["score_fr.weight"].shape[0]
+    width = state["conv1_1.weight"].shape[0] / 64
+    info = ModelInfo(
+        arch=arch, num_classes=num_classes, width=width, input=CAFFE_INPUT,
+        notes={"imported_from": source.name, "format": fmt},
+    )
+    model = build_model(arch, num_classes=num_classes, width=width, info=info)
+    load_state_checked(model, state, source)
+    return model.eval()
+
+
+def import_pytorch_fcn(path: str | Path, arch: str | None = None) -> FCN:
+    """A pytorch-fcn state_dict (or its trainer checkpoint), loaded with `weights_only=True`.
+
+    The keys cannot tell FCN-8s from FCN-8s at-once; `arch` or an "atonce" in the file name does.
+    """
+    path = Path(path)
+    state = load_torch_state_dict(path)
+    guessed = _arch_from_names({k.split(".")[0] for k in state}, "atonce" in path.name.lower())
+    arch = arch or guessed
+    if arch is None or "conv1_1.weight" not in state:
+        raise WeightFileError(path, "not an FCN-VGG16 state_dict (no conv1_1 / score_fr weights)")
+    return _build_for({k: v.float() for k, v in state.items()}, arch, path, "pytorch-fcn")
+
+
+def import_caffemodel(path: str | Path) -> FCN:
+    """A Caffe FCN-VGG16 `.caffemodel` (REF `*-heavy-pascal`), parsed without Caffe."""
+    path = Path(path)
+    if not path.is_file():
+        raise WeightFileError(path, "no such file")
+    try:
+        layers = parse_net(path.read_bytes())
+    except ProtoError as exc:
+        raise WeightFileError(path, f"not a valid caffemodel ({exc})") from None
+    names = {layer.name for layer in layers if layer.blobs}
+    arch = _arch_from_names(names, "scale_pool4" in {layer.name for layer in layers})
+    if arch is None or "conv1_1" not in names:
+        listed = ", ".join(sorted(names)[:6]) or "none"
+        raise WeightFileError(path, f"not an FCN-VGG16 caffemodel (layers with weights: {listed})")
+    state: dict[str, torch.Tensor] = {}
+    for layer in layers:
+        if not layer.blobs or layer.name.startswith("scale_pool"):
+            continue  # the at-once scales are constants of the architecture, not weights
+        state[f"{layer.name}.weight"] = torch.from_numpy(layer.blobs[0])
+        if len(layer.blobs) > 1:
+            state[f"{layer.name}.bias"] = torch.from_numpy(layer.blobs[1].reshape(-1))
+    expected = build_model(arch, num_classes=state["score_fr.weight"].shape[0],
+                           width=state["conv1_1.weight"].shape[0] / 64).state_dict()
+    for key, value in list(state.items()):
+        if key in expected and value.shape != expected[key].shape and value.numel() == expected[key].numel():
+            state[key] = value.reshape(expected[key].shape)  # legacy 4-D blob shapes (1, 1, 1, N)
+    return _build_for(state, arch, path, "caffe")
+
+
+def open_model(path: str | Path, arch: str | None = None) -> FCN:
+    """Any weight file we understand, by its suffix: ours, pytorch-fcn or Caffe."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".safetensors":
+        return load_model(path)
+    if suffix in (".pth", ".pt", ".tar"):
+        return import_pytorch_fcn(path, arch)
+    if suffix == ".caffemodel":
+        return import_caffemodel(path)
+    raise WeightFileError(path, f"unknown weight file type {suffix!r} (expected .safetensors, .pth or .caffemodel)")
+

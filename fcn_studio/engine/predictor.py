@@ -1,0 +1,106 @@
+"""`Segmenter`: image in, labels (and on request scores and every intermediate map) out.
+
+It owns the model's input convention (channel order, scale, mean, std from ModelInfo), the device
+and the numeric precision, so callers never normalise by hand.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..data.images import ImageLike, load_image
+from .fcn import FCN
+from .importers import open_model
+from .model_info import InputSpec, ModelInfo
+
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+
+
+@dataclass
+class Prediction:
+    labels: np.ndarray
+    scores: np.ndarray | None = None
+    intermediates: dict[str, np.ndarray] | None = None
+    seconds: float = 0.0
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    if str(device) == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    dev = torch.device(device)
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r} was asked for but CUDA is not available here")
+    return dev
+
+
+def resolve_precision(precision: str, device: torch.device) -> str:
+    """auto → reduced precision on CUDA (bf16 where the GPU has it), fp32 on CPU."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+    if precision != "auto":
+        return precision
+    if device.type == "cuda":
+        return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+    return "fp32"
+
+
+def to_input(rgb: np.ndarray, spec: InputSpec, device: torch.device | str = "cpu") -> torch.Tensor:
+    """H×W×3 uint8 RGB → 1×3×H×W float tensor in the model's convention."""
+    x = torch.from_numpy(np.ascontiguousarray(rgb)).to(device)
+    x = x.permute(2, 0, 1).unsqueeze(0).float()
+    if spec.channel_order == "BGR":
+        x = x.flip(1)
+    mean = torch.tensor(spec.mean, device=x.device).view(1, 3, 1, 1)
+    std = torch.tensor(spec.std, device=x.device).view(1, 3, 1, 1)
+    return (x * spec.scale - mean) / std
+
+
+class Segmenter:
+    """Run an FCN on images. `model_or_path`: a built model or any weight file we can open."""
+
+    def __init__(self, model_or_path: FCN | str | Path, device: str | torch.device = "auto", precision: str = "auto"):
+        model = model_or_path if isinstance(model_or_path, torch.nn.Module) else open_model(model_or_path)
+        self.device = resolve_device(device)
+        self.precision = resolve_precision(precision, self.device)
+        self.model = model.to(self.device).eval()
+
+    @property
+    def info(self) -> ModelInfo:
+        return self.model.info
+
+    def _autocast(self):
+        if self.precision == "fp32":
+            return contextlib.nullcontext()
+        dtype = torch.bfloat16 if self.precision == "bf16" else torch.float16
+        return torch.autocast(self.device.type, dtype=dtype)
+
+    def preprocess(self, image: ImageLike) -> torch.Tensor:
+        return to_input(load_image(image), self.info.input, self.device)
+
+    @torch.inference_mode()
+    def logits(self, x: torch.Tensor) -> torch.Tensor:
+        """Already-normalised N×3×H×W input → float32 N×C×H×W logits."""
+        with self._autocast():
+            return self.model(x.to(self.device)).float()
+
+    @torch.inference_mode()
+    def predict(self, image: ImageLike, scores: bool = False, intermediates: bool = False) -> Prediction:
+        start = time.perf_counter()
+        x = self.preprocess(image)
+        with self._autocast():
+            maps = self.model.intermediates(x) if intermediates else {"logits": self.model(x)}
+        logits = maps["logits"].float()
+        labels = logits.argmax(1)[0]
+        out = Prediction(labels=labels.to(torch.uint8 if self.info.num_classes <= 256 else torch.int32).cpu().numpy())
+        if scores:
+            out.scores = logits.softmax(1)[0].cpu().numpy()
+        if intermediates:
+            out.intermediates = {k: v[0].float().cpu().numpy() for k, v in maps.items()}
+        out.seconds = time.perf_counter() - start
+        return out
