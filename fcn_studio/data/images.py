@@ -73,7 +73,7 @@ def pil_to_rgb(img: Image.Image, name: str = "image") -> np.ndarray:
         img = img.convert("RGBA")
     if img.mode != "RGB":
         img = img.convert("RGB")
-    return np.ascontiguousarray(np.asarray(img, dtype=np.uint8))
+    return np.array(img, dtype=np.uint8)  # a writable copy: torch refuses read-only buffers
 
 
 def array_to_rgb(arr: np.ndarray, name: str = "array") -> np.ndarray:
@@ -81,7 +81,7 @@ def array_to_rgb(arr: np.ndarray, name: str = "array") -> np.ndarray:
     arr = np.asarray(arr)
     if arr.ndim == 3 and arr.shape[2] in (1, 3, 4):
         arr = arr[..., :3] if arr.shape[2] != 1 else arr[..., 0]
-    if arr.ndim not in (2, 3) or arr.size == 0:
+    if arr.ndim not in (2, 3) or (arr.ndim == 3 and arr.shape[2] != 3) or arr.size == 0:
         raise ImageLoadError(name, f"unsupported image array shape {arr.shape}")
     if arr.dtype != np.uint8:
         arr = _to_uint8(arr)
