@@ -18,6 +18,7 @@ from ..data.images import ImageLike, load_image
 from .fcn import FCN
 from .importers import open_model
 from .model_info import InputSpec, ModelInfo
+from .tiling import predict_tiled
 
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 
@@ -28,6 +29,7 @@ class Prediction:
     scores: np.ndarray | None = None
     intermediates: dict[str, np.ndarray] | None = None
     seconds: float = 0.0
+    tiled: bool = False
 
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
@@ -62,7 +64,13 @@ def to_input(rgb: np.ndarray, spec: InputSpec, device: torch.device | str = "cpu
 
 
 class Segmenter:
-    """Run an FCN on images. `model_or_path`: a built model or any weight file we can open."""
+    """Run an FCN on images. `model_or_path`: a built model or any weight file we can open.
+
+    Images above `max_pixels` are segmented in tiles (exactly equal labels, bounded memory);
+    they come back without intermediates, and with float16 scores.
+    """
+
+    max_pixels = 1600 * 1600
 
     def __init__(self, model_or_path: FCN | str | Path, device: str | torch.device = "auto", precision: str = "auto"):
         model = model_or_path if isinstance(model_or_path, torch.nn.Module) else open_model(model_or_path)
@@ -93,6 +101,10 @@ class Segmenter:
     def predict(self, image: ImageLike, scores: bool = False, intermediates: bool = False) -> Prediction:
         start = time.perf_counter()
         x = self.preprocess(image)
+        if x.shape[2] * x.shape[3] > self.max_pixels:
+            labels, probs = predict_tiled(self.logits, x, scores=scores)
+            return Prediction(labels=labels.numpy(), scores=None if probs is None else probs.numpy(),
+                              seconds=time.perf_counter() - start, tiled=True)
         with self._autocast():
             maps = self.model.intermediates(x) if intermediates else {"logits": self.model(x)}
         logits = maps["logits"].float()
