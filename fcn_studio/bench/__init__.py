@@ -1,0 +1,1 @@
+"""Speed and memory measurements, each printed as ratios taken side by side in one process."""

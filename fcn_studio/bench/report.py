@@ -1,0 +1,67 @@
+"""Runs the benchmark suite and prints it as one table of ratios."""
+
+from __future__ import annotations
+
+import platform
+from dataclasses import dataclass
+
+import torch
+
+from ..engine import build_model
+from .inference import Row, dense_vs_patch_rows, heads_rows, precision_rows, tiling_row
+
+
+@dataclass
+class BenchConfig:
+    width: float = 1.0
+    size: int = 500
+    repeat: int = 3
+    device: str = "cpu"
+    tiling: bool = True
+    photo: tuple[int, int] = (3000, 4000)
+
+    @classmethod
+    def quick(cls) -> "BenchConfig":
+        """Seconds instead of minutes: compact width, small images (a smoke run, not figures)."""
+        return cls(width=0.125, size=96, repeat=1, tiling=True, photo=(700, 900))
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    gpu = f", GPU {torch.cuda.get_device_name()}" if torch.cuda.is_available() else ""
+    return f"{cpu}, {torch.get_num_threads()} threads, torch {torch.__version__}{gpu}"
+
+
+def run_suite(cfg: BenchConfig) -> dict[str, list[Row] | dict]:
+    torch.manual_seed(0)
+    model = build_model("fcn8s", width=cfg.width)
+    rows, stats = precision_rows(model, cfg.size, cfg.repeat, cfg.device)
+    sections: dict[str, list[Row] | dict] = {
+        f"FCN-8s width {cfg.width:g}, 1×3×{cfg.size}×{cfg.size}, {cfg.device}": rows,
+        "roofline": stats,
+        "dense vs patchwise (CVPR §3.1)": dense_vs_patch_rows(cfg.width, cfg.size, cfg.repeat),
+        "heads": heads_rows(cfg.width, cfg.size, cfg.repeat),
+    }
+    if cfg.tiling:
+        sections["large image (tiled)"] = [tiling_row(cfg.width, *cfg.photo, p) for p in ("fp32", "bf16")]
+    return sections
+
+
+
+
+def format_report(sections: dict[str, list[Row] | dict], header: str) -> str:
+    lines = [f"fcn-studio bench — {header}", ""]
+    for title, body in sections.items():
+        lines.append(f"## {title}")
+        if isinstance(body, dict):
+            lines.append(
+                f"{body['gflop']:.1f} GFLOP counted; plain fp32 reaches {body['fp32_tflops']:.2f} TFLOP/s "
+                f"({100 * body['fp32_tflops'] / body['peak_fp32_tflops']:.0f} % of the measured fp32 matmul peak "
+                f"{body['peak_fp32_tflops']:.2f}); the fastest path {body['best_tflops']:.2f} TFLOP/s "
+                f"({100 * body['best_tflops'] / body['peak_bf16_tflops']:.0f} % of the bf16 peak {body['peak_bf16_tflops']:.2f})"
+            )
+        else:
+            for row in body:
+                lines.append(f"  {row.name:<48} {1000 * row.seconds:10.1f} ms  {row.ratio:6.2f}×  {row.note}")
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,32 @@
+from fcn_studio.bench.measure import count_flops, matmul_peak, median_seconds
+from fcn_studio.bench.report import BenchConfig, format_report, run_suite
+from fcn_studio import build_model
+
+
+def test_flops_are_counted_for_the_full_net():
+    """The guide's figure: FCN-8s VGG16 at 500×500 is 363 GFLOP."""
+    assert round(count_flops(build_model("fcn8s", width=0.0625), (1, 3, 64, 64)) / 1e9, 3) > 0
+    import torch
+
+    with torch.device("meta"):
+        full = build_model("fcn8s")
+    assert abs(count_flops(full, (1, 3, 500, 500)) / 1e9 - 363.06) < 0.01
+
+
+def test_measure_helpers_return_positive_figures():
+    calls = []
+    assert median_seconds(lambda: calls.append(1), repeat=3, warmup=2) >= 0 and len(calls) == 5
+    assert matmul_peak(__import__("torch").float32, n=128, repeat=1) > 1e6
+
+
+def test_suite_reports_every_section_with_ratios():
+    cfg = BenchConfig(width=0.0625, size=64, repeat=1, photo=(120, 160))
+    sections = run_suite(cfg)
+    precision = next(iter(sections.values()))
+    assert [r.name.split()[1] for r in precision[1:]] == ["fp32", "bf16"]
+    assert precision[0].ratio == 1.0 and all(r.ratio > 0 and "labels equal" in r.note for r in precision[1:])
+    dense = sections["dense vs patchwise (CVPR §3.1)"]
+    assert dense[1].seconds > dense[0].seconds  # 9 patches cost more than one dense pass at 64 px
+    assert "peak RSS" in sections["large image (tiled)"][0].note
+    text = format_report(sections, "test machine")
+    assert "GFLOP counted" in text and "all three heads" in text
