@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import torch
 
-from ..engine import build_model
-from .inference import Row, dense_vs_patch_rows, heads_rows, precision_rows, tiling_row
+from ..engine import build_model, open_model
+from .inference import Row, dense_vs_patch_rows, heads_rows, precision_rows, tiling_row, with_random_scores
 
 
 @dataclass
@@ -19,6 +19,7 @@ class BenchConfig:
     device: str = "cpu"
     tiling: bool = True
     photo: tuple[int, int] = (3000, 4000)
+    model: str | None = None
 
     @classmethod
     def quick(cls) -> "BenchConfig":
@@ -34,10 +35,10 @@ def machine() -> str:
 
 def run_suite(cfg: BenchConfig) -> dict[str, list[Row] | dict]:
     torch.manual_seed(0)
-    model = build_model("fcn8s", width=cfg.width)
+    model = open_model(cfg.model) if cfg.model else with_random_scores(build_model("fcn8s", width=cfg.width))
     rows, stats = precision_rows(model, cfg.size, cfg.repeat, cfg.device)
     sections: dict[str, list[Row] | dict] = {
-        f"FCN-8s width {cfg.width:g}, 1×3×{cfg.size}×{cfg.size}, {cfg.device}": rows,
+        f"{model.arch} width {model.width:g}, 1×3×{cfg.size}×{cfg.size}, {cfg.device}": rows,
         "roofline": stats,
         "dense vs patchwise (CVPR §3.1)": dense_vs_patch_rows(cfg.width, cfg.size, cfg.repeat),
         "heads": heads_rows(cfg.width, cfg.size, cfg.repeat),

@@ -18,6 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--size", type=int, help="square input size (default 500)")
     p.add_argument("--repeat", type=int, help="timed repetitions per figure (median; default 3)")
     p.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
+    p.add_argument("--model", help="trained weights for the label-agreement figures (default: random scores)")
     p.add_argument("--no-tiling", action="store_true", help="skip the large-photo memory measurement")
     p.set_defaults(func=run)
 
@@ -28,6 +29,7 @@ def run(args: argparse.Namespace) -> int:
         if getattr(args, key) is not None:
             setattr(cfg, key, getattr(args, key))
     cfg.device = args.device
+    cfg.model = args.model
     cfg.tiling = not args.no_tiling
     print(format_report(run_suite(cfg), machine()))
     return 0
