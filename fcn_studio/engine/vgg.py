@@ -55,14 +55,17 @@ class VGG16Trunk(nn.Module):
             nn.init.kaiming_normal_(conv.weight, mode="fan_out", nonlinearity="relu")
             nn.init.zeros_(conv.bias)
 
-    def features(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+    def features(self, x: torch.Tensor, keep: tuple[str, ...] = ("pool3", "pool4")) -> dict[str, torch.Tensor]:
+        """fc7 plus the pools named in `keep`; the others are freed as soon as the next layer ran
+        (pool1 alone is ~200 MB for a 1536 px tile)."""
         out: dict[str, torch.Tensor] = {}
         h = x
         for block, n, _ in VGG16_BLOCKS:
             for i in range(1, n + 1):
                 h = F.relu(getattr(self, f"conv{block}_{i}")(h), inplace=True)
             h = F.max_pool2d(h, 2, stride=2, ceil_mode=True)
-            out[f"pool{block}"] = h
+            if f"pool{block}" in keep:
+                out[f"pool{block}"] = h
         h = self.drop6(F.relu(self.fc6(h), inplace=True))
         h = self.drop7(F.relu(self.fc7(h), inplace=True))
         out["fc7"] = h

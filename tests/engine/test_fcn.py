@@ -53,7 +53,8 @@ def _meta_shapes(name, size=500):
     with torch.device("meta"):
         model = build_model(name)
         x = torch.empty(1, 3, size, size)
-        return model, {k: tuple(v.shape[2:]) for k, v in {**model.features(x), **model.intermediates(x)}.items()}
+        pools = model.features(x, keep=tuple(f"pool{i}" for i in range(1, 6)))
+        return model, {k: tuple(v.shape[2:]) for k, v in {**pools, **model.intermediates(x)}.items()}
 
 
 def test_shapes_at_500_match_reference_table():
