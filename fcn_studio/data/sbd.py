@@ -48,6 +48,7 @@ def find_sbd_root(root: str | Path) -> Path | None:
 def read_sbd_label(path: str | Path) -> np.ndarray:
     """`GTcls.Segmentation` of an SBD .mat file as H×W uint8 indices."""
     from scipy.io import loadmat  # the only user of scipy; importing it costs a few hundred ms
+    from scipy.io.matlab import MatReadError
 
     try:
         mat = loadmat(os.fspath(path), variable_names=["GTcls"])
@@ -55,7 +56,7 @@ def read_sbd_label(path: str | Path) -> np.ndarray:
         raise DatasetError(path, "no such file") from None
     except NotImplementedError:
         raise DatasetError(path, "MATLAB v7.3 (HDF5) .mat files are not supported; save as v5 or convert to PNG") from None
-    except (OSError, ValueError, TypeError, KeyError) as exc:
+    except (MatReadError, OSError, ValueError, TypeError, KeyError) as exc:
         raise DatasetError(path, f"not a readable MATLAB .mat file ({exc})") from None
     gt = mat.get("GTcls")
     if gt is None or gt.dtype.names is None or "Segmentation" not in gt.dtype.names:
