@@ -6,10 +6,10 @@ VOC layout, `SyntheticScenes(n, size, seed)` serves the same scenes from memory.
 """
 
 from .classes import DISTRACTORS, SCENE_CLASSES, SceneClass, class_table, scene_class_list
-from .scene import render_scene, void_borders
+from .scene import Scene, draw_scene, render_scene, void_borders
 from .writer import SyntheticScenes, make_synthetic, scene_rng, split_ids
 
 __all__ = [
-    "DISTRACTORS", "SCENE_CLASSES", "SceneClass", "SyntheticScenes", "class_table", "make_synthetic",
+    "DISTRACTORS", "SCENE_CLASSES", "Scene", "SceneClass", "SyntheticScenes", "class_table", "draw_scene", "make_synthetic",
     "render_scene", "scene_class_list", "scene_rng", "split_ids", "void_borders",
 ]

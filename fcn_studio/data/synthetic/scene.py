@@ -149,13 +149,33 @@ def finish(rng: np.random.Generator, canvas: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(canvas), 0, 255).astype(np.uint8)
 
 
-def render_scene(rng: np.random.Generator, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """One scene: (size×size×3 uint8 RGB, size×size uint8 labels with 255 void bands)."""
+@dataclass(frozen=True)
+class Scene:
+    """A rendered scene and its layers: `label` has the void bands, `raw` not; `top` is the drawing
+    order of the object seen at each pixel (−1 for background) — what decided the bands."""
+
+    rgb: np.ndarray
+    label: np.ndarray
+    raw: np.ndarray
+    top: np.ndarray
+    objects: list[SceneObject]
+
+
+def draw_scene(rng: np.random.Generator, size: int) -> Scene:
+    """Background, objects in order, lighting and noise, then the void bands."""
     if size < 16:
         raise ValueError(f"scene size {size} px is too small; use at least 16")
     canvas = draw_background(rng, size)
-    label = np.zeros((size, size), np.uint8)
+    raw = np.zeros((size, size), np.uint8)
     top = np.full((size, size), -1, np.int16)
-    for z, obj in enumerate(sample_objects(rng, size)):
-        draw_object(canvas, label, top, obj, z, rng)
-    return finish(rng, canvas), void_borders(label, top, void_width(size))
+    objects = sample_objects(rng, size)
+    for z, obj in enumerate(objects):
+        draw_object(canvas, raw, top, obj, z, rng)
+    rgb = finish(rng, canvas)
+    return Scene(rgb, void_borders(raw, top, void_width(size)), raw, top, objects)
+
+
+def render_scene(rng: np.random.Generator, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """One scene: (size×size×3 uint8 RGB, size×size uint8 labels with 255 void bands)."""
+    scene = draw_scene(rng, size)
+    return scene.rgb, scene.label

@@ -40,8 +40,9 @@ def box_sdf(u: np.ndarray, v: np.ndarray, hu: float, hv: float) -> np.ndarray:
 def ellipse_sdf(u: np.ndarray, v: np.ndarray, a: float, b: float) -> np.ndarray:
     """Close approximation of the distance to an ellipse (exact on the boundary's sign)."""
     k0 = np.hypot(u / a, v / b)
-    k1 = np.maximum(np.hypot(u / (a * a), v / (b * b)), 1e-6)
-    return k0 * (k0 - 1.0) / k1
+    k1 = np.hypot(u / (a * a), v / (b * b))
+    centre = k1 < 1e-6
+    return np.where(centre, -min(a, b), k0 * (k0 - 1.0) / np.where(centre, 1.0, k1))
 
 
 def polygon_sdf(u: np.ndarray, v: np.ndarray, vertices: np.ndarray) -> np.ndarray:
