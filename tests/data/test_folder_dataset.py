@@ -4,7 +4,6 @@ from PIL import Image
 
 from fcn_studio.data import DatasetError, FolderDataset
 from fcn_studio.data.folder import is_image_folder, pair_in, split_pairs
-from fcn_studio.data.palette import save_label_png
 
 
 def write_pairs(folder, names, mask_dir="masks", mask_suffix="", value=1):

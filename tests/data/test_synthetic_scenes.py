@@ -6,10 +6,26 @@ import numpy as np
 import pytest
 
 from fcn_studio.data.palette import VOID_LABEL
-from fcn_studio.data.synthetic import (DISTRACTORS, SCENE_CLASSES, SyntheticScenes, class_table, draw_scene,
-                                       render_scene, scene_class_list, scene_rng, void_borders)
-from fcn_studio.data.synthetic.scene import (MAX_OBJECT_FRACTION, MIN_OBJECT_PX, draw_background, draw_object,
-                                             finish, sample_objects, void_width)
+from fcn_studio.data.synthetic import (
+    DISTRACTORS,
+    SCENE_CLASSES,
+    SyntheticScenes,
+    class_table,
+    draw_scene,
+    render_scene,
+    scene_class_list,
+    scene_rng,
+    void_borders,
+)
+from fcn_studio.data.synthetic.scene import (
+    MAX_OBJECT_FRACTION,
+    MIN_OBJECT_PX,
+    draw_background,
+    draw_object,
+    finish,
+    sample_objects,
+    void_width,
+)
 
 SIZE = 64
 N = 40

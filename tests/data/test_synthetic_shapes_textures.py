@@ -3,10 +3,17 @@ import colorsys
 import numpy as np
 import pytest
 
-from fcn_studio.data.synthetic.shapes import (SHAPES, box_sdf, disc_sdf, ellipse_sdf, polygon_sdf, polyline_sdf,
-                                              regular_polygon, thin_width)
-from fcn_studio.data.synthetic.textures import (FAMILIES, TEXTURES, partner_colour, sample_colour,
-                                                value_noise)
+from fcn_studio.data.synthetic.shapes import (
+    SHAPES,
+    box_sdf,
+    disc_sdf,
+    ellipse_sdf,
+    polygon_sdf,
+    polyline_sdf,
+    regular_polygon,
+    thin_width,
+)
+from fcn_studio.data.synthetic.textures import FAMILIES, TEXTURES, partner_colour, sample_colour, value_noise
 
 GRID = np.mgrid[-40:41, -40:41].astype(np.float32)
 V, U = GRID[0], GRID[1]

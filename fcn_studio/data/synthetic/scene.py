@@ -14,7 +14,7 @@ import numpy as np
 from ..palette import VOID_LABEL
 from .classes import DISTRACTORS, SCENE_CLASSES
 from .shapes import SHAPES
-from .textures import TEXTURES, sample_colour, partner_colour, value_noise
+from .textures import TEXTURES, partner_colour, sample_colour, value_noise
 
 MIN_OBJECT_PX = 6.0
 MAX_OBJECT_FRACTION = 0.6

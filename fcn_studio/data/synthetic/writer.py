@@ -2,7 +2,8 @@
 
 Scene i always comes from the generator seeded by (seed, i), so `SyntheticScenes(n, size, seed)[i]`
 equals image i of `make_synthetic(out, n, size, seed)`, any subset can be re-rendered alone, and
-two runs with one seed write byte-identical files (PNG carries no timestamps).
+two runs with one seed write byte-identical files (PNG carries no timestamps; same numpy and
+Pillow versions assumed — float rounding in another build could move a pixel by one level).
 """
 
 from __future__ import annotations
@@ -91,7 +92,10 @@ def make_synthetic(out: str | os.PathLike, n: int, size: int = 128, seed: int = 
 
 
 class SyntheticScenes(SegmentationDataset):
-    """The scenes of `make_synthetic(…, n, size, seed)` rendered on demand, never touching disk."""
+    """The scenes of `make_synthetic(…, n, size, seed)` rendered on demand, never touching disk.
+
+    For tests and quick experiments; it has no files, so `image_path`/`label_path` stay unimplemented.
+    """
 
     def __init__(self, n: int, size: int = 128, seed: int = 0):
         classes = scene_class_list()
