@@ -25,7 +25,7 @@ class DatasetError(Exception):
 
 
 class SegmentationDataset(Dataset):
-    """Base class: subclasses fill `ids` and implement `image_path` / `load_label`."""
+    """Base class: subclasses fill `ids` and implement `image_path`, `label_path` and `load`."""
 
     def __init__(self, root: str | Path, class_names: list[str] | None = None, palette: np.ndarray | None = None):
         self.root = Path(root)
@@ -52,4 +52,5 @@ class SegmentationDataset(Dataset):
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
         rgb, label = self.load(index)
+        rgb = np.require(rgb, np.uint8, ["C", "W"])  # arrays straight from PIL are read-only
         return torch.from_numpy(rgb).permute(2, 0, 1).contiguous(), torch.from_numpy(label.astype(np.int64))
