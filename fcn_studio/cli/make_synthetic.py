@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 
 from ..data.synthetic import class_table, make_synthetic
 from . import CommandError
+from .progress import ProgressLine
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -37,29 +37,10 @@ def run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     try:
         out = make_synthetic(args.out, args.n, args.size, args.seed, args.val_fraction,
-                             progress=ProgressLine(), overwrite=args.force)
+                             progress=ProgressLine("scenes"), overwrite=args.force)
     except FileExistsError as exc:
         raise CommandError(f"{exc} (use --force to replace it)") from None
     except OSError as exc:
         raise CommandError(f"{exc.filename or args.out}: {exc.strerror or exc}") from None
     print(f"wrote {args.n} scenes of {args.size}×{args.size} px to {out} in {time.perf_counter() - start:.1f} s")
     return 0
-
-
-class ProgressLine:
-    """`[#####.....] 500/1000` redrawn in place on a terminal, a line per 10 % otherwise."""
-
-    width = 30
-
-    def __init__(self) -> None:
-        self.tty = sys.stdout.isatty()
-        self.shown = -1
-
-    def __call__(self, done: int, total: int) -> None:
-        step = done * 10 // total
-        if not self.tty and step == self.shown and done != total:
-            return
-        self.shown = step
-        filled = done * self.width // total
-        bar = f"[{'#' * filled}{'.' * (self.width - filled)}] {done}/{total} scenes"
-        print(f"\r{bar}" if self.tty else bar, end="\n" if done == total or not self.tty else "", flush=True)

@@ -57,7 +57,12 @@ def resolve_precision(precision: str, device: torch.device) -> str:
 def to_input(rgb: np.ndarray, spec: InputSpec, device: torch.device | str = "cpu") -> torch.Tensor:
     """H×W×3 uint8 RGB → 1×3×H×W float tensor in the model's convention."""
     x = torch.from_numpy(np.ascontiguousarray(rgb)).to(device)
-    x = x.permute(2, 0, 1).unsqueeze(0).float()
+    return normalize(x.permute(2, 0, 1).unsqueeze(0), spec)
+
+
+def normalize(x: torch.Tensor, spec: InputSpec) -> torch.Tensor:
+    """N×3×H×W RGB (uint8 or float, 0–255) → float input in the model's convention."""
+    x = x.float()
     if spec.channel_order == "BGR":
         x = x.flip(1)
     mean = torch.tensor(spec.mean, device=x.device).view(1, 3, 1, 1)

@@ -1,0 +1,39 @@
+"""Readable metric tables for `eval` and the end of `train`."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+HEADLINE = (("pixel_acc", "pixel acc"), ("mean_acc", "mean acc"), ("mean_iu", "mean IU"), ("fwiu", "f.w. IU"))
+
+
+def pct(value: Any) -> str:
+    return "  n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{100 * value:5.1f}"
+
+
+def headline(metrics: dict[str, Any]) -> str:
+    """`pixel acc 91.2 · mean acc 80.1 · mean IU 70.3 · f.w. IU 85.0` (percent, as the paper)."""
+    return " · ".join(f"{label} {pct(metrics.get(key)).strip()}" for key, label in HEADLINE)
+
+
+def band_line(metrics: dict[str, Any]) -> str:
+    if "boundary" not in metrics:
+        return ""
+    return (f"mean IU within {metrics['band_px']} px of boundaries {pct(metrics['boundary']['mean_iu']).strip()}, "
+            f"interior {pct(metrics['interior']['mean_iu']).strip()}")
+
+
+def class_table(metrics: dict[str, Any]) -> str:
+    """Per-class IU (whole image, boundary band, interior), one row per class."""
+    names = metrics.get("class_names") or [f"class {k}" for k in range(len(metrics["iu"]))]
+    width = max(12, *(len(n) for n in names))
+    has_band = "boundary" in metrics
+    head = f"{'class':<{width}}  {'IU':>5}" + (f"  {'band':>5}  {'inner':>5}" if has_band else "")
+    rows = [head, "-" * len(head)]
+    for k, name in enumerate(names):
+        row = f"{name:<{width}}  {pct(metrics['iu'][k])}"
+        if has_band:
+            row += f"  {pct(metrics['boundary']['iu'][k])}  {pct(metrics['interior']['iu'][k])}"
+        rows.append(row)
+    return "\n".join(rows)

@@ -1,0 +1,63 @@
+"""Training checkpoints: written atomically, read back without running any pickled code.
+
+A checkpoint holds what `--resume` needs to continue bit for bit: model and optimizer state and
+the number of finished updates. Data order, augmentation and dropout masks are all derived from
+(seed, position), so no RNG state has to travel with it.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+
+CHECKPOINT_DIR = "checkpoints"
+LAST = "last.pt"
+
+
+class CheckpointError(Exception):
+    def __init__(self, path: str | Path, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path = str(path)
+
+
+def checkpoint_path(run_dir: str | Path) -> Path:
+    return Path(run_dir) / CHECKPOINT_DIR / LAST
+
+
+def save_checkpoint(state: dict[str, Any], path: str | Path) -> Path:
+    """Write to a temporary file beside `path`, fsync, then rename over it.
+
+    A crash or a full disk mid-write leaves the previous checkpoint untouched; the rename is
+    atomic on POSIX and Windows alike.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            torch.save(state, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def load_checkpoint(path: str | Path, device: torch.device | str = "cpu") -> dict[str, Any]:
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(path, "no checkpoint here (was the run started with this folder?)")
+    try:
+        state = torch.load(path, map_location=device, weights_only=True)
+    except Exception as exc:  # torch raises many types for a damaged or hostile file
+        raise CheckpointError(path, f"unreadable checkpoint ({type(exc).__name__}: {exc})") from None
+    missing = {"model", "optimizer", "iteration"} - set(state if isinstance(state, dict) else ())
+    if missing:
+        raise CheckpointError(path, f"not an fcn-studio checkpoint (missing {', '.join(sorted(missing))})")
+    return state

@@ -1,0 +1,185 @@
+"""Training recipes: the paper's solver settings as data, with named presets and JSON/TOML files.
+
+`paper` is CVPR §4.3 (SGD, momentum 0.9, 20 images per update, lr 1e-4, normalised loss);
+`heavy` is the reference code's online variant (batch 1, momentum 0.99, summed loss, tiny lr);
+`fixed` is FCN-32s-fixed of Table 2, where only the score layer learns. A recipe says *how* to
+learn; what to learn from (data, stage, seed) belongs to the run.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import tomllib
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+STAGES = ("32s", "16s", "8s", "atonce")
+LR_POLICIES = ("fixed", "poly")
+OPTIMIZERS = ("sgd", "adam")
+
+
+class RecipeError(ValueError):
+    """A recipe file or value that cannot be used; the message names the file or field."""
+
+
+@dataclass(frozen=True)
+class Recipe:
+    name: str = "paper"
+    lr: float = 1e-4
+    # Each stage's lr is `lr × stage_lr_scale[stage]`: the paper fine-tunes 16s/8s at lr ÷ 100.
+    stage_lr_scale: dict[str, float] = field(default_factory=lambda: {"32s": 1.0, "16s": 0.01, "8s": 0.01, "atonce": 1.0})
+    lr_policy: str = "fixed"
+    # "sgd" is the paper's; "adam" is an option for nets trained from scratch (no ImageNet trunk).
+    optimizer: str = "sgd"
+    momentum: float = 0.9
+    weight_decay: float = 5e-4
+    bias_lr_mult: float = 2.0
+    images_per_update: int = 20
+    # Images per forward pass; images_per_update / batch_size passes are accumulated per update.
+    batch_size: int = 1
+    # True: mean over the valid pixels (the paper's lr 1e-4); False: summed per image (REF's 1e-10).
+    normalize_loss: bool = True
+    iterations: int = 75_000
+    eval_every: int = 4000
+    checkpoint_every: int = 500
+    log_every: int = 20
+    dropout: bool = True
+    # Only the score layers learn (FCN-32s-fixed): the trunk is kept as initialised.
+    fixed: bool = False
+    # Keep each 32×32 cell of the loss with probability p (§4.4's view of patchwise training).
+    loss_sampling: float = 1.0
+    class_balance: bool = False
+    mirror: bool = False
+    jitter: int = 0
+
+    def __post_init__(self) -> None:
+        problems = []
+        if not (self.lr > 0 and math.isfinite(self.lr)):
+            problems.append(f"lr must be a positive number, got {self.lr}")
+        if self.lr_policy not in LR_POLICIES:
+            problems.append(f"lr_policy must be one of {', '.join(LR_POLICIES)}, got {self.lr_policy!r}")
+        if self.optimizer not in OPTIMIZERS:
+            problems.append(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}")
+        if not 0 <= self.momentum < 1:
+            problems.append(f"momentum must be in [0, 1), got {self.momentum}")
+        if self.weight_decay < 0:
+            problems.append(f"weight_decay must be 0 or more, got {self.weight_decay}")
+        for name in ("images_per_update", "batch_size", "iterations", "eval_every", "checkpoint_every", "log_every"):
+            if getattr(self, name) < 1:
+                problems.append(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.images_per_update % self.batch_size:
+            problems.append(f"images_per_update ({self.images_per_update}) must be a multiple of batch_size ({self.batch_size})")
+        if not 0 < self.loss_sampling <= 1:
+            problems.append(f"loss_sampling must be in (0, 1], got {self.loss_sampling}")
+        if self.jitter < 0:
+            problems.append(f"jitter must be 0 or more pixels, got {self.jitter}")
+        unknown = set(self.stage_lr_scale) - set(STAGES)
+        if unknown:
+            problems.append(f"stage_lr_scale names unknown stages {sorted(unknown)}; stages are {', '.join(STAGES)}")
+        if problems:
+            raise RecipeError("; ".join(problems))
+
+    def stage_lr(self, stage: str) -> float:
+        return self.lr * self.stage_lr_scale.get(stage, 1.0)
+
+    def lr_at(self, stage: str, iteration: int) -> float:
+        """Learning rate of update `iteration` (0-based): fixed, or poly (1 − it/total)^0.9."""
+        base = self.stage_lr(stage)
+        if self.lr_policy == "poly":
+            return base * (1 - iteration / self.iterations) ** 0.9
+        return base
+
+    def with_overrides(self, **values: Any) -> "Recipe":
+        """A copy with the given fields changed (None values are ignored)."""
+        return replace(self, **{k: v for k, v in values.items() if v is not None})
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], source: str = "recipe") -> "Recipe":
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise RecipeError(f"{source}: unknown recipe field(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        try:
+            return cls(**data)
+        except (TypeError, RecipeError) as exc:
+            raise RecipeError(f"{source}: {exc}") from None
+
+
+PRESETS: dict[str, Recipe] = {
+    "paper": Recipe(),
+    "heavy": Recipe(
+        name="heavy", lr=1e-10, stage_lr_scale={"32s": 1.0, "16s": 1e-2, "8s": 1e-4, "atonce": 1.0},
+        momentum=0.99, images_per_update=1, batch_size=1, normalize_loss=False, iterations=100_000,
+    ),
+    "fixed": Recipe(name="fixed", fixed=True),
+}
+
+
+def load_recipe(spec: str | Path) -> Recipe:
+    """A preset name (paper, heavy, fixed) or a .json / .toml file of recipe fields.
+
+    A file may start from a preset with `preset = "heavy"` and override single fields.
+    """
+    if str(spec) in PRESETS:
+        return PRESETS[str(spec)]
+    path = Path(spec)
+    if not path.is_file():
+        raise RecipeError(f"{spec}: neither a recipe preset ({', '.join(PRESETS)}) nor a recipe file")
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+        raise RecipeError(f"{path}: cannot read recipe ({exc})") from None
+    data = data.get("recipe", data)
+    if not isinstance(data, dict):
+        raise RecipeError(f"{path}: a recipe must be a table of fields")
+    preset = data.pop("preset", None)
+    if preset is not None and preset not in PRESETS:
+        raise RecipeError(f"{path}: unknown preset {preset!r}; presets are {', '.join(PRESETS)}")
+    base = PRESETS[preset] if preset else Recipe(name=path.stem)
+    known = {f.name for f in fields(Recipe)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise RecipeError(f"{path}: unknown recipe field(s) {', '.join(unknown)}")
+    try:
+        return replace(base, **{"name": data.get("name", path.stem if not preset else base.name), **data})
+    except (TypeError, RecipeError) as exc:
+        raise RecipeError(f"{path}: {exc}") from None
+
+
+def save_recipe(recipe: Recipe, path: str | Path) -> Path:
+    """Write a recipe as JSON or (by suffix) TOML; `load_recipe` reads either back unchanged."""
+    path = Path(path)
+    data = recipe.to_dict()
+    if path.suffix.lower() == ".toml":
+        path.write_text(_to_toml(data), encoding="utf-8")
+    else:
+        path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def _to_toml(data: dict[str, Any]) -> str:
+    """TOML for a recipe: scalars first, then the one nested table (stage_lr_scale)."""
+    lines, tables = [], []
+    for key, value in data.items():
+        if isinstance(value, dict):
+            tables.append(f"\n[{key}]")
+            tables.extend(f'"{k}" = {_toml_value(v)}' for k, v in value.items())
+        else:
+            lines.append(f"{key} = {_toml_value(value)}")
+    return "\n".join(lines + tables) + "\n"
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)

@@ -1,0 +1,137 @@
+"""A run folder: what was asked (config.json), what happened (metrics.jsonl), what came out.
+
+    RUN/config.json          the TrainConfig, recipe included — `--resume RUN` needs nothing else
+    RUN/metrics.jsonl        one JSON object per logged step and per evaluation
+    RUN/checkpoints/last.pt  the resumable state
+    RUN/best.safetensors     the best model so far, in our own self-describing format
+A staged run keeps one such folder per stage: RUN/32s, RUN/16s, RUN/8s.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from .recipes import PRESETS, Recipe, RecipeError
+
+CONFIG = "config.json"
+METRICS = "metrics.jsonl"
+BEST = "best.safetensors"
+STAGE_CHOICES = ("32s", "16s", "8s", "staged", "atonce")
+STAGED_ORDER = ("32s", "16s", "8s")
+
+
+@dataclass
+class TrainConfig:
+    """What to learn from and where to write; the recipe says how."""
+
+    data: str
+    out: str
+    recipe: Recipe = field(default_factory=lambda: PRESETS["paper"])
+    stage: str = "32s"
+    width: float = 1.0
+    init: str = ""
+    vgg16: str = ""
+    train_split: str = "train"
+    val_split: str = "val"
+    seed: int = 0
+    device: str = "auto"
+    precision: str = "fp32"
+    family: str = ""
+    band: int = 4
+
+    def __post_init__(self) -> None:
+        if self.stage not in STAGE_CHOICES:
+            raise RecipeError(f"stage must be one of {', '.join(STAGE_CHOICES)}, got {self.stage!r}")
+        if self.precision not in ("fp32", "bf16"):
+            raise RecipeError(f"training precision must be fp32 or bf16, got {self.precision!r}")
+        if not self.width > 0:
+            raise RecipeError(f"width must be positive, got {self.width}")
+
+    @property
+    def stages(self) -> tuple[str, ...]:
+        return STAGED_ORDER if self.stage == "staged" else (self.stage,)
+
+    def stage_dir(self, stage: str) -> Path:
+        return Path(self.out) / stage if self.stage == "staged" else Path(self.out)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["recipe"] = self.recipe.to_dict()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], source: str = CONFIG) -> "TrainConfig":
+        data = dict(data)
+        recipe = Recipe.from_dict(data.pop("recipe", {}), source)
+        known = {f.name for f in fields(cls)}
+        try:
+            return cls(recipe=recipe, **{k: v for k, v in data.items() if k in known})
+        except TypeError as exc:
+            raise RecipeError(f"{source}: {exc}") from None
+
+
+def write_config(config: TrainConfig) -> Path:
+    path = Path(config.out) / CONFIG
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(config.to_dict(), indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def read_config(run_dir: str | Path) -> TrainConfig:
+    path = Path(run_dir) / CONFIG
+    if not path.is_file():
+        raise RecipeError(f"{path}: no run configuration here; is {run_dir} a run folder?")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RecipeError(f"{path}: unreadable run configuration ({exc})") from None
+    config = TrainConfig.from_dict(data, str(path))
+    config.out = str(Path(run_dir))
+    return config
+
+
+class MetricsLog:
+    """Append-only JSON lines; `truncate_after(i)` forgets what a resumed run will redo."""
+
+    def __init__(self, run_dir: str | Path):
+        self.path = Path(run_dir) / METRICS
+
+    def append(self, record: dict[str, Any]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as f:
+            f.write(json.dumps(json_safe(record)) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+
+    def read(self) -> list[dict[str, Any]]:
+        if not self.path.is_file():
+            return []
+        records = []
+        for line in self.path.read_text(encoding="utf-8").splitlines():
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError:
+                break  # a line cut by a kill; everything after it is unreliable
+        return records
+
+    def truncate_after(self, iteration: int) -> None:
+        kept = [r for r in self.read() if r.get("iteration", 0) <= iteration]
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text("".join(json.dumps(r) + "\n" for r in kept), encoding="utf-8")
+        os.replace(tmp, self.path)
+
+
+def json_safe(value: Any) -> Any:
+    """JSON has no NaN: undefined metrics (a class never seen) are written as null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    return value

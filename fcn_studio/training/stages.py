@@ -1,0 +1,136 @@
+"""From a TrainConfig to trained stages: 32s, 16s from 32s, 8s from 16s (the paper's order), or at once.
+
+`train(config)` starts a run, `resume(run_dir)` continues one; both return the StageFinished
+of every stage that ran. A staged run initialises each stage from the previous stage's best
+model, as REF's solve.py does with `copy_from`.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import torch
+
+from ..data.dataset import SegmentationDataset
+from ..data.detect import open_dataset
+from ..engine.build import build_model
+from ..engine.fcn import FCN
+from ..engine.importers import open_model
+from ..engine.model_info import TORCHVISION_INPUT, ModelInfo
+from ..engine.predictor import resolve_device
+from ..engine.surgery import copy_vgg16, transplant
+from . import distributed
+from .checkpoint import checkpoint_path, load_checkpoint
+from .events import CancelToken, EventHandler, StageFinished, ignore
+from .recipes import RecipeError
+from .run_folder import BEST, CONFIG, TrainConfig, read_config, write_config
+from .trainer import StageSetup, StageTrainer
+
+log = logging.getLogger(__name__)
+
+STAGE_ARCH = {"32s": "fcn32s", "16s": "fcn16s", "8s": "fcn8s", "atonce": "fcn8s-atonce"}
+
+
+def stage_model(config: TrainConfig, stage: str, dataset: SegmentationDataset, init: str = "") -> FCN:
+    """A fresh model for `stage`, with the dataset's classes, started from `init` or VGG16 if given.
+
+    From `init` every parameter with the same name and shape is copied (score layers of another
+    class count are left zero, the paper's init for new score layers); the width and the input
+    convention follow the init model, whose trunk the new net continues.
+    """
+    width, spec = config.width, TORCHVISION_INPUT
+    source = open_model(init) if init else None
+    if source is not None:
+        width, spec = source.width, source.info.input
+        if width != config.width:
+            log.info("width %g taken from the init model %s (config said %g)", width, init, config.width)
+    arch = STAGE_ARCH[stage]
+    info = ModelInfo(
+        arch=arch, num_classes=dataset.num_classes, width=width, class_names=list(dataset.class_names),
+        palette=[list(map(int, c)) for c in dataset.palette[: dataset.num_classes]], input=spec,
+        recipe={**config.recipe.to_dict(), "stage": stage},
+        notes={"family": config.family or Path(config.out).name, "stage": stage, "data": str(config.data),
+               "train_split": config.train_split, "val_split": config.val_split, "seed": config.seed,
+               "init": init},
+    )
+    model = build_model(arch, dataset.num_classes, width, info)
+    if source is not None:
+        copied = transplant(source, model)
+        log.info("%s: %d tensors copied from %s", stage, len(copied), init)
+    elif config.vgg16:
+        copy_vgg16(model, config.vgg16)
+    if config.recipe.fixed:
+        for name, param in model.named_parameters():
+            param.requires_grad_(name.startswith("score_"))
+    return model
+
+
+def _datasets(config: TrainConfig) -> tuple[SegmentationDataset, SegmentationDataset | None]:
+    train_set = open_dataset(config.data, config.train_split)
+    try:
+        val_set = open_dataset(config.data, config.val_split) if config.val_split else None
+    except FileNotFoundError:
+        val_set = None
+    if val_set is not None and len(val_set) == 0:
+        val_set = None
+    if val_set is None:
+        log.warning("no validation split %r in %s: the last model will be kept as the best", config.val_split, config.data)
+    return train_set, val_set
+
+
+def train(config: TrainConfig, on_event: EventHandler = ignore, cancel: CancelToken | None = None) -> list[StageFinished]:
+    """Run every stage of `config` in a new run folder (RUN/config.json is written first)."""
+    existing = Path(config.out) / CONFIG
+    if existing.is_file():
+        raise RecipeError(f"{config.out} already holds a run ({existing}); continue it with resume "
+                          "(--resume) or choose another folder")
+    return _run(config, on_event, cancel, fresh=True)
+
+
+def resume(run_dir: str | Path, on_event: EventHandler = ignore, cancel: CancelToken | None = None) -> list[StageFinished]:
+    return _run(read_config(run_dir), on_event, cancel, fresh=False)
+
+
+def _run(config: TrainConfig, on_event: EventHandler, cancel: CancelToken | None, fresh: bool) -> list[StageFinished]:
+    cancel = cancel or CancelToken()
+    device = resolve_device(config.device)
+    dist = distributed.from_env(device)
+    if dist is not None:
+        device = dist.device
+    try:
+        train_set, val_set = _datasets(config)
+        if distributed.is_main(dist) and fresh:
+            write_config(config)
+        results: list[StageFinished] = []
+        init = config.init
+        for stage in config.stages:
+            result = _run_stage(config, stage, init, train_set, val_set, device, dist, on_event, cancel)
+            results.append(result)
+            if result.status != "done":
+                break
+            init = str(config.stage_dir(stage) / BEST)
+        return results
+    finally:
+        distributed.barrier(dist)
+        distributed.shutdown(dist)
+
+
+def _run_stage(config: TrainConfig, stage: str, init: str, train_set: SegmentationDataset,
+               val_set: SegmentationDataset | None, device: torch.device, dist: distributed.Context | None,
+               on_event: EventHandler, cancel: CancelToken) -> StageFinished:
+    run_dir = config.stage_dir(stage)
+    ckpt = checkpoint_path(run_dir)
+    if ckpt.is_file() and load_checkpoint(ckpt).get("finished"):
+        state = load_checkpoint(ckpt)
+        log.info("stage %s already finished in %s", stage, run_dir)
+        return StageFinished(stage, "done", int(state["iteration"]), "already finished", str(run_dir / BEST),
+                             state.get("best_metrics", {}) or {})
+    model = stage_model(config, stage, train_set, init)
+    setup = StageSetup(stage=stage, model=model, recipe=config.recipe, train_set=train_set, val_set=val_set,
+                       run_dir=run_dir, device=device, seed=config.seed, precision=config.precision,
+                       band=config.band, init=init)
+    trainer = StageTrainer(setup, on_event, cancel, dist)
+    if ckpt.is_file():
+        trainer.resume()
+    return trainer.run()

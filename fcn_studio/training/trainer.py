@@ -1,0 +1,243 @@
+"""One training stage: SGD over whole images, evaluation, checkpoints, cancel, resume, NaN guard.
+
+The loop is the paper's (§4.3): minibatches of whole images accumulated up to
+`images_per_update`, SGD with momentum, biases at 2× lr without weight decay, a fixed lr. Every
+source of randomness is derived from (seed, update, micro-step, rank), so a run resumed from a
+checkpoint continues bit for bit as if it had never stopped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch.nn.parallel import DistributedDataParallel
+
+from ..data.dataset import SegmentationDataset
+from ..engine.fcn import FCN
+from ..engine.predictor import normalize
+from ..engine.weights import save_model
+from . import distributed
+from .batches import BatchPlan, derived_seed
+from .checkpoint import checkpoint_path, load_checkpoint, save_checkpoint
+from .evaluate import Cancelled, evaluate
+from .events import CancelToken, CheckpointSaved, Evaluated, EventHandler, StageFinished, StageStarted, StepDone, ignore
+from .loss import class_weights, pixel_loss, sample_cells
+from .recipes import Recipe, RecipeError
+from .run_folder import BEST, MetricsLog
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class StageSetup:
+    """Everything one stage needs, built by `stages.py` from a TrainConfig."""
+
+    stage: str
+    model: FCN
+    recipe: Recipe
+    train_set: SegmentationDataset
+    val_set: SegmentationDataset | None
+    run_dir: Path
+    device: torch.device
+    seed: int = 0
+    precision: str = "fp32"
+    band: int = 4
+    init: str = ""
+
+
+def parameter_groups(model: FCN, recipe: Recipe) -> list[dict[str, Any]]:
+    """Weights at lr with weight decay; biases at `bias_lr_mult`× lr without (REF lr_mult 2,
+    decay_mult 0). Frozen parameters (the fixed final upsampling, a fixed trunk) stay out."""
+    weights, biases = [], []
+    for name, param in model.named_parameters():
+        if param.requires_grad:
+            (biases if name.endswith(".bias") else weights).append(param)
+    groups = [{"params": weights, "lr_mult": 1.0, "weight_decay": recipe.weight_decay}]
+    if biases:
+        groups.append({"params": biases, "lr_mult": recipe.bias_lr_mult, "weight_decay": 0.0})
+    return groups
+
+
+def make_optimizer(groups: list[dict[str, Any]], recipe: Recipe, stage: str) -> torch.optim.Optimizer:
+    """SGD with momentum (the paper), or Adam with `momentum` as β1 for training from scratch."""
+    lr = recipe.stage_lr(stage)
+    if recipe.optimizer == "adam":
+        return torch.optim.Adam(groups, lr=lr, betas=(recipe.momentum, 0.999))
+    return torch.optim.SGD(groups, lr=lr, momentum=recipe.momentum)
+
+
+class StageTrainer:
+    def __init__(self, setup: StageSetup, on_event: EventHandler = ignore, cancel: CancelToken | None = None,
+                 dist: distributed.Context | None = None):
+        self.s = setup
+        self.recipe = setup.recipe
+        self.on_event = on_event
+        self.cancel = cancel or CancelToken()
+        self.dist = dist
+        self.model = setup.model.to(setup.device)
+        if not self.recipe.dropout:
+            self.model.drop6.p = self.model.drop7.p = 0.0
+        world = dist.world_size if dist else 1
+        if self.recipe.images_per_update % (world * self.recipe.batch_size):
+            raise RecipeError(f"images_per_update ({self.recipe.images_per_update}) must be a multiple of "
+                              f"processes × batch_size ({world} × {self.recipe.batch_size})")
+        self.per_rank = self.recipe.images_per_update // world
+        self.micro_steps = self.per_rank // self.recipe.batch_size
+        self.plan = BatchPlan(setup.train_set, setup.seed, dist.rank if dist else 0, world,
+                              self.recipe.mirror, self.recipe.jitter)
+        groups = parameter_groups(self.model, self.recipe)
+        self.optimizer = make_optimizer(groups, self.recipe, setup.stage)
+        self.net = DistributedDataParallel(self.model) if dist else self.model
+        self.weights = class_weights(setup.train_set, self.model.num_classes).to(setup.device) if self.recipe.class_balance else None
+        self.log = MetricsLog(setup.run_dir)
+        self.iteration = 0
+        self.best_mean_iu = -math.inf
+        self.best_metrics: dict[str, Any] = {}
+        self.autocast = (torch.autocast(setup.device.type, dtype=torch.bfloat16)
+                         if setup.precision == "bf16" else contextlib.nullcontext())
+
+    @property
+    def main(self) -> bool:
+        return distributed.is_main(self.dist)
+
+    def resume(self) -> None:
+        """Continue from RUN/checkpoints/last.pt: weights, momentum, update count, best so far."""
+        state = load_checkpoint(checkpoint_path(self.s.run_dir), self.s.device)
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.iteration = int(state["iteration"])
+        self.best_mean_iu = float(state.get("best_mean_iu", -math.inf))
+        self.best_metrics = state.get("best_metrics", {}) or {}
+        if self.main:
+            self.log.truncate_after(self.iteration)
+        log.info("resumed %s at update %d of %d", self.s.stage, self.iteration, self.recipe.iterations)
+
+    def run(self) -> StageFinished:
+        total = self.recipe.iterations
+        self.on_event(StageStarted(self.s.stage, self.model.arch, total, self.iteration, self.s.init))
+        seconds_per_update = None
+        try:
+            while self.iteration < total:
+                if self._stop_requested():
+                    return self._stop("cancelled", f"cancelled at update {self.iteration}; checkpoint saved, "
+                                      f"continue with --resume {self.s.run_dir}")
+                start = time.perf_counter()
+                loss = self._update()
+                if loss is None:
+                    return self._stop("failed", f"the loss became NaN or infinite at update {self.iteration + 1} "
+                                      f"(lr {self.recipe.stage_lr(self.s.stage):g} may be too high); the last good "
+                                      f"state (update {self.iteration}) is saved in {checkpoint_path(self.s.run_dir)}")
+                self.iteration += 1
+                took = time.perf_counter() - start
+                seconds_per_update = took if seconds_per_update is None else 0.9 * seconds_per_update + 0.1 * took
+                self._report_step(loss, seconds_per_update)
+                if self.iteration % self.recipe.checkpoint_every == 0 and self.iteration < total:
+                    self._checkpoint()
+                if self.iteration % self.recipe.eval_every == 0 or self.iteration == total:
+                    self._evaluate()
+        except Cancelled:
+            return self._stop("cancelled", f"cancelled during evaluation at update {self.iteration}; checkpoint saved")
+        self._checkpoint(finished=True)
+        if self.s.val_set is None and self.main:
+            self._save_best({})
+        best = str(self.s.run_dir / BEST)
+        return self._finish("done", f"finished {total} updates; best model {best}", best)
+
+    def _stop_requested(self) -> bool:
+        return distributed.any_rank(self.cancel.cancelled, self.dist, self.s.device)
+
+    def _lr(self) -> float:
+        lr = self.recipe.lr_at(self.s.stage, self.iteration)
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr * group["lr_mult"]
+        return lr
+
+    def _update(self) -> float | None:
+        """One SGD update over `images_per_update` images; None if the loss was not finite.
+
+        The check comes before `backward`, so a bad batch never reaches the weights and the
+        state on disk and in memory stays the last good one.
+        """
+        self.net.train()
+        self.optimizer.zero_grad(set_to_none=True)
+        rank = self.dist.rank if self.dist else 0
+        losses = []
+        for micro in range(self.micro_steps):
+            torch.manual_seed(derived_seed(self.s.seed, self.iteration, micro, rank))
+            position = self.iteration * self.per_rank + micro * self.recipe.batch_size
+            images, labels = self.plan.batch(position, self.recipe.batch_size)
+            x = normalize(images.to(self.s.device), self.model.info.input)
+            y = labels.to(self.s.device)
+            if self.recipe.loss_sampling < 1:
+                gen = torch.Generator().manual_seed(derived_seed(self.s.seed, self.iteration, micro, rank, 1))
+                y = sample_cells(y, self.recipe.loss_sampling, gen)
+            last = micro == self.micro_steps - 1
+            sync = contextlib.nullcontext() if last or self.dist is None else self.net.no_sync()
+            with sync:
+                with self.autocast:
+                    loss = pixel_loss(self.net(x), y, self.recipe.normalize_loss, self.weights)
+                if distributed.any_rank(not torch.isfinite(loss).item(), self.dist, self.s.device):
+                    return None
+                (loss / self.micro_steps).backward()
+            losses.append(loss.item())
+        self._lr()
+        self.optimizer.step()
+        return sum(losses) / len(losses)
+
+    def _report_step(self, loss: float, seconds_per_update: float) -> None:
+        lr = self.recipe.lr_at(self.s.stage, self.iteration - 1)
+        world = self.dist.world_size if self.dist else 1
+        rate = self.recipe.images_per_update / seconds_per_update if seconds_per_update > 0 else 0.0
+        eta = seconds_per_update * (self.recipe.iterations - self.iteration)
+        self.on_event(StepDone(self.s.stage, self.iteration, self.recipe.iterations, loss, lr, rate, eta))
+        if self.main and (self.iteration % self.recipe.log_every == 0 or self.iteration == 1):
+            self.log.append({"kind": "train", "stage": self.s.stage, "iteration": self.iteration, "loss": loss,
+                             "lr": lr, "images_per_s": rate, "processes": world})
+
+    def _evaluate(self) -> None:
+        if self.s.val_set is None:
+            return
+        metrics = evaluate(self.model, self.s.val_set, self.s.device, self.s.band, cancel=self.cancel, dist=self.dist)
+        score = metrics["mean_iu"]
+        is_best = not math.isnan(score) and score > self.best_mean_iu
+        if is_best:
+            self.best_mean_iu, self.best_metrics = score, metrics
+            if self.main:
+                self._save_best(metrics)
+        if self.main:
+            self.log.append({"kind": "eval", "stage": self.s.stage, "iteration": self.iteration, "best": is_best, **metrics})
+        self.on_event(Evaluated(self.s.stage, self.iteration, metrics, is_best))
+
+    def _save_best(self, metrics: dict[str, Any]) -> None:
+        info = self.model.info
+        info.metrics = {k: v for k, v in metrics.items() if k != "class_names"}
+        info.notes = {**info.notes, "stage": self.s.stage, "iteration": self.iteration}
+        save_model(self.model, self.s.run_dir / BEST, info)
+
+    def _checkpoint(self, finished: bool = False) -> None:
+        if not self.main:
+            return
+        state = {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+                 "iteration": self.iteration, "best_mean_iu": self.best_mean_iu, "best_metrics": self.best_metrics,
+                 "finished": finished,
+                 "stage": self.s.stage}
+        path = save_checkpoint(state, checkpoint_path(self.s.run_dir))
+        self.on_event(CheckpointSaved(self.s.stage, self.iteration, str(path)))
+
+    def _stop(self, status: str, message: str) -> StageFinished:
+        self._checkpoint()
+        best = self.s.run_dir / BEST
+        return self._finish(status, message, str(best) if best.is_file() else "")
+
+    def _finish(self, status: str, message: str, best: str) -> StageFinished:
+        (log.info if status == "done" else log.warning)("%s: %s", self.s.stage, message)
+        event = StageFinished(self.s.stage, status, self.iteration, message, best, self.best_metrics)
+        self.on_event(event)
+        return event

@@ -1,0 +1,77 @@
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from fcn_studio.data.dataset import SegmentationDataset
+from fcn_studio.engine.model_info import ModelInfo
+from fcn_studio.training import CancelToken, Cancelled, boundary_band, evaluate
+from fcn_studio.training.loss import VOID
+
+
+def test_boundary_band_by_hand():
+    label = torch.zeros(1, 5, 7, dtype=torch.long)
+    label[0, :, 4:] = 1  # a vertical edge between columns 3 and 4
+    edge = boundary_band(label, 0)[0]
+    assert edge.nonzero()[:, 1].unique().tolist() == [3, 4]
+    band = boundary_band(label, 1)[0]
+    assert band.nonzero()[:, 1].unique().tolist() == [2, 3, 4, 5]
+    assert band.all(dim=0).tolist() == [False, False, True, True, True, True, False]
+    assert not boundary_band(torch.zeros(1, 4, 4, dtype=torch.long), 2).any()
+
+
+class Known(SegmentationDataset):
+    def __init__(self, labels):
+        super().__init__("mem", ["bg", "fg"])
+        self.labels = labels
+        self.ids = [str(i) for i in range(len(labels))]
+
+    def load(self, index):
+        label = self.labels[index]
+        image = np.zeros(label.shape + (3,), np.uint8)
+        image[..., 0] = 255 * (np.arange(label.shape[1]) >= 3)  # the "model" reads the red channel
+        return image, label
+
+
+class RedIsForeground(nn.Module):
+    """Predicts class 1 where the red channel is high: a model whose errors we know."""
+
+    num_classes = 2
+
+    def __init__(self):
+        super().__init__()
+        self.info = ModelInfo(arch="fcn32s", num_classes=2)
+
+    def forward(self, x):
+        fg = (x[:, 0:1] > 0).float()
+        return torch.cat([1 - fg, fg], 1)
+
+
+def test_metrics_and_band_split_by_hand():
+    label = np.zeros((4, 8), np.uint8)
+    label[:, 4:] = 1          # truth edge at column 4, prediction edge at column 3
+    label[0, 0] = VOID
+    m = evaluate(RedIsForeground(), Known([label]), band=1)
+    pred = np.zeros((4, 8), int)
+    pred[:, 3:] = 1
+    valid = label != VOID
+    tp_bg = ((pred == 0) & (label == 0) & valid).sum()
+    iu_bg = tp_bg / (((pred == 0) | (label == 0)) & valid).sum()
+    iu_fg = ((pred == 1) & (label == 1)).sum() / (((pred == 1) | (label == 1)) & valid).sum()
+    assert m["iu"] == pytest.approx([iu_bg, iu_fg])
+    assert m["mean_iu"] == pytest.approx((iu_bg + iu_fg) / 2)
+    assert m["pixel_acc"] == pytest.approx(((pred == label) & valid).sum() / valid.sum())
+    # the only errors (column 3) sit in the band; the interior is perfect
+    assert m["interior"]["pixel_acc"] == 1.0 and m["boundary"]["pixel_acc"] < 1.0
+    assert m["boundary"]["pixels"] + m["interior"]["pixels"] == valid.sum()
+    # columns 2..5 around the 3|4 edge (16 px), plus the 5 valid px of rows 0..2, columns 0..1
+    # around the void pixel at (0, 0): a change to void is a boundary too
+    assert m["boundary"]["pixels"] == 16 + 5
+    assert m["class_names"] == ["bg", "fg"] and m["images"] == 1 and m["band_px"] == 1
+
+
+def test_cancel_stops_evaluation():
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        evaluate(RedIsForeground(), Known([np.zeros((4, 8), np.uint8)]), cancel=token)
