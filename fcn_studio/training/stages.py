@@ -21,9 +21,10 @@ from ..engine.model_info import TORCHVISION_INPUT, ModelInfo
 from ..engine.predictor import resolve_device
 from ..engine.surgery import copy_vgg16, transplant
 from . import distributed
+from .batches import derived_seed
 from .checkpoint import checkpoint_path, load_checkpoint
 from .events import CancelToken, EventHandler, StageFinished, ignore
-from .recipes import RecipeError
+from .recipes import STAGES, RecipeError
 from .run_folder import BEST, CONFIG, TrainConfig, read_config, write_config
 from .trainer import StageSetup, StageTrainer
 
@@ -54,7 +55,9 @@ def stage_model(config: TrainConfig, stage: str, dataset: SegmentationDataset, i
                "train_split": config.train_split, "val_split": config.val_split, "seed": config.seed,
                "init": init},
     )
-    model = build_model(arch, dataset.num_classes, width, info)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(derived_seed(config.seed, STAGES.index(stage)))  # the same run, the same init
+        model = build_model(arch, dataset.num_classes, width, info)
     if source is not None:
         copied = transplant(source, model)
         log.info("%s: %d tensors copied from %s", stage, len(copied), init)

@@ -237,7 +237,7 @@ class StageTrainer:
         return self._finish(status, message, str(best) if best.is_file() else "")
 
     def _finish(self, status: str, message: str, best: str) -> StageFinished:
-        (log.info if status == "done" else log.warning)("%s: %s", self.s.stage, message)
+        log.debug("%s %s: %s", self.s.stage, status, message)  # the event carries it to the user
         event = StageFinished(self.s.stage, status, self.iteration, message, best, self.best_metrics)
         self.on_event(event)
         return event
