@@ -74,7 +74,11 @@ class Catalog:
         self.entries.extend(user)
 
     def add_file(self, path: str | Path) -> ModelEntry:
-        """Register a user's model file (ours, pytorch-fcn or Caffe); raises WeightFileError."""
+        """Register a user's model file (ours, pytorch-fcn or Caffe); raises WeightFileError.
+
+        Files of the same family lying beside it come along, so opening a folder's fcn8s also
+        makes its 32s and 16s siblings available to the head switch.
+        """
         path = Path(path).resolve()
         for entry in self.entries:
             if entry.path == path:
@@ -82,7 +86,21 @@ class Catalog:
         info = read_info(path) if path.suffix.lower() == ".safetensors" else open_model(path).info
         entry = ModelEntry(path, info, shipped=False)
         self.entries.append(entry)
+        if entry.family[0] == "family":
+            self._add_siblings(entry)
         return entry
+
+    def _add_siblings(self, entry: ModelEntry) -> None:
+        known = {e.path for e in self.entries}
+        for other in sorted(entry.path.parent.glob("*.safetensors")):
+            if other.resolve() in known:
+                continue
+            try:
+                sibling = ModelEntry(other.resolve(), read_info(other), shipped=False)
+            except WeightFileError:
+                continue
+            if sibling.family == entry.family:
+                self.entries.append(sibling)
 
     def find(self, name: str | Path) -> ModelEntry | None:
         """By path, file name or stem (`fcn8s` finds models/fcn8s.safetensors)."""

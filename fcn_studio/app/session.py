@@ -40,6 +40,11 @@ class OpenImage:
     truth_path: Path | None = None
 
     @property
+    def ident(self) -> str:
+        """Same file, same image (its key changes when the file is edited)."""
+        return str(self.path.resolve()) if self.path is not None else self.key
+
+    @property
     def size(self) -> tuple[int, int]:
         return self.rgb.shape[1], self.rgb.shape[0]
 
@@ -107,7 +112,7 @@ class Session:
     def add_image(self, image: OpenImage) -> OpenImage:
         """Add (or replace an earlier copy of the same file) and return the stored image."""
         for i, old in enumerate(self.images):
-            if old.path is not None and old.path == image.path:
+            if old.ident == image.ident:
                 self.images[i] = image
                 return image
         self.images.append(image)
