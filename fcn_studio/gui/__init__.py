@@ -6,4 +6,7 @@ the GUI thread. Images are row-major arrays (H×W×C) everywhere, as numpy and P
 
 import pyqtgraph as pg
 
+from . import _pyside_fix
+
+_pyside_fix.install()
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)

@@ -35,6 +35,7 @@ class JobsPanel(QWidget):
 
     def ended(self, message: str) -> None:
         self.label.setText(message)
-        self.bar.setRange(0, 1)
-        self.bar.setValue(1)
+        if self.bar.maximum() == 0:  # never got a progress event: show it as done, not busy
+            self.bar.setRange(0, 1)
+            self.bar.setValue(1)
         self.cancel.setEnabled(False)

@@ -101,7 +101,10 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(settings.value("geometry"))
             self.restoreState(settings.value("state"))
         model = self.session.catalog.find(settings.value("model", "")) if settings.value("model") else None
+        saved_head = self.head
         self.set_model(model or self.session.catalog.default())
+        if saved_head in self.family:
+            self.set_head(saved_head)
 
     # ----- opening -----------------------------------------------------------------------------
     def open_paths(self, paths: list[str | Path]) -> None:
