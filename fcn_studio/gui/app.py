@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -48,6 +49,9 @@ def build_window(args: argparse.Namespace, settings: QSettings | None = None, ca
             window.set_model(entry)
     if getattr(args, "head", None):
         window.set_head(args.head)
+    if getattr(args, "compare", False):
+        window.set_compare(True)
+        window.set_changes(True)
     images = list(getattr(args, "images", None) or [])
     missing = [p for p in images if not Path(p).exists()]
     problems += [f"{p}: no such file or folder" for p in missing]
@@ -63,7 +67,12 @@ def run_app(args: argparse.Namespace) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("fcn-studio")
     app.setOrganizationName("fcn-studio")
-    window = build_window(args)
+    settings = None
+    if getattr(args, "screenshot", None):
+        # Automation must not depend on (or change) the user's remembered layout and choices.
+        scratch = tempfile.mkdtemp(prefix="fcn-studio-")
+        settings = QSettings(str(Path(scratch) / "settings.ini"), QSettings.Format.IniFormat)
+    window = build_window(args, settings)
     window.show()
     if not getattr(args, "screenshot", None):
         return app.exec()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Signal
+from PySide6.QtCore import QPointF, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
 from .image_view import ImagePane
@@ -35,7 +35,7 @@ class CompareView(pg.GraphicsLayoutWidget):
         self.columns, self.panes, self.titles = list(columns), {}, {}
         first = None
         for col, name in enumerate(columns):
-            self.titles[name] = self.addLabel(name, row=0, col=col, size="11pt", color="#e8e8e8")
+            self.titles[name] = self.addLabel(name, row=0, col=col, size="9pt", color="#e8e8e8")
             view = self.addViewBox(row=1, col=col)
             pane = self.panes[name] = ImagePane(view)
             if first is None:
@@ -43,6 +43,7 @@ class CompareView(pg.GraphicsLayoutWidget):
             else:
                 view.setXLink(first)
                 view.setYLink(first)
+        QTimer.singleShot(0, self.fit)  # once the new cells have their size
 
     def show_pane(self, name: str, rgb: np.ndarray | None, overlay: np.ndarray | None, marks: np.ndarray | None,
                   title: str) -> None:

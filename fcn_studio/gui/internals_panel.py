@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QGraphicsRectItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ..app.analysis import InternalMap
 
@@ -24,12 +24,15 @@ class _MapPane:
         view.invertY(True)
         view.setMenuEnabled(False)
         self.backdrop = pg.ImageItem(autoLevels=False)
-        self.backdrop.setOpacity(0.45)
         self.map = pg.ImageItem(autoLevels=False, lut=lut)
-        self.map.setOpacity(0.8)
+        self.map.setOpacity(0.75)
         self.map.setZValue(1)
-        view.addItem(self.backdrop)
-        view.addItem(self.map)
+        # The image's own outline: shows how far a coarse map's cells reach past the image.
+        self.outline = QGraphicsRectItem()
+        self.outline.setPen(pg.mkPen((255, 255, 255), width=1, cosmetic=True))
+        self.outline.setZValue(2)
+        for item in (self.backdrop, self.map, self.outline):
+            view.addItem(item)
 
 
 class InternalsPanel(QWidget):
@@ -42,7 +45,8 @@ class InternalsPanel(QWidget):
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setAcceptDrops(False)
         self.graphics.setBackground((24, 24, 28))
-        self.note = QLabel("score of the chosen class per map (viridis, low → high)")
+        self.note = QLabel("the chosen class's score in each map of the forward pass, at its true "
+                           "stride and place (white: the image's edge; viridis, low → high)")
         self.note.setWordWrap(True)
         top = QHBoxLayout()
         top.addWidget(QLabel("class"))
@@ -83,7 +87,8 @@ class InternalsPanel(QWidget):
             pane.map.setImage(m.values, levels=(lo, hi if hi > lo else lo + 1e-6))
             pane.map.setRect(QRectF(*m.rect))
             mh, mw = m.values.shape
-            pane.title.setText(f"{m.name} · stride {m.stride} · {mw}×{mh} · [{lo:.2g}, {hi:.2g}]")
+            pane.outline.setRect(QRectF(0, 0, w, h))
+            pane.title.setText(f"<b>{m.name}</b><br>stride {m.stride} · {mw}×{mh} · {lo:.2g}…{hi:.2g}")
         if self.panes:
             next(iter(self.panes.values())).view.setRange(xRange=(0, w), yRange=(0, h), padding=0.02)
 
@@ -94,6 +99,7 @@ class InternalsPanel(QWidget):
         for i, name in enumerate(names):
             row, col = 2 * (i // COLUMNS), i % COLUMNS
             title = self.graphics.addLabel(name, row=row, col=col, size="8pt", color="#e0e0e0")
+            title.setMaximumHeight(34)
             view = self.graphics.addViewBox(row=row + 1, col=col)
             self.panes[name] = _MapPane(title, view, self.lut)
             if first is None:

@@ -73,12 +73,15 @@ class MainWindow(QMainWindow):
         self.status = StatusBar()
         self.setStatusBar(self.status)
         self.actions = build_actions(self)
-        self._dock("Images", self.image_list, Qt.DockWidgetArea.LeftDockWidgetArea)
+        images_dock = self._dock("Images", self.image_list, Qt.DockWidgetArea.LeftDockWidgetArea)
         legend_dock = self._dock("Legend", self.legend, Qt.DockWidgetArea.RightDockWidgetArea)
         card_dock = self._dock("Model", self.model_card, Qt.DockWidgetArea.RightDockWidgetArea)
         self.tabifyDockWidget(legend_dock, card_dock)
         legend_dock.raise_()
-        self._dock("Inside the net", self.internals, Qt.DockWidgetArea.RightDockWidgetArea)
+        internals_dock = self._dock("Inside the net", self.internals, Qt.DockWidgetArea.RightDockWidgetArea)
+        # The image is the point: side panels get what they need, the view the rest.
+        self.resizeDocks([images_dock, legend_dock], [170, 360], Qt.Orientation.Horizontal)
+        self.resizeDocks([legend_dock, internals_dock], [150, 520], Qt.Orientation.Vertical)
         self.jobs_dock = self._dock("Jobs", self.jobs_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.jobs_dock.hide()
 
@@ -272,7 +275,7 @@ class MainWindow(QMainWindow):
         if pred is None or self.current is None or self.current.truth is None:
             return ""
         m = analysis.image_metrics(pred.labels, self.current.truth, self.entry.info.num_classes)
-        return f"mean IU {m['mean_iu']:.3f}, pixel acc. {m['pixel_acc']:.3f}"
+        return f"mean IU {m['mean_iu']:.3f} · pixel acc. {m['pixel_acc']:.3f}"
 
     def _draw_single(self, image: OpenImage, computed: bool) -> None:
         pred = self.prediction()
@@ -291,7 +294,7 @@ class MainWindow(QMainWindow):
         for head in self.family:
             pred = self.prediction(head)
             changed = self._marks(head)
-            title = f"FCN-{head}" + ("" if pred else " (computing…)")
+            title = f"<b>FCN-{head}</b>" + ("" if pred else " computing…")
             if changed is not None:
                 title += f" · {int((changed[..., 3] > 0).sum())} px changed"
             metrics = self._metrics_text(head)
