@@ -36,7 +36,7 @@ class CompareView(pg.GraphicsLayoutWidget):
         first = None
         for col, name in enumerate(columns):
             self.titles[name] = self.addLabel(name, row=0, col=col, size="9pt", color="#e8e8e8")
-            view = self.addViewBox(row=1, col=col)
+            view = self.addViewBox(row=1, col=col, enableMenu=False)
             pane = self.panes[name] = ImagePane(view)
             if first is None:
                 first = view

@@ -79,7 +79,7 @@ class ImageView(pg.GraphicsView):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setAcceptDrops(False)  # drops go to the main window, which knows what to open
-        self.pane = ImagePane(pg.ViewBox())
+        self.pane = ImagePane(pg.ViewBox(enableMenu=False))
         self.setCentralItem(self.pane.view)
         self.scene().sigMouseMoved.connect(self._moved)
         self.hint = QLabel(self)

@@ -74,6 +74,10 @@ class InternalsPanel(QWidget):
 
     def show_maps(self, rgb: np.ndarray | None, maps: list[InternalMap]) -> None:
         names = [m.name for m in maps]
+        if not maps:  # result not there yet: keep the panes (rebuilding them costs ~30 ms each)
+            for pane in self.panes.values():
+                pane.map.clear()
+            return
         if names != list(self.panes):
             self._rebuild(names)
         if rgb is None:
@@ -100,7 +104,7 @@ class InternalsPanel(QWidget):
             row, col = 2 * (i // COLUMNS), i % COLUMNS
             title = self.graphics.addLabel(name, row=row, col=col, size="8pt", color="#e0e0e0")
             title.setMaximumHeight(34)
-            view = self.graphics.addViewBox(row=row + 1, col=col)
+            view = self.graphics.addViewBox(row=row + 1, col=col, enableMenu=False)
             self.panes[name] = _MapPane(title, view, self.lut)
             if first is None:
                 first = view
