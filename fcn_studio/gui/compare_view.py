@@ -35,7 +35,12 @@ class CompareView(pg.GraphicsLayoutWidget):
         self.columns, self.panes, self.titles = list(columns), {}, {}
         first = None
         for col, name in enumerate(columns):
-            self.titles[name] = self.addLabel(name, row=0, col=col, size="9pt", color="#e8e8e8")
+            title = self.titles[name] = self.addLabel(name, row=0, col=col, size="9pt", color="#e8e8e8")
+            # Equal title heights keep the linked, aspect-locked cells the same size; unequal
+            # cells would make the links and the aspect locks widen each other's ranges.
+            title.setMinimumHeight(54)
+            title.setMaximumHeight(54)
+            self.ci.layout.setColumnStretchFactor(col, 1)
             view = self.addViewBox(row=1, col=col, enableMenu=False)
             pane = self.panes[name] = ImagePane(view)
             if first is None:

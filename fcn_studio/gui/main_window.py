@@ -60,6 +60,7 @@ class MainWindow(QMainWindow):
         self.opacity = float(settings.value("opacity", 0.5))
         self.hidden: set[int] = set()
         self._requested: tuple | None = None
+        self._fresh = None  # key of the result just computed for the shown head (not "cached")
         self._last_opened: OpenImage | None = None
         self._batch_errors = 0
 
@@ -190,6 +191,7 @@ class MainWindow(QMainWindow):
     def set_head(self, head: str) -> None:
         if head in self.family:
             self.head = head
+            self._fresh = None
             self.settings.setValue("head", head)
         self._sync_controls()
         self.refresh()
@@ -228,7 +230,7 @@ class MainWindow(QMainWindow):
             return None
         return self.session.cached(self.current, entry, self.device)
 
-    def refresh(self, computed: bool = False) -> None:
+    def refresh(self) -> None:
         """Draw what is known now; request what is missing (the shown head first)."""
         image, entry = self.current, self.entry
         self.image_view.set_hint(NO_MODEL_HINT if entry is None else (DROP_HINT if len(self.session.images) < 2 else ""))
@@ -241,7 +243,7 @@ class MainWindow(QMainWindow):
         if self.actions.compare.isChecked():
             self._draw_compare(image)
         else:
-            self._draw_single(image, computed)
+            self._draw_single(image)
         self._draw_internals(image)
 
     def _request_missing(self, image: OpenImage) -> None:
@@ -270,20 +272,23 @@ class MainWindow(QMainWindow):
         rgba[analysis.skip_changes(coarse.labels, fine.labels)] = MARK_COLOUR
         return rgba
 
-    def _metrics_text(self, head: str) -> str:
+    def _metrics_text(self, head: str, short: bool = False) -> str:
         pred = self.prediction(head)
         if pred is None or self.current is None or self.current.truth is None:
             return ""
         m = analysis.image_metrics(pred.labels, self.current.truth, self.entry.info.num_classes)
+        if short:
+            return f"mIU {m['mean_iu']:.3f} · acc. {m['pixel_acc']:.3f}"
         return f"mean IU {m['mean_iu']:.3f} · pixel acc. {m['pixel_acc']:.3f}"
 
-    def _draw_single(self, image: OpenImage, computed: bool) -> None:
+    def _draw_single(self, image: OpenImage) -> None:
         pred = self.prediction()
         self.image_view.pane.set_image(image.rgb)
         self.image_view.pane.set_overlay(self._overlay(pred) if self.entry else None)
         self.image_view.pane.set_marks(self._marks(self.head) if self.entry else None)
         if self.entry is not None:
-            self.status.show_timing(self.head, pred.seconds if pred else None, cached=not computed)
+            cached = self.session.key(image, self.entry, self.device) != self._fresh
+            self.status.show_timing(self.head, pred.seconds if pred else None, cached=cached)
         metrics = self._metrics_text(self.head)
         self.status.show_metrics(f"{self.head} vs truth: {metrics}" if metrics else "")
         self.legend.set_counts(pred.labels if pred is not None else None)
@@ -294,11 +299,11 @@ class MainWindow(QMainWindow):
         for head in self.family:
             pred = self.prediction(head)
             changed = self._marks(head)
-            title = f"<b>FCN-{head}</b>" + ("" if pred else " computing…")
+            lines = [f"<b>FCN-{head}</b>" + ("" if pred else " computing…")]
             if changed is not None:
-                title += f" · {int((changed[..., 3] > 0).sum())} px changed"
-            metrics = self._metrics_text(head)
-            self.compare_view.show_pane(head, image.rgb, self._overlay(pred), changed, title + (f"<br>{metrics}" if metrics else ""))
+                lines.append(f"{int((changed[..., 3] > 0).sum())} px changed vs {HEADS[HEADS.index(head) - 1]}")
+            lines.append(self._metrics_text(head, short=True))
+            self.compare_view.show_pane(head, image.rgb, self._overlay(pred), changed, "<br>".join(lines))
         if image.truth is not None and self.entry is not None:
             truth = analysis.overlay_rgba(image.truth, self._palette(), self.opacity, self.hidden | {255})
             self.compare_view.show_pane("truth", image.rgb, truth, None, "ground truth")
@@ -318,7 +323,9 @@ class MainWindow(QMainWindow):
             self.errors.report(event.message, "The file could not be read as an image; the other files are unaffected.")
         elif isinstance(event, HeadResult):
             if self.current is not None and event.image.key == self.current.key:
-                self.refresh(computed=not event.cached)
+                if event.entry == self.entry and not event.cached:
+                    self._fresh = self.session.key(event.image, event.entry, self.device)
+                self.refresh()
         elif isinstance(event, ModelEntry):
             self._fill_models()
             self.set_model(event)
