@@ -21,6 +21,7 @@ def add_app_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-m", "--model", help="model file or shipped model name (default: shipped FCN-8s)")
     parser.add_argument("--head", choices=HEADS, default="8s", help="head to show first (default 8s)")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda … (default auto)")
+    parser.add_argument("--compare", action="store_true", help="start in the 32s | 16s | 8s comparison grid")
     parser.add_argument("--screenshot", metavar="PNG", help="open, finish segmenting, save a PNG of the window, exit")
     parser.add_argument("--headless-out", default="fcn-studio-output", metavar="DIR",
                         help="where to write results when there is no display (default ./fcn-studio-output)")

@@ -1,0 +1,91 @@
+"""Pure functions the views draw: overlays, what a skip changed, per-image metrics, internal maps.
+
+They live here, not in the widgets, so that they are tested without Qt and the GUI only paints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+import numpy as np
+
+from ..data.palette import colorize
+from ..engine import BLOB_GEOMETRY, ConfusionMatrix, Prediction
+
+# The order in which a forward pass makes the maps (coarse to fine), as the internals panel lists them.
+MAP_ORDER = ("score_fr", "upscore2", "score_pool4", "fuse_pool4", "upscore_pool4", "score_pool3", "fuse_pool3", "logits")
+
+
+def overlay_rgba(labels: np.ndarray, palette: np.ndarray, opacity: float, hidden: Iterable[int] = ()) -> np.ndarray:
+    """H×W×4 uint8: class colours at `opacity`, fully transparent where a class is hidden."""
+    rgba = np.empty(labels.shape + (4,), dtype=np.uint8)
+    rgba[..., :3] = colorize(labels, palette)
+    alpha = np.full(256, round(255 * float(np.clip(opacity, 0.0, 1.0))), dtype=np.uint8)
+    alpha[list(hidden)] = 0
+    rgba[..., 3] = alpha[np.asarray(labels, dtype=np.int64).clip(0, 255)]
+    return rgba
+
+
+def blend(rgb: np.ndarray, labels: np.ndarray, palette: np.ndarray, opacity: float, hidden: Iterable[int] = ()) -> np.ndarray:
+    """The overlay composited onto the image, as saved by "Export overlay"."""
+    rgba = overlay_rgba(labels, palette, opacity, hidden).astype(np.float32)
+    a = rgba[..., 3:] / 255.0
+    return (rgb.astype(np.float32) * (1 - a) + rgba[..., :3] * a).round().astype(np.uint8)
+
+
+def skip_changes(coarse: np.ndarray, fine: np.ndarray) -> np.ndarray:
+    """Boolean map of the pixels whose label the finer head changed (16s vs 32s, 8s vs 16s)."""
+    if coarse.shape != fine.shape:
+        raise ValueError(f"label maps differ in shape: {coarse.shape} vs {fine.shape}")
+    return coarse != fine
+
+
+def image_metrics(labels: np.ndarray, truth: np.ndarray, num_classes: int) -> dict:
+    """The paper's metrics for one image (void 255 ignored), with the engine's ConfusionMatrix."""
+    cm = ConfusionMatrix(num_classes)
+    cm.update(labels, truth)
+    return cm.compute()
+
+
+def pixel_readout(pred: Prediction, x: int, y: int) -> tuple[int, float] | None:
+    """(class, softmax score) at image pixel (x, y), or None outside the image."""
+    h, w = pred.labels.shape
+    if not (0 <= x < w and 0 <= y < h):
+        return None
+    label = int(pred.labels[y, x])
+    score = float(pred.scores[label, y, x]) if pred.scores is not None else float("nan")
+    return label, score
+
+
+@dataclass
+class InternalMap:
+    """One class's channel of a named score map and where its cells lie on the image.
+
+    `rect` = (x, y, width, height) in image pixels (pixel i covers [i, i+1)). Cell j's centre is
+    at stride·(j − offset) in Caffe's point coordinates, i.e. the centre of input pixel
+    stride·(j − offset), so the map starts half a cell before that.
+    """
+
+    name: str
+    values: np.ndarray
+    stride: int
+    offset: float
+
+    @property
+    def rect(self) -> tuple[float, float, float, float]:
+        h, w = self.values.shape
+        start = 0.5 - self.stride * self.offset - self.stride / 2
+        return start, start, w * self.stride, h * self.stride
+
+
+def internal_maps(pred: Prediction, class_index: int) -> list[InternalMap]:
+    """Every score map of the forward pass for one class, coarse to fine."""
+    if pred.intermediates is None:
+        return []
+    out = []
+    for name in MAP_ORDER:
+        if name in pred.intermediates and name in BLOB_GEOMETRY:
+            stride, offset = BLOB_GEOMETRY[name]
+            out.append(InternalMap(name, pred.intermediates[name][class_index], stride, offset))
+    return out

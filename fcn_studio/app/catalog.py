@@ -1,0 +1,137 @@
+"""The models the app can use: shipped ones in `models/` plus files the user opens.
+
+Only metadata is read here (`read_info`: the safetensors header), so listing models costs no
+tensor loading. Models that share `notes["family"]` and class names form a *family*: the same
+task trained as FCN-32s, -16s and -8s, between which the head switch moves.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..engine import ModelInfo, WeightFileError, open_model, read_info
+from ..paths import models_dir
+
+log = logging.getLogger(__name__)
+
+HEADS = ("32s", "16s", "8s")
+HEAD_OF_ARCH = {"fcn32s": "32s", "fcn16s": "16s", "fcn8s": "8s", "fcn8s-atonce": "8s"}
+DISPLAY_ARCH = {"fcn32s": "FCN-32s", "fcn16s": "FCN-16s", "fcn8s": "FCN-8s", "fcn8s-atonce": "FCN-8s at-once"}
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """One model file and what it says about itself."""
+
+    path: Path
+    info: ModelInfo = field(compare=False, hash=False)
+    shipped: bool = False
+
+    @property
+    def head(self) -> str:
+        return HEAD_OF_ARCH.get(self.info.arch, "8s")
+
+    @property
+    def family(self) -> tuple:
+        """Models with equal keys can stand in for each other's heads."""
+        name = self.info.notes.get("family")
+        if not name:
+            return ("file", str(self.path))
+        return ("family", str(name), tuple(self.info.class_names))
+
+    @property
+    def family_name(self) -> str:
+        return str(self.info.notes.get("family") or self.path.stem)
+
+    @property
+    def label(self) -> str:
+        arch = DISPLAY_ARCH.get(self.info.arch, self.info.arch)
+        return f"{arch} ({self.family_name}) — {self.path.name}"
+
+
+class Catalog:
+    """Shipped models (scanned from a folder) plus user-opened files, in a stable order."""
+
+    def __init__(self, folder: Path | None = None):
+        self.folder = models_dir() if folder is None else Path(folder)
+        self.entries: list[ModelEntry] = []
+        self.problems: list[str] = []
+        self.scan()
+
+    def scan(self) -> None:
+        """(Re)read the shipped folder; unreadable files are skipped and noted, never fatal."""
+        user = [e for e in self.entries if not e.shipped]
+        self.entries, self.problems = [], []
+        files = sorted(self.folder.glob("*.safetensors")) if self.folder.is_dir() else []
+        for path in files:
+            try:
+                self.entries.append(ModelEntry(path.resolve(), read_info(path), shipped=True))
+            except WeightFileError as exc:
+                log.warning("skipping shipped model: %s", exc)
+                self.problems.append(str(exc))
+        self.entries.extend(user)
+
+    def add_file(self, path: str | Path) -> ModelEntry:
+        """Register a user's model file (ours, pytorch-fcn or Caffe); raises WeightFileError.
+
+        Files of the same family lying beside it come along, so opening a folder's fcn8s also
+        makes its 32s and 16s siblings available to the head switch.
+        """
+        path = Path(path).resolve()
+        for entry in self.entries:
+            if entry.path == path:
+                return entry
+        info = read_info(path) if path.suffix.lower() == ".safetensors" else open_model(path).info
+        entry = ModelEntry(path, info, shipped=False)
+        self.entries.append(entry)
+        if entry.family[0] == "family":
+            self._add_siblings(entry)
+        return entry
+
+    def _add_siblings(self, entry: ModelEntry) -> None:
+        known = {e.path for e in self.entries}
+        for other in sorted(entry.path.parent.glob("*.safetensors")):
+            if other.resolve() in known:
+                continue
+            try:
+                sibling = ModelEntry(other.resolve(), read_info(other), shipped=False)
+            except WeightFileError:
+                continue
+            if sibling.family == entry.family:
+                self.entries.append(sibling)
+
+    def find(self, name: str | Path) -> ModelEntry | None:
+        """By path, file name or stem (`fcn8s` finds models/fcn8s.safetensors)."""
+        target = str(name)
+        for entry in self.entries:
+            if target in (str(entry.path), entry.path.name, entry.path.stem):
+                return entry
+        path = Path(target)
+        if path.exists():
+            return next((e for e in self.entries if e.path == path.resolve()), None)
+        return None
+
+    def default(self) -> ModelEntry | None:
+        """The shipped FCN-8s if there is one, else the finest head of anything we have."""
+        if not self.entries:
+            return None
+        for entry in self.entries:
+            if entry.shipped and entry.path.stem == "fcn8s":
+                return entry
+        order = {h: i for i, h in enumerate(HEADS)}
+        return max(self.entries, key=lambda e: (e.shipped, order[e.head]))
+
+    def heads(self, entry: ModelEntry) -> dict[str, ModelEntry]:
+        """The family of `entry`, one model per head; `entry` itself always holds its own head.
+
+        When two files claim a head (fcn32s and fcn32s-fixed), the one named after its
+        architecture wins, then the first by name: the choice is stable across runs.
+        """
+        members = [e for e in self.entries if e.family == entry.family]
+        out: dict[str, ModelEntry] = {}
+        for e in sorted(members, key=lambda e: (e.path.stem != e.info.arch, e.path.name)):
+            out.setdefault(e.head, e)
+        out[entry.head] = entry
+        return {h: out[h] for h in HEADS if h in out}

@@ -1,0 +1,152 @@
+"""Open images and loaded models: what the app is working on, shared by GUI and jobs.
+
+`Session.segment` is the one place a forward pass happens; it goes through the results cache
+and counts the passes it really ran (`forward_passes`), so a test can prove a cache hit.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..data.dataset import DatasetError
+from ..data.images import load_image
+from ..data.labels import read_label
+from ..data.palette import voc_palette
+from ..engine import Prediction, Segmenter, open_model
+from .catalog import Catalog, ModelEntry
+from .results import ResultCache, ResultKey
+
+log = logging.getLogger(__name__)
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm")
+MASK_SUFFIX = "_mask"
+
+
+@dataclass
+class OpenImage:
+    """An image the user opened, with its ground truth when a `<name>_mask.png` lies beside it."""
+
+    key: str
+    name: str
+    rgb: np.ndarray
+    path: Path | None = None
+    truth: np.ndarray | None = None
+    truth_path: Path | None = None
+
+    @property
+    def ident(self) -> str:
+        """Same file, same image (its key changes when the file is edited)."""
+        return str(self.path.resolve()) if self.path is not None else self.key
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.rgb.shape[1], self.rgb.shape[0]
+
+
+def is_image_file(path: Path) -> bool:
+    return path.suffix.lower() in IMAGE_SUFFIXES and not path.stem.endswith(MASK_SUFFIX)
+
+
+def expand_paths(paths: list[str | Path]) -> list[Path]:
+    """Files as given, folders as their images sorted by name (masks left out), no duplicates."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out.extend(sorted(c for c in p.iterdir() if c.is_file() and is_image_file(c)))
+        else:
+            out.append(p)
+    seen: set[Path] = set()
+    return [p for p in out if not (p in seen or seen.add(p))]
+
+
+def find_mask(path: Path) -> Path | None:
+    mask = path.with_name(f"{path.stem}{MASK_SUFFIX}.png")
+    return mask if mask.is_file() else None
+
+
+def image_key(path: Path) -> str:
+    """Path plus modification time and size: an edited file is a new image for the cache."""
+    st = path.stat()
+    return f"{path.resolve()}@{st.st_mtime_ns}:{st.st_size}"
+
+
+def open_image_file(path: str | Path, palette: np.ndarray | None = None) -> OpenImage:
+    """Read an image (ImageLoadError names the file) and its mask if it has one.
+
+    A mask that does not fit (other size, unknown colours) is logged and ignored: the image
+    itself is still worth segmenting.
+    """
+    path = Path(path)
+    rgb = load_image(path)
+    image = OpenImage(key=image_key(path), name=path.name, rgb=rgb, path=path)
+    mask = find_mask(path)
+    if mask is not None:
+        try:
+            truth = read_label(mask, voc_palette() if palette is None else palette)
+            if truth.shape != rgb.shape[:2]:
+                raise DatasetError(mask, f"mask is {truth.shape[1]}×{truth.shape[0]}, image {rgb.shape[1]}×{rgb.shape[0]}")
+            image.truth, image.truth_path = truth, mask
+        except DatasetError as exc:
+            log.warning("ignoring ground truth: %s", exc)
+    return image
+
+
+class Session:
+    """Images, model catalog, loaded segmenters and the results cache."""
+
+    def __init__(self, catalog: Catalog | None = None, cache: ResultCache | None = None):
+        self.catalog = catalog or Catalog()
+        self.cache = cache or ResultCache()
+        self.images: list[OpenImage] = []
+        self.forward_passes = 0
+        self._segmenters: dict[tuple[str, str, str], Segmenter] = {}
+        self._lock = threading.Lock()
+        self._pasted = 0
+
+    def add_image(self, image: OpenImage) -> OpenImage:
+        """Add (or replace an earlier copy of the same file) and return the stored image."""
+        for i, old in enumerate(self.images):
+            if old.ident == image.ident:
+                self.images[i] = image
+                return image
+        self.images.append(image)
+        return image
+
+    def pasted_image(self, rgb: np.ndarray) -> OpenImage:
+        self._pasted += 1
+        return OpenImage(key=f"pasted:{self._pasted}:{time.time_ns()}", name=f"pasted {self._pasted}", rgb=load_image(rgb))
+
+    def key(self, image: OpenImage, entry: ModelEntry, device: str, precision: str = "auto") -> ResultKey:
+        return ResultKey(image.key, str(entry.path), entry.head, device, precision)
+
+    def cached(self, image: OpenImage, entry: ModelEntry, device: str, precision: str = "auto") -> Prediction | None:
+        return self.cache.peek(self.key(image, entry, device, precision))
+
+    def segmenter(self, entry: ModelEntry, device: str, precision: str = "auto") -> Segmenter:
+        """Load a model once per (file, device, precision); safe from any thread."""
+        k = (str(entry.path), device, precision)
+        with self._lock:
+            seg = self._segmenters.get(k)
+            if seg is None:
+                log.info("loading %s on %s", entry.path, device)
+                seg = self._segmenters[k] = Segmenter(open_model(entry.path), device=device, precision=precision)
+            return seg
+
+    def segment(self, image: OpenImage, entry: ModelEntry, device: str, precision: str = "auto") -> tuple[Prediction, bool]:
+        """(prediction with scores and intermediates, whether it came from the cache)."""
+        key = self.key(image, entry, device, precision)
+        pred = self.cache.get(key)
+        if pred is not None:
+            return pred, True
+        seg = self.segmenter(entry, device, precision)
+        with self._lock:  # one forward pass at a time: the CPU has no cores to spare for two
+            pred = seg.predict(image.rgb, scores=True, intermediates=True)
+            self.forward_passes += 1
+        self.cache.put(key, pred)
+        return pred, False

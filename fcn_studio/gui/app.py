@@ -1,0 +1,104 @@
+"""`run_app(args)`: start the window the way the command line asked, and the --screenshot mode.
+
+With --screenshot the window opens, waits until every image is open and segmented (all heads
+of the family, so the comparison grid is complete), saves a PNG of itself and exits; a 5-minute
+deadline saves what is there and returns 1 instead of hanging a script forever.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+
+from ..app.catalog import Catalog
+from ..app.session import Session
+from ..engine import WeightFileError
+from ..paths import sample_images
+from .main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+SCREENSHOT_DEADLINE_S = 300.0
+
+
+def build_window(args: argparse.Namespace, settings: QSettings | None = None, catalog: Catalog | None = None) -> MainWindow:
+    """Window with args' images, model, head, device applied (the screenshot mode and tests use it)."""
+    session = Session(catalog or Catalog())
+    if settings is None:
+        settings = QSettings("fcn-studio", "fcn-studio")
+    if getattr(args, "device", None):
+        settings.setValue("device", args.device)
+    window = MainWindow(session, settings)
+    problems = []
+    if getattr(args, "model", None):
+        entry = session.catalog.find(args.model)
+        if entry is None:
+            try:
+                entry = session.catalog.add_file(args.model)
+                window._fill_models()
+            except WeightFileError as exc:
+                problems.append(str(exc))
+        if entry is not None:
+            window.set_model(entry)
+    if getattr(args, "head", None):
+        window.set_head(args.head)
+    if getattr(args, "compare", False):
+        window.set_compare(True)
+        window.set_changes(True)
+    images = list(getattr(args, "images", None) or [])
+    missing = [p for p in images if not Path(p).exists()]
+    problems += [f"{p}: no such file or folder" for p in missing]
+    images = [p for p in images if Path(p).exists()] or [str(p) for p in sample_images()[:1]]
+    window.open_paths(images)
+    for problem in problems:
+        window.errors.report(problem)
+    return window
+
+
+def run_app(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("fcn-studio")
+    app.setOrganizationName("fcn-studio")
+    settings = None
+    if getattr(args, "screenshot", None):
+        # Automation must not depend on (or change) the user's remembered layout and choices.
+        scratch = tempfile.mkdtemp(prefix="fcn-studio-")
+        settings = QSettings(str(Path(scratch) / "settings.ini"), QSettings.Format.IniFormat)
+    window = build_window(args, settings)
+    window.show()
+    if not getattr(args, "screenshot", None):
+        return app.exec()
+    return _screenshot_when_idle(app, window, Path(args.screenshot))
+
+
+def _screenshot_when_idle(app: QApplication, window: MainWindow, target: Path) -> int:
+    start = time.monotonic()
+    code = {"rc": 1}
+    idle_polls = {"n": 0}
+
+    def poll() -> None:
+        timed_out = time.monotonic() - start > SCREENSHOT_DEADLINE_S
+        # Two idle polls in a row: queued result signals have been delivered and drawn.
+        idle_polls["n"] = 0 if window.busy() else idle_polls["n"] + 1
+        if idle_polls["n"] >= 2 or timed_out:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            ok = window.grab().save(str(target))
+            log.info("screenshot %s%s", target, "" if ok else " FAILED")
+            code["rc"] = 0 if ok and not timed_out else 1
+            timer.stop()
+            window.close()
+            app.quit()
+
+    timer = QTimer()
+    timer.timeout.connect(poll)
+    timer.start(100)
+    app.exec()
+    return code["rc"]

@@ -1,0 +1,71 @@
+"""Side-by-side grid 32s | 16s | 8s (| truth), panning and zooming together.
+
+With "show skip changes" on, each finer head's pane marks the pixels its skip changed relative
+to the next coarser head (16s vs 32s, 8s vs 16s): the paper's Figure 4, per pixel.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QTimer, Signal
+from PySide6.QtWidgets import QWidget
+
+from .image_view import ImagePane
+
+
+class CompareView(pg.GraphicsLayoutWidget):
+    """Panes are rebuilt only when the set of columns changes; `hovered(x, y)` like ImageView."""
+
+    hovered = Signal(int, int)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setAcceptDrops(False)
+        self.setBackground((24, 24, 28))
+        self.columns: list[str] = []
+        self.panes: dict[str, ImagePane] = {}
+        self.titles: dict[str, pg.LabelItem] = {}
+        self.scene().sigMouseMoved.connect(self._moved)
+
+    def set_columns(self, columns: list[str]) -> None:
+        if columns == self.columns:
+            return
+        self.clear()
+        self.columns, self.panes, self.titles = list(columns), {}, {}
+        first = None
+        for col, name in enumerate(columns):
+            title = self.titles[name] = self.addLabel(name, row=0, col=col, size="9pt", color="#e8e8e8")
+            # Equal title heights keep the linked, aspect-locked cells the same size; unequal
+            # cells would make the links and the aspect locks widen each other's ranges.
+            title.setMinimumHeight(54)
+            title.setMaximumHeight(54)
+            self.ci.layout.setColumnStretchFactor(col, 1)
+            view = self.addViewBox(row=1, col=col, enableMenu=False)
+            pane = self.panes[name] = ImagePane(view)
+            if first is None:
+                first = view
+            else:
+                view.setXLink(first)
+                view.setYLink(first)
+        QTimer.singleShot(0, self.fit)  # once the new cells have their size
+
+    def show_pane(self, name: str, rgb: np.ndarray | None, overlay: np.ndarray | None, marks: np.ndarray | None,
+                  title: str) -> None:
+        pane = self.panes[name]
+        pane.set_image(rgb)
+        pane.set_overlay(overlay)
+        pane.set_marks(marks)
+        self.titles[name].setText(title)
+
+    def fit(self) -> None:
+        if self.panes:
+            next(iter(self.panes.values())).fit()
+
+    def _moved(self, pos: QPointF) -> None:
+        for pane in self.panes.values():
+            pixel = pane.pixel_at(pos)
+            if pixel:
+                self.hovered.emit(*pixel)
+                return
+        self.hovered.emit(-1, -1)

@@ -1,0 +1,65 @@
+"""Legend: each class with its colour, its share of the image, and a toggle; overlay opacity."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QSlider, QVBoxLayout, QWidget
+
+
+class LegendPanel(QWidget):
+    hidden_changed = Signal(object)  # set[int] of hidden classes
+    opacity_changed = Signal(float)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.list = QListWidget()
+        self.list.itemChanged.connect(self._emit_hidden)
+        self.opacity = QSlider(Qt.Orientation.Horizontal)
+        self.opacity.setRange(0, 100)
+        self.opacity.setValue(50)
+        self.opacity.valueChanged.connect(lambda v: self.opacity_changed.emit(v / 100))
+        row = QHBoxLayout()
+        row.addWidget(QLabel("opacity"))
+        row.addWidget(self.opacity)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.list)
+        layout.addLayout(row)
+        self._names: list[str] = []
+
+    def set_classes(self, names: list[str], palette: list[list[int]]) -> None:
+        """Rebuild for a model's classes; toggles survive when the classes stay the same."""
+        if names == self._names:
+            return
+        self._names = list(names)
+        self.list.blockSignals(True)
+        self.list.clear()
+        for name, colour in zip(names, palette):
+            pix = QPixmap(14, 14)
+            pix.fill(QColor(*colour))
+            item = QListWidgetItem(QIcon(pix), name)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked)
+            self.list.addItem(item)
+        self.list.blockSignals(False)
+        self._emit_hidden()
+
+    def set_counts(self, labels: np.ndarray | None) -> None:
+        """Show each class's share of the current prediction next to its name."""
+        counts = np.bincount(labels.ravel(), minlength=len(self._names)) if labels is not None else None
+        self.list.blockSignals(True)
+        for k, name in enumerate(self._names):
+            share = f"  {100 * counts[k] / labels.size:.1f}%" if counts is not None and counts[k] else ""
+            self.list.item(k).setText(name + share)
+        self.list.blockSignals(False)
+
+    def hidden(self) -> set[int]:
+        return {k for k in range(self.list.count()) if self.list.item(k).checkState() != Qt.CheckState.Checked}
+
+    def set_hidden(self, k: int, hidden: bool) -> None:
+        self.list.item(k).setCheckState(Qt.CheckState.Unchecked if hidden else Qt.CheckState.Checked)
+
+    def _emit_hidden(self, *_: object) -> None:
+        self.hidden_changed.emit(self.hidden())

@@ -1,0 +1,49 @@
+"""The model card: what a model is, what it was trained on, how well it did, its classes."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtWidgets import QTextBrowser, QWidget
+
+from ..app.catalog import DISPLAY_ARCH, ModelEntry
+
+METRIC_NAMES = {"pixel_acc": "pixel acc.", "mean_acc": "mean acc.", "mean_iu": "mean IU", "fwiu": "f.w. IU"}
+
+
+class ModelCard(QTextBrowser):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setOpenLinks(False)
+        self.show_entry(None)
+
+    def show_entry(self, entry: ModelEntry | None, heads: list[str] | None = None) -> None:
+        if entry is None:
+            self.setHtml("<p><b>No model.</b></p><p>Open a model file with <i>Model ▸ Open…</i> "
+                         "(.safetensors, pytorch-fcn .pth, Caffe .caffemodel).</p>")
+            return
+        info = entry.info
+        e = html.escape
+        family = f"<br>heads in family: {e(', '.join(heads))}" if heads else ""
+        rows = [f"<h3>{e(DISPLAY_ARCH.get(info.arch, info.arch))} — {e(entry.family_name)}</h3>",
+                f"<p>{e(entry.path.name)}{' (shipped)' if entry.shipped else ''}<br>"
+                f"{info.num_classes} classes, width {info.width:g}, input {info.input.channel_order}"
+                f"{family}</p>"]
+        data = info.recipe.get("dataset") or info.notes.get("dataset")
+        if data or info.recipe:
+            rows.append(f"<p><b>Trained on</b> {e(str(data or 'unknown data'))}")
+            extra = {k: v for k, v in info.recipe.items() if k != "dataset" and isinstance(v, (int, float, str))}
+            if extra:
+                rows.append("<br><small>" + e(", ".join(f"{k} {v}" for k, v in list(extra.items())[:8])) + "</small>")
+            rows.append("</p>")
+        metrics = [f"{METRIC_NAMES.get(k, k)} {v:.3f}" for k, v in info.metrics.items() if isinstance(v, float)]
+        if metrics:
+            rows.append(f"<p><b>Metrics</b> {e(', '.join(metrics))}</p>")
+        swatches = "".join(
+            f"<tr><td style='background-color: rgb({r},{g},{b})'>&nbsp;&nbsp;&nbsp;&nbsp;</td><td>&nbsp;{e(name)}</td></tr>"
+            for name, (r, g, b) in zip(info.class_names, info.palette))
+        rows.append(f"<p><b>Classes</b></p><table cellspacing='2'>{swatches}</table>")
+        notes = {k: v for k, v in info.notes.items() if k != "family"}
+        if notes:
+            rows.append("<p><small>" + e("; ".join(f"{k}: {v}" for k, v in notes.items())) + "</small></p>")
+        self.setHtml("".join(rows))

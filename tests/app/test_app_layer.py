@@ -1,0 +1,128 @@
+"""fcn_studio.app without Qt: catalog families, cache keys and hits, jobs' events and outputs."""
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from fcn_studio.app.analysis import blend, image_metrics, internal_maps, overlay_rgba, pixel_readout, skip_changes
+from fcn_studio.app.catalog import Catalog
+from fcn_studio.app.jobs import BatchSegmentJob, FileWritten, HeadResult, ImageFailed, ImageOpened, OpenImagesJob, Progress, SegmentJob
+from fcn_studio.app.session import Session, expand_paths, open_image_file
+from fcn_studio.engine import Segmenter, load_model
+from tests.compact_models import PALETTE, compact_model, write_family, write_image
+
+
+@pytest.fixture(scope="module")
+def family(tmp_path_factory):
+    return write_family(tmp_path_factory.mktemp("models"))
+
+
+def test_catalog_groups_a_family_and_keeps_a_lone_model_alone(family, tmp_path):
+    from fcn_studio.engine import save_model
+    lone = save_model(compact_model("fcn16s", family=None), tmp_path / "lone.safetensors")
+    cat = Catalog(family["8s"].parent)
+    assert [e.path.name for e in cat.entries] == ["fcn16s.safetensors", "fcn32s.safetensors", "fcn8s.safetensors"]
+    assert all(e.shipped for e in cat.entries)
+    heads = cat.heads(cat.find("fcn32s"))
+    assert {h: e.path for h, e in heads.items()} == {h: p.resolve() for h, p in family.items()}
+    assert cat.default().path == family["8s"].resolve()
+    entry = cat.add_file(lone)
+    assert not entry.shipped and list(cat.heads(entry)) == ["16s"]
+    assert cat.add_file(lone) is entry  # opening twice adds once
+
+
+def test_empty_catalog_has_no_default(tmp_path):
+    cat = Catalog(tmp_path / "nothing")
+    assert cat.entries == [] and cat.default() is None
+
+
+def test_second_file_for_a_head_only_wins_when_chosen(family, tmp_path):
+    import shutil
+    folder = tmp_path / "m"
+    shutil.copytree(family["8s"].parent, folder)
+    shutil.copy(folder / "fcn32s.safetensors", folder / "fcn32s-fixed.safetensors")
+    cat = Catalog(folder)
+    assert cat.heads(cat.find("fcn8s"))["32s"].path.name == "fcn32s.safetensors"
+    assert cat.heads(cat.find("fcn32s-fixed"))["32s"].path.name == "fcn32s-fixed.safetensors"
+
+
+def test_segment_job_yields_every_head_and_second_run_hits_the_cache(family, tmp_path):
+    session = Session(Catalog(family["8s"].parent))
+    image = open_image_file(write_image(tmp_path / "a.png", mask=True))
+    assert image.truth is not None and image.truth.shape == (64, 64)
+    entries = list(session.catalog.heads(session.catalog.default()).values())[::-1]
+    events = list(SegmentJob(session, image, entries, "cpu").run())
+    assert [e.entry.head for e in events] == ["8s", "16s", "32s"]
+    assert session.forward_passes == 3 and not any(e.cached for e in events)
+    expected = Segmenter(load_model(family["8s"]), device="cpu").predict(image.rgb).labels
+    np.testing.assert_array_equal(events[0].prediction.labels, expected)
+    again = list(SegmentJob(session, image, entries, "cpu").run())
+    assert session.forward_passes == 3 and all(e.cached for e in again) and session.cache.hits == 3
+
+
+def test_cancelled_segment_job_stops_before_the_next_head(family, tmp_path):
+    session = Session(Catalog(family["8s"].parent))
+    image = open_image_file(write_image(tmp_path / "a.png"))
+    job = SegmentJob(session, image, list(session.catalog.entries), "cpu")
+    it = job.run()
+    first = next(it)
+    job.cancel()
+    assert isinstance(first, HeadResult) and list(it) == [] and session.forward_passes == 1
+
+
+def test_open_job_expands_folders_skips_masks_and_reports_bad_files(tmp_path):
+    write_image(tmp_path / "b.png", mask=True)
+    write_image(tmp_path / "a.png")
+    (tmp_path / "c.png").write_bytes(b"not a png")
+    assert [p.name for p in expand_paths([tmp_path])] == ["a.png", "b.png", "c.png"]
+    events = list(OpenImagesJob([tmp_path]).run())
+    assert [type(e) for e in events] == [ImageOpened, ImageOpened, ImageFailed]
+    assert events[1].image.truth_path.name == "b_mask.png" and "c.png" in events[2].message
+
+
+def test_batch_job_writes_labels_and_overlays(family, tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    for i in range(2):
+        write_image(src / f"im{i}.png", size=48, seed=i)
+    session = Session(Catalog(family["8s"].parent))
+    entry = session.catalog.default()
+    events = list(BatchSegmentJob(session, [src], entry, tmp_path / "out", "cpu", opacity=0.5).run())
+    written = [e for e in events if isinstance(e, FileWritten)]
+    assert [e.source.name for e in written] == ["im0.png", "im1.png"]
+    assert events[-1] == Progress(2, 2, "im1.png")
+    seg = Segmenter(load_model(family["8s"]), device="cpu")
+    for e in written:
+        rgb = np.array(Image.open(e.source).convert("RGB"))
+        labels = seg.predict(rgb).labels
+        np.testing.assert_array_equal(np.asarray(Image.open(e.outputs[0])), labels)
+        np.testing.assert_array_equal(np.asarray(Image.open(e.outputs[1])), blend(rgb, labels, np.array(PALETTE, np.uint8), 0.5))
+
+
+def test_analysis_functions():
+    labels = np.array([[0, 1], [2, 3]], dtype=np.uint8)
+    pal = np.array(PALETTE, dtype=np.uint8)
+    rgba = overlay_rgba(labels, pal, 0.5, hidden=[2])
+    assert rgba[0, 1, :3].tolist() == PALETTE[1] and rgba[0, 1, 3] == 128 and rgba[1, 0, 3] == 0
+    rgb = np.full((2, 2, 3), 100, np.uint8)
+    assert blend(rgb, labels, pal, 1.0)[1, 1].tolist() == PALETTE[3]
+    assert skip_changes(labels, np.array([[0, 1], [3, 3]])).tolist() == [[False, False], [True, False]]
+    m = image_metrics(labels, np.array([[0, 1], [2, 255]]), 4)
+    assert m["pixel_acc"] == 1.0 and m["mean_iu"] == 1.0
+
+
+def test_internal_maps_match_the_forward_pass_and_sit_on_the_image(family, tmp_path):
+    session = Session(Catalog(family["8s"].parent))
+    image = open_image_file(write_image(tmp_path / "a.png"))
+    pred, _ = session.segment(image, session.catalog.default(), "cpu")
+    maps = internal_maps(pred, 1)
+    assert [m.name for m in maps] == ["score_fr", "upscore2", "score_pool4", "fuse_pool4", "upscore_pool4",
+                                      "score_pool3", "fuse_pool3", "logits"]
+    for m in maps:
+        np.testing.assert_array_equal(m.values, pred.intermediates[m.name][1])
+    assert maps[0].stride == 32 and maps[-1].rect == (0.0, 0.0, 64, 64)
+    x, y, w, h = maps[0].rect
+    assert x <= 0 and x + w >= 64  # the coarse grid covers the whole image
+    label, score = pixel_readout(pred, 5, 7)
+    assert label == pred.labels[7, 5] and score == pytest.approx(pred.scores[label, 7, 5])
+    assert pixel_readout(pred, 64, 0) is None
