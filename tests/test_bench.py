@@ -20,7 +20,7 @@ def test_measure_helpers_return_positive_figures():
 
 
 def test_suite_reports_every_section_with_ratios():
-    cfg = BenchConfig(width=0.0625, size=64, repeat=1, photo=(120, 160))
+    cfg = BenchConfig(width=0.0625, size=64, repeat=1, photo=(120, 160), training=((0.0625, 48, 2),))
     sections = run_suite(cfg)
     precision = next(iter(sections.values()))
     assert [r.name.split()[1] for r in precision[1:]] == ["fp32", "bf16"]
@@ -28,5 +28,7 @@ def test_suite_reports_every_section_with_ratios():
     dense = sections["dense vs patchwise (CVPR §3.1)"]
     assert dense[1].seconds > dense[0].seconds  # 9 patches cost more than one dense pass at 64 px
     assert "peak RSS" in sections["large image (tiled)"][0].note
+    fp32, bf16 = sections["training throughput"]
+    assert fp32.ratio == 1.0 and fp32.note == f"{2 / fp32.seconds:.1f} images/s" and "bf16" in bf16.name
     text = format_report(sections, "test machine")
     assert "GFLOP counted" in text and "all three heads" in text

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import torch
 
 from ..engine import build_model, open_model
+from .training import training_rows
 from .inference import Row, dense_vs_patch_rows, heads_rows, precision_rows, tiling_row, with_random_scores
 
 
@@ -20,11 +21,12 @@ class BenchConfig:
     tiling: bool = True
     photo: tuple[int, int] = (3000, 4000)
     model: str | None = None
+    training: tuple[tuple[float, int, int], ...] = ((0.25, 128, 8), (1.0, 256, 1))  # (width, size, batch)
 
     @classmethod
     def quick(cls) -> "BenchConfig":
         """Seconds instead of minutes: compact width, small images (a smoke run, not figures)."""
-        return cls(width=0.125, size=96, repeat=1, tiling=True, photo=(700, 900))
+        return cls(width=0.125, size=96, repeat=1, tiling=True, photo=(700, 900), training=((0.0625, 64, 2),))
 
 
 def machine() -> str:
@@ -43,11 +45,11 @@ def run_suite(cfg: BenchConfig) -> dict[str, list[Row] | dict]:
         "dense vs patchwise (CVPR §3.1)": dense_vs_patch_rows(cfg.width, cfg.size, cfg.repeat),
         "heads": heads_rows(cfg.width, cfg.size, cfg.repeat),
     }
+    sections["training throughput"] = [row for w, s, b in cfg.training
+                                       for row in training_rows(w, s, b, cfg.repeat, cfg.device)]
     if cfg.tiling:
         sections["large image (tiled)"] = [tiling_row(cfg.width, *cfg.photo, p) for p in ("fp32", "bf16")]
     return sections
-
-
 
 
 def format_report(sections: dict[str, list[Row] | dict], header: str) -> str:
