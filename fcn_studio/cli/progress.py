@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from typing import TextIO
 
 
@@ -14,21 +15,29 @@ def format_duration(seconds: float) -> str:
 
 
 class ProgressLine:
-    """`[#####.....] 500/1000 scenes  suffix`; call it with (done, total[, suffix])."""
+    """`[#####.....] 500/1000 scenes  suffix`; call it with (done, total[, suffix]).
+
+    Not on a terminal (a log file, CI), a line is written per 10 % and at least every
+    `log_interval` seconds, so a long run's log shows it is alive.
+    """
 
     width = 30
+    log_interval = 60.0
 
     def __init__(self, unit: str = "", stream: TextIO | None = None) -> None:
         self.unit = unit
         self.stream = stream or sys.stdout
         self.tty = self.stream.isatty()
         self.shown = -1
+        self.last_time = time.monotonic()
 
     def __call__(self, done: int, total: int, suffix: str = "") -> None:
         step = done * 10 // max(total, 1)
-        if not self.tty and step == self.shown and done != total:
+        now = time.monotonic()
+        quiet = step == self.shown and now - self.last_time < self.log_interval
+        if not self.tty and quiet and done != total:
             return
-        self.shown = step
+        self.shown, self.last_time = step, now
         filled = done * self.width // max(total, 1)
         unit = f" {self.unit}" if self.unit else ""
         bar = f"[{'#' * filled}{'.' * (self.width - filled)}] {done}/{total}{unit}{'  ' + suffix if suffix else ''}"
