@@ -11,7 +11,6 @@ import logging
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 from PySide6.QtCore import QMimeData, QSettings, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QStackedWidget, QWidget
@@ -19,13 +18,13 @@ from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox
 from ..app import analysis
 from ..app.catalog import HEADS, ModelEntry
 from ..app.devices import available_devices, resolve
-from ..app.jobs import (BatchSegmentJob, FileWritten, HeadResult, ImageFailed, ImageOpened, OpenImagesJob,
+from ..app.jobs import (FileWritten, HeadResult, ImageFailed, ImageOpened, OpenImagesJob,
                         OpenModelJob, Progress, SegmentJob)
 from ..app.session import OpenImage, Session
-from ..data.palette import save_label_png
 from .actions import SHORTCUTS, build_actions
 from .compare_view import CompareView
 from .error_dialog import ErrorDialog
+from .export_batch import NO_MODEL_HINT, ExportBatchMixin
 from .image_list import ImageList
 from .image_view import ImageView
 from .internals_panel import InternalsPanel
@@ -33,17 +32,17 @@ from .jobs_panel import JobsPanel
 from .legend_panel import LegendPanel
 from .model_card import ModelCard
 from .status_bar import StatusBar
+from .training_control import TrainingControl
 from .worker import JobRunner
 
 log = logging.getLogger(__name__)
 
-NO_MODEL_HINT = "no model: open a model file (Model ▸ Open…)"
 DROP_HINT = "drop your own images here"
 MARK_COLOUR = (255, 0, 255, 230)
 MAX_RECENT = 10
 
 
-class MainWindow(QMainWindow):
+class MainWindow(ExportBatchMixin, QMainWindow):
     def __init__(self, session: Session, settings: QSettings, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("fcn-studio")
@@ -85,6 +84,8 @@ class MainWindow(QMainWindow):
         self.resizeDocks([legend_dock, internals_dock], [150, 520], Qt.Orientation.Vertical)
         self.jobs_dock = self._dock("Jobs", self.jobs_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.jobs_dock.hide()
+        self.training = TrainingControl(self)
+        self.tabifyDockWidget(self.jobs_dock, self.training.dock)
 
         self.image_list.currentRowChanged.connect(lambda row: self.show_image(self.session.images[row]) if row >= 0 else None)
         self.legend.opacity.setValue(round(self.opacity * 100))
@@ -317,6 +318,8 @@ class MainWindow(QMainWindow):
 
     # ----- events from jobs --------------------------------------------------------------------
     def _on_event(self, lane: str, event: object) -> None:
+        if lane in ("train", "eval"):
+            return  # self.training draws those
         if isinstance(event, ImageOpened):
             self._last_opened = self._add_image(event.image)
         elif isinstance(event, ImageFailed):
@@ -349,44 +352,6 @@ class MainWindow(QMainWindow):
     def busy(self) -> bool:
         """Anything still to open or segment (the --screenshot mode waits for False)."""
         return self.runner.busy("open") or self.runner.busy("segment") or self._last_opened is not None
-
-    # ----- export and batch --------------------------------------------------------------------
-    def export_labels(self, path: str | Path | None = None) -> Path | None:
-        pred = self.prediction()
-        if pred is None:
-            return None
-        path = path or QFileDialog.getSaveFileName(self, "Export labels", f"{Path(self.current.name).stem}_{self.head}.png", "PNG (*.png)")[0]
-        if path:
-            save_label_png(pred.labels, path, self._palette())
-        return Path(path) if path else None
-
-    def export_overlay(self, path: str | Path | None = None) -> Path | None:
-        pred = self.prediction()
-        if pred is None:
-            return None
-        path = path or QFileDialog.getSaveFileName(self, "Export overlay", f"{Path(self.current.name).stem}_{self.head}_overlay.png", "PNG (*.png)")[0]
-        if path:
-            Image.fromarray(analysis.blend(self.current.rgb, pred.labels, self._palette(), self.opacity, self.hidden)).save(path)
-        return Path(path) if path else None
-
-    def run_batch(self, sources: list[str | Path] | None = None, out_dir: str | Path | None = None) -> None:
-        if self.entry is None:
-            self.errors.report(NO_MODEL_HINT)
-            return
-        if sources is None:
-            folder = QFileDialog.getExistingDirectory(self, "Folder of images to segment", self._last_dir())
-            sources = [folder] if folder else []
-        if sources and out_dir is None:
-            out_dir = QFileDialog.getExistingDirectory(self, "Write labels and overlays into", self._last_dir())
-        if not sources or not out_dir:
-            return
-        self.jobs_dock.show()
-        self.jobs_panel.started(f"segmenting {', '.join(Path(s).name for s in sources)} with {self.entry.path.name}")
-        self.runner.submit("batch", BatchSegmentJob(self.session, sources, self.entry, out_dir, self.device, opacity=self.opacity))
-
-    def cancel_batch(self) -> None:
-        self.runner.cancel("batch")
-        self.jobs_panel.ended("batch cancelled")
 
     def show_shortcuts(self) -> None:
         QMessageBox.information(self, "Keyboard shortcuts", SHORTCUTS)
@@ -459,6 +424,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("state", self.saveState())
-        self.runner.shutdown()
+        if self.training.busy():
+            self.status.show_hover("cancelling: the trainer saves a checkpoint…")
+        self.runner.shutdown()  # cancels every job and waits for its thread
         self.errors.close()
         super().closeEvent(event)
