@@ -110,10 +110,13 @@ class TrainingPlots(QWidget):
         elif isinstance(event, CheckpointSaved):
             self.status.setText(f"{event.stage}: checkpoint at update {event.iteration} saved")
         elif isinstance(event, StageFinished):
-            self.status.setText(f"{event.stage} {event.status}: {event.message}")
+            hint = " — Resume… continues it from there" if event.status == "cancelled" else ""
+            self.status.setText(f"{event.stage} {event.status}: {event.message}{hint}")
             if event.status == "done":
                 self.progress.setValue(100)
                 self.progress.setFormat("%p% · done")
+            else:
+                self.progress.setFormat(f"%p% · {event.status} at update {event.iteration}")
 
     def show_bars(self, iu: list[float], names: list[str]) -> None:
         values = [0.0 if v is None or not math.isfinite(v) else float(v) for v in iu]
