@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QFileDialog
 from ..app.catalog import ModelEntry
 from ..app.training_jobs import EvalDone, EvalJob, TrainDone, TrainJob
 from ..engine import WeightFileError
-from ..training import RecipeError, StageFinished, StageStarted, TrainConfig
+from ..training import RecipeError, StageFinished, TrainConfig
 from .eval_dialog import EvalDialog
 from .training_panel import TrainingPanel
 
@@ -56,8 +56,11 @@ class TrainingControl(QObject):
 
     # ----- starting and stopping ---------------------------------------------------------------
     def show(self) -> None:
+        first = not self.dock.isVisible()
         self.dock.show()
         self.dock.raise_()
+        if first:  # the plots need some height; the image keeps the rest
+            self.w.resizeDocks([self.dock], [330], Qt.Orientation.Vertical)
 
     def config(self) -> TrainConfig:
         """The form's choices as a TrainConfig (RecipeError if they do not make one)."""
@@ -144,9 +147,7 @@ class TrainingControl(QObject):
         if lane != "train":
             return
         self.panel.plots.show_event(event)
-        if isinstance(event, StageStarted):
-            self.panel.form.set_stage(event.stage)
-        elif isinstance(event, StageFinished):
+        if isinstance(event, StageFinished):
             self._stage_finished(event)
         elif isinstance(event, TrainDone):
             self.results = event.results
