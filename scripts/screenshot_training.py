@@ -38,7 +38,7 @@ def main(out: Path) -> int:
     window.training.show()
     form.data.setText(str(data))
     form.validate_now()
-    form.add_recipe(quick_recipe(iterations=40, eval_every=8, checkpoint_every=20), "quick (colour set)")
+    form.add_recipe(quick_recipe(iterations=40, eval_every=8, checkpoint_every=20, lr=3e-3), "quick (colour set)")
     form.width.setValue(0.0625)
     form.set_stage("staged")
     form.out.setText(str(scratch / "runs" / "colour-staged"))
