@@ -90,6 +90,12 @@ class Catalog:
             self._add_siblings(entry)
         return entry
 
+    def reread(self, entry: ModelEntry) -> ModelEntry:
+        """The entry with its metadata read again from its file (kept in the same place)."""
+        fresh = ModelEntry(entry.path, read_info(entry.path), shipped=entry.shipped)
+        self.entries = [fresh if e.path == entry.path else e for e in self.entries]
+        return fresh
+
     def _add_siblings(self, entry: ModelEntry) -> None:
         known = {e.path for e in self.entries}
         for other in sorted(entry.path.parent.glob("*.safetensors")):

@@ -55,5 +55,13 @@ class ResultCache:
             while len(self._items) > self.capacity:
                 self._items.popitem(last=False)
 
+    def drop_model(self, model: str) -> int:
+        """Forget every result of the model file `model` (it was rewritten); returns how many."""
+        with self._lock:
+            stale = [k for k in self._items if k.model == model]
+            for k in stale:
+                del self._items[k]
+            return len(stale)
+
     def __len__(self) -> int:
         return len(self._items)

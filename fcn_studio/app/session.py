@@ -128,6 +128,18 @@ class Session:
     def cached(self, image: OpenImage, entry: ModelEntry, device: str, precision: str = "auto") -> Prediction | None:
         return self.cache.peek(self.key(image, entry, device, precision))
 
+    def model_file(self, path: str | Path) -> ModelEntry:
+        """Add a model file to the catalog, or, if it is there already, reread it: a training
+        run rewrites its best model, so loaded copies and cached results of it are dropped."""
+        entry = self.catalog.add_file(path)
+        if entry.shipped or entry.path.suffix.lower() != ".safetensors":
+            return entry
+        with self._lock:
+            for k in [k for k in self._segmenters if k[0] == str(entry.path)]:
+                del self._segmenters[k]
+        self.cache.drop_model(str(entry.path))
+        return self.catalog.reread(entry)
+
     def segmenter(self, entry: ModelEntry, device: str, precision: str = "auto") -> Segmenter:
         """Load a model once per (file, device, precision); safe from any thread."""
         k = (str(entry.path), device, precision)

@@ -75,6 +75,9 @@ def build_actions(w: "MainWindow") -> Actions:
     run_menu = w.menuBar().addMenu("&Run")
     run_menu.addAction(_action(w, "Segment a &folder into files…", lambda: w.run_batch(), "Ctrl+B"))
     run_menu.addAction(_action(w, "&Cancel batch", w.cancel_batch))
+    run_menu.addSeparator()
+    run_menu.addAction(_action(w, "&Train…", lambda: w.training.show(), "Ctrl+T"))
+    run_menu.addAction(_action(w, "&Evaluate on dataset…", lambda: w.training.evaluate(), "Ctrl+Shift+V"))
 
     help_menu = w.menuBar().addMenu("&Help")
     help_menu.addAction(_action(w, "&Keyboard shortcuts", w.show_shortcuts, "F1"))
@@ -105,4 +108,4 @@ def build_actions(w: "MainWindow") -> Actions:
 SHORTCUTS = """Ctrl+O open · Ctrl+Shift+O open folder · Ctrl+V paste an image · Ctrl+M open a model
 1 / 2 / 3 head 32s / 16s / 8s · C compare heads · D skip changes · F fit · Ctrl +/− zoom
 PgUp / PgDown previous / next image · Ctrl+E export labels · Ctrl+Shift+E export overlay
-Ctrl+B segment a folder into files"""
+Ctrl+B segment a folder into files · Ctrl+T training · Ctrl+Shift+V evaluate on a dataset"""

@@ -46,8 +46,15 @@ class CompareView(pg.GraphicsLayoutWidget):
             if first is None:
                 first = view
             else:
+                # Only the first view keeps its aspect lock; the others copy its ranges. Two
+                # aspect-locked views linked both ways widen each other's ranges in turn (each
+                # fits the other's rectangle to its own aspect), which drew every image at about
+                # half the size its cell allows. The cells are equally wide (_equal_columns) and
+                # equally tall, so the copied ranges keep the pixels square.
+                view.setAspectLocked(False)
                 view.setXLink(first)
                 view.setYLink(first)
+        self._equal_columns()
         QTimer.singleShot(0, self.fit)  # once the new cells have their size
 
     def show_pane(self, name: str, rgb: np.ndarray | None, overlay: np.ndarray | None, marks: np.ndarray | None,
@@ -57,6 +64,24 @@ class CompareView(pg.GraphicsLayoutWidget):
         pane.set_overlay(overlay)
         pane.set_marks(marks)
         self.titles[name].setText(title)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._equal_columns()
+
+    def _equal_columns(self) -> None:
+        """Give every column the same width: a title's text must not widen its cell."""
+        if not getattr(self, "columns", None):
+            return
+        layout = self.ci.layout
+        left, _, right, _ = layout.getContentsMargins()
+        spacing = layout.horizontalSpacing()
+        n = len(self.columns)
+        width = max((self.viewport().width() - left - right - spacing * (n - 1)) / n, 40.0)
+        for col in range(n):
+            layout.setColumnFixedWidth(col, width)
+        for title in self.titles.values():
+            title.setMinimumWidth(0)
 
     def fit(self) -> None:
         if self.panes:

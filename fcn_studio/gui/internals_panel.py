@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Signal
+from PySide6.QtCore import QRectF, QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QGraphicsRectItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ..app.analysis import InternalMap
@@ -58,6 +58,7 @@ class InternalsPanel(QWidget):
         layout.addWidget(self.note)
         self.lut = pg.colormap.get("viridis").getLookupTable(nPts=256)
         self.panes: dict[str, _MapPane] = {}
+        self._extent: tuple[int, int] | None = None
 
     @property
     def class_index(self) -> int:
@@ -93,8 +94,28 @@ class InternalsPanel(QWidget):
             mh, mw = m.values.shape
             pane.outline.setRect(QRectF(0, 0, w, h))
             pane.title.setText(f"<b>{m.name}</b><br>stride {m.stride} · {mw}×{mh} · {lo:.2g}…{hi:.2g}")
-        if self.panes:
+        self._extent = (w, h)
+        self._fit()
+
+    def _fit(self) -> None:
+        if self.panes and self._extent:
+            w, h = self._extent
             next(iter(self.panes.values())).view.setRange(xRange=(0, w), yRange=(0, h), padding=0.02)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._equal_columns()
+        QTimer.singleShot(0, self._fit)  # the maps are overviews: a new size shows them whole again
+
+    def _equal_columns(self) -> None:
+        """Equal cells, whatever the titles say, so the copied ranges keep the pixels square."""
+        layout = self.graphics.ci.layout
+        left, _, right, _ = layout.getContentsMargins()
+        width = max((self.graphics.viewport().width() - left - right - layout.horizontalSpacing() * (COLUMNS - 1)) / COLUMNS, 30.0)
+        for col in range(COLUMNS):
+            layout.setColumnFixedWidth(col, width)
+        for pane in self.panes.values():
+            pane.title.setMinimumWidth(0)
 
     def _rebuild(self, names: list[str]) -> None:
         self.graphics.clear()
@@ -103,11 +124,16 @@ class InternalsPanel(QWidget):
         for i, name in enumerate(names):
             row, col = 2 * (i // COLUMNS), i % COLUMNS
             title = self.graphics.addLabel(name, row=row, col=col, size="8pt", color="#e0e0e0")
+            title.setMinimumHeight(34)
             title.setMaximumHeight(34)
             view = self.graphics.addViewBox(row=row + 1, col=col, enableMenu=False)
             self.panes[name] = _MapPane(title, view, self.lut)
             if first is None:
                 first = view
             else:
+                # As in the compare grid: two linked aspect-locked views widen each other's
+                # ranges (maps shrank to dots after a resize); the others copy the first's.
+                view.setAspectLocked(False)
                 view.setXLink(first)
                 view.setYLink(first)
+        self._equal_columns()

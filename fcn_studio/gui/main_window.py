@@ -8,42 +8,38 @@ the model itself and holds no model logic.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import numpy as np
-from PIL import Image
-from PySide6.QtCore import QMimeData, QSettings, Qt
-from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QStackedWidget, QWidget
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QStackedWidget, QWidget
 
 from ..app import analysis
 from ..app.catalog import HEADS, ModelEntry
 from ..app.devices import available_devices, resolve
-from ..app.jobs import (BatchSegmentJob, FileWritten, HeadResult, ImageFailed, ImageOpened, OpenImagesJob,
-                        OpenModelJob, Progress, SegmentJob)
+from ..app.jobs import FileWritten, HeadResult, ImageFailed, ImageOpened, Progress, SegmentJob
 from ..app.session import OpenImage, Session
-from ..data.palette import save_label_png
 from .actions import SHORTCUTS, build_actions
 from .compare_view import CompareView
 from .error_dialog import ErrorDialog
+from .export_batch import NO_MODEL_HINT, ExportBatchMixin
 from .image_list import ImageList
 from .image_view import ImageView
 from .internals_panel import InternalsPanel
 from .jobs_panel import JobsPanel
 from .legend_panel import LegendPanel
 from .model_card import ModelCard
+from .opening import OpeningMixin
 from .status_bar import StatusBar
+from .training_control import TrainingControl
 from .worker import JobRunner
 
 log = logging.getLogger(__name__)
 
-NO_MODEL_HINT = "no model: open a model file (Model ▸ Open…)"
 DROP_HINT = "drop your own images here"
 MARK_COLOUR = (255, 0, 255, 230)
-MAX_RECENT = 10
 
 
-class MainWindow(QMainWindow):
+class MainWindow(OpeningMixin, ExportBatchMixin, QMainWindow):
     def __init__(self, session: Session, settings: QSettings, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("fcn-studio")
@@ -85,6 +81,8 @@ class MainWindow(QMainWindow):
         self.resizeDocks([legend_dock, internals_dock], [150, 520], Qt.Orientation.Vertical)
         self.jobs_dock = self._dock("Jobs", self.jobs_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.jobs_dock.hide()
+        self.training = TrainingControl(self)
+        self.tabifyDockWidget(self.jobs_dock, self.training.dock)
 
         self.image_list.currentRowChanged.connect(lambda row: self.show_image(self.session.images[row]) if row >= 0 else None)
         self.legend.opacity.setValue(round(self.opacity * 100))
@@ -109,61 +107,6 @@ class MainWindow(QMainWindow):
         self.set_model(model or self.session.catalog.default())
         if saved_head in self.family:
             self.set_head(saved_head)
-
-    # ----- opening -----------------------------------------------------------------------------
-    def open_paths(self, paths: list[str | Path]) -> None:
-        """Decode on the worker; each batch of files ends by showing its last image."""
-        paths = [str(p) for p in paths]
-        if not paths:
-            return
-        palette = np.array(self.family[self.head].info.palette, np.uint8) if self.family else None
-        self.runner.submit("open", OpenImagesJob(paths, palette))
-        recent = [p for p in paths + self._recent() if Path(p).exists()]
-        self.settings.setValue("recent", list(dict.fromkeys(recent))[:MAX_RECENT])
-        self._fill_recent()
-
-    def handle_mime(self, mime: QMimeData) -> bool:
-        """Dropped or pasted data: local files/folders, or raw image pixels."""
-        files = [u.toLocalFile() for u in mime.urls() if u.isLocalFile()]
-        if files:
-            self.open_paths(files)
-            return True
-        if mime.hasImage():
-            qimage = mime.imageData().convertToFormat(mime.imageData().Format.Format_RGB888)
-            arr = np.array(qimage.constBits(), dtype=np.uint8).reshape(qimage.height(), qimage.bytesPerLine())
-            rgb = arr[:, : qimage.width() * 3].reshape(qimage.height(), qimage.width(), 3)
-            self._add_image(self.session.pasted_image(rgb.copy()))
-            self.show_image(self.session.images[-1])
-            return True
-        return False
-
-    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt override
-        if event.mimeData().hasUrls() or event.mimeData().hasImage():
-            event.acceptProposedAction()
-
-    def dropEvent(self, event) -> None:  # noqa: N802 - Qt override
-        if self.handle_mime(event.mimeData()):
-            event.acceptProposedAction()
-
-    def paste(self) -> None:
-        self.handle_mime(QGuiApplication.clipboard().mimeData())
-
-    def open_dialog(self) -> None:
-        files, _ = QFileDialog.getOpenFileNames(self, "Open images", self._last_dir(), "Images (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp);;All files (*)")
-        self.open_paths(files)
-
-    def open_folder_dialog(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Open a folder of images", self._last_dir())
-        if folder:
-            self.open_paths([folder])
-
-    def open_model_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a model", "", "Models (*.safetensors *.pth *.pt *.caffemodel);;All files (*)")
-        if path:
-            self.open_model(path)
-
-    def open_model(self, path: str | Path) -> None:
-        self.runner.submit("open", OpenModelJob(self.session, path))
 
     # ----- what is shown -----------------------------------------------------------------------
     def show_image(self, image: OpenImage) -> None:
@@ -317,6 +260,8 @@ class MainWindow(QMainWindow):
 
     # ----- events from jobs --------------------------------------------------------------------
     def _on_event(self, lane: str, event: object) -> None:
+        if lane in ("train", "eval"):
+            return  # self.training draws those
         if isinstance(event, ImageOpened):
             self._last_opened = self._add_image(event.image)
         elif isinstance(event, ImageFailed):
@@ -350,53 +295,10 @@ class MainWindow(QMainWindow):
         """Anything still to open or segment (the --screenshot mode waits for False)."""
         return self.runner.busy("open") or self.runner.busy("segment") or self._last_opened is not None
 
-    # ----- export and batch --------------------------------------------------------------------
-    def export_labels(self, path: str | Path | None = None) -> Path | None:
-        pred = self.prediction()
-        if pred is None:
-            return None
-        path = path or QFileDialog.getSaveFileName(self, "Export labels", f"{Path(self.current.name).stem}_{self.head}.png", "PNG (*.png)")[0]
-        if path:
-            save_label_png(pred.labels, path, self._palette())
-        return Path(path) if path else None
-
-    def export_overlay(self, path: str | Path | None = None) -> Path | None:
-        pred = self.prediction()
-        if pred is None:
-            return None
-        path = path or QFileDialog.getSaveFileName(self, "Export overlay", f"{Path(self.current.name).stem}_{self.head}_overlay.png", "PNG (*.png)")[0]
-        if path:
-            Image.fromarray(analysis.blend(self.current.rgb, pred.labels, self._palette(), self.opacity, self.hidden)).save(path)
-        return Path(path) if path else None
-
-    def run_batch(self, sources: list[str | Path] | None = None, out_dir: str | Path | None = None) -> None:
-        if self.entry is None:
-            self.errors.report(NO_MODEL_HINT)
-            return
-        if sources is None:
-            folder = QFileDialog.getExistingDirectory(self, "Folder of images to segment", self._last_dir())
-            sources = [folder] if folder else []
-        if sources and out_dir is None:
-            out_dir = QFileDialog.getExistingDirectory(self, "Write labels and overlays into", self._last_dir())
-        if not sources or not out_dir:
-            return
-        self.jobs_dock.show()
-        self.jobs_panel.started(f"segmenting {', '.join(Path(s).name for s in sources)} with {self.entry.path.name}")
-        self.runner.submit("batch", BatchSegmentJob(self.session, sources, self.entry, out_dir, self.device, opacity=self.opacity))
-
-    def cancel_batch(self) -> None:
-        self.runner.cancel("batch")
-        self.jobs_panel.ended("batch cancelled")
-
     def show_shortcuts(self) -> None:
         QMessageBox.information(self, "Keyboard shortcuts", SHORTCUTS)
 
     # ----- helpers -----------------------------------------------------------------------------
-    def _add_image(self, image: OpenImage) -> OpenImage:
-        image = self.session.add_image(image)
-        self.image_list.add(image)
-        return image
-
     def _set_opacity(self, value: float) -> None:
         self.opacity = value
         self.settings.setValue("opacity", value)
@@ -433,21 +335,6 @@ class MainWindow(QMainWindow):
         combo.addItems([e.label for e in self.session.catalog.entries] or ["no model: Model ▸ Open…"])
         combo.setEnabled(bool(self.session.catalog.entries))
 
-    def _recent(self) -> list[str]:
-        value = self.settings.value("recent", [])
-        return [value] if isinstance(value, str) else list(value or [])
-
-    def _fill_recent(self) -> None:
-        menu = self.actions.recent_menu
-        menu.clear()
-        for path in self._recent():
-            menu.addAction(path, lambda p=path: self.open_paths([p]))
-        menu.setEnabled(bool(self._recent()))
-
-    def _last_dir(self) -> str:
-        recent = self._recent()
-        return str(Path(recent[0]).parent) if recent else ""
-
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock-{title}")
@@ -459,6 +346,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("state", self.saveState())
-        self.runner.shutdown()
+        if self.training.busy():
+            self.status.show_hover("cancelling: the trainer saves a checkpoint…")
+        self.runner.shutdown()  # cancels every job and waits for its thread
         self.errors.close()
         super().closeEvent(event)

@@ -93,8 +93,9 @@ class JobRunner(QObject):
     def jobs(self, lane: str) -> list[Job]:
         return [r.job for r in self._running.values() if r.lane == lane]
 
-    def shutdown(self, timeout_ms: int = 15000) -> None:
-        """Cancel everything and wait for the threads (a job mid-forward-pass finishes its step)."""
+    def shutdown(self, timeout_ms: int = 120_000) -> None:
+        """Cancel everything and wait for the threads (a job mid-forward-pass finishes its step; a
+        training job saves its checkpoint)."""
         for lane in list(self._pools):
             self.cancel(lane)
         for pool in self._pools.values():

@@ -1,0 +1,155 @@
+"""Live training plots: loss and mean IU against the update count (one curve per stage), the
+per-class IU of the last evaluation as bars, a progress bar with the ETA, and a status line.
+
+`show_event(event)` takes the trainer's own events (fcn_studio.training.events); nothing here
+knows about jobs or threads.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
+
+from ..training import CheckpointSaved, EvalProgress, Evaluated, StageFinished, StageStarted, StepDone
+
+STAGE_PENS = {"32s": (80, 160, 255), "16s": (255, 170, 60), "8s": (90, 210, 120), "atonce": (230, 90, 200)}
+BAR_BRUSH = (90, 160, 230)
+
+
+def eta_text(seconds: float) -> str:
+    if not math.isfinite(seconds) or seconds < 0:
+        return "ETA –"
+    seconds = int(round(seconds))
+    h, rest = divmod(seconds, 3600)
+    return f"ETA {h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"ETA {rest // 60}:{rest % 60:02d}"
+
+
+def _plot(title: str, y_label: str) -> pg.PlotWidget:
+    plot = pg.PlotWidget()
+    plot.setBackground((24, 24, 28))
+    plot.setTitle(title, size="9pt", color="#e8e8e8")
+    plot.setLabel("left", y_label)
+    plot.showGrid(x=True, y=True, alpha=0.2)
+    plot.setMenuEnabled(False)
+    plot.setMinimumHeight(150)
+    return plot
+
+
+class TrainingPlots(QWidget):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 100)
+        self.progress.setValue(0)
+        self.progress.setFormat("%p%")
+        self.status = QLabel("no training running")
+        self.status.setWordWrap(True)
+        self.loss_plot = _plot("loss", "loss")
+        self.loss_plot.setLabel("bottom", "update")
+        self.iu_plot = _plot("mean IU (val)", "mean IU")
+        self.iu_plot.setLabel("bottom", "update")
+        self.iu_plot.setYRange(0, 1)
+        self.bars_plot = _plot("per-class IU, last evaluation", "IU")
+        self.bars_plot.setYRange(0, 1)
+        self.bars_plot.setMouseEnabled(x=False, y=False)
+        self.loss_curves: dict[str, pg.PlotDataItem] = {}
+        self.iu_curves: dict[str, pg.PlotDataItem] = {}
+        self.points: dict[str, dict[str, list]] = {}
+        self.bars: pg.BarGraphItem | None = None
+        self.bar_values: list[float] = []
+        for plot in (self.loss_plot, self.iu_plot):
+            plot.addLegend(offset=(-8, 8), labelTextSize="8pt")
+
+        top = QHBoxLayout()
+        top.addWidget(self.progress, 1)
+        plots = QHBoxLayout()
+        for plot in (self.loss_plot, self.iu_plot, self.bars_plot):
+            plots.addWidget(plot, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 2, 6, 2)
+        layout.addLayout(top)
+        layout.addWidget(self.status)
+        layout.addLayout(plots, 1)
+
+    def clear(self) -> None:
+        for plot, curves in ((self.loss_plot, self.loss_curves), (self.iu_plot, self.iu_curves)):
+            for curve in curves.values():
+                plot.removeItem(curve)
+            curves.clear()
+            if plot.plotItem.legend is not None:
+                plot.plotItem.legend.clear()
+        self.points.clear()
+        if self.bars is not None:
+            self.bars_plot.removeItem(self.bars)
+            self.bars = None
+        self.bar_values = []
+        self.progress.setValue(0)
+        self.progress.setFormat("%p%")
+
+    # ----- events ------------------------------------------------------------------------------
+    def show_event(self, event: object) -> None:
+        if isinstance(event, StageStarted):
+            start = f"from update {event.start_iteration}" if event.start_iteration else "from the start"
+            self.status.setText(f"training {event.arch} ({event.stage}), {event.iterations} updates, {start}")
+            self._progress(event.start_iteration, event.iterations, math.nan)
+        elif isinstance(event, StepDone):
+            self._add("loss", event.stage, event.iteration, event.loss)
+            self._progress(event.iteration, event.iterations, event.eta_s)
+            self.status.setText(f"{event.stage}: update {event.iteration}/{event.iterations} · loss {event.loss:.4f} · "
+                                f"lr {event.lr:.2g} · {event.images_per_s:.1f} img/s")
+        elif isinstance(event, Evaluated):
+            self._add("iu", event.stage, event.iteration, event.metrics["mean_iu"])
+            self.show_bars(event.metrics.get("iu", []), event.metrics.get("class_names", []))
+        elif isinstance(event, EvalProgress):
+            self.progress.setRange(0, 100)
+            self.progress.setValue(round(100 * event.done / max(event.total, 1)))
+            self.progress.setFormat(f"evaluating %p% ({event.done}/{event.total} images)")
+        elif isinstance(event, CheckpointSaved):
+            self.status.setText(f"{event.stage}: checkpoint at update {event.iteration} saved")
+        elif isinstance(event, StageFinished):
+            hint = " — Resume… continues it from there" if event.status == "cancelled" else ""
+            self.status.setText(f"{event.stage} {event.status}: {event.message}{hint}")
+            if event.status == "done":
+                self.progress.setValue(100)
+                self.progress.setFormat("%p% · done")
+            else:
+                self.progress.setFormat(f"%p% · {event.status} at update {event.iteration}")
+
+    def show_bars(self, iu: list[float], names: list[str]) -> None:
+        values = [0.0 if v is None or not math.isfinite(v) else float(v) for v in iu]
+        if self.bars is not None:
+            self.bars_plot.removeItem(self.bars)
+        x = np.arange(len(values))
+        self.bars = pg.BarGraphItem(x=x, height=values, width=0.7, brush=BAR_BRUSH)
+        self.bars_plot.addItem(self.bars)
+        self.bar_values = values
+        axis = self.bars_plot.getAxis("bottom")
+        axis.setTicks([[(i, str(n)) for i, n in enumerate(names or map(str, x))]])
+        self.bars_plot.setXRange(-0.6, max(len(values) - 0.4, 0.6), padding=0)
+
+    def curve_data(self, kind: str, stage: str) -> tuple[list, list]:
+        pts = self.points.get(f"{kind}:{stage}", {"x": [], "y": []})
+        return pts["x"], pts["y"]
+
+    # ----- helpers -----------------------------------------------------------------------------
+    def _add(self, kind: str, stage: str, x: int, y: float) -> None:
+        pts = self.points.setdefault(f"{kind}:{stage}", {"x": [], "y": []})
+        if pts["x"] and x <= pts["x"][-1]:  # a resumed run redoes updates after its checkpoint
+            keep = next(i for i, v in enumerate(pts["x"]) if v >= x)
+            del pts["x"][keep:], pts["y"][keep:]
+        pts["x"].append(x)
+        pts["y"].append(y if y is not None and math.isfinite(y) else np.nan)
+        curves, plot = (self.loss_curves, self.loss_plot) if kind == "loss" else (self.iu_curves, self.iu_plot)
+        if stage not in curves:
+            pen = pg.mkPen(STAGE_PENS.get(stage, (220, 220, 220)), width=2)
+            symbol = {} if kind == "loss" else {"symbol": "o", "symbolSize": 6, "symbolBrush": STAGE_PENS.get(stage)}
+            curves[stage] = plot.plot([], [], pen=pen, name=stage, **symbol)
+        curves[stage].setData(np.array(pts["x"], float), np.array(pts["y"], float))
+
+    def _progress(self, done: int, total: int, eta_s: float) -> None:
+        self.progress.setRange(0, 100)
+        self.progress.setValue(round(100 * done / max(total, 1)))
+        self.progress.setFormat(f"%p% · {done}/{total} · {eta_text(eta_s)}")

@@ -1,0 +1,173 @@
+"""The Training dock and Run ▸ Evaluate, driven on the real window with the tiny colour set."""
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from PySide6.QtCore import QTimer
+
+from fcn_studio.app.training_jobs import TrainJob
+from fcn_studio.data import open_dataset
+from fcn_studio.engine import load_model
+from fcn_studio.training import Evaluated, StageFinished, StepDone, TrainConfig, evaluate
+from fcn_studio.training.checkpoint import checkpoint_path, load_checkpoint
+from tests.training.conftest import quick_recipe, write_colour_set
+
+WAIT_MS = 120_000
+SHOTS = os.environ.get("FCN_STUDIO_SHOTS")  # set to a folder to keep the screenshots for a look
+
+
+@pytest.fixture(scope="module")
+def colour_set(tmp_path_factory):
+    return write_colour_set(tmp_path_factory.mktemp("colour") / "set")
+
+
+def fill(window, data, out, recipe):
+    form = window.training.panel.form
+    window.training.show()
+    form.data.setText(str(data))
+    form.validate_now()
+    form.add_recipe(recipe)
+    form.width.setValue(0.0625)
+    form.set_stage("32s")
+    form.device.setCurrentText("cpu")
+    form.out.setText(str(out))
+    return form
+
+
+def record(window, lane="train"):
+    events = []
+    window.runner.yielded.connect(lambda l, e: events.append(e) if l == lane else None)
+    return events
+
+
+def wait_done(qtbot, window):
+    qtbot.waitUntil(lambda: not window.training.busy(), timeout=WAIT_MS)
+    qtbot.wait(20)
+
+
+def shot(widget, tmp_path, name):
+    path = Path(SHOTS or tmp_path) / name
+    assert widget.grab().save(str(path))
+    return path
+
+
+def test_short_run_plots_every_step_and_offers_the_best_model(qtbot, window, colour_set, tmp_path):
+    run = tmp_path / "run"
+    form = fill(window, colour_set, run, quick_recipe(iterations=6, eval_every=3))
+    assert form.start.isEnabled() and "train 8, val 4" in form.data_problem.text()
+    assert "3 classes: background, rectangle, disc" in form.data_problem.text()
+    events = record(window)
+    form.start.click()
+    assert form.cancel.isEnabled() and not form.start.isEnabled()
+    wait_done(qtbot, window)
+    plots = window.training.panel.plots
+    shot(window.training.panel, tmp_path, "training-panel.png")
+    steps = [e for e in events if isinstance(e, StepDone)]
+    evals = [e for e in events if isinstance(e, Evaluated)]
+    x, y = plots.loss_curves["32s"].getData()
+    assert list(x) == [1, 2, 3, 4, 5, 6] and list(y) == pytest.approx([s.loss for s in steps])
+    x, y = plots.iu_curves["32s"].getData()
+    assert list(x) == [3, 6] and list(y) == pytest.approx([e.metrics["mean_iu"] for e in evals])
+    assert len(plots.bar_values) == 3 == len(plots.bars.opts["height"])
+    assert plots.bar_values == pytest.approx(evals[-1].metrics["iu"])
+    assert plots.progress.value() == 100
+    assert [r.status for r in window.training.results] == ["done"]
+    best = (run / "best.safetensors").resolve()
+    picker = [window.actions.model_combo.itemText(i) for i in range(window.actions.model_combo.count())]
+    assert any(text.endswith("best.safetensors") for text in picker)
+    assert window.training.panel.use_best.isVisible() and not form.cancel.isEnabled() and form.start.isEnabled()
+    window.training.panel.use_best.click()
+    assert window.entry.path == best and window.actions.model_combo.currentText().endswith("best.safetensors")
+
+
+def test_cancel_keeps_the_window_responsive_and_resume_continues(qtbot, window, colour_set, tmp_path):
+    run = tmp_path / "run"
+    form = fill(window, colour_set, run, quick_recipe(iterations=200, eval_every=100, checkpoint_every=100))
+    events = record(window)
+    ticks = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start(20)
+    form.start.click()
+    plots = window.training.panel.plots
+    qtbot.waitUntil(lambda: len(plots.curve_data("loss", "32s")[0]) >= 3, timeout=WAIT_MS)
+    form.cancel.click()
+    wait_done(qtbot, window)
+    timer.stop()
+    gaps = [b - a for a, b in zip(ticks, ticks[1:])]
+    assert len(ticks) > 5 and max(gaps) < 1.0  # the event loop kept running while training
+    result = window.training.results[0]
+    assert result.status == "cancelled" and "checkpoint saved" in result.message
+    assert load_checkpoint(checkpoint_path(run))["iteration"] == result.iteration >= 3
+    assert "cancelled" in plots.status.text() and form.start.isEnabled()
+    shot(window.training.panel, tmp_path, "training-cancelled.png")
+
+    events.clear()
+    form.resume_requested.emit(str(run))  # what Resume… does once a folder is picked
+    qtbot.waitUntil(lambda: any(isinstance(e, StepDone) for e in events), timeout=WAIT_MS)
+    first = next(e for e in events if isinstance(e, StepDone))
+    assert first.iteration == result.iteration + 1
+    form.cancel.click()
+    wait_done(qtbot, window)
+    assert window.training.results[0].status == "cancelled"
+
+
+def test_bad_dataset_folder_is_named_and_start_disabled(qtbot, window, tmp_path):
+    form = fill(window, tmp_path / "nothing", tmp_path / "run", quick_recipe())
+    assert not form.start.isEnabled() and f"{tmp_path / 'nothing'}: no such folder" in form.data_problem.text()
+    form.data.setText(str(tmp_path))
+    form.validate_now()
+    assert not form.start.isEnabled() and "no dataset found here" in form.data_problem.text()
+    window.training.start()  # forced past the disabled button: the job itself reports it
+    wait_done(qtbot, window)
+    assert any(str(tmp_path) in m and "no dataset found" in m for m in window.errors.messages)
+    assert "train failed" in window.training.panel.plots.status.text()
+    assert window.isVisible()
+
+
+def test_nan_loss_shows_the_failure_message(qtbot, window, colour_set, tmp_path, monkeypatch):
+    import fcn_studio.training.trainer as trainer
+    monkeypatch.setattr(trainer, "pixel_loss", lambda scores, *a, **k: scores.sum() * torch.tensor(float("nan")))
+    form = fill(window, colour_set, tmp_path / "run", quick_recipe(iterations=6, eval_every=3))
+    form.start.click()
+    wait_done(qtbot, window)
+    assert [r.status for r in window.training.results] == ["failed"]
+    assert any("NaN" in m and "failed" in m for m in window.errors.messages)
+    assert "32s failed" in window.training.panel.plots.status.text()
+
+
+def test_closing_the_window_cancels_training_and_waits_for_its_checkpoint(qtbot, window, colour_set, tmp_path):
+    run = tmp_path / "run"
+    form = fill(window, colour_set, run, quick_recipe(iterations=500, eval_every=250, checkpoint_every=250))
+    form.start.click()
+    plots = window.training.panel.plots
+    qtbot.waitUntil(lambda: len(plots.curve_data("loss", "32s")[0]) >= 1, timeout=WAIT_MS)
+    job = window.runner.jobs("train")[0]
+    window.close()
+    assert job.results and job.results[0].status == "cancelled"
+    assert load_checkpoint(checkpoint_path(run))["iteration"] == job.results[0].iteration
+
+
+def test_evaluate_action_shows_the_metrics_of_evaluate(qtbot, window, colour_set, tmp_path):
+    config = TrainConfig(data=str(colour_set), out=str(tmp_path / "run"), recipe=quick_recipe(iterations=3, eval_every=3),
+                         width=0.0625, device="cpu")
+    list(TrainJob(config).run())
+    entry = window.session.model_file(tmp_path / "run" / "best.safetensors")
+    window._fill_models()
+    window.set_model(entry)
+    window.training.evaluate(colour_set, "val")
+    qtbot.waitUntil(lambda: window.training.last_eval is not None and not window.training.busy(), timeout=WAIT_MS)
+    expected = evaluate(load_model(entry.path), open_dataset(colour_set, "val"), "cpu")
+    dialog = window.training.eval_dialog
+    assert dialog.isVisible()
+    for key in ("pixel_acc", "mean_acc", "mean_iu", "fwiu"):
+        assert dialog.values[key].text() == f"{expected[key]:.4f}"
+    table = [[dialog.table.item(r, c).text() for c in range(4)] for r in range(dialog.table.rowCount())]
+    assert [row[0] for row in table] == ["background", "rectangle", "disc"]
+    for row, iu, edge, inner in zip(table, expected["iu"], expected["boundary"]["iu"], expected["interior"]["iu"]):
+        assert row[1:] == [f"{v:.4f}" if v == v else "–" for v in (iu, edge, inner)]
+    assert f"mean IU {expected['boundary']['mean_iu']:.4f}" in dialog.band.text()
+    shot(dialog, tmp_path, "eval-dialog.png")
