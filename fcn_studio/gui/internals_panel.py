@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, QTimer, Signal
-from PySide6.QtWidgets import QComboBox, QGraphicsRectItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QGraphicsRectItem, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from ..app.analysis import InternalMap
 
@@ -35,16 +35,66 @@ class _MapPane:
             view.addItem(item)
 
 
+class _Grid(pg.GraphicsLayoutWidget):
+    """The panes of one set of map names (32s, 16s and 8s each have their own), built once."""
+
+    def __init__(self, names: list[str], lut: np.ndarray):
+        super().__init__()
+        self.setAcceptDrops(False)
+        self.setBackground((24, 24, 28))
+        self.panes: dict[str, _MapPane] = {}
+        first = None
+        for i, name in enumerate(names):
+            row, col = 2 * (i // COLUMNS), i % COLUMNS
+            title = self.addLabel(name, row=row, col=col, size="8pt", color="#e0e0e0")
+            title.setMinimumHeight(34)
+            title.setMaximumHeight(34)
+            view = self.addViewBox(row=row + 1, col=col, enableMenu=False)
+            self.panes[name] = _MapPane(title, view, lut)
+            if first is None:
+                first = view
+            else:
+                # As in the compare grid: two linked aspect-locked views widen each other's
+                # ranges (maps shrank to dots after a resize); the others copy the first's.
+                view.setAspectLocked(False)
+                view.setXLink(first)
+                view.setYLink(first)
+        self.extent: tuple[int, int] | None = None
+
+    def fit(self) -> None:
+        if self.panes and self.extent:
+            w, h = self.extent
+            next(iter(self.panes.values())).view.setRange(xRange=(0, w), yRange=(0, h), padding=0.02)
+
+    def equal_columns(self) -> None:
+        """Equal cells, whatever the titles say, so the copied ranges keep the pixels square."""
+        layout = self.ci.layout
+        left, _, right, _ = layout.getContentsMargins()
+        width = max((self.viewport().width() - left - right - layout.horizontalSpacing() * (COLUMNS - 1)) / COLUMNS, 30.0)
+        for col in range(COLUMNS):
+            layout.setColumnFixedWidth(col, width)
+        for pane in self.panes.values():
+            pane.title.setMinimumWidth(0)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        if hasattr(self, "extent"):  # Qt resizes the widget while the base class is still being built
+            self.equal_columns()
+            QTimer.singleShot(0, self.fit)  # the maps are overviews: a new size shows them whole again
+
+
 class InternalsPanel(QWidget):
+    """Switching heads switches between prebuilt grids: rebuilding one costs ~30 ms, more than a
+    head switch may take."""
+
     class_changed = Signal(int)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.classes = QComboBox()
         self.classes.currentIndexChanged.connect(lambda k: self.class_changed.emit(max(k, 0)))
-        self.graphics = pg.GraphicsLayoutWidget()
-        self.graphics.setAcceptDrops(False)
-        self.graphics.setBackground((24, 24, 28))
+        self.stack = QStackedWidget()
+        self.grids: dict[tuple[str, ...], _Grid] = {}
         self.note = QLabel("the chosen class's score in each map of the forward pass, at its true "
                            "stride and place (white: the image's edge; viridis, low → high)")
         self.note.setWordWrap(True)
@@ -54,11 +104,18 @@ class InternalsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
-        layout.addWidget(self.graphics, 1)
+        layout.addWidget(self.stack, 1)
         layout.addWidget(self.note)
         self.lut = pg.colormap.get("viridis").getLookupTable(nPts=256)
-        self.panes: dict[str, _MapPane] = {}
-        self._extent: tuple[int, int] | None = None
+
+    @property
+    def grid(self) -> _Grid | None:
+        current = self.stack.currentWidget()
+        return current if isinstance(current, _Grid) else None
+
+    @property
+    def panes(self) -> dict[str, _MapPane]:
+        return self.grid.panes if self.grid else {}
 
     @property
     def class_index(self) -> int:
@@ -74,19 +131,22 @@ class InternalsPanel(QWidget):
         self.classes.blockSignals(False)
 
     def show_maps(self, rgb: np.ndarray | None, maps: list[InternalMap]) -> None:
-        names = [m.name for m in maps]
-        if not maps:  # result not there yet: keep the panes (rebuilding them costs ~30 ms each)
+        if not maps:  # result not there yet: keep the panes, empty
             for pane in self.panes.values():
                 pane.map.clear()
             return
-        if names != list(self.panes):
-            self._rebuild(names)
+        names = tuple(m.name for m in maps)
+        if names not in self.grids:
+            self.grids[names] = _Grid(list(names), self.lut)
+            self.stack.addWidget(self.grids[names])
+        grid = self.grids[names]
+        self.stack.setCurrentWidget(grid)
         if rgb is None:
             return
         grey = rgb.mean(axis=2).astype(np.uint8)
         h, w = grey.shape
         for m in maps:
-            pane = self.panes[m.name]
+            pane = grid.panes[m.name]
             pane.backdrop.setImage(grey, levels=(0, 255))
             lo, hi = float(m.values.min()), float(m.values.max())
             pane.map.setImage(m.values, levels=(lo, hi if hi > lo else lo + 1e-6))
@@ -94,46 +154,7 @@ class InternalsPanel(QWidget):
             mh, mw = m.values.shape
             pane.outline.setRect(QRectF(0, 0, w, h))
             pane.title.setText(f"<b>{m.name}</b><br>stride {m.stride} · {mw}×{mh} · {lo:.2g}…{hi:.2g}")
-        self._extent = (w, h)
-        self._fit()
-
-    def _fit(self) -> None:
-        if self.panes and self._extent:
-            w, h = self._extent
-            next(iter(self.panes.values())).view.setRange(xRange=(0, w), yRange=(0, h), padding=0.02)
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
-        super().resizeEvent(event)
-        self._equal_columns()
-        QTimer.singleShot(0, self._fit)  # the maps are overviews: a new size shows them whole again
-
-    def _equal_columns(self) -> None:
-        """Equal cells, whatever the titles say, so the copied ranges keep the pixels square."""
-        layout = self.graphics.ci.layout
-        left, _, right, _ = layout.getContentsMargins()
-        width = max((self.graphics.viewport().width() - left - right - layout.horizontalSpacing() * (COLUMNS - 1)) / COLUMNS, 30.0)
-        for col in range(COLUMNS):
-            layout.setColumnFixedWidth(col, width)
-        for pane in self.panes.values():
-            pane.title.setMinimumWidth(0)
-
-    def _rebuild(self, names: list[str]) -> None:
-        self.graphics.clear()
-        self.panes = {}
-        first = None
-        for i, name in enumerate(names):
-            row, col = 2 * (i // COLUMNS), i % COLUMNS
-            title = self.graphics.addLabel(name, row=row, col=col, size="8pt", color="#e0e0e0")
-            title.setMinimumHeight(34)
-            title.setMaximumHeight(34)
-            view = self.graphics.addViewBox(row=row + 1, col=col, enableMenu=False)
-            self.panes[name] = _MapPane(title, view, self.lut)
-            if first is None:
-                first = view
-            else:
-                # As in the compare grid: two linked aspect-locked views widen each other's
-                # ranges (maps shrank to dots after a resize); the others copy the first's.
-                view.setAspectLocked(False)
-                view.setXLink(first)
-                view.setYLink(first)
-        self._equal_columns()
+        if grid.extent != (w, h):
+            grid.extent = (w, h)
+            grid.equal_columns()
+            grid.fit()
