@@ -7,7 +7,7 @@ coord_map, `geometry.py`), instead of a hand-computed constant.
 
 Both trunks put score_fr's cells on pixels 32·j + c with a whole c, so the upsampling kernel is
 the odd 2·32 − 1 = 63 (REF `voc-fcn-alexnet` uses k63, crop 18): an even 64 would leave the crop
-half a pixel off. Skip heads (16s/8s) are not built for these trunks; see each trunk's docstring
+half a pixel off. (2·stride − 1 in general, for trunks of another stride.) Skip heads (16s/8s) are not built for these trunks; see each trunk's docstring
 for where a skip could attach.
 """
 
@@ -18,8 +18,6 @@ from torch import nn
 
 from .fcn import bilinear_deconv, crop, score_layer
 from .geometry import Layer, blob_geometry, crop_offset, layers_of, receptive_field
-
-UPSCORE_KERNEL = 63
 
 
 class BackboneFCN32s(nn.Module):
@@ -40,7 +38,7 @@ class BackboneFCN32s(nn.Module):
         self.num_classes = num_classes
         channels = self._build_trunk(width)
         self.score_fr = score_layer(channels, num_classes)
-        self.upscore = bilinear_deconv(num_classes, self.stride, UPSCORE_KERNEL)
+        self.upscore = bilinear_deconv(num_classes, self.stride, 2 * self.stride - 1)
         self.upscore.weight.requires_grad_(False)  # the final upsampling stays bilinear (CVPR §4.3)
         path = self.trunk_layers() + layers_of([self.score_fr])
         self.crop_offset = crop_offset(path + layers_of([self.upscore]))

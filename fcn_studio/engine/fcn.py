@@ -57,6 +57,7 @@ class FCN(VGG16Trunk):
     backbone = "vgg16"
     stride = 32
     final_upsampling = ""
+    blob_geometry = BLOB_GEOMETRY
 
     def __init__(self, num_classes: int = 21, width: float = 1.0):
         super().__init__(width)
