@@ -9,6 +9,7 @@ import torch
 
 from ..engine import build_model, open_model
 from .inference import Row, dense_vs_patch_rows, heads_rows, precision_rows, tiling_row, with_random_scores
+from .upsampling import stitch_rows
 
 
 @dataclass
@@ -20,11 +21,12 @@ class BenchConfig:
     tiling: bool = True
     photo: tuple[int, int] = (3000, 4000)
     model: str | None = None
+    stitch_factors: tuple[int, ...] = (2, 4)
 
     @classmethod
     def quick(cls) -> "BenchConfig":
         """Seconds instead of minutes: compact width, small images (a smoke run, not figures)."""
-        return cls(width=0.125, size=96, repeat=1, tiling=True, photo=(700, 900))
+        return cls(width=0.125, size=96, repeat=1, tiling=True, photo=(700, 900), stitch_factors=(2, 4, 8))
 
 
 def machine() -> str:
@@ -42,6 +44,8 @@ def run_suite(cfg: BenchConfig) -> dict[str, list[Row] | dict]:
         "roofline": stats,
         "dense vs patchwise (CVPR §3.1)": dense_vs_patch_rows(cfg.width, cfg.size, cfg.repeat),
         "heads": heads_rows(cfg.width, cfg.size, cfg.repeat),
+        "shift-and-stitch vs learned upsampling (CVPR §3.2)": stitch_rows(
+            "fcn32s", cfg.width, cfg.size, cfg.repeat, cfg.stitch_factors),
     }
     if cfg.tiling:
         sections["large image (tiled)"] = [tiling_row(cfg.width, *cfg.photo, p) for p in ("fp32", "bf16")]

@@ -12,7 +12,8 @@ every later filter is dilated by the product of the strides before it (f'_ij = f
 divides i and j, else 0). On the input padded by (f−1)·step at the top-left it yields the same
 dense map in one pass — exactly wherever no zero padding follows the first strided layer (a padded
 layer sees real neighbours in a shifted pass where the rarefied net sees padding), and away from
-the borders otherwise.
+the borders otherwise. With Caffe's ceil-mode pools a shifted pass can end in a partial window:
+the stitched map then has a row/column more at the bottom/right than the rarefied one.
 """
 
 from __future__ import annotations
