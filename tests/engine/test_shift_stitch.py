@@ -150,3 +150,16 @@ def test_bad_arguments_are_refused():
         shift_and_stitch(model, torch.zeros(1, 3, 8, 8), 0)
     with pytest.raises(ValueError, match="AvgPool2d"):
         rarefy(nn.Sequential(nn.AvgPool2d(2)))
+
+
+def test_vgg16_scores_stitch_around_the_unshifted_pass():
+    """FCN-32s (VGG16) through the same door: shift (0, 0) fills the cells f−1 mod f, and the
+    geometry is score_fr's (32, −0.390625) made twice as dense: stride 16, offset 1 + 2·b."""
+    model = randomise(build_model("fcn32s", num_classes=2, width=0.0625))
+    x = torch.randn(1, 3, 40, 36)
+    with torch.no_grad():
+        stitched = stitched_scores(model, x, 2)
+        unshifted = model.intermediates(x)["score_fr"]
+    assert (stitched.stride, stitched.offset, stitched.passes) == (16, 1 - 2 * 0.390625, 4)
+    same = stitched.scores[:, :, 1::2, 1::2]
+    torch.testing.assert_close(same, unshifted[:, :, : same.shape[2], : same.shape[3]])
