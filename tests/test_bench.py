@@ -1,5 +1,6 @@
 from fcn_studio.bench.measure import count_flops, matmul_peak, median_seconds
 from fcn_studio.bench.report import BenchConfig, format_report, run_suite
+from fcn_studio.bench.upsampling import stitch_rows
 from fcn_studio import build_model
 
 
@@ -30,5 +31,15 @@ def test_suite_reports_every_section_with_ratios():
     assert "peak RSS" in sections["large image (tiled)"][0].note
     fp32, bf16 = sections["training throughput"]
     assert fp32.ratio == 1.0 and fp32.note == f"{2 / fp32.seconds:.1f} images/s" and "bf16" in bf16.name
+    stitch = sections["shift-and-stitch vs learned upsampling (CVPR §3.2)"]
+    assert [r.name.split("(")[1].split()[0] for r in stitch[1:]] == ["4", "16"]
     text = format_report(sections, "test machine")
     assert "GFLOP counted" in text and "all three heads" in text
+
+
+def test_stitch_rows_time_every_factor_against_one_upsampling_pass():
+    rows = stitch_rows("alexnet-fcn32s", width=0.0625, size=40, repeat=1, factors=(2, 4))
+    assert [r.name for r in rows] == ["alexnet-fcn32s learned upsampling (1 pass)",
+                                      "shift-and-stitch ×2 (4 passes, stride 16)", "shift-and-stitch ×4 (16 passes, stride 8)"]
+    assert rows[0].ratio == 1.0 and all(r.seconds > 0 and r.ratio > 0 for r in rows)
+    assert rows[2].seconds > rows[0].seconds  # 16 trunk passes cost more than one

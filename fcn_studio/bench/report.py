@@ -10,6 +10,7 @@ import torch
 from ..engine import build_model, open_model
 from .training import training_rows
 from .inference import Row, dense_vs_patch_rows, heads_rows, precision_rows, tiling_row, with_random_scores
+from .upsampling import stitch_rows
 
 
 @dataclass
@@ -22,11 +23,13 @@ class BenchConfig:
     photo: tuple[int, int] = (3000, 4000)
     model: str | None = None
     training: tuple[tuple[float, int, int], ...] = ((0.25, 128, 8), (1.0, 256, 1))  # (width, size, batch)
+    stitch_factors: tuple[int, ...] = (2, 4)
 
     @classmethod
     def quick(cls) -> "BenchConfig":
         """Seconds instead of minutes: compact width, small images (a smoke run, not figures)."""
-        return cls(width=0.125, size=96, repeat=1, tiling=True, photo=(700, 900), training=((0.0625, 64, 2),))
+        return cls(width=0.125, size=96, repeat=1, tiling=True, photo=(700, 900), training=((0.0625, 64, 2),),
+                   stitch_factors=(2, 4, 8))
 
 
 def machine() -> str:
@@ -44,6 +47,8 @@ def run_suite(cfg: BenchConfig) -> dict[str, list[Row] | dict]:
         "roofline": stats,
         "dense vs patchwise (CVPR §3.1)": dense_vs_patch_rows(cfg.width, cfg.size, cfg.repeat),
         "heads": heads_rows(cfg.width, cfg.size, cfg.repeat),
+        "shift-and-stitch vs learned upsampling (CVPR §3.2)": stitch_rows(
+            "fcn32s", cfg.width, cfg.size, cfg.repeat, cfg.stitch_factors),
     }
     sections["training throughput"] = [row for w, s, b in cfg.training
                                        for row in training_rows(w, s, b, cfg.repeat, cfg.device)]

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from .fcn import ARCHITECTURES, FCN
+from .alexnet import AlexNetFCN32s
+from .backbone_fcn import BackboneFCN32s
+from .fcn import FCN, VGG16_ARCHITECTURES
+from .googlenet import GoogLeNetFCN32s
 from .model_info import ModelInfo
 
+# Every net of the paper that `build_model` makes: the VGG16 heads and CVPR Table 1's other trunks.
+FCNModel = FCN | BackboneFCN32s
+ARCHITECTURES: dict[str, type[FCNModel]] = {
+    **VGG16_ARCHITECTURES, **{cls.arch: cls for cls in (AlexNetFCN32s, GoogLeNetFCN32s)}
+}
 
-def build_model(name: str, num_classes: int = 21, width: float = 1.0, info: ModelInfo | None = None) -> FCN:
+
+def build_model(name: str, num_classes: int = 21, width: float = 1.0, info: ModelInfo | None = None) -> FCNModel:
     """A freshly initialised FCN: He-initialised trunk, zero scores, bilinear upsampling.
 
     `info` defaults to VOC class names and palette for 21 classes; pass one to describe

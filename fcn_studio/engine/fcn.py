@@ -32,16 +32,17 @@ def crop(x: torch.Tensor, offset: int, height: int, width: int) -> torch.Tensor:
     return x[:, :, offset : offset + height, offset : offset + width]
 
 
-def _deconv(channels: int, factor: int) -> nn.ConvTranspose2d:
-    """Bias-free transposed conv with kernel 2f − f%2, bilinear-initialised."""
-    size = 2 * factor - factor % 2
+def bilinear_deconv(channels: int, factor: int, size: int | None = None) -> nn.ConvTranspose2d:
+    """Bias-free transposed conv, bilinear-initialised; kernel 2f − f%2 unless `size` is given
+    (an odd 2f − 1 where the trunk's cells sit on whole pixels, as REF's FCN-AlexNet k63)."""
+    size = size or 2 * factor - factor % 2
     layer = nn.ConvTranspose2d(channels, channels, size, stride=factor, bias=False)
     with torch.no_grad():
         layer.weight.copy_(bilinear_weight(channels, size))
     return layer
 
 
-def _score(in_channels: int, num_classes: int) -> nn.Conv2d:
+def score_layer(in_channels: int, num_classes: int) -> nn.Conv2d:
     """1×1 score layer, zero-initialised (CVPR §4.3; Caffe's default constant-0 filler)."""
     layer = nn.Conv2d(in_channels, num_classes, 1)
     nn.init.zeros_(layer.weight)
@@ -53,15 +54,17 @@ class FCN(VGG16Trunk):
     """Shared part of every head: the trunk plus `score_fr` on fc7."""
 
     arch = "fcn"
+    backbone = "vgg16"
     stride = 32
     final_upsampling = ""
+    blob_geometry = BLOB_GEOMETRY
 
     def __init__(self, num_classes: int = 21, width: float = 1.0):
         super().__init__(width)
         if num_classes < 1:
             raise ValueError(f"num_classes must be at least 1, got {num_classes}")
         self.num_classes = num_classes
-        self.score_fr = _score(self.fc_channels, num_classes)
+        self.score_fr = score_layer(self.fc_channels, num_classes)
 
     def _freeze_final_upsampling(self) -> None:
         """The last upsampling stays fixed bilinear; the inner 2× ones learn (CVPR §4.3)."""
@@ -88,7 +91,7 @@ class FCN32s(FCN):
 
     def __init__(self, num_classes: int = 21, width: float = 1.0):
         super().__init__(num_classes, width)
-        self.upscore = _deconv(num_classes, 32)
+        self.upscore = bilinear_deconv(num_classes, 32)
         self._freeze_final_upsampling()
 
     def _head(self, feats, out, h, w):
@@ -102,9 +105,9 @@ class FCN16s(FCN):
 
     def __init__(self, num_classes: int = 21, width: float = 1.0):
         super().__init__(num_classes, width)
-        self.score_pool4 = _score(self.pool_channels["pool4"], num_classes)
-        self.upscore2 = _deconv(num_classes, 2)
-        self.upscore16 = _deconv(num_classes, 16)
+        self.score_pool4 = score_layer(self.pool_channels["pool4"], num_classes)
+        self.upscore2 = bilinear_deconv(num_classes, 2)
+        self.upscore16 = bilinear_deconv(num_classes, 16)
         self._freeze_final_upsampling()
 
     def _head(self, feats, out, h, w):
@@ -124,11 +127,11 @@ class FCN8s(FCN):
 
     def __init__(self, num_classes: int = 21, width: float = 1.0):
         super().__init__(num_classes, width)
-        self.score_pool4 = _score(self.pool_channels["pool4"], num_classes)
-        self.score_pool3 = _score(self.pool_channels["pool3"], num_classes)
-        self.upscore2 = _deconv(num_classes, 2)
-        self.upscore_pool4 = _deconv(num_classes, 2)
-        self.upscore8 = _deconv(num_classes, 8)
+        self.score_pool4 = score_layer(self.pool_channels["pool4"], num_classes)
+        self.score_pool3 = score_layer(self.pool_channels["pool3"], num_classes)
+        self.upscore2 = bilinear_deconv(num_classes, 2)
+        self.upscore_pool4 = bilinear_deconv(num_classes, 2)
+        self.upscore8 = bilinear_deconv(num_classes, 8)
         self._freeze_final_upsampling()
 
     def _head(self, feats, out, h, w):
@@ -150,6 +153,6 @@ class FCN8sAtOnce(FCN8s):
     pool3_scale = 0.0001
 
 
-ARCHITECTURES: dict[str, type[FCN]] = {
+VGG16_ARCHITECTURES: dict[str, type[FCN]] = {
     cls.arch: cls for cls in (FCN32s, FCN16s, FCN8s, FCN8sAtOnce)
 }

@@ -32,6 +32,9 @@ class InputSpec:
 
 # torchvision's ImageNet convention (RGB, 0–1, mean/std): our own models use it.
 TORCHVISION_INPUT = InputSpec()
+# torchvision's GoogLeNet ImageNet weights were trained on RGB scaled to [-1, 1]: its
+# `transform_input` turns ImageNet-normalised input back into that, which this spec does directly.
+GOOGLENET_INPUT = InputSpec(mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5))
 # Caffe VGG16 and everything derived from it (REF, pytorch-fcn): BGR, 0–255, mean only.
 CAFFE_INPUT = InputSpec(
     channel_order="BGR",
