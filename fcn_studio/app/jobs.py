@@ -8,7 +8,6 @@ iterates it. Training and evaluation jobs from `fcn_studio.training` plug into t
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -19,6 +18,7 @@ from PIL import Image
 from ..data.images import ImageLoadError
 from ..data.palette import save_label_png
 from ..engine import Prediction, WeightFileError
+from ..training.events import CancelToken
 from .analysis import blend
 from .catalog import ModelEntry
 from .session import OpenImage, Session, expand_paths, open_image_file
@@ -62,20 +62,11 @@ class FileWritten:
     outputs: list[Path]
 
 
-class Job:
-    """Base: a title for the jobs panel, a cancel flag checked between steps, `run()` yielding events."""
+class Job(CancelToken):
+    """Base: a title for the jobs panel, `run()` yielding events, and (as a CancelToken) a cancel
+    flag checked between steps — the same token the trainer and `evaluate` take."""
 
     title = "job"
-
-    def __init__(self) -> None:
-        self._cancel = threading.Event()
-
-    def cancel(self) -> None:
-        self._cancel.set()
-
-    @property
-    def cancelled(self) -> bool:
-        return self._cancel.is_set()
 
     def run(self) -> Iterator[object]:
         raise NotImplementedError

@@ -20,7 +20,7 @@ from ..data.dataset import DatasetError
 from ..data.detect import detect_layout, open_dataset
 from ..engine import WeightFileError, load_model
 from ..engine.predictor import resolve_device
-from ..training import CancelToken, Cancelled, RecipeError, StageFinished, TrainConfig, evaluate, resume, train
+from ..training import Cancelled, RecipeError, StageFinished, TrainConfig, evaluate, resume, train
 from ..training.checkpoint import CheckpointError
 from .jobs import Job, JobError
 
@@ -88,21 +88,16 @@ class TrainJob(Job):
         if (config is None) == (run_dir is None):
             raise ValueError("give a TrainConfig to start a run or a run folder to resume, not both")
         self.config, self.run_dir = config, Path(run_dir) if run_dir is not None else None
-        self.token = CancelToken()
         self.results: list[StageFinished] = []
-
-    def cancel(self) -> None:
-        super().cancel()
-        self.token.cancel()
 
     def run(self) -> Iterator[object]:
         def call(on_event):
             if self.run_dir is not None:
-                return resume(self.run_dir, on_event, self.token)
-            return train(self.config, on_event, self.token)
+                return resume(self.run_dir, on_event, self)
+            return train(self.config, on_event, self)
 
         try:
-            for event in _stream(call, self.title, self.token.cancel):
+            for event in _stream(call, self.title, self.cancel):
                 if isinstance(event, tuple) and event[0] == "result":
                     self.results = list(event[1] or [])
                 else:
@@ -121,11 +116,6 @@ class EvalJob(Job):
         super().__init__()
         self.model_path, self.data, self.split = Path(model_path), Path(data), split
         self.device, self.band = device, band
-        self.token = CancelToken()
-
-    def cancel(self) -> None:
-        super().cancel()
-        self.token.cancel()
 
     def run(self) -> Iterator[object]:
         def call(on_event):
@@ -135,10 +125,10 @@ class EvalJob(Job):
             if model.num_classes != dataset.num_classes:
                 raise JobError(f"{self.model_path.name} has {model.num_classes} classes but {self.data} has "
                                f"{dataset.num_classes} ({', '.join(dataset.class_names)})")
-            return evaluate(model, dataset, device, self.band, on_event=on_event, cancel=self.token)
+            return evaluate(model, dataset, device, self.band, on_event=on_event, cancel=self)
 
         try:
-            for event in _stream(call, self.title, self.token.cancel):
+            for event in _stream(call, self.title, self.cancel):
                 if isinstance(event, tuple) and event[0] == "result":
                     yield EvalDone(str(self.model_path), str(self.data), self.split, event[1])
                 else:

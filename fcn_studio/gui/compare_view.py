@@ -11,6 +11,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
+from .grid_layout import equal_columns, link_views
 from .image_view import ImagePane
 
 
@@ -33,7 +34,6 @@ class CompareView(pg.GraphicsLayoutWidget):
             return
         self.clear()
         self.columns, self.panes, self.titles = list(columns), {}, {}
-        first = None
         for col, name in enumerate(columns):
             title = self.titles[name] = self.addLabel(name, row=0, col=col, size="9pt", color="#e8e8e8")
             # Equal title heights keep the linked, aspect-locked cells the same size; unequal
@@ -42,18 +42,8 @@ class CompareView(pg.GraphicsLayoutWidget):
             title.setMaximumHeight(54)
             self.ci.layout.setColumnStretchFactor(col, 1)
             view = self.addViewBox(row=1, col=col, enableMenu=False)
-            pane = self.panes[name] = ImagePane(view)
-            if first is None:
-                first = view
-            else:
-                # Only the first view keeps its aspect lock; the others copy its ranges. Two
-                # aspect-locked views linked both ways widen each other's ranges in turn (each
-                # fits the other's rectangle to its own aspect), which drew every image at about
-                # half the size its cell allows. The cells are equally wide (_equal_columns) and
-                # equally tall, so the copied ranges keep the pixels square.
-                view.setAspectLocked(False)
-                view.setXLink(first)
-                view.setYLink(first)
+            self.panes[name] = ImagePane(view)
+        link_views([pane.view for pane in self.panes.values()])
         self._equal_columns()
         QTimer.singleShot(0, self.fit)  # once the new cells have their size
 
@@ -70,18 +60,8 @@ class CompareView(pg.GraphicsLayoutWidget):
         self._equal_columns()
 
     def _equal_columns(self) -> None:
-        """Give every column the same width: a title's text must not widen its cell."""
-        if not getattr(self, "columns", None):
-            return
-        layout = self.ci.layout
-        left, _, right, _ = layout.getContentsMargins()
-        spacing = layout.horizontalSpacing()
-        n = len(self.columns)
-        width = max((self.viewport().width() - left - right - spacing * (n - 1)) / n, 40.0)
-        for col in range(n):
-            layout.setColumnFixedWidth(col, width)
-        for title in self.titles.values():
-            title.setMinimumWidth(0)
+        if getattr(self, "columns", None):
+            equal_columns(self, len(self.columns), self.titles.values(), 40.0)
 
     def fit(self) -> None:
         if self.panes:

@@ -13,6 +13,7 @@ from PySide6.QtCore import QRectF, QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QGraphicsRectItem, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from ..app.analysis import InternalMap
+from .grid_layout import equal_columns, link_views
 
 COLUMNS = 2
 
@@ -43,7 +44,6 @@ class _Grid(pg.GraphicsLayoutWidget):
         self.setAcceptDrops(False)
         self.setBackground((24, 24, 28))
         self.panes: dict[str, _MapPane] = {}
-        first = None
         for i, name in enumerate(names):
             row, col = 2 * (i // COLUMNS), i % COLUMNS
             title = self.addLabel(name, row=row, col=col, size="8pt", color="#e0e0e0")
@@ -51,14 +51,7 @@ class _Grid(pg.GraphicsLayoutWidget):
             title.setMaximumHeight(34)
             view = self.addViewBox(row=row + 1, col=col, enableMenu=False)
             self.panes[name] = _MapPane(title, view, lut)
-            if first is None:
-                first = view
-            else:
-                # As in the compare grid: two linked aspect-locked views widen each other's
-                # ranges (maps shrank to dots after a resize); the others copy the first's.
-                view.setAspectLocked(False)
-                view.setXLink(first)
-                view.setYLink(first)
+        link_views([pane.view for pane in self.panes.values()])
         self.extent: tuple[int, int] | None = None
 
     def fit(self) -> None:
@@ -67,14 +60,7 @@ class _Grid(pg.GraphicsLayoutWidget):
             next(iter(self.panes.values())).view.setRange(xRange=(0, w), yRange=(0, h), padding=0.02)
 
     def equal_columns(self) -> None:
-        """Equal cells, whatever the titles say, so the copied ranges keep the pixels square."""
-        layout = self.ci.layout
-        left, _, right, _ = layout.getContentsMargins()
-        width = max((self.viewport().width() - left - right - layout.horizontalSpacing() * (COLUMNS - 1)) / COLUMNS, 30.0)
-        for col in range(COLUMNS):
-            layout.setColumnFixedWidth(col, width)
-        for pane in self.panes.values():
-            pane.title.setMinimumWidth(0)
+        equal_columns(self, COLUMNS, (pane.title for pane in self.panes.values()), 30.0)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)

@@ -1,0 +1,35 @@
+"""Grids of linked image views (the compare grid, the internals panel): equal cells, one leader."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+import pyqtgraph as pg
+
+
+def equal_columns(widget: pg.GraphicsLayoutWidget, columns: int, titles: Iterable[pg.LabelItem], minimum: float) -> None:
+    """Give every column the same width, whatever its title says.
+
+    Linked views copy one view's ranges; only equal cells keep the copied pixels square.
+    """
+    layout = widget.ci.layout
+    left, _, right, _ = layout.getContentsMargins()
+    spacing = layout.horizontalSpacing()
+    width = max((widget.viewport().width() - left - right - spacing * (columns - 1)) / columns, minimum)
+    for col in range(columns):
+        layout.setColumnFixedWidth(col, width)
+    for title in titles:
+        title.setMinimumWidth(0)
+
+
+def link_views(views: list[pg.ViewBox]) -> None:
+    """The first view keeps its aspect lock; the others copy its ranges.
+
+    Two aspect-locked views linked both ways widen each other's ranges in turn (each fits the
+    other's rectangle to its own aspect), which drew every image at about half the size its cell
+    allows. With equal cells the copied ranges keep the pixels square.
+    """
+    for view in views[1:]:
+        view.setAspectLocked(False)
+        view.setXLink(views[0])
+        view.setYLink(views[0])
