@@ -11,7 +11,7 @@ from typing import Any
 from ..data.dataset import DatasetError
 from ..engine.surgery import WeightFileError
 from ..training.checkpoint import CheckpointError
-from ..training.events import CancelToken, CheckpointSaved, Evaluated, StageFinished, StageStarted, StepDone
+from ..training.events import CancelToken, Evaluated, StageFinished, StageStarted, StepDone
 from ..training.recipes import PRESETS, RecipeError, load_recipe
 from ..training.run_folder import STAGE_CHOICES, TrainConfig
 from ..training.stages import resume, train

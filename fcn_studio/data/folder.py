@@ -26,11 +26,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from .classes import classes_for_root
-from .dataset import DatasetError, SegmentationDataset
-from .labels import load_pair
+from .dataset import DatasetError
+from .file_dataset import FileDataset
 from .splits import SplitEntry, index_folder, match_files, read_split_file, require_folder, resolve_split
 
 log = logging.getLogger(__name__)
@@ -82,7 +80,7 @@ def _strip_image_extension(name: str) -> str:
     return os.path.splitext(name)[0] if name.lower().endswith(IMAGE_EXTENSIONS) else name
 
 
-class FolderDataset(SegmentationDataset):
+class FolderDataset(FileDataset):
     """Images and masks matched by stem; see the module docstring for the layouts."""
 
     def __init__(self, root: str | os.PathLike, split: str | os.PathLike = ALL):
@@ -91,8 +89,6 @@ class FolderDataset(SegmentationDataset):
         classes = classes_for_root(root)
         super().__init__(root, list(classes.names), classes.palette)
         self.split = os.fspath(split)
-        self._images: list[Path] = []
-        self._labels: list[Path] = []
         flat = pair_in(root)
         if flat is not None and self.split != ALL:
             self._from_list(flat, resolve_split(self.split, root, root))
@@ -146,15 +142,6 @@ class FolderDataset(SegmentationDataset):
                 return mask
         raise DatasetError(image, f"no mask for this image: looked for {pair.masks / image.stem}.png "
                            f"(or {image.stem}_mask, and {', '.join(MASK_EXTENSIONS[1:])})")
-
-    def image_path(self, index: int) -> Path:
-        return self._images[index]
-
-    def label_path(self, index: int) -> Path:
-        return self._labels[index]
-
-    def load(self, index: int) -> tuple[np.ndarray, np.ndarray]:
-        return load_pair(self._images[index], self._labels[index], self.num_classes, self.palette)
 
     def __repr__(self) -> str:
         return f"FolderDataset({str(self.root)!r}, split={self.split!r}, {len(self)} images, {self.num_classes} classes)"

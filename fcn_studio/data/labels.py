@@ -80,12 +80,15 @@ def check_sizes(rgb: np.ndarray, label: np.ndarray, image_path: str | Path, labe
 
 def load_pair(image_path: Path, label_path: Path, num_classes: int, palette: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Read, decode and check one (image, label) pair; the dataset classes' shared `load`."""
+    return checked_pair(load_rgb(image_path), read_label(label_path, palette), image_path, label_path, num_classes)
+
+
+def load_rgb(image_path: Path) -> np.ndarray:
+    """A dataset image as H×W×3 uint8; an unreadable one is a DatasetError naming it."""
     try:
-        rgb = load_image(image_path)
+        return load_image(image_path)
     except ImageLoadError as exc:
         raise DatasetError(image_path, f"image unreadable: {exc.reason}") from None
-    label = read_label(label_path, palette)
-    return checked_pair(rgb, label, image_path, label_path, num_classes)
 
 
 def checked_pair(rgb: np.ndarray, label: np.ndarray, image_path: Path, label_path: Path, num_classes: int) -> tuple[np.ndarray, np.ndarray]:

@@ -20,11 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .classes import classes_for_root
-from .dataset import DatasetError, SegmentationDataset
-from .images import ImageLoadError, load_image
-from .labels import checked_pair
-from .splits import match_files, read_split_file, require_folder, resolve_split
+from .dataset import DatasetError
+from .file_dataset import ListedDataset
+from .labels import checked_pair, load_rgb
 
 IMAGE_DIR = "img"
 LABEL_DIR = "cls"
@@ -69,37 +67,20 @@ def read_sbd_label(path: str | Path) -> np.ndarray:
     return seg.astype(np.uint8)
 
 
-class SBDDataset(SegmentationDataset):
+class SBDDataset(ListedDataset):
     """SBD's img/ + cls/*.mat with its train/val lists (or any list file given as a path)."""
 
+    image_dir, label_dir = IMAGE_DIR, LABEL_DIR
+    image_extensions, label_extensions = IMAGE_EXTENSIONS, LABEL_EXTENSIONS
+    layout_hint = (f"not an SBD folder: expected {IMAGE_DIR}/ and {LABEL_DIR}/ "
+                   "(or benchmark_RELEASE/dataset/ holding them)")
+
     def __init__(self, root: str | os.PathLike, split: str | os.PathLike = "train"):
-        given = Path(root)
-        require_folder(given)
-        base = find_sbd_root(given)
-        if base is None:
-            raise DatasetError(given, f"not an SBD folder: expected {IMAGE_DIR}/ and {LABEL_DIR}/ "
-                               "(or benchmark_RELEASE/dataset/ holding them)")
-        classes = classes_for_root(base)
-        super().__init__(base, list(classes.names), classes.palette)
-        self.split_file = resolve_split(split, base, base)
-        entries = read_split_file(self.split_file)
-        self._images, self._labels = match_files(entries, self.split_file, [
-            (base / IMAGE_DIR, IMAGE_EXTENSIONS, "image"), (base / LABEL_DIR, LABEL_EXTENSIONS, "label")])
-        self.ids = [e.id for e in entries]
-
-    def image_path(self, index: int) -> Path:
-        return self._images[index]
-
-    def label_path(self, index: int) -> Path:
-        return self._labels[index]
+        super().__init__(root, split, find_sbd_root, lambda base: base)
 
     def load(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         image_path, label_path = self._images[index], self._labels[index]
-        try:
-            rgb = load_image(image_path)
-        except ImageLoadError as exc:
-            raise DatasetError(image_path, f"image unreadable: {exc.reason}") from None
-        return checked_pair(rgb, read_sbd_label(label_path), image_path, label_path, self.num_classes)
+        return checked_pair(load_rgb(image_path), read_sbd_label(label_path), image_path, label_path, self.num_classes)
 
     def __repr__(self) -> str:
         return f"SBDDataset({str(self.root)!r}, split={self.split_file.stem!r}, {len(self)} images)"

@@ -21,12 +21,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import numpy as np
-
-from .classes import classes_for_root
-from .dataset import DatasetError, SegmentationDataset
-from .labels import load_pair
-from .splits import match_files, read_split_file, require_folder, resolve_split
+from .file_dataset import ListedDataset
 
 IMAGE_DIR = "JPEGImages"
 LABEL_DIR = "SegmentationClass"
@@ -52,32 +47,16 @@ def find_voc_root(root: str | Path) -> Path | None:
     return None
 
 
-class VOCDataset(SegmentationDataset):
+class VOCDataset(ListedDataset):
     """A VOC-layout segmentation set; every listed file is checked to exist when it opens."""
 
+    image_dir, label_dir = IMAGE_DIR, LABEL_DIR
+    image_extensions, label_extensions = IMAGE_EXTENSIONS, LABEL_EXTENSIONS
+    layout_hint = (f"not a PASCAL VOC folder: expected {IMAGE_DIR}/ and {LABEL_DIR}/ "
+                   "(or VOCdevkit/VOC2012/ holding them)")
+
     def __init__(self, root: str | os.PathLike, split: str | os.PathLike = "train"):
-        given = Path(root)
-        require_folder(given)
-        base = find_voc_root(given)
-        if base is None:
-            raise DatasetError(given, f"not a PASCAL VOC folder: expected {IMAGE_DIR}/ and {LABEL_DIR}/ "
-                               "(or VOCdevkit/VOC2012/ holding them)")
-        classes = classes_for_root(base)
-        super().__init__(base, list(classes.names), classes.palette)
-        self.split_file = resolve_split(split, base / LISTS_DIR, base)
-        entries = read_split_file(self.split_file)
-        self._images, self._labels = match_files(entries, self.split_file, [
-            (base / IMAGE_DIR, IMAGE_EXTENSIONS, "image"), (base / LABEL_DIR, LABEL_EXTENSIONS, "label")])
-        self.ids = [e.id for e in entries]
-
-    def image_path(self, index: int) -> Path:
-        return self._images[index]
-
-    def label_path(self, index: int) -> Path:
-        return self._labels[index]
-
-    def load(self, index: int) -> tuple[np.ndarray, np.ndarray]:
-        return load_pair(self._images[index], self._labels[index], self.num_classes, self.palette)
+        super().__init__(root, split, find_voc_root, lambda base: base / LISTS_DIR)
 
     def __repr__(self) -> str:
         return f"VOCDataset({str(self.root)!r}, split={self.split_file.stem!r}, {len(self)} images, {self.num_classes} classes)"
