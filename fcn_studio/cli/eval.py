@@ -58,10 +58,11 @@ def run(args: argparse.Namespace) -> int:
     if dataset.num_classes != model.num_classes:
         raise CommandError(f"{args.model} predicts {model.num_classes} classes but {args.data} has {dataset.num_classes}")
     dist = distributed.from_env(device)
+    device = dist.device if dist else device  # under torchrun, this rank's GPU
     main = distributed.is_main(dist)
     bar = ProgressLine("images") if main and not args.quiet else None
     try:
-        metrics = evaluate(model.to(dist.device if dist else device), dataset, dist.device if dist else device,
+        metrics = evaluate(model.to(device), dataset, device,
                            args.band, torch.bfloat16 if args.precision == "bf16" else None,
                            on_event=lambda e: bar(e.done, e.total) if bar and isinstance(e, EvalProgress) else None,
                            dist=dist)

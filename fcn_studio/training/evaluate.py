@@ -20,6 +20,7 @@ from ..engine.metrics import ConfusionMatrix
 from ..engine.predictor import normalize
 from . import distributed
 from .events import CancelToken, EvalProgress, EventHandler, ignore
+from .loss import VOID
 
 DEFAULT_BAND = 4
 
@@ -81,7 +82,7 @@ def evaluate(
                 pred = model(x).argmax(1)
                 target = label[None].to(device)
                 near = boundary_band(target, band)
-                void = torch.full_like(target, 255)
+                void = torch.full_like(target, VOID)
                 whole.update(pred, target)
                 edge.update(pred, torch.where(near, target, void))
                 inner.update(pred, torch.where(near, void, target))

@@ -71,10 +71,7 @@ def stage_model(config: TrainConfig, stage: str, dataset: SegmentationDataset, i
 
 def _datasets(config: TrainConfig) -> tuple[SegmentationDataset, SegmentationDataset | None]:
     train_set = open_dataset(config.data, config.train_split)
-    try:
-        val_set = open_dataset(config.data, config.val_split) if config.val_split else None
-    except FileNotFoundError:
-        val_set = None
+    val_set = open_dataset(config.data, config.val_split) if config.val_split else None
     if val_set is not None and len(val_set) == 0:
         val_set = None
     if val_set is None:
@@ -124,8 +121,8 @@ def _run_stage(config: TrainConfig, stage: str, init: str, train_set: Segmentati
                on_event: EventHandler, cancel: CancelToken) -> StageFinished:
     run_dir = config.stage_dir(stage)
     ckpt = checkpoint_path(run_dir)
-    if ckpt.is_file() and load_checkpoint(ckpt).get("finished"):
-        state = load_checkpoint(ckpt)
+    state = load_checkpoint(ckpt, device) if ckpt.is_file() else None
+    if state is not None and state.get("finished"):
         log.info("stage %s already finished in %s", stage, run_dir)
         return StageFinished(stage, "done", int(state["iteration"]), "already finished", str(run_dir / BEST),
                              state.get("best_metrics", {}) or {})
@@ -134,6 +131,6 @@ def _run_stage(config: TrainConfig, stage: str, init: str, train_set: Segmentati
                        run_dir=run_dir, device=device, seed=config.seed, precision=config.precision,
                        band=config.band, init=init)
     trainer = StageTrainer(setup, on_event, cancel, dist)
-    if ckpt.is_file():
-        trainer.resume()
+    if state is not None:
+        trainer.resume(state)
     return trainer.run()

@@ -107,9 +107,10 @@ class StageTrainer:
     def main(self) -> bool:
         return distributed.is_main(self.dist)
 
-    def resume(self) -> None:
-        """Continue from RUN/checkpoints/last.pt: weights, momentum, update count, best so far."""
-        state = load_checkpoint(checkpoint_path(self.s.run_dir), self.s.device)
+    def resume(self, state: dict[str, Any] | None = None) -> None:
+        """Continue from a checkpoint (RUN/checkpoints/last.pt unless the caller read it already):
+        weights, momentum, update count, best so far."""
+        state = state or load_checkpoint(checkpoint_path(self.s.run_dir), self.s.device)
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.iteration = int(state["iteration"])
@@ -129,6 +130,7 @@ class StageTrainer:
                     return self._stop("cancelled", f"cancelled at update {self.iteration}; checkpoint saved, "
                                       f"continue with --resume {self.s.run_dir}")
                 start = time.perf_counter()
+                lr = self._set_lr()
                 loss = self._update()
                 if loss is None:
                     return self._stop("failed", f"the loss became NaN or infinite at update {self.iteration + 1} "
@@ -137,7 +139,7 @@ class StageTrainer:
                 self.iteration += 1
                 took = time.perf_counter() - start
                 seconds_per_update = took if seconds_per_update is None else 0.9 * seconds_per_update + 0.1 * took
-                self._report_step(loss, seconds_per_update)
+                self._report_step(loss, lr, seconds_per_update)
                 if self.iteration % self.recipe.checkpoint_every == 0 and self.iteration < total:
                     self._checkpoint()
                 if self.iteration % self.recipe.eval_every == 0 or self.iteration == total:
@@ -153,7 +155,8 @@ class StageTrainer:
     def _stop_requested(self) -> bool:
         return distributed.any_rank(self.cancel.cancelled, self.dist, self.s.device)
 
-    def _lr(self) -> float:
+    def _set_lr(self) -> float:
+        """The lr of the coming update, written into every group (biases at their multiple)."""
         lr = self.recipe.lr_at(self.s.stage, self.iteration)
         for group in self.optimizer.param_groups:
             group["lr"] = lr * group["lr_mult"]
@@ -187,12 +190,10 @@ class StageTrainer:
                     return None
                 (loss / self.micro_steps).backward()
             losses.append(loss.item())
-        self._lr()
         self.optimizer.step()
         return sum(losses) / len(losses)
 
-    def _report_step(self, loss: float, seconds_per_update: float) -> None:
-        lr = self.recipe.lr_at(self.s.stage, self.iteration - 1)
+    def _report_step(self, loss: float, lr: float, seconds_per_update: float) -> None:
         world = self.dist.world_size if self.dist else 1
         rate = self.recipe.images_per_update / seconds_per_update if seconds_per_update > 0 else 0.0
         eta = seconds_per_update * (self.recipe.iterations - self.iteration)
