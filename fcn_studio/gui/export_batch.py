@@ -19,21 +19,23 @@ class ExportBatchMixin:
     """Mixed into MainWindow: export the shown result as PNGs; segment a folder into files."""
 
     def export_labels(self, path: str | Path | None = None) -> Path | None:
-        pred = self.prediction()
-        if pred is None:
-            return None
-        path = path or QFileDialog.getSaveFileName(self, "Export labels", f"{Path(self.current.name).stem}_{self.head}.png", "PNG (*.png)")[0]
-        if path:
-            save_label_png(pred.labels, path, self._palette())
-        return Path(path) if path else None
+        return self._export("Export labels", "", path, lambda pred, out: save_label_png(pred.labels, out, self._palette()))
 
     def export_overlay(self, path: str | Path | None = None) -> Path | None:
+        def write(pred, out):
+            rgba = analysis.blend(self.current.rgb, pred.labels, self._palette(), self.opacity, self.hidden)
+            Image.fromarray(rgba).save(out)
+        return self._export("Export overlay", "_overlay", path, write)
+
+    def _export(self, title: str, suffix: str, path: str | Path | None, write) -> Path | None:
+        """Write the shown result with `write(prediction, path)`; ask for the path when none is given."""
         pred = self.prediction()
         if pred is None:
             return None
-        path = path or QFileDialog.getSaveFileName(self, "Export overlay", f"{Path(self.current.name).stem}_{self.head}_overlay.png", "PNG (*.png)")[0]
+        default = f"{Path(self.current.name).stem}_{self.head}{suffix}.png"
+        path = path or QFileDialog.getSaveFileName(self, title, default, "PNG (*.png)")[0]
         if path:
-            Image.fromarray(analysis.blend(self.current.rgb, pred.labels, self._palette(), self.opacity, self.hidden)).save(path)
+            write(pred, path)
         return Path(path) if path else None
 
     def run_batch(self, sources: list[str | Path] | None = None, out_dir: str | Path | None = None) -> None:
