@@ -12,7 +12,7 @@ from importlib import import_module
 
 from .. import __version__
 
-COMMANDS = ("segment", "train", "eval", "info", "import_weights", "make_synthetic", "bench")
+COMMANDS = ("segment", "train", "eval", "info", "import_weights", "make_synthetic", "reproduce", "bench")
 
 
 class CommandError(Exception):

@@ -4,7 +4,7 @@ The set is built so that no single cue names a class:
 - shape alone is ambiguous: disc, square and triangle each come in two textures that are different
   classes, and the same shapes appear with other textures as unlabelled background clutter;
 - texture alone is ambiguous: stripes mark a disc, a triangle and a bar; dots a disc and a hexagon;
-  and the background is full of every texture;
+  and the background is full of every texture (muted) and of full-strength distractor objects;
 - colour alone is ambiguous: each colour family is shared by four or five classes and the
   background takes any colour.
 Thin classes (ring, frame, wire, cross, crescent tips, star points) are 1–4 px wide, so a net that
@@ -31,7 +31,7 @@ class SceneClass:
 
 
 BACKGROUND = SceneClass("background", "clutter", "any", "any",
-                        "textured, warped patches of every texture and colour, plus distractor objects")
+                        "muted, warped patches of every texture and colour, plus full-colour distractor objects")
 
 SCENE_CLASSES: tuple[SceneClass, ...] = (
     BACKGROUND,

@@ -16,9 +16,16 @@ from .classes import DISTRACTORS, SCENE_CLASSES
 from .shapes import SHAPES
 from .textures import TEXTURES, partner_colour, sample_colour, value_noise
 
-MIN_OBJECT_PX = 6.0
+MIN_OBJECT_PX = 10.0
 MAX_OBJECT_FRACTION = 0.6
 BACKGROUND_TEXTURES = tuple(TEXTURES)
+# The background is muted — low saturation, its texture at a fraction of an object's contrast — as
+# walls and fields are behind the things a photo is about. Version 1 drew it at full strength in any
+# colour: a compact net trained from scratch then spent thousands of updates predicting nothing but
+# background (see README, "What the shipped models learned").
+BACKGROUND_SATURATION = (0.0, 0.35)
+BACKGROUND_VALUE = (0.35, 0.8)
+BACKGROUND_CONTRAST = 0.3
 
 
 @dataclass(frozen=True)
@@ -43,7 +50,7 @@ def void_width(size: int) -> int:
 def sample_objects(rng: np.random.Generator, size: int) -> list[SceneObject]:
     """6–14 labelled objects and 0–4 distractors in random drawing order (later ones on top).
 
-    Diameters are log-uniform from 6 px to 60 % of the image, so small things are as common per
+    Diameters are log-uniform from 10 px to 60 % of the image, so small things are as common per
     octave as large ones; centres are anywhere in the image, so objects are cut by its border.
     """
     n_objects, n_distractors = int(rng.integers(6, 15)), int(rng.integers(0, 5))
@@ -63,7 +70,7 @@ def sample_objects(rng: np.random.Generator, size: int) -> list[SceneObject]:
 
 
 def draw_background(rng: np.random.Generator, size: int) -> np.ndarray:
-    """3–8 warped Voronoi patches, each with a random texture and colour (H×W×3 float32)."""
+    """3–8 warped Voronoi patches, each with a random muted texture and colour (H×W×3 float32)."""
     yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
     k = int(rng.integers(3, 9))
     seeds = rng.uniform(0, size, (k, 2)).astype(np.float32)
@@ -78,8 +85,8 @@ def draw_background(rng: np.random.Generator, size: int) -> np.ndarray:
         if not mask.any():
             continue
         texture = TEXTURES[BACKGROUND_TEXTURES[int(rng.integers(len(BACKGROUND_TEXTURES)))]](rng, rng.uniform(4, size / 4))
-        c1 = sample_colour(rng, "any", saturation=(0.0, 0.9), value=(0.15, 1.0))
-        c2 = partner_colour(rng, c1, "any")
+        c1 = sample_colour(rng, "any", saturation=BACKGROUND_SATURATION, value=BACKGROUND_VALUE)
+        c2 = c1 + BACKGROUND_CONTRAST * (partner_colour(rng, c1, "any") - c1)
         angle = rng.uniform(0, 2 * np.pi)
         du, dv = xx[mask] - seeds[i, 0], yy[mask] - seeds[i, 1]
         u, v = du * np.cos(angle) + dv * np.sin(angle), -du * np.sin(angle) + dv * np.cos(angle)

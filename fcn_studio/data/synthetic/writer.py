@@ -26,7 +26,7 @@ from .scene import render_scene
 
 log = logging.getLogger(__name__)
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 Progress = Callable[[int, int], None]
 
 
