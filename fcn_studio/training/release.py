@@ -20,8 +20,14 @@ from typing import Any, Callable
 
 import torch
 
+from PIL import Image
+
 from ..data.detect import open_dataset
+from ..data.palette import save_label_png
 from ..data.synthetic import make_synthetic
+from ..data.synthetic.classes import scene_class_list
+from ..data.synthetic.scene import render_scene
+from ..data.synthetic.writer import scene_rng
 from ..engine.weights import load_model, save_model
 from .evaluate import evaluate
 from .events import CancelToken, EventHandler, ignore
@@ -61,6 +67,7 @@ class Release:
     train: SceneSet
     test: SceneSet
     steps: tuple[ModelStep, ...]
+    samples: SceneSet | None = None
     width: float = 0.125
     precision: str = "fp32"
     family: str = "synthetic-scenes"
@@ -88,8 +95,9 @@ def load_release(path: str | Path) -> Release:
             init, family = raw.pop("init", ""), raw.pop("family", "")
             recipe = Recipe.from_dict({**base.to_dict(), **shared, **raw, "name": name}, f"{path} [{name}]")
             steps.append(ModelStep(name, stage, recipe, init, family))
+        samples = SceneSet(**data["samples"]) if "samples" in data else None
         settings = data.get("train", {})
-        release = Release(train_set, test_set, tuple(steps), source=str(path), **settings)
+        release = Release(train_set, test_set, tuple(steps), samples, source=str(path), **settings)
     except KeyError as exc:
         raise RecipeError(f"{path}: missing {exc}") from None
     except TypeError as exc:
@@ -98,8 +106,9 @@ def load_release(path: str | Path) -> Release:
     for i, step in enumerate(release.steps):
         if step.init and step.init not in names[:i]:
             raise RecipeError(f"{path}: model {step.name!r} starts from {step.init!r}, which is not an earlier model")
-    if release.train.seed == release.test.seed:
-        raise RecipeError(f"{path}: the test set must use a seed the training data does not ({release.test.seed})")
+    for name, held_out in (("test", release.test), ("samples", release.samples)):
+        if held_out is not None and held_out.seed == release.train.seed:
+            raise RecipeError(f"{path}: the {name} scenes must use a seed the training data does not ({held_out.seed})")
     return release
 
 
@@ -144,9 +153,25 @@ def run_release(release: Release, out: str | Path, models: str | Path | None, on
         rows.append({"name": step.name, "stage": step.stage, "fixed": step.recipe.fixed, "metrics": json_safe(metrics)})
         if models is not None:
             export(model, Path(models) / f"{step.name}.safetensors", release, step, metrics)
+    if release.samples is not None and models is not None:
+        write_samples(release.samples, Path(models).parent / "resources" / "samples")
     (out / RESULTS_JSON).write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
     (out / RESULTS_TABLE).write_text(results_table(rows, release) + "\n", encoding="utf-8")
     return rows
+
+
+def write_samples(scene_set: SceneSet, folder: Path) -> list[Path]:
+    """Held-out scenes as the app's samples: scene-NN.png with its truth beside it, scene-NN_mask.png."""
+    folder.mkdir(parents=True, exist_ok=True)
+    palette = scene_class_list().palette
+    written = []
+    for i in range(scene_set.n):
+        rgb, label = render_scene(scene_rng(scene_set.seed, i), scene_set.size)
+        image = folder / f"scene-{i + 1:02d}.png"
+        Image.fromarray(rgb).save(image)
+        save_label_png(label, folder / f"scene-{i + 1:02d}_mask.png", palette)
+        written.append(image)
+    return written
 
 
 def export(model: torch.nn.Module, path: Path, release: Release, step: ModelStep, metrics: dict[str, Any]) -> Path:

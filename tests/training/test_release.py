@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 import torch
+from PIL import Image
 from safetensors import safe_open
 
 from fcn_studio.cli import main
 from fcn_studio.data.detect import open_dataset
+from fcn_studio.data.synthetic.scene import render_scene
+from fcn_studio.data.synthetic.writer import scene_rng
 from fcn_studio.engine.weights import load_model, read_info
 from fcn_studio.training.evaluate import evaluate
 from fcn_studio.training.recipes import RecipeError
@@ -25,6 +29,10 @@ val_fraction = 0.34
 n = 3
 size = 48
 seed = 7
+[samples]
+n = 2
+size = 40
+seed = 9
 [train]
 width = 0.0625
 family = "tiny-scenes"
@@ -78,7 +86,8 @@ def test_release_file_is_read_with_shared_and_per_model_fields(release_file):
 
 @pytest.mark.parametrize("edit, message", [
     (('init = "a32"', 'init = "a8"'), "not an earlier model"),
-    (("seed = 7", "seed = 1"), "seed the training data does not"),
+    (("seed = 7", "seed = 1"), "test scenes must use a seed the training data does not"),
+    (("seed = 9", "seed = 1"), "samples scenes must use a seed the training data does not"),
     (("[test]", "[tests]"), "missing 'test'"),
     (("iterations = 2", "iterations = 0"), "iterations must be at least 1"),
 ])
@@ -91,7 +100,7 @@ def test_release_file_errors_name_the_file_and_the_problem(release_file, edit, m
 
 def test_run_release_trains_scores_and_exports_every_model(release_file, tmp_path):
     release = load_release(release_file)
-    models = tmp_path / "models"
+    models = tmp_path / "checkout" / "models"
     rows = run_release(release, tmp_path / "run", models)
     assert [r["name"] for r in rows] == ["a32-fixed", "a32", "a16", "a8"]
     test = open_dataset(tmp_path / "run" / "test", "trainval")
@@ -116,6 +125,10 @@ def test_run_release_trains_scores_and_exports_every_model(release_file, tmp_pat
     # fixed: the trunk is the seeded init both 32s runs start from; only the score layer moved
     assert torch.equal(fixed.conv1_1.weight, fixed.conv1_1.weight.half().float())
     assert not torch.equal(fixed.conv1_1.weight, learned.conv1_1.weight)
+    samples = sorted(p.name for p in (tmp_path / "checkout" / "resources" / "samples").iterdir())
+    assert samples == ["scene-01.png", "scene-01_mask.png", "scene-02.png", "scene-02_mask.png"]
+    mask = np.array(Image.open(tmp_path / "checkout" / "resources" / "samples" / "scene-02_mask.png"))
+    assert np.array_equal(mask, render_scene(scene_rng(9, 1), 40)[1])
     table = (tmp_path / "run" / "results.md").read_text(encoding="utf-8")
     assert table.splitlines()[2].startswith("| a32-fixed | ") and "seed 7" in table
     assert json.loads((tmp_path / "run" / "results.json").read_text())[3]["name"] == "a8"
@@ -142,4 +155,4 @@ def test_reproduce_command_prints_the_table(release_file, tmp_path, capsys):
     assert main(["reproduce", str(release_file), "--out", str(tmp_path / "run"), "--models", str(tmp_path / "m")]) == 0
     out = capsys.readouterr().out
     assert "| a8 | " in out and "4 models written" in out
-    assert sorted(p.name for p in (tmp_path / "m").iterdir()) == sorted(f"{n}.safetensors" for n in ("a16", "a32", "a32-fixed", "a8"))
+    assert sorted(p.name for p in (tmp_path / "m").iterdir() if p.is_file()) == sorted(f"{n}.safetensors" for n in ("a16", "a32", "a32-fixed", "a8"))
