@@ -8,6 +8,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from ..engine import FCN, Segmenter, build_model
@@ -66,6 +67,25 @@ def precision_rows(model: FCN, size: int, repeat: int, device: str = "cpu") -> t
         "peak_bf16_tflops": peak[torch.bfloat16] / 1e12,
     }
     return rows, stats
+
+
+def trained_agreement_rows(model: FCN, images: list[np.ndarray], device: str = "cpu") -> list[Row]:
+    """bf16 vs fp32 labels of trained weights on real inputs: what decides `auto` precision.
+
+    Random weights (the rows above) put scores near ties everywhere, a worst case; trained nets
+    have margins, and it is their agreement on the images they are for that a user sees.
+    """
+    reference = Segmenter(copy.deepcopy(model), device=device, precision="fp32")
+    rows = []
+    for precision in ["bf16"] + (["fp16"] if device.startswith("cuda") else []):
+        fast = Segmenter(copy.deepcopy(model), device=device, precision=precision)
+        equal = total = 0
+        for rgb in images:
+            a, b = reference.predict(rgb).labels, fast.predict(rgb).labels
+            equal, total = equal + int((a == b).sum()), total + a.size
+        rows.append(Row(f"{model.arch} {precision} vs fp32 on {len(images)} images", 0.0, 1.0,
+                        f"labels equal {100 * equal / total:.3f} %"))
+    return rows
 
 
 def dense_vs_patch_rows(width: float, size: int, repeat: int) -> list[Row]:
