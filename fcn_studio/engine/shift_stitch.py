@@ -28,7 +28,7 @@ from torch import nn
 import torch.nn.functional as F
 
 from .build import FCNModel
-from .fcn import FCN, crop
+from .fcn import crop
 
 # Layers without spatial extent pass through rarefaction unchanged.
 POINTWISE = (nn.ReLU, nn.Dropout, nn.Dropout2d, nn.BatchNorm2d, nn.Identity)
@@ -79,9 +79,7 @@ def rarefy(net: nn.Sequential, start: int = 0) -> nn.Sequential:
 
 def coarse_scores(model: FCNModel) -> Callable[[torch.Tensor], torch.Tensor]:
     """The stride-32 score_fr of any FCN (skip heads are not part of shift-and-stitch)."""
-    if isinstance(model, FCN):
-        return lambda x: model.score_fr(model.features(x, keep=())["fc7"])
-    return lambda x: model.score_fr(model.features(x))
+    return lambda x: model.score_fr(model.features(x, keep=())[model.last_blob])
 
 
 @dataclass
