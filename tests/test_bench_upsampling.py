@@ -92,3 +92,12 @@ def test_cli_segment_shift_stitch_writes_the_stitched_labels(tmp_path, capsys):
     assert "fuses skips" in capsys.readouterr().err
     assert main(["segment", str(tmp_path / "img.png"), "-m", str(path), "--stitch-factor", "2"]) == 1
     assert "needs --shift-stitch" in capsys.readouterr().err
+
+
+def test_the_shipped_fcn32s_is_found_by_name(tmp_path, monkeypatch):
+    from fcn_studio.bench import upsampling
+
+    monkeypatch.setattr(upsampling, "models_dir", lambda: tmp_path)
+    assert upsampling.shipped_stitch_model() is None
+    save_model(scene_model("fcn32s"), tmp_path / "fcn32s.safetensors")
+    assert upsampling.shipped_stitch_model() == tmp_path / "fcn32s.safetensors"
