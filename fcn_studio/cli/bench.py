@@ -32,7 +32,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     stitch.add_argument("--data", help="score on this dataset's val split (default: held-out synthetic scenes)")
     stitch.add_argument("--images", type=int, help="synthetic scenes to score (default 20)")
     stitch.add_argument("--image-size", type=int, help="synthetic scene size in px (default 128)")
-    stitch.add_argument("--factors", help="stitch factors, comma-separated (default 2,4,8; 32 is every pixel, 1024 passes)")
+    stitch.add_argument("--factors",
+                        help="stitch factors, comma-separated (default 2,4,8; 32 is every pixel, 1024 passes)")
     p.set_defaults(func=run)
 
 

@@ -48,8 +48,8 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError("--stitch-factor needs --shift-stitch")
     model = resolve_model(args.model, STITCH_MODEL_NAME if args.shift_stitch else DEFAULT_MODEL_NAME)
     try:
-        segmenter = Segmenter(model, device=args.device, precision=args.precision,
-                              upsampling="shift-stitch" if args.shift_stitch else "learned", stitch_factor=args.stitch_factor)
+        segmenter = Segmenter(model, device=args.device, precision=args.precision, stitch_factor=args.stitch_factor,
+                              upsampling="shift-stitch" if args.shift_stitch else "learned")
     except ValueError as exc:
         raise CommandError(str(exc)) from None
     palette = np.array(segmenter.info.palette, dtype=np.uint8)

@@ -127,4 +127,5 @@ def upsampling_kernel(coarse: Map, factor: int, target: Map = (Fraction(1), Frac
     for kernel in (2 * factor, 2 * factor - 1):
         if (factor * b + Fraction(kernel - 1, 2) - target[1]).denominator == 1:
             return kernel
-    raise ValueError(f"no bilinear kernel aligns a blob at {a}·x + {b} upsampled by {factor} with {target[0]}·x + {target[1]}")
+    raise ValueError(f"no bilinear kernel aligns a blob at {a}·x + {b} upsampled by {factor} "
+                     f"with {target[0]}·x + {target[1]}")

@@ -89,8 +89,8 @@ class Segmenter:
 
     max_pixels = 1600 * 1600
 
-    def __init__(self, model_or_path: FCNModel | str | Path, device: str | torch.device = "auto", precision: str = "auto",
-                 upsampling: str = "learned", stitch_factor: int | None = None):
+    def __init__(self, model_or_path: FCNModel | str | Path, device: str | torch.device = "auto",
+                 precision: str = "auto", upsampling: str = "learned", stitch_factor: int | None = None):
         model = model_or_path if isinstance(model_or_path, torch.nn.Module) else open_model(model_or_path)
         self.upsampling, self.stitch_factor = upsampling, _stitch_factor(model, upsampling, stitch_factor)
         self.device = resolve_device(device)
@@ -118,8 +118,10 @@ class Segmenter:
             dense = stitched_scores(self.model, x, self.stitch_factor)
             f = self.stitch_factor
             # Shift (0, 0) is the plain pass: its cells land on every f-th dense cell from f − 1.
-            maps = {"score_fr": dense.scores[:, :, f - 1 :: f, f - 1 :: f], "score_fr_stitched": dense.scores} if intermediates else {}
-            return {**maps, "logits": upsample_stitched(dense, x.shape[2], x.shape[3])}
+            logits = upsample_stitched(dense, x.shape[2], x.shape[3])
+            if not intermediates:
+                return {"logits": logits}
+            return {"score_fr": dense.scores[:, :, f - 1 :: f, f - 1 :: f], "score_fr_stitched": dense.scores, "logits": logits}
         return self.model.intermediates(x) if intermediates else {"logits": self.model(x)}
 
     @property

@@ -99,7 +99,8 @@ def transplant(src: nn.Module, dst: nn.Module) -> list[str]:
 
 
 # Staged training on every trunk: each stage adds the next skip (CVPR §4.2).
-NEXT_STAGE = {f"{prefix}fcn{a}s": f"{prefix}fcn{b}s" for prefix in ("", "alexnet-", "googlenet-") for a, b in ((32, 16), (16, 8))}
+NEXT_STAGE = {f"{trunk}fcn{a}s": f"{trunk}fcn{b}s"
+              for trunk in ("", "alexnet-", "googlenet-") for a, b in ((32, 16), (16, 8))}
 
 
 def next_stage(model: FCNModel) -> FCNModel:
