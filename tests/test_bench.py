@@ -20,7 +20,10 @@ def test_measure_helpers_return_positive_figures():
     assert matmul_peak(__import__("torch").float32, n=128, repeat=1) > 1e6
 
 
-def test_suite_reports_every_section_with_ratios():
+def test_suite_reports_every_section_with_ratios(monkeypatch):
+    from fcn_studio.bench import report
+
+    monkeypatch.setattr(report, "shipped_stitch_model", lambda: None)  # accuracy: tests/test_bench_upsampling.py
     cfg = BenchConfig(width=0.0625, size=64, repeat=1, photo=(120, 160), training=((0.0625, 48, 2),))
     sections = run_suite(cfg)
     precision = next(iter(sections.values()))

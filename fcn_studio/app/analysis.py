@@ -11,10 +11,7 @@ from typing import Iterable
 import numpy as np
 
 from ..data.palette import colorize
-from ..engine import BLOB_GEOMETRY, ConfusionMatrix, Prediction
-
-# The order in which a forward pass makes the maps (coarse to fine), as the internals panel lists them.
-MAP_ORDER = ("score_fr", "upscore2", "score_pool4", "fuse_pool4", "upscore_pool4", "score_pool3", "fuse_pool3", "logits")
+from ..engine import ConfusionMatrix, Prediction
 
 
 def overlay_rgba(labels: np.ndarray, palette: np.ndarray, opacity: float, hidden: Iterable[int] = ()) -> np.ndarray:
@@ -80,12 +77,16 @@ class InternalMap:
 
 
 def internal_maps(pred: Prediction, class_index: int) -> list[InternalMap]:
-    """Every score map of the forward pass for one class, coarse to fine."""
-    if pred.intermediates is None:
+    """Every score map of the forward pass for one class, in the order the pass made them (coarse
+    to fine), placed by the geometry the model reported — whatever its trunk calls its blobs.
+
+    The final upsampling is left out: `logits` is that map cropped to the image.
+    """
+    if pred.intermediates is None or pred.geometry is None:
         return []
     out = []
-    for name in MAP_ORDER:
-        if name in pred.intermediates and name in BLOB_GEOMETRY:
-            stride, offset = BLOB_GEOMETRY[name]
-            out.append(InternalMap(name, pred.intermediates[name][class_index], stride, offset))
+    for name, values in pred.intermediates.items():
+        if name in pred.geometry and (pred.geometry[name][0] > 1 or name == "logits"):
+            stride, offset = pred.geometry[name]
+            out.append(InternalMap(name, values[class_index], stride, offset))
     return out

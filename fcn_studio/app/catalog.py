@@ -11,14 +11,33 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..engine import ModelInfo, WeightFileError, open_model, read_info
+from ..engine import ARCHITECTURES, ModelInfo, WeightFileError, open_model, read_info
 from ..paths import models_dir
 
 log = logging.getLogger(__name__)
 
 HEADS = ("32s", "16s", "8s")
-HEAD_OF_ARCH = {"fcn32s": "32s", "fcn16s": "16s", "fcn8s": "8s", "fcn8s-atonce": "8s"}
-DISPLAY_ARCH = {"fcn32s": "FCN-32s", "fcn16s": "FCN-16s", "fcn8s": "FCN-8s", "fcn8s-atonce": "FCN-8s at-once"}
+BACKBONE_NAMES = {"vgg16": "VGG16", "alexnet": "AlexNet", "googlenet": "GoogLeNet"}
+
+
+def head_of_arch(arch: str) -> str:
+    """The head an architecture is (its output stride); unknown ones count as the finest."""
+    cls = ARCHITECTURES.get(arch)
+    return f"{cls.stride}s" if cls is not None else "8s"
+
+
+def backbone_of_arch(arch: str) -> str:
+    cls = ARCHITECTURES.get(arch)
+    return cls.backbone if cls is not None else ""
+
+
+def display_arch(arch: str) -> str:
+    """FCN-8s, FCN-8s at-once, FCN-AlexNet-16s, FCN-GoogLeNet-32s, … (unknown names as they are)."""
+    if arch not in ARCHITECTURES:
+        return arch
+    backbone = backbone_of_arch(arch)
+    trunk = "" if backbone == "vgg16" else f"{BACKBONE_NAMES.get(backbone, backbone)}-"
+    return f"FCN-{trunk}{head_of_arch(arch)}" + (" at-once" if arch.endswith("atonce") else "")
 
 
 @dataclass(frozen=True)
@@ -31,15 +50,15 @@ class ModelEntry:
 
     @property
     def head(self) -> str:
-        return HEAD_OF_ARCH.get(self.info.arch, "8s")
+        return head_of_arch(self.info.arch)
 
     @property
     def family(self) -> tuple:
-        """Models with equal keys can stand in for each other's heads."""
+        """Models with equal keys can stand in for each other's heads (same task, same trunk)."""
         name = self.info.notes.get("family")
         if not name:
             return ("file", str(self.path))
-        return ("family", str(name), tuple(self.info.class_names))
+        return ("family", str(name), tuple(self.info.class_names), backbone_of_arch(self.info.arch))
 
     @property
     def family_name(self) -> str:
@@ -47,7 +66,7 @@ class ModelEntry:
 
     @property
     def label(self) -> str:
-        arch = DISPLAY_ARCH.get(self.info.arch, self.info.arch)
+        arch = display_arch(self.info.arch)
         return f"{arch} ({self.family_name}) — {self.path.name}"
 
 

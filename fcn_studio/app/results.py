@@ -1,7 +1,8 @@
 """Results of segmenting one image with one model, cached so that revisiting costs nothing.
 
 A key names everything the answer depends on: the image (path + modification time, or an id for
-pasted pixels), the model file, the head, the device and the precision. The values are the
+pasted pixels), the model file, the head, the device, the precision and how the coarse scores
+were upsampled (0: the learned deconvolution; f: shift-and-stitch by f). The values are the
 engine's `Prediction`s with scores and every intermediate map of the one forward pass.
 """
 
@@ -21,6 +22,7 @@ class ResultKey:
     head: str
     device: str
     precision: str
+    stitch: int = 0
 
 
 class ResultCache:

@@ -2,6 +2,8 @@
 
 `Session.segment` is the one place a forward pass happens; it goes through the results cache
 and counts the passes it really ran (`forward_passes`), so a test can prove a cache hit.
+`Session.stitch` chooses how 32s heads upsample (0: learned; f: shift-and-stitch by f, CVPR §3.2);
+both kinds of result are cached side by side.
 """
 
 from __future__ import annotations
@@ -105,7 +107,8 @@ class Session:
         self.cache = cache or ResultCache()
         self.images: list[OpenImage] = []
         self.forward_passes = 0
-        self._segmenters: dict[tuple[str, str, str], Segmenter] = {}
+        self.stitch = 0
+        self._segmenters: dict[tuple[str, str, str, int], Segmenter] = {}
         self._lock = threading.Lock()
         self._pasted = 0
 
@@ -122,8 +125,14 @@ class Session:
         self._pasted += 1
         return OpenImage(key=f"pasted:{self._pasted}:{time.time_ns()}", name=f"pasted {self._pasted}", rgb=load_image(rgb))
 
-    def key(self, image: OpenImage, entry: ModelEntry, device: str, precision: str = "auto") -> ResultKey:
-        return ResultKey(image.key, str(entry.path), entry.head, device, precision)
+    def stitch_for(self, entry: ModelEntry) -> int:
+        """The shift-and-stitch factor `entry` runs with: `stitch` for a 32s net, 0 for skip nets."""
+        return self.stitch if entry.head == "32s" else 0
+
+    def key(self, image: OpenImage, entry: ModelEntry, device: str, precision: str = "auto",
+            stitch: int | None = None) -> ResultKey:
+        stitch = self.stitch_for(entry) if stitch is None else stitch
+        return ResultKey(image.key, str(entry.path), entry.head, device, precision, stitch)
 
     def cached(self, image: OpenImage, entry: ModelEntry, device: str, precision: str = "auto") -> Prediction | None:
         return self.cache.peek(self.key(image, entry, device, precision))
@@ -140,23 +149,26 @@ class Session:
         self.cache.drop_model(str(entry.path))
         return self.catalog.reread(entry)
 
-    def segmenter(self, entry: ModelEntry, device: str, precision: str = "auto") -> Segmenter:
-        """Load a model once per (file, device, precision); safe from any thread."""
-        k = (str(entry.path), device, precision)
+    def segmenter(self, entry: ModelEntry, device: str, precision: str = "auto", stitch: int = 0) -> Segmenter:
+        """Load a model once per (file, device, precision, upsampling); safe from any thread."""
+        k = (str(entry.path), device, precision, stitch)
         with self._lock:
             seg = self._segmenters.get(k)
             if seg is None:
-                log.info("loading %s on %s", entry.path, device)
-                seg = self._segmenters[k] = Segmenter(open_model(entry.path), device=device, precision=precision)
+                log.info("loading %s on %s%s", entry.path, device, f", shift-and-stitch ×{stitch}" if stitch else "")
+                seg = self._segmenters[k] = Segmenter(open_model(entry.path), device=device, precision=precision,
+                                                      upsampling="shift-stitch" if stitch else "learned",
+                                                      stitch_factor=stitch or None)
             return seg
 
     def segment(self, image: OpenImage, entry: ModelEntry, device: str, precision: str = "auto") -> tuple[Prediction, bool]:
         """(prediction with scores and intermediates, whether it came from the cache)."""
-        key = self.key(image, entry, device, precision)
+        stitch = self.stitch_for(entry)  # read once: the user may switch modes while this runs
+        key = self.key(image, entry, device, precision, stitch)
         pred = self.cache.get(key)
         if pred is not None:
             return pred, True
-        seg = self.segmenter(entry, device, precision)
+        seg = self.segmenter(entry, device, precision, stitch)
         with self._lock:  # one forward pass at a time: the CPU has no cores to spare for two
             pred = seg.predict(image.rgb, scores=True, intermediates=True)
             self.forward_passes += 1

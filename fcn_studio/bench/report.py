@@ -7,10 +7,14 @@ from dataclasses import dataclass
 
 import torch
 
-from ..engine import build_model, open_model
+from ..data.dataset import SegmentationDataset
+from ..data.detect import open_dataset
+from ..engine import FCNModel, build_model, open_model
 from .training import training_rows
 from .inference import Row, dense_vs_patch_rows, heads_rows, precision_rows, tiling_row, with_random_scores
-from .upsampling import stitch_rows
+from .upsampling import shipped_stitch_model, stitch_accuracy_rows, stitch_rows, synthetic_val
+
+STITCH_SECTION = "shift-and-stitch vs learned upsampling (CVPR §3.2)"
 
 
 @dataclass
@@ -24,12 +28,19 @@ class BenchConfig:
     model: str | None = None
     training: tuple[tuple[float, int, int], ...] = ((0.25, 128, 8), (1.0, 256, 1))  # (width, size, batch)
     stitch_factors: tuple[int, ...] = (2, 4)
+    # Accuracy of stitching: a 32s model file (else `model` if it is one, else the shipped fcn32s),
+    # scored on `stitch_data`'s val split or on `stitch_images` held-out synthetic scenes.
+    stitch_model: str | None = None
+    stitch_data: str | None = None
+    stitch_images: int = 20
+    stitch_size: int = 128
+    accuracy_factors: tuple[int, ...] = (2, 4, 8)
 
     @classmethod
     def quick(cls) -> "BenchConfig":
         """Seconds instead of minutes: compact width, small images (a smoke run, not figures)."""
         return cls(width=0.125, size=96, repeat=1, tiling=True, photo=(700, 900), training=((0.0625, 64, 2),),
-                   stitch_factors=(2, 4, 8))
+                   stitch_factors=(2, 4, 8), stitch_images=4, stitch_size=64, accuracy_factors=(2, 4))
 
 
 def machine() -> str:
@@ -47,14 +58,43 @@ def run_suite(cfg: BenchConfig) -> dict[str, list[Row] | dict]:
         "roofline": stats,
         "dense vs patchwise (CVPR §3.1)": dense_vs_patch_rows(cfg.width, cfg.size, cfg.repeat),
         "heads": heads_rows(cfg.width, cfg.size, cfg.repeat),
-        "shift-and-stitch vs learned upsampling (CVPR §3.2)": stitch_rows(
-            "fcn32s", cfg.width, cfg.size, cfg.repeat, cfg.stitch_factors),
+        STITCH_SECTION: stitch_rows("fcn32s", cfg.width, cfg.size, cfg.repeat, cfg.stitch_factors),
     }
+    sections.update(upsampling_sections(cfg, required=False))
     sections["training throughput"] = [row for w, s, b in cfg.training
                                        for row in training_rows(w, s, b, cfg.repeat, cfg.device)]
     if cfg.tiling:
         sections["large image (tiled)"] = [tiling_row(cfg.width, *cfg.photo, p) for p in ("fp32", "bf16")]
     return sections
+
+
+def stitch_subject(cfg: BenchConfig) -> FCNModel | None:
+    """The trained 32s net whose upsampling the accuracy comparison swaps (None: there is none)."""
+    if cfg.stitch_model:
+        return open_model(cfg.stitch_model)
+    if cfg.model:
+        model = open_model(cfg.model)
+        if model.stride == 32:
+            return model
+    shipped = shipped_stitch_model()
+    return open_model(shipped) if shipped is not None else None
+
+
+def upsampling_sections(cfg: BenchConfig, required: bool = True) -> dict[str, list[Row]]:
+    """Mean IU and time per image of learned upsampling vs shift-and-stitch on trained weights.
+
+    Without a model: a ValueError if `required`, else no section (random weights have no accuracy).
+    """
+    model = stitch_subject(cfg)
+    if model is None:
+        if required:
+            raise ValueError("no FCN-32s to compare: none shipped as models/fcn32s.safetensors; pass a model file")
+        return {}
+    data: SegmentationDataset = (open_dataset(cfg.stitch_data, "val") if cfg.stitch_data
+                                 else synthetic_val(cfg.stitch_images, cfg.stitch_size))
+    where = cfg.stitch_data or f"{len(data)} held-out synthetic scenes of {cfg.stitch_size} px"
+    title = f"{STITCH_SECTION}: mean IU and time per image, {model.arch} width {model.width:g}, {where}"
+    return {title: stitch_accuracy_rows(model, data, cfg.accuracy_factors, cfg.device)}
 
 
 def format_report(sections: dict[str, list[Row] | dict], header: str) -> str:

@@ -57,7 +57,8 @@ def run_headless(args: argparse.Namespace) -> int:
         print("fcn-studio: no images given and no sample images shipped; nothing to do", file=sys.stderr)
         return 0
     seg_args = argparse.Namespace(images=images, model=args.model, out=args.headless_out, overlay=True,
-                                  opacity=0.5, device=args.device, precision="auto")
+                                  opacity=0.5, device=args.device, precision="auto",
+                                  shift_stitch=False, stitch_factor=None)
     code = segment.run(seg_args)
     print(f"fcn-studio: results in {Path(args.headless_out).resolve()}", file=sys.stderr)
     return code

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from ..bench.report import BenchConfig, format_report, machine, run_suite
+from ..bench.report import BenchConfig, format_report, machine, run_suite, upsampling_sections
+from ..data.dataset import DatasetError
+from ..engine import WeightFileError
+from . import CommandError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,6 +23,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
     p.add_argument("--model", help="trained weights for the label-agreement figures (default: random scores)")
     p.add_argument("--no-tiling", action="store_true", help="skip the large-photo memory measurement")
+    stitch = p.add_argument_group("shift-and-stitch vs learned upsampling (CVPR §3.2)")
+    stitch.add_argument("--upsampling", action="store_true",
+                        help="run only this comparison: mean IU and time per image of an FCN-32s with its learned "
+                        "upsampling and with shift-and-stitch, same weights and images")
+    stitch.add_argument("--stitch-model", help="the FCN-32s file to compare (default: --model if it is a 32s net, "
+                        "else the shipped models/fcn32s.safetensors)")
+    stitch.add_argument("--data", help="score on this dataset's val split (default: held-out synthetic scenes)")
+    stitch.add_argument("--images", type=int, help="synthetic scenes to score (default 20)")
+    stitch.add_argument("--image-size", type=int, help="synthetic scene size in px (default 128)")
+    stitch.add_argument("--factors",
+                        help="stitch factors, comma-separated (default 2,4,8; 32 is every pixel, 1024 passes)")
     p.set_defaults(func=run)
 
 
@@ -31,5 +45,19 @@ def run(args: argparse.Namespace) -> int:
     cfg.device = args.device
     cfg.model = args.model
     cfg.tiling = not args.no_tiling
-    print(format_report(run_suite(cfg), machine()))
+    cfg.stitch_model, cfg.stitch_data = args.stitch_model, args.data
+    if args.images is not None:
+        cfg.stitch_images = args.images
+    if args.image_size is not None:
+        cfg.stitch_size = args.image_size
+    if args.factors:
+        try:
+            cfg.accuracy_factors = tuple(int(f) for f in args.factors.split(","))
+        except ValueError:
+            raise CommandError(f"--factors takes whole numbers separated by commas, got {args.factors!r}") from None
+    try:
+        sections = upsampling_sections(cfg) if args.upsampling else run_suite(cfg)
+    except (ValueError, WeightFileError, DatasetError) as exc:
+        raise CommandError(str(exc)) from None
+    print(format_report(sections, machine()))
     return 0

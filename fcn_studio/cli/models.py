@@ -9,6 +9,7 @@ from ..paths import models_dir
 from . import CommandError
 
 DEFAULT_MODEL_NAME = "fcn8s"
+STITCH_MODEL_NAME = "fcn32s"  # shift-and-stitch densifies a 32s net
 
 
 def shipped_models() -> list[Path]:
@@ -16,19 +17,19 @@ def shipped_models() -> list[Path]:
     return sorted(folder.glob("*.safetensors")) if folder.is_dir() else []
 
 
-def default_model_path() -> Path | None:
-    """The shipped FCN-8s if there is one, else any shipped model."""
+def default_model_path(prefer: str = DEFAULT_MODEL_NAME) -> Path | None:
+    """The shipped model whose name starts with `prefer` (FCN-8s) if there is one, else any."""
     models = shipped_models()
     for path in models:
-        if path.stem.startswith(DEFAULT_MODEL_NAME):
+        if path.stem.startswith(prefer):
             return path
     return models[0] if models else None
 
 
-def resolve_model(name: str | None) -> FCN:
-    """A path, the stem of a shipped model, or None for the default one."""
+def resolve_model(name: str | None, prefer: str = DEFAULT_MODEL_NAME) -> FCN:
+    """A path, the stem of a shipped model, or None for the default one (`prefer`'s, if shipped)."""
     if name is None:
-        path = default_model_path()
+        path = default_model_path(prefer)
         if path is None:
             raise CommandError(f"no model given and none shipped in {models_dir()}; pass --model FILE")
     else:

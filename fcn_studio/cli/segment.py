@@ -13,7 +13,8 @@ from PIL import Image
 from ..data.images import ImageLoadError, load_image
 from ..data.palette import colorize, save_label_png
 from ..engine import Segmenter
-from .models import resolve_model
+from . import CommandError
+from .models import DEFAULT_MODEL_NAME, STITCH_MODEL_NAME, resolve_model
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--opacity", type=float, default=0.5, help="overlay opacity 0..1 (default 0.5)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 … (default auto)")
     p.add_argument("--precision", default="auto", choices=("auto", "fp32", "bf16", "fp16"))
+    p.add_argument("--shift-stitch", action="store_true",
+                   help="upsample a 32s net by shift-and-stitch (CVPR §3.2) instead of its bilinear deconvolution; "
+                   "default model: the shipped FCN-32s")
+    p.add_argument("--stitch-factor", type=int, metavar="F",
+                   help="stitch F× denser (F² passes; 2, 4, 8, 16 or 32) and interpolate the rest "
+                   "(default 32: every pixel its own prediction, 1024 passes)")
     p.set_defaults(func=run)
 
 
@@ -37,7 +44,14 @@ def overlay(rgb: np.ndarray, colours: np.ndarray, opacity: float) -> np.ndarray:
 
 
 def run(args: argparse.Namespace) -> int:
-    segmenter = Segmenter(resolve_model(args.model), device=args.device, precision=args.precision)
+    if args.stitch_factor is not None and not args.shift_stitch:
+        raise CommandError("--stitch-factor needs --shift-stitch")
+    model = resolve_model(args.model, STITCH_MODEL_NAME if args.shift_stitch else DEFAULT_MODEL_NAME)
+    try:
+        segmenter = Segmenter(model, device=args.device, precision=args.precision, stitch_factor=args.stitch_factor,
+                              upsampling="shift-stitch" if args.shift_stitch else "learned")
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
     palette = np.array(segmenter.info.palette, dtype=np.uint8)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from .alexnet import AlexNetFCN32s
-from .backbone_fcn import BackboneFCN32s
+from .alexnet import AlexNetFCN8s, AlexNetFCN16s, AlexNetFCN32s
+from .backbone_fcn import BackboneFCN
 from .fcn import FCN, VGG16_ARCHITECTURES
-from .googlenet import GoogLeNetFCN32s
+from .googlenet import GoogLeNetFCN8s, GoogLeNetFCN16s, GoogLeNetFCN32s
 from .model_info import ModelInfo
 
 # Every net of the paper that `build_model` makes: the VGG16 heads and CVPR Table 1's other trunks.
-FCNModel = FCN | BackboneFCN32s
+FCNModel = FCN | BackboneFCN
+BACKBONE_ARCHITECTURES: tuple[type[BackboneFCN], ...] = (
+    AlexNetFCN32s, AlexNetFCN16s, AlexNetFCN8s, GoogLeNetFCN32s, GoogLeNetFCN16s, GoogLeNetFCN8s,
+)
 ARCHITECTURES: dict[str, type[FCNModel]] = {
-    **VGG16_ARCHITECTURES, **{cls.arch: cls for cls in (AlexNetFCN32s, GoogLeNetFCN32s)}
+    **VGG16_ARCHITECTURES, **{cls.arch: cls for cls in BACKBONE_ARCHITECTURES}
 }
 
 

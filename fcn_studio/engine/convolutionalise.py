@@ -18,7 +18,7 @@ from pathlib import Path
 
 import torch
 
-from .backbone_fcn import BackboneFCN32s
+from .backbone_fcn import BackboneFCN
 from .build import FCNModel, build_model
 from .model_info import GOOGLENET_INPUT, TORCHVISION_INPUT, InputSpec, ModelInfo
 from .surgery import WeightFileError, load_torch_state_dict, vgg16_to_fcn_state
@@ -94,7 +94,7 @@ def copy_imagenet(model: FCNModel, path: str | Path) -> None:
     log.info("%s trunk initialised from ImageNet weights %s", model.backbone, path)
 
 
-def import_imagenet_classifier(path: str | Path, backbone: str, input_spec: InputSpec | None = None) -> BackboneFCN32s:
+def import_imagenet_classifier(path: str | Path, backbone: str, input_spec: InputSpec | None = None) -> BackboneFCN:
     """The whole ImageNet classifier as a fully convolutional net: score_fr holds fc8, so
     `intermediates(x)["score_fr"]` is the class heatmap of CVPR Fig. 2 (one cell per 32 px)."""
     if backbone not in CLASSIFIER_ARCHS:

@@ -55,6 +55,7 @@ class FCN(VGG16Trunk):
 
     arch = "fcn"
     backbone = "vgg16"
+    last_blob = "fc7"
     stride = 32
     final_upsampling = ""
     blob_geometry = BLOB_GEOMETRY

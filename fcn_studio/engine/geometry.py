@@ -1,9 +1,9 @@
 """Where a blob's cells sit in the input: Caffe's `coord_map`, receptive fields and crop offsets.
 
 The reference crops (VGG16: 19; AlexNet: 18) are constants that REF computed with Caffe's
-`coord_map`; here they are derived from the layers themselves, so a new trunk gets an exact
-alignment without anyone doing the arithmetic by hand. The map of a blob is `y = a·x + b` from
-input pixel x to blob cell y (exact fractions, no float rounding):
+`coord_map`; here they are derived from the layers themselves, so a new trunk (or a skip head on
+one) gets an exact alignment without anyone doing the arithmetic by hand. The map of a blob is
+`y = a·x + b` from input pixel x to blob cell y (exact fractions, no float rounding):
 
 - conv / pool (k, s, p, dilation d; effective kernel e = d(k−1)+1): a ← a/s, b ← (b + p − (e−1)/2)/s
 - deconv (same symbols):                                           a ← a·s, b ← s·b + (e−1)/2 − p
@@ -60,9 +60,13 @@ def layers_of(modules: Iterable[nn.Module]) -> list[Layer]:
     return out
 
 
-def coord_map(layers: Iterable[Layer]) -> tuple[Fraction, Fraction]:
-    """(a, b) with blob cell y = a·x + b for input pixel x, after the given layers."""
-    a, b = Fraction(1), Fraction(0)
+Map = tuple[Fraction, Fraction]
+
+
+def coord_map(layers: Iterable[Layer], start: Map = (Fraction(1), Fraction(0))) -> Map:
+    """(a, b) with blob cell y = a·x + b for input pixel x, after the given layers (applied to
+    the blob whose map is `start`; by default the input itself)."""
+    a, b = start
     for layer in layers:
         half = Fraction(layer.extent - 1, 2)
         if layer.kind == "deconv":
@@ -74,7 +78,12 @@ def coord_map(layers: Iterable[Layer]) -> tuple[Fraction, Fraction]:
 
 def blob_geometry(layers: Iterable[Layer]) -> tuple[int, float]:
     """(stride, offset) such that cell j sits on input pixel stride·(j − offset) (BLOB_GEOMETRY's form)."""
-    a, b = coord_map(layers)
+    return stride_offset(coord_map(layers))
+
+
+def stride_offset(m: Map) -> tuple[int, float]:
+    """A map `x/stride + b` as (stride, b)."""
+    a, b = m
     if a.numerator != 1:
         raise ValueError(f"blob scale {a} is not 1/stride")
     return a.denominator, float(b)
@@ -82,7 +91,12 @@ def blob_geometry(layers: Iterable[Layer]) -> tuple[int, float]:
 
 def crop_offset(layers: Iterable[Layer]) -> int:
     """Start of the crop that aligns an upsampled blob (scale 1) with the input: its b of `x + b`."""
-    a, b = coord_map(layers)
+    return crop_of(coord_map(layers))
+
+
+def crop_of(m: Map) -> int:
+    """The whole, non-negative b of a scale-1 map `x + b`, or ValueError."""
+    a, b = m
     if a != 1 or b.denominator != 1 or b < 0:
         raise ValueError(f"blob maps input x to {a}·x + {b}: no whole-pixel crop aligns it")
     return int(b)
@@ -97,3 +111,21 @@ def receptive_field(layers: Iterable[Layer]) -> int:
         size += (layer.extent - 1) * jump
         jump *= layer.stride
     return size
+
+
+def upsampling_kernel(coarse: Map, factor: int, target: Map = (Fraction(1), Fraction(0))) -> int:
+    """Kernel of the bilinear `factor`× deconvolution of a blob mapped by `coarse` whose cells then
+    lie a whole number of cells from those of the blob mapped by `target` (the input by default).
+
+    The deconvolution centres its kernel: b ← f·b + (k−1)/2, so of the two bilinear sizes 2f and
+    2f − 1 exactly one can fit, whichever makes the half-cell parts agree. REF's VGG16 nets need
+    the even 2f (k64, k4), its FCN-AlexNet the odd 63; `ValueError` if neither aligns.
+    """
+    a, b = coarse
+    if a * factor != target[0]:
+        raise ValueError(f"upsampling a blob of scale {a} by {factor} does not give scale {target[0]}")
+    for kernel in (2 * factor, 2 * factor - 1):
+        if (factor * b + Fraction(kernel - 1, 2) - target[1]).denominator == 1:
+            return kernel
+    raise ValueError(f"no bilinear kernel aligns a blob at {a}·x + {b} upsampled by {factor} "
+                     f"with {target[0]}·x + {target[1]}")

@@ -1,4 +1,4 @@
-"""FCN-GoogLeNet (CVPR Table 1) from torchvision's GoogLeNet modules.
+"""FCN-GoogLeNet 32s/16s/8s (CVPR Table 1) from torchvision's GoogLeNet modules.
 
 As the paper: only the final loss layer is kept (no auxiliary classifiers), the final average
 pooling is removed, and `score_fr` is a 1×1 convolution on inception5b. The modules are
@@ -15,8 +15,18 @@ trunk is an unpadded convolution, so REF's 100 px input padding is not needed fo
 every input of at least MIN_INPUT px gives logits of its own size (crop 9 from the coord_map),
 and the trunk is torchvision's exactly, classifier geometry included.
 
-Skips: inception4e (stride 16) and inception3b (stride 8) are where 16s/8s heads would attach;
-only the 32s net is built.
+Skips: inception4e (stride 16) and inception3b (stride 8), the last blobs before maxpool4 and
+maxpool3, feed the 16s and 8s heads as VGG16's pool4 and pool3 do. Their cells sit on half
+pixels, so the 2× upsamplings are the even k4; without the 100 px padding the upsampled map starts
+a cell before the skip and is the one cut (by 1 at each step); final crops 9 / 1 / 1.
+
+Batch norm is frozen (`train()` leaves every BatchNorm2d in eval mode): FCN training runs at batch 1
+(REF) on whole images, where a blob's statistics come from one image — at inception5b a few cells,
+at a small input one cell, whose variance is zero and which PyTorch refuses to normalise — and
+would drift from the ImageNet statistics the trunk was trained with. The running statistics stay
+as loaded; the affine scale and shift still learn, as the common fine-tuning practice
+(Detectron's FrozenBatchNorm freezes those too). A GoogLeNet trained from scratch here has no
+normalisation to speak of; the paper, too, starts it from ImageNet.
 """
 
 from __future__ import annotations
@@ -25,7 +35,7 @@ import torch
 from torch import nn
 from torchvision.models.googlenet import BasicConv2d, Inception
 
-from .backbone_fcn import BackboneFCN32s
+from .backbone_fcn import BackboneFCN
 from .vgg import scaled
 
 INPUT_PAD = 3
@@ -41,11 +51,14 @@ INCEPTIONS: tuple[tuple[str, tuple[int, ...]], ...] = (
 POOL_AFTER = {"inception3b": "maxpool3", "inception4e": "maxpool4"}
 
 
-class GoogLeNetFCN32s(BackboneFCN32s):
-    arch = "googlenet-fcn32s"
-    backbone = "googlenet"
+class GoogLeNetFCN(BackboneFCN):
+    """The GoogLeNet trunk (frozen batch norm); the subclasses choose the head."""
 
-    def _build_trunk(self, width: float) -> int:
+    backbone = "googlenet"
+    last_blob = "inception5b"
+
+    def _build_trunk(self, width: float) -> dict[str, int]:
+        channels = {}
         self.conv1 = BasicConv2d(3, scaled(64, width), kernel_size=7, stride=2, padding=INPUT_PAD)
         self.maxpool1 = nn.MaxPool2d(3, stride=2, ceil_mode=True)
         self.conv2 = BasicConv2d(scaled(64, width), scaled(64, width), kernel_size=1)
@@ -55,13 +68,13 @@ class GoogLeNetFCN32s(BackboneFCN32s):
         for name, chans in INCEPTIONS:
             c1, c3r, c3, c5r, c5, pp = (scaled(c, width) for c in chans)
             setattr(self, name, Inception(in_ch, c1, c3r, c3, c5r, c5, pp))
-            in_ch = c1 + c3 + c5 + pp
+            in_ch = channels[name] = c1 + c3 + c5 + pp
             if name in POOL_AFTER:
                 kernel = 2 if name == "inception4e" else 3
                 setattr(self, POOL_AFTER[name], nn.MaxPool2d(kernel, stride=2, ceil_mode=True))
         self.dropout = nn.Dropout(0.2)
         self._init_weights()
-        return in_ch
+        return channels
 
     def _init_weights(self) -> None:
         """torchvision's GoogLeNet init (truncated normal σ 0.01; batch norm 1, 0)."""
@@ -72,18 +85,44 @@ class GoogLeNetFCN32s(BackboneFCN32s):
                 nn.init.ones_(m.weight)
                 nn.init.zeros_(m.bias)
 
-    def trunk_path(self) -> list[nn.Module]:
-        path: list[nn.Module] = [self.conv1, self.maxpool1, self.conv2, self.conv3, self.maxpool2]
-        for name, _ in INCEPTIONS:
-            path.append(getattr(self, name))
-            if name in POOL_AFTER:
-                path.append(getattr(self, POOL_AFTER[name]))
-        return path
+    def train(self, mode: bool = True) -> "GoogLeNetFCN":
+        """Train mode everywhere except batch norm, which keeps its running statistics (see above)."""
+        super().train(mode)
+        for module in self.modules():
+            if isinstance(module, nn.BatchNorm2d):
+                module.eval()
+        return self
 
-    def features(self, x: torch.Tensor) -> torch.Tensor:
+    def trunk_names(self) -> list[str]:
+        names = ["conv1", "maxpool1", "conv2", "conv3", "maxpool2"]
+        for name, _ in INCEPTIONS:
+            names += [name, POOL_AFTER[name]] if name in POOL_AFTER else [name]
+        return names
+
+    def features(self, x: torch.Tensor, keep: tuple[str, ...] = ()) -> dict[str, torch.Tensor]:
         if min(x.shape[-2:]) < MIN_INPUT:
             raise ValueError(f"FCN-GoogLeNet needs inputs of at least {MIN_INPUT}×{MIN_INPUT} px, got {tuple(x.shape[-2:])}")
+        out: dict[str, torch.Tensor] = {}
         h = x
-        for module in self.trunk_path():
-            h = module(h)
-        return self.dropout(h)
+        for name in self.trunk_names():
+            h = getattr(self, name)(h)
+            if name in keep:
+                out[name] = h
+        out[self.last_blob] = self.dropout(h)
+        return out
+
+
+class GoogLeNetFCN32s(GoogLeNetFCN):
+    arch = "googlenet-fcn32s"
+
+
+class GoogLeNetFCN16s(GoogLeNetFCN):
+    arch = "googlenet-fcn16s"
+    stride = 16
+    skips = ("inception4e",)
+
+
+class GoogLeNetFCN8s(GoogLeNetFCN):
+    arch = "googlenet-fcn8s"
+    stride = 8
+    skips = ("inception4e", "inception3b")

@@ -15,12 +15,16 @@ import numpy as np
 import torch
 
 from ..data.images import ImageLike, load_image
-from .fcn import FCN
+from .build import FCNModel
 from .importers import open_model
 from .model_info import InputSpec, ModelInfo
+from .shift_stitch import stitched_scores, upsample_stitched
 from .tiling import predict_tiled
 
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+# How a 32s net's coarse scores become input-sized: its bilinear deconvolution, or §3.2's stitching.
+UPSAMPLINGS = ("learned", "shift-stitch")
+Geometry = dict[str, tuple[int, float]]
 
 
 @dataclass
@@ -30,6 +34,8 @@ class Prediction:
     intermediates: dict[str, np.ndarray] | None = None
     seconds: float = 0.0
     tiled: bool = False
+    # Where each intermediate map lies: cell j on input pixel stride·(j − offset), by map name.
+    geometry: Geometry | None = None
 
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
@@ -75,12 +81,18 @@ class Segmenter:
 
     Images above `max_pixels` are segmented in tiles (exactly equal labels, bounded memory);
     they come back without intermediates, and with float16 scores.
+
+    `upsampling="shift-stitch"` replaces a 32s net's bilinear upsampling by shift-and-stitch
+    (CVPR §3.2): score_fr made `stitch_factor`× denser from factor² shifted passes (default the
+    stride, 1024 passes: every pixel its own prediction), the rest interpolated bilinearly.
     """
 
     max_pixels = 1600 * 1600
 
-    def __init__(self, model_or_path: FCN | str | Path, device: str | torch.device = "auto", precision: str = "auto"):
+    def __init__(self, model_or_path: FCNModel | str | Path, device: str | torch.device = "auto",
+                 precision: str = "auto", upsampling: str = "learned", stitch_factor: int | None = None):
         model = model_or_path if isinstance(model_or_path, torch.nn.Module) else open_model(model_or_path)
+        self.upsampling, self.stitch_factor = upsampling, _stitch_factor(model, upsampling, stitch_factor)
         self.device = resolve_device(device)
         self.precision = resolve_precision(precision, self.device)
         self.dtype = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}[self.precision]
@@ -99,7 +111,27 @@ class Segmenter:
     @torch.inference_mode()
     def logits(self, x: torch.Tensor) -> torch.Tensor:
         """Already-normalised N×3×H×W input → float32 N×C×H×W logits."""
-        return self.model(self._cast(x)).float()
+        return self._maps(self._cast(x), intermediates=False)["logits"].float()
+
+    def _maps(self, x: torch.Tensor, intermediates: bool) -> dict[str, torch.Tensor]:
+        if self.stitch_factor:
+            dense = stitched_scores(self.model, x, self.stitch_factor)
+            f = self.stitch_factor
+            # Shift (0, 0) is the plain pass: its cells land on every f-th dense cell from f − 1.
+            logits = upsample_stitched(dense, x.shape[2], x.shape[3])
+            if not intermediates:
+                return {"logits": logits}
+            return {"score_fr": dense.scores[:, :, f - 1 :: f, f - 1 :: f], "score_fr_stitched": dense.scores, "logits": logits}
+        return self.model.intermediates(x) if intermediates else {"logits": self.model(x)}
+
+    @property
+    def geometry(self) -> Geometry:
+        """Where every map `predict(..., intermediates=True)` returns lies on the image."""
+        if not self.stitch_factor:
+            return dict(self.model.blob_geometry)
+        stride, offset = self.model.blob_geometry["score_fr"]
+        f = self.stitch_factor
+        return {"score_fr": (stride, offset), "score_fr_stitched": (stride // f, f - 1 + f * offset), "logits": (1, 0.0)}
 
     @torch.inference_mode()
     def predict(self, image: ImageLike, scores: bool = False, intermediates: bool = False) -> Prediction:
@@ -111,8 +143,7 @@ class Segmenter:
             labels, probs = predict_tiled(self.logits, x, core=core, scores=scores)
             return Prediction(labels=labels.numpy(), scores=None if probs is None else probs.numpy(),
                               seconds=time.perf_counter() - start, tiled=True)
-        x = self._cast(x)
-        maps = self.model.intermediates(x) if intermediates else {"logits": self.model(x)}
+        maps = self._maps(self._cast(x), intermediates)
         logits = maps["logits"].float()
         labels = logits.argmax(1)[0]
         out = Prediction(labels=labels.to(torch.uint8 if self.info.num_classes <= 256 else torch.int32).cpu().numpy())
@@ -120,11 +151,28 @@ class Segmenter:
             out.scores = logits.softmax(1)[0].cpu().numpy()
         if intermediates:
             out.intermediates = {k: v[0].float().cpu().numpy() for k, v in maps.items()}
+            geometry = self.geometry
+            out.geometry = {k: geometry[k] for k in maps if k in geometry}
         out.seconds = time.perf_counter() - start
         return out
 
 
-def _prepare(model: FCN, device: torch.device, dtype: torch.dtype) -> FCN:
+def _stitch_factor(model: FCNModel, upsampling: str, factor: int | None) -> int:
+    """0 for learned upsampling, else the checked shift-and-stitch factor."""
+    if upsampling not in UPSAMPLINGS:
+        raise ValueError(f"upsampling must be one of {', '.join(UPSAMPLINGS)}, got {upsampling!r}")
+    if upsampling == "learned":
+        return 0
+    if model.stride != 32:
+        raise ValueError(f"shift-and-stitch replaces the upsampling of an FCN-32s; {model.arch} fuses skips "
+                         "(use the 32s net of its family)")
+    factor = model.stride if factor is None else factor
+    if factor < 1 or model.stride % factor:
+        raise ValueError(f"the stitch factor must divide the stride {model.stride}, got {factor}")
+    return factor
+
+
+def _prepare(model: FCNModel, device: torch.device, dtype: torch.dtype) -> FCNModel:
     """Inference copy of the weights: channels-last (oneDNN's and cuDNN's fast layout), and in
     bf16/fp16 the weights themselves are cast once instead of per call as autocast would."""
     if dtype != torch.float32:

@@ -6,6 +6,8 @@ y·step — and interlace the coarse outputs: cell (i, j) of shift (x, y) goes t
 (f·i + f−1−y, f·j + f−1−x). A shift right moves a cell's receptive field left, so this order puts
 every prediction where its receptive field's centre is; the dense map has stride `step`.
 Cost: f² forward passes (1024 for a fully dense FCN-32s), against one for learned upsampling.
+Between the two, `stitched_logits(model, x, f)` stitches by f and interpolates the remaining
+32/f with the same fixed bilinear upsampling the 32s head uses (f = 1 is that head itself).
 
 The paper's cheap equivalent, filter rarefaction (`rarefy`): each strided layer gets stride 1 and
 every later filter is dilated by the product of the strides before it (f'_ij = f_{i/s, j/s} when s
@@ -21,14 +23,17 @@ from __future__ import annotations
 import copy
 import math
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Callable
 
 import torch
 from torch import nn
 import torch.nn.functional as F
 
+from .bilinear import upsample_filt
 from .build import FCNModel
-from .fcn import FCN, crop
+from .fcn import crop
+from .geometry import Layer, coord_map, crop_of, upsampling_kernel
 
 # Layers without spatial extent pass through rarefaction unchanged.
 POINTWISE = (nn.ReLU, nn.Dropout, nn.Dropout2d, nn.BatchNorm2d, nn.Identity)
@@ -79,9 +84,7 @@ def rarefy(net: nn.Sequential, start: int = 0) -> nn.Sequential:
 
 def coarse_scores(model: FCNModel) -> Callable[[torch.Tensor], torch.Tensor]:
     """The stride-32 score_fr of any FCN (skip heads are not part of shift-and-stitch)."""
-    if isinstance(model, FCN):
-        return lambda x: model.score_fr(model.features(x, keep=())["fc7"])
-    return lambda x: model.score_fr(model.features(x))
+    return lambda x: model.score_fr(model.features(x, keep=())[model.last_blob])
 
 
 @dataclass
@@ -105,11 +108,26 @@ def stitched_scores(model: FCNModel, x: torch.Tensor, factor: int) -> StitchedSc
     return StitchedScores(scores, step, factor - 1 + factor * b, factor * factor)
 
 
-def stitched_logits(model: FCNModel, x: torch.Tensor) -> torch.Tensor:
-    """Input-sized logits by fully dense shift-and-stitch (stride² passes) instead of upsampling.
+def stitched_logits(model: FCNModel, x: torch.Tensor, factor: int | None = None) -> torch.Tensor:
+    """Input-sized logits from score_fr stitched `factor`× denser (factor² passes; default the
+    stride: fully dense, no interpolation), the remaining stride/factor upsampled bilinearly.
 
-    The dense map is cropped so each pixel gets the prediction whose receptive field is centred on
-    it; where that centre falls between pixels (VGG16: 12.5 px past the grid) it rounds down.
+    A fully dense map is cropped so each pixel gets the prediction whose receptive field is centred
+    on it; where that centre falls between pixels (VGG16: 12.5 px past the grid) it rounds down.
+    A partly dense one goes through a fixed bilinear deconvolution whose kernel (2s or 2s − 1) and
+    crop the coord_map chooses, as for the learned heads.
     """
-    dense = stitched_scores(model, x, model.stride)
-    return crop(dense.scores, math.floor(dense.offset), x.shape[2], x.shape[3])
+    dense = stitched_scores(model, x, model.stride if factor is None else factor)
+    return upsample_stitched(dense, x.shape[2], x.shape[3])
+
+
+def upsample_stitched(dense: StitchedScores, height: int, width: int) -> torch.Tensor:
+    """The logits of `stitched_logits` from already stitched scores, cropped to height × width."""
+    if dense.stride == 1:
+        return crop(dense.scores, math.floor(dense.offset), height, width)
+    where = (Fraction(1, dense.stride), Fraction(dense.offset))
+    kernel = upsampling_kernel(where, dense.stride)
+    channels = dense.scores.shape[1]
+    weight = upsample_filt(kernel).to(dense.scores).expand(channels, 1, kernel, kernel)
+    up = F.conv_transpose2d(dense.scores, weight, stride=dense.stride, groups=channels)
+    return crop(up, crop_of(coord_map([Layer("deconv", kernel, dense.stride)], start=where)), height, width)

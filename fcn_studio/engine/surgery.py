@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .build import build_model
+from .build import FCNModel, build_model
 from .fcn import FCN
 from .vgg import CONV_NAMES
 
@@ -98,13 +98,18 @@ def transplant(src: nn.Module, dst: nn.Module) -> list[str]:
     return copied
 
 
-def next_stage(model: FCN) -> FCN:
-    """FCN-32s → FCN-16s → FCN-8s, the new net starting from the old one's predictions."""
-    order = {"fcn32s": "fcn16s", "fcn16s": "fcn8s"}
-    if model.arch not in order:
+# Staged training on every trunk: each stage adds the next skip (CVPR §4.2).
+NEXT_STAGE = {f"{trunk}fcn{a}s": f"{trunk}fcn{b}s"
+              for trunk in ("", "alexnet-", "googlenet-") for a, b in ((32, 16), (16, 8))}
+
+
+def next_stage(model: FCNModel) -> FCNModel:
+    """FCN-32s → FCN-16s → FCN-8s on the same trunk, the new net starting from the old one's
+    predictions: trunk, score_fr (and 8s's upscore2) copied, the new skip's score layer zero."""
+    if model.arch not in NEXT_STAGE:
         raise ValueError(f"{model.arch} has no next stage (staged training goes 32s → 16s → 8s)")
     info = model.info
-    nxt = build_model(order[model.arch], num_classes=model.num_classes, width=model.width)
+    nxt = build_model(NEXT_STAGE[model.arch], num_classes=model.num_classes, width=model.width)
     nxt.info = type(info)(**{**vars(info), "arch": nxt.arch})
     transplant(model, nxt)
     return nxt

@@ -22,6 +22,13 @@ class Actions:
     heads: dict[str, QAction]
     compare: QAction
     changes: QAction
+    stitch: dict[int, QAction]
+
+
+# How the 32s head upsamples: 0 its learned (bilinear) deconvolution, f shift-and-stitch by f (CVPR §3.2).
+STITCH_CHOICES = ((0, "&Learned upsampling (1 pass)"), (2, "Shift-and-stitch ×&2 (4 passes)"),
+                  (4, "Shift-and-stitch ×&4 (16 passes)"), (8, "Shift-and-stitch ×&8 (64 passes)"),
+                  (32, "Shift-and-stitch ×3&2, every pixel (1024 passes)"))
 
 
 def _action(window: "MainWindow", text: str, slot, shortcut=None, checkable: bool = False) -> QAction:
@@ -71,6 +78,14 @@ def build_actions(w: "MainWindow") -> Actions:
         act = heads[head] = _action(w, f"FCN-{head}", lambda _=False, h=head: w.set_head(h), str(k), checkable=True)
         group.addAction(act)
         model_menu.addAction(act)
+    model_menu.addSeparator()
+    upsampling_menu = model_menu.addMenu("&Upsampling of the 32s head")
+    stitch_group = QActionGroup(w)
+    stitch = {}
+    for factor, text in STITCH_CHOICES:
+        act = stitch[factor] = _action(w, text, lambda _=False, f=factor: w.set_stitch(f), checkable=True)
+        stitch_group.addAction(act)
+        upsampling_menu.addAction(act)
 
     run_menu = w.menuBar().addMenu("&Run")
     run_menu.addAction(_action(w, "Segment a &folder into files…", lambda: w.run_batch(), "Ctrl+B"))
@@ -102,7 +117,7 @@ def build_actions(w: "MainWindow") -> Actions:
     bar.addWidget(QLabel(" Device: "))
     device_combo = QComboBox()
     bar.addWidget(device_combo)
-    return Actions(recent, model_combo, device_combo, heads, compare, changes)
+    return Actions(recent, model_combo, device_combo, heads, compare, changes, stitch)
 
 
 SHORTCUTS = """Ctrl+O open · Ctrl+Shift+O open folder · Ctrl+V paste an image · Ctrl+M open a model

@@ -1,8 +1,9 @@
 """Inside the net: one class's channel of every score map of the forward pass, at true scale.
 
-Each map is drawn at its real resolution over a faint copy of the image, placed with the
-engine's BLOB_GEOMETRY (stride and offset), so score_fr's coarse 1/32 grid and fuse_pool3's 1/8
-grid sit exactly where the network computed them. All panes pan and zoom together.
+Each map is drawn at its real resolution over a faint copy of the image, placed with the geometry
+(stride and offset) the model reported with its prediction, so score_fr's coarse 1/32 grid and
+fuse_pool3's 1/8 grid (or any trunk's own blobs, fuse_pool1, fuse_inception3b, a shift-and-stitch
+map) sit exactly where the network computed them. All panes pan and zoom together.
 """
 
 from __future__ import annotations

@@ -70,6 +70,8 @@ class MainWindow(OpeningMixin, ExportBatchMixin, QMainWindow):
         self.status = StatusBar()
         self.setStatusBar(self.status)
         self.actions = build_actions(self)
+        stitch = str(settings.value("stitch", 0))
+        self.session.stitch = int(stitch) if stitch.isdigit() and int(stitch) in self.actions.stitch else 0
         images_dock = self._dock("Images", self.image_list, Qt.DockWidgetArea.LeftDockWidgetArea)
         legend_dock = self._dock("Legend", self.legend, Qt.DockWidgetArea.RightDockWidgetArea)
         card_dock = self._dock("Model", self.model_card, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -139,6 +141,20 @@ class MainWindow(OpeningMixin, ExportBatchMixin, QMainWindow):
         self._sync_controls()
         self.refresh()
 
+    def set_stitch(self, factor: int) -> None:
+        """Learned upsampling (0) or shift-and-stitch by `factor` for the 32s head; both stay cached."""
+        self.session.stitch = factor
+        self._fresh = None
+        self.settings.setValue("stitch", factor)
+        self._sync_controls()
+        self.refresh()
+
+    def head_label(self, head: str) -> str:
+        """`32s`, or `32s stitched ×4` when the 32s head runs shift-and-stitch."""
+        entry = self.family.get(head)
+        factor = self.session.stitch_for(entry) if entry is not None else 0
+        return f"{head} stitched ×{factor}" if factor else head
+
     def set_device(self, device: str) -> None:
         self.device = device
         self.settings.setValue("device", device)
@@ -192,7 +208,7 @@ class MainWindow(OpeningMixin, ExportBatchMixin, QMainWindow):
     def _request_missing(self, image: OpenImage) -> None:
         order = [self.head] + [h for h in reversed(HEADS) if h in self.family and h != self.head]
         missing = [self.family[h] for h in order if self.session.cached(image, self.family[h], self.device) is None]
-        key = (image.key, tuple(str(e.path) for e in missing), self.device)
+        key = (image.key, tuple(str(e.path) for e in missing), self.device, self.session.stitch)
         if missing and key != self._requested:
             self._requested = key
             self.runner.submit("segment", SegmentJob(self.session, image, missing, self.device))
@@ -231,7 +247,7 @@ class MainWindow(OpeningMixin, ExportBatchMixin, QMainWindow):
         self.image_view.pane.set_marks(self._marks(self.head) if self.entry else None)
         if self.entry is not None:
             cached = self.session.key(image, self.entry, self.device) != self._fresh
-            self.status.show_timing(self.head, pred.seconds if pred else None, cached=cached)
+            self.status.show_timing(self.head_label(self.head), pred.seconds if pred else None, cached=cached)
         metrics = self._metrics_text(self.head)
         self.status.show_metrics(f"{self.head} vs truth: {metrics}" if metrics else "")
         self.legend.set_counts(pred.labels if pred is not None else None)
@@ -242,7 +258,7 @@ class MainWindow(OpeningMixin, ExportBatchMixin, QMainWindow):
         for head in self.family:
             pred = self.prediction(head)
             changed = self._marks(head)
-            lines = [f"<b>FCN-{head}</b>" + ("" if pred else " computing…")]
+            lines = [f"<b>FCN-{self.head_label(head)}</b>" + ("" if pred else " computing…")]
             if changed is not None:
                 lines.append(f"{int((changed[..., 3] > 0).sum())} px changed vs {HEADS[HEADS.index(head) - 1]}")
             lines.append(self._metrics_text(head, short=True))
@@ -325,6 +341,8 @@ class MainWindow(OpeningMixin, ExportBatchMixin, QMainWindow):
         for head, act in self.actions.heads.items():
             act.setEnabled(head in self.family)
             act.setChecked(head == self.head and head in self.family)
+        for factor, act in self.actions.stitch.items():
+            act.setChecked(factor == self.session.stitch)
         entries = self.session.catalog.entries
         if self.entry in entries:
             self.actions.model_combo.setCurrentIndex(entries.index(self.entry))

@@ -6,7 +6,7 @@ import html
 
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
-from ..app.catalog import DISPLAY_ARCH, ModelEntry
+from ..app.catalog import ModelEntry, display_arch
 
 METRIC_NAMES = {"pixel_acc": "pixel acc.", "mean_acc": "mean acc.", "mean_iu": "mean IU", "fwiu": "f.w. IU"}
 
@@ -25,7 +25,7 @@ class ModelCard(QTextBrowser):
         info = entry.info
         e = html.escape
         family = f"<br>heads in family: {e(', '.join(heads))}" if heads else ""
-        rows = [f"<h3>{e(DISPLAY_ARCH.get(info.arch, info.arch))} — {e(entry.family_name)}</h3>",
+        rows = [f"<h3>{e(display_arch(info.arch))} — {e(entry.family_name)}</h3>",
                 f"<p>{e(entry.path.name)}{' (shipped)' if entry.shipped else ''}<br>"
                 f"{info.num_classes} classes, width {info.width:g}, input {info.input.channel_order}"
                 f"{family}</p>"]

@@ -6,7 +6,7 @@ from torch import nn
 import torch.nn.functional as F
 
 from fcn_studio import build_model
-from fcn_studio.engine.backbone_fcn import BackboneFCN32s
+from fcn_studio.engine.backbone_fcn import BackboneFCN
 from fcn_studio.engine.geometry import blob_geometry, layers_of
 from fcn_studio.engine.shift_stitch import rarefy, shift_and_stitch, stitched_logits, stitched_scores
 
@@ -107,22 +107,23 @@ def test_stitched_alexnet_scores_match_the_rarefied_net_and_its_geometry():
                                rtol=1e-9, atol=1e-9)
 
 
-class TinyFCN(BackboneFCN32s):
+class TinyFCN(BackboneFCN):
     """A stride-4 trunk under the shared FCN-32s head, so fully dense stitching costs 16 passes."""
 
     arch = "tiny-fcn4s"
     stride = 4
+    last_blob = "pool2"
 
     def _build_trunk(self, width):
         self.conv1, self.pool1 = nn.Conv2d(3, 4, 3, padding=1), nn.MaxPool2d(3, 2, ceil_mode=True)
         self.conv2, self.pool2 = nn.Conv2d(4, 5, 3, padding=1), nn.MaxPool2d(3, 2, ceil_mode=True)
-        return 5
+        return {"pool2": 5}
 
-    def trunk_path(self):
-        return [self.conv1, self.pool1, self.conv2, self.pool2]
+    def trunk_names(self):
+        return ["conv1", "pool1", "conv2", "pool2"]
 
-    def features(self, x):
-        return self.pool2(F.relu(self.conv2(self.pool1(F.relu(self.conv1(x))))))
+    def features(self, x, keep=()):
+        return {"pool2": self.pool2(F.relu(self.conv2(self.pool1(F.relu(self.conv1(x))))))}
 
 
 def test_stitched_logits_put_each_prediction_on_its_receptive_field_centre():
@@ -138,7 +139,7 @@ def test_stitched_logits_put_each_prediction_on_its_receptive_field_centre():
         for py, px in [(0, 0), (1, 5), (6, 13), (10, 2), (10, 13)]:
             ky, kx = (int(-stride * b) - py) % 4, (int(-stride * b) - px) % 4
             jy, jx = (py + ky + int(stride * b)) // 4, (px + kx + int(stride * b)) // 4
-            coarse = model.score_fr(model.features(F.pad(x, (kx, 0, ky, 0))))
+            coarse = model.score_fr(model.features(F.pad(x, (kx, 0, ky, 0)))["pool2"])
             torch.testing.assert_close(logits[0, :, py, px], coarse[0, :, jy, jx])
 
 
