@@ -15,7 +15,7 @@ from typing import Iterator
 import numpy as np
 from PIL import Image
 
-from ..data.images import ImageLoadError
+from ..data.images import ImageLoadError, printable
 from ..data.palette import save_label_png
 from ..engine import Prediction, WeightFileError
 from ..training.events import CancelToken
@@ -89,8 +89,9 @@ class OpenImagesJob(Job):
             try:
                 yield ImageOpened(open_image_file(path, self.palette))
             except (ImageLoadError, OSError) as exc:
-                log.warning("cannot open %s: %s", path, exc)
-                yield ImageFailed(str(path), str(exc) if str(path) in str(exc) else f"{path}: {exc}")
+                name = printable(str(path))
+                log.warning("cannot open %s: %s", name, exc)
+                yield ImageFailed(str(path), str(exc) if name in str(exc) else f"{name}: {exc}")
 
 
 class OpenModelJob(Job):

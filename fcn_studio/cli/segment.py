@@ -13,6 +13,7 @@ from PIL import Image
 from ..data.images import ImageLoadError, load_image
 from ..data.palette import colorize, save_label_png
 from ..engine import Segmenter
+from . import add_max_pixels_argument
 from .models import resolve_model
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--opacity", type=float, default=0.5, help="overlay opacity 0..1 (default 0.5)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 … (default auto)")
     p.add_argument("--precision", default="auto", choices=("auto", "fp32", "bf16", "fp16"))
+    add_max_pixels_argument(p)
     p.set_defaults(func=run)
 
 
