@@ -17,7 +17,7 @@ from PIL import Image
 
 from ..data.images import ImageLoadError, printable
 from ..data.palette import save_label_png
-from ..engine import Prediction, WeightFileError
+from ..engine import Prediction, WeightFileError, load_model
 from ..training.events import CancelToken
 from .analysis import blend
 from .catalog import ModelEntry
@@ -106,6 +106,8 @@ class OpenModelJob(Job):
 
     def run(self) -> Iterator[object]:
         try:
+            if self.path.suffix.lower() == ".safetensors":
+                load_model(self.path)  # every tensor checked against its metadata before the app offers it
             yield self.session.catalog.add_file(self.path)
         except WeightFileError as exc:
             raise JobError(str(exc)) from None

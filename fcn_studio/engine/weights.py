@@ -54,8 +54,14 @@ def read_info(path: str | Path) -> ModelInfo:
     if METADATA_KEY not in meta:
         raise WeightFileError(p, "safetensors file without fcn-studio metadata (architecture, classes)")
     try:
-        return ModelInfo.from_json(json.loads(meta[METADATA_KEY]))
-    except (ValueError, TypeError, KeyError) as exc:
+        data = json.loads(meta[METADATA_KEY])
+    except ValueError as exc:
+        raise WeightFileError(p, f"fcn-studio metadata is not valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise WeightFileError(p, f"fcn-studio metadata must be a JSON object, found {type(data).__name__}")
+    try:
+        return ModelInfo.from_json(data)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
         raise WeightFileError(p, f"invalid fcn-studio metadata ({exc})") from None
 
 
@@ -64,8 +70,8 @@ def load_model(path: str | Path, device: str | torch.device = "cpu") -> FCN:
     info = read_info(path)
     try:
         model = build_model(info.arch, num_classes=info.num_classes, width=info.width, info=info)
-    except ValueError as exc:
-        raise WeightFileError(path, str(exc)) from None
+    except (ValueError, TypeError) as exc:
+        raise WeightFileError(path, f"metadata describes no model we can build ({exc})") from None
     try:
         tensors = load_file(str(path))
     except (SafetensorError, OSError, ValueError) as exc:
