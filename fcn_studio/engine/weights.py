@@ -29,14 +29,18 @@ def save_model(model: FCN, path: str | Path, info: ModelInfo | None = None, dtyp
     path = Path(path)
     tensors = {k: v.detach().to("cpu", dtype).contiguous() for k, v in model.state_dict().items()}
     meta = {METADATA_KEY: json.dumps(info.to_json())}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
+    tmp = ""
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        os.close(fd)
         save_file(tensors, tmp, metadata=meta)
         os.replace(tmp, path)
+    except (OSError, SafetensorError) as exc:  # a full disk, a vanished folder, lost permissions
+        kept = "the previous file is untouched" if path.is_file() else "nothing was written"
+        raise WeightFileError(path, f"could not save the model ({getattr(exc, 'strerror', None) or exc}); {kept}") from exc
     finally:
-        if os.path.exists(tmp):
+        if tmp and os.path.exists(tmp):
             os.unlink(tmp)
     return path
 
