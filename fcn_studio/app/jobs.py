@@ -15,9 +15,9 @@ from typing import Iterator
 import numpy as np
 from PIL import Image
 
-from ..data.images import ImageLoadError
+from ..data.images import ImageLoadError, printable
 from ..data.palette import save_label_png
-from ..engine import Prediction, WeightFileError
+from ..engine import Prediction, WeightFileError, load_model
 from ..training.events import CancelToken
 from .analysis import blend
 from .catalog import ModelEntry
@@ -89,8 +89,9 @@ class OpenImagesJob(Job):
             try:
                 yield ImageOpened(open_image_file(path, self.palette))
             except (ImageLoadError, OSError) as exc:
-                log.warning("cannot open %s: %s", path, exc)
-                yield ImageFailed(str(path), str(exc) if str(path) in str(exc) else f"{path}: {exc}")
+                name = printable(str(path))
+                log.warning("cannot open %s: %s", name, exc)
+                yield ImageFailed(str(path), str(exc) if name in str(exc) else f"{name}: {exc}")
 
 
 class OpenModelJob(Job):
@@ -105,6 +106,8 @@ class OpenModelJob(Job):
 
     def run(self) -> Iterator[object]:
         try:
+            if self.path.suffix.lower() == ".safetensors":
+                load_model(self.path)  # every tensor checked against its metadata before the app offers it
             yield self.session.catalog.add_file(self.path)
         except WeightFileError as exc:
             raise JobError(str(exc)) from None

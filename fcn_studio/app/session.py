@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ..data.dataset import DatasetError
-from ..data.images import load_image
+from ..data.images import load_image, printable
 from ..data.labels import read_label
 from ..data.palette import voc_palette
 from ..engine import Prediction, Segmenter, open_model
@@ -86,7 +86,7 @@ def open_image_file(path: str | Path, palette: np.ndarray | None = None) -> Open
     """
     path = Path(path)
     rgb = load_image(path)
-    image = OpenImage(key=image_key(path), name=path.name, rgb=rgb, path=path)
+    image = OpenImage(key=image_key(path), name=printable(path.name), rgb=rgb, path=path)
     mask = find_mask(path)
     if mask is not None:
         try:

@@ -11,6 +11,7 @@ import sys
 from importlib import import_module
 
 from .. import __version__
+from ..data.images import MAX_PIXELS_ENV, set_max_image_pixels
 
 COMMANDS = ("segment", "train", "eval", "info", "import_weights", "make_synthetic", "reproduce", "bench")
 
@@ -43,6 +44,7 @@ def build_app_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fcn-studio", description=DESCRIPTION)
     _common(parser)
     app_command.add_app_arguments(parser)
+    add_max_pixels_argument(parser)
     parser.set_defaults(func=app_command.run)
     return parser
 
@@ -50,6 +52,23 @@ def build_app_parser() -> argparse.ArgumentParser:
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--version", action="version", version=f"fcn-studio {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+
+
+def add_max_pixels_argument(parser: argparse.ArgumentParser) -> None:
+    """`--max-pixels N`, for the commands that read images users hand them."""
+    parser.add_argument("--max-pixels", type=_pixel_count, metavar="N",
+                        help="refuse images over N pixels (a guard against decompression bombs; default 100 million, "
+                        f"or ${MAX_PIXELS_ENV}); 0 = no limit, for huge images you trust")
+
+
+def _pixel_count(text: str) -> int:
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number of pixels >= 0 (0 = no limit), got {text!r}")
+    return value
 
 
 def command_names() -> set[str]:
@@ -67,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
+        if getattr(args, "max_pixels", None) is not None:
+            set_max_image_pixels(args.max_pixels)
         return int(args.func(args) or 0)
     except CommandError as exc:
         print(f"fcn-studio: error: {exc}", file=sys.stderr)

@@ -13,7 +13,8 @@ from PIL import Image
 from ..data.images import ImageLoadError, load_image
 from ..data.palette import colorize, save_label_png
 from ..engine import Segmenter
-from . import CommandError
+from ..engine.memory import OutOfMemory
+from . import CommandError, add_max_pixels_argument
 from .models import DEFAULT_MODEL_NAME, STITCH_MODEL_NAME, resolve_model
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--stitch-factor", type=int, metavar="F",
                    help="stitch F× denser (F² passes; 2, 4, 8, 16 or 32) and interpolate the rest "
                    "(default 32: every pixel its own prediction, 1024 passes)")
+    add_max_pixels_argument(p)
     p.set_defaults(func=run)
 
 
@@ -63,13 +65,19 @@ def run(args: argparse.Namespace) -> int:
             print(f"fcn-studio: error: {exc}", file=sys.stderr)
             failures += 1
             continue
-        pred = segmenter.predict(rgb)
+        try:
+            pred = segmenter.predict(rgb)
+        except OutOfMemory as exc:
+            print(f"fcn-studio: error: {name}: {exc}", file=sys.stderr)
+            failures += 1
+            continue
         target = out / f"{Path(name).stem}.png"
         save_label_png(pred.labels, target, palette)
         if args.overlay:
             Image.fromarray(overlay(rgb, colorize(pred.labels, palette), args.opacity)).save(out / f"{Path(name).stem}_overlay.png")
         present = [segmenter.info.class_names[k] for k in np.unique(pred.labels)]
-        print(f"{name} → {target}  ({pred.seconds * 1000:.0f} ms; {', '.join(present)})")
+        note = f"; {pred.note}" if pred.note else ""
+        print(f"{name} → {target}  ({pred.seconds * 1000:.0f} ms; {', '.join(present)}{note})")
     if failures:
-        print(f"fcn-studio: {failures} of {len(args.images)} images could not be read", file=sys.stderr)
+        print(f"fcn-studio: {failures} of {len(args.images)} images could not be segmented", file=sys.stderr)
     return 1 if failures else 0

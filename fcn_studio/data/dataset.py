@@ -50,6 +50,10 @@ class SegmentationDataset(Dataset):
         """(H×W×3 uint8 RGB, H×W uint8 labels); subclasses raise DatasetError naming the file."""
         raise NotImplementedError
 
+    def listed_at(self, index: int) -> str:
+        """Where item `index` was named ("line 3 of …/train.txt"), or "" when no list named it."""
+        return ""
+
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
         rgb, label = self.load(index)
         rgb = np.require(rgb, np.uint8, ["C", "W"])  # arrays straight from PIL are read-only

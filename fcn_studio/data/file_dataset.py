@@ -25,12 +25,16 @@ class FileDataset(SegmentationDataset):
         super().__init__(root, class_names, palette)
         self._images: list[Path] = []
         self._labels: list[Path] = []
+        self._listed: list[str] = []  # "line N of FILE" per item, for items a split list named
 
     def image_path(self, index: int) -> Path:
         return self._images[index]
 
     def label_path(self, index: int) -> Path:
         return self._labels[index]
+
+    def listed_at(self, index: int) -> str:
+        return self._listed[index] if index < len(self._listed) else ""
 
     def load(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         return load_pair(self._images[index], self._labels[index], self.num_classes, self.palette)
@@ -60,3 +64,4 @@ class ListedDataset(FileDataset):
         self._images, self._labels = match_files(entries, self.split_file, [
             (base / self.image_dir, self.image_extensions, "image"), (base / self.label_dir, self.label_extensions, "label")])
         self.ids = [e.id for e in entries]
+        self._listed = [f"line {e.line} of {self.split_file}" for e in entries]

@@ -105,6 +105,7 @@ class FolderDataset(FileDataset):
         masks = index_folder(pair.masks, MASK_EXTENSIONS)
         self._labels = [self._mask_for(image, masks, pair) for image in self._images]
         self.ids = [e.id for e in entries]
+        self._listed = [f"line {e.line} of {list_file}" for e in entries]
 
     def _from_folder(self, pair: FolderPair) -> None:
         images = index_folder(pair.images, IMAGE_EXTENSIONS)

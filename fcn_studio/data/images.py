@@ -2,11 +2,18 @@
 
 Every failure becomes an `ImageLoadError` whose message names the file and the problem, so the
 CLI and the GUI can show it as it is.
+
+A few hundred bytes of PNG can claim to be 20000×20000 pixels and take gigabytes to decode (a
+decompression bomb), so images over a pixel limit are refused before decoding. The limit is one
+setting for the whole process: `FCN_STUDIO_MAX_PIXELS` in the environment, `--max-pixels` on the
+command line, or `set_max_image_pixels`; 0 turns the guard off for files you trust.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import warnings
 from pathlib import Path
 from typing import Union
@@ -16,14 +23,62 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 ImageLike = Union[str, os.PathLike, Image.Image, np.ndarray]
 
+log = logging.getLogger(__name__)
+
+MAX_PIXELS_ENV = "FCN_STUDIO_MAX_PIXELS"
+DEFAULT_MAX_PIXELS = 100_000_000  # a 10000×10000 image: ~300 MB as RGB, far above any photo we segment
+
 
 class ImageLoadError(Exception):
     """An image could not be read; the message names the file and says why."""
 
     def __init__(self, source: str, reason: str):
-        super().__init__(f"{source}: {reason}")
+        super().__init__(f"{printable(source)}: {reason}")
         self.source = source
         self.reason = reason
+
+
+def printable(name: str) -> str:
+    """A file name that any terminal, log or Qt label can show.
+
+    On POSIX a name that is not UTF-8 arrives with lone surrogates, which make `print` and Qt
+    raise; its undecodable bytes are shown as U+FFFD instead.
+    """
+    try:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "replace").decode("utf-8")
+
+
+def _limit_from_env() -> int:
+    text = os.environ.get(MAX_PIXELS_ENV, "").strip()
+    if not text:
+        return DEFAULT_MAX_PIXELS
+    try:
+        return _checked_limit(int(text.replace("_", "")))
+    except ValueError:
+        log.warning("ignoring %s=%r: not a whole number >= 0; the limit stays %d pixels", MAX_PIXELS_ENV, text, DEFAULT_MAX_PIXELS)
+        return DEFAULT_MAX_PIXELS
+
+
+def _checked_limit(pixels: int) -> int:
+    if pixels < 0:
+        raise ValueError(f"the pixel limit must be >= 0 (0 = no limit), got {pixels}")
+    return pixels
+
+
+_max_pixels = _limit_from_env()
+
+
+def max_image_pixels() -> int:
+    """The largest width × height `open_image` decodes (0: no limit)."""
+    return _max_pixels
+
+
+def set_max_image_pixels(pixels: int) -> None:
+    """Raise or lower the decompression-bomb guard for this process (0 turns it off)."""
+    global _max_pixels
+    _max_pixels = _checked_limit(int(pixels))
 
 
 def load_image(image: ImageLike) -> np.ndarray:
@@ -45,20 +100,37 @@ def open_image(path: str | os.PathLike) -> Image.Image:
         raise ImageLoadError(name, "is a folder, not an image file")
     if p.stat().st_size == 0:
         raise ImageLoadError(name, "the file is empty (0 bytes)")
+    limit = _max_pixels
+    # Pillow's own guard follows ours: it fails at twice the limit before we see the size; between
+    # the two it only warns, and our check below refuses with the image's size in the message.
+    Image.MAX_IMAGE_PIXELS = limit or None
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            img = Image.open(p)
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            img = Image.open(p)  # reads the header only
+            _check_pixels(name, img.size, limit)
             img.load()
     except PermissionError:
-        raise ImageLoadError(name, "permission denied") from None
+        raise ImageLoadError(name, "permission denied (the file is not readable by this user)") from None
     except UnidentifiedImageError:
         raise ImageLoadError(name, "not an image file Pillow can read") from None
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ImageLoadError(name, f"image too large to open safely ({exc})") from None
+    except Image.DecompressionBombError as exc:
+        found = re.search(r"\((\d+) pixels\)", str(exc))
+        raise ImageLoadError(name, _too_large(int(found.group(1)) if found else None, limit)) from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise ImageLoadError(name, f"corrupt or truncated image ({exc})") from None
     return img
+
+
+def _check_pixels(name: str, size: tuple[int, int], limit: int) -> None:
+    if limit and size[0] * size[1] > limit:
+        raise ImageLoadError(name, _too_large(size[0] * size[1], limit, size))
+
+
+def _too_large(pixels: int | None, limit: int, size: tuple[int, int] | None = None) -> str:
+    what = f"{size[0]}×{size[1]} = {pixels:,} pixels" if size else f"{pixels:,} pixels" if pixels else "the image"
+    return (f"{what} is over the limit of {limit:,} pixels (a guard against decompression bombs); "
+            f"if you trust this file, raise the limit with --max-pixels N or {MAX_PIXELS_ENV}=N (0 = no limit)")
 
 
 def pil_to_rgb(img: Image.Image, name: str = "image") -> np.ndarray:

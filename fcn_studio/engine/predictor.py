@@ -7,6 +7,7 @@ and the numeric precision, so callers never normalise by hand.
 from __future__ import annotations
 
 import copy
+import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,14 +18,18 @@ import torch
 from ..data.images import ImageLike, load_image
 from .build import FCNModel
 from .importers import open_model
+from .memory import OOM_ERRORS, OutOfMemory, cpu_copy, release
 from .model_info import InputSpec, ModelInfo
 from .shift_stitch import stitched_scores, upsample_stitched
 from .tiling import predict_tiled
+
+log = logging.getLogger(__name__)
 
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 # How a 32s net's coarse scores become input-sized: its bilinear deconvolution, or §3.2's stitching.
 UPSAMPLINGS = ("learned", "shift-stitch")
 Geometry = dict[str, tuple[int, float]]
+FALLBACK_CORE = 256  # tile core after an out-of-memory error: tiles of at most 768×768 px with the margin
 
 
 @dataclass
@@ -36,6 +41,7 @@ class Prediction:
     tiled: bool = False
     # Where each intermediate map lies: cell j on input pixel stride·(j − offset), by map name.
     geometry: Geometry | None = None
+    note: str = ""  # what the segmenter had to do instead (out of memory: tiles, CPU), for the user
 
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
@@ -80,7 +86,8 @@ class Segmenter:
     """Run an FCN on images. `model_or_path`: a built model or any weight file we can open.
 
     Images above `max_pixels` are segmented in tiles (exactly equal labels, bounded memory);
-    they come back without intermediates, and with float16 scores.
+    they come back without intermediates, and with float16 scores. An out-of-memory error falls
+    back to smaller tiles, then (from a GPU) to the CPU; `Prediction.note` says so.
 
     `upsampling="shift-stitch"` replaces a 32s net's bilinear upsampling by shift-and-stitch
     (CVPR §3.2): score_fr made `stitch_factor`× denser from factor² shifted passes (default the
@@ -97,6 +104,7 @@ class Segmenter:
         self.precision = resolve_precision(precision, self.device)
         self.dtype = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}[self.precision]
         self.model = _prepare(model, self.device, self.dtype)
+        self._on_cpu: Segmenter | None = None
 
     @property
     def info(self) -> ModelInfo:
@@ -136,13 +144,21 @@ class Segmenter:
     @torch.inference_mode()
     def predict(self, image: ImageLike, scores: bool = False, intermediates: bool = False) -> Prediction:
         start = time.perf_counter()
-        x = self.preprocess(image)
+        rgb = load_image(image)
+        try:
+            out = self._predict(rgb, scores, intermediates)
+        except OOM_ERRORS:
+            out = None  # retried below, outside this block, so the failed attempt's tensors are freed
+        if out is None:
+            out = self._after_oom(rgb, scores, intermediates)
+        out.seconds = time.perf_counter() - start
+        return out
+
+    def _predict(self, rgb: np.ndarray, scores: bool, intermediates: bool) -> Prediction:
+        x = to_input(rgb, self.info.input, self.device)
         if x.shape[2] * x.shape[3] > self.max_pixels:
             # fp32 activations are twice bf16's: a smaller core keeps a 4000×3000 photo under 3 GB.
-            core = 768 if self.dtype == torch.float32 else 1024
-            labels, probs = predict_tiled(self.logits, x, core=core, scores=scores)
-            return Prediction(labels=labels.numpy(), scores=None if probs is None else probs.numpy(),
-                              seconds=time.perf_counter() - start, tiled=True)
+            return self._tiled(x, scores, 768 if self.dtype == torch.float32 else 1024)
         maps = self._maps(self._cast(x), intermediates)
         logits = maps["logits"].float()
         labels = logits.argmax(1)[0]
@@ -153,7 +169,33 @@ class Segmenter:
             out.intermediates = {k: v[0].float().cpu().numpy() for k, v in maps.items()}
             geometry = self.geometry
             out.geometry = {k: geometry[k] for k in maps if k in geometry}
-        out.seconds = time.perf_counter() - start
+        return out
+
+    def _tiled(self, x: torch.Tensor, scores: bool, core: int) -> Prediction:
+        labels, probs = predict_tiled(self.logits, x, core=core, scores=scores)
+        return Prediction(labels=labels.numpy(), scores=None if probs is None else probs.numpy(), tiled=True)
+
+    def _after_oom(self, rgb: np.ndarray, scores: bool, intermediates: bool) -> Prediction:
+        """Small tiles on the same device, then the CPU; each step logged and noted for the user."""
+        size = f"{rgb.shape[1]}×{rgb.shape[0]}"
+        release(self.device)
+        log.warning("out of memory on %s segmenting a %s image; retrying in tiles of %d px", self.device, size, FALLBACK_CORE)
+        try:
+            out = self._tiled(to_input(rgb, self.info.input, self.device), scores, FALLBACK_CORE)
+            out.note = f"out of memory on {self.device}: segmented in tiles of {FALLBACK_CORE} px (no internal maps)"
+            return out
+        except OOM_ERRORS:
+            pass
+        release(self.device)
+        if self.device.type == "cpu":
+            raise OutOfMemory(f"out of memory on the CPU for a {size} image, even in tiles of {FALLBACK_CORE} px; "
+                              "close other programs or use a smaller image")
+        log.warning("out of memory on %s even in tiles; segmenting the %s image on the CPU", self.device, size)
+        if self._on_cpu is None:
+            self._on_cpu = Segmenter(cpu_copy(self.model), device="cpu", precision="fp32",
+                                     upsampling=self.upsampling, stitch_factor=self.stitch_factor or None)
+        out = self._on_cpu.predict(rgb, scores=scores, intermediates=intermediates)
+        out.note = f"out of memory on {self.device}: segmented on the CPU instead"
         return out
 
 

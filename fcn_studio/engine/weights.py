@@ -29,14 +29,18 @@ def save_model(model: FCN, path: str | Path, info: ModelInfo | None = None, dtyp
     path = Path(path)
     tensors = {k: v.detach().to("cpu", dtype).contiguous() for k, v in model.state_dict().items()}
     meta = {METADATA_KEY: json.dumps(info.to_json())}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
+    tmp = ""
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        os.close(fd)
         save_file(tensors, tmp, metadata=meta)
         os.replace(tmp, path)
+    except (OSError, SafetensorError) as exc:  # a full disk, a vanished folder, lost permissions
+        kept = "the previous file is untouched" if path.is_file() else "nothing was written"
+        raise WeightFileError(path, f"could not save the model ({getattr(exc, 'strerror', None) or exc}); {kept}") from exc
     finally:
-        if os.path.exists(tmp):
+        if tmp and os.path.exists(tmp):
             os.unlink(tmp)
     return path
 
@@ -54,8 +58,14 @@ def read_info(path: str | Path) -> ModelInfo:
     if METADATA_KEY not in meta:
         raise WeightFileError(p, "safetensors file without fcn-studio metadata (architecture, classes)")
     try:
-        return ModelInfo.from_json(json.loads(meta[METADATA_KEY]))
-    except (ValueError, TypeError, KeyError) as exc:
+        data = json.loads(meta[METADATA_KEY])
+    except ValueError as exc:
+        raise WeightFileError(p, f"fcn-studio metadata is not valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise WeightFileError(p, f"fcn-studio metadata must be a JSON object, found {type(data).__name__}")
+    try:
+        return ModelInfo.from_json(data)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
         raise WeightFileError(p, f"invalid fcn-studio metadata ({exc})") from None
 
 
@@ -64,8 +74,8 @@ def load_model(path: str | Path, device: str | torch.device = "cpu") -> FCN:
     info = read_info(path)
     try:
         model = build_model(info.arch, num_classes=info.num_classes, width=info.width, info=info)
-    except ValueError as exc:
-        raise WeightFileError(path, str(exc)) from None
+    except (ValueError, TypeError) as exc:
+        raise WeightFileError(path, f"metadata describes no model we can build ({exc})") from None
     try:
         tensors = load_file(str(path))
     except (SafetensorError, OSError, ValueError) as exc:

@@ -247,7 +247,8 @@ class MainWindow(OpeningMixin, ExportBatchMixin, QMainWindow):
         self.image_view.pane.set_marks(self._marks(self.head) if self.entry else None)
         if self.entry is not None:
             cached = self.session.key(image, self.entry, self.device) != self._fresh
-            self.status.show_timing(self.head_label(self.head), pred.seconds if pred else None, cached=cached)
+            self.status.show_timing(self.head_label(self.head), pred.seconds if pred else None, cached=cached,
+                                    note=pred.note if pred else "")
         metrics = self._metrics_text(self.head)
         self.status.show_metrics(f"{self.head} vs truth: {metrics}" if metrics else "")
         self.legend.set_counts(pred.labels if pred is not None else None)

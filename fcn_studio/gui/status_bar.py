@@ -19,11 +19,12 @@ class StatusBar(QStatusBar):
     def show_hover(self, text: str) -> None:
         self.hover.setText(text)
 
-    def show_timing(self, head: str, seconds: float | None, cached: bool) -> None:
+    def show_timing(self, head: str, seconds: float | None, cached: bool, note: str = "") -> None:
+        """`note`: what the segmenter had to do differently (out of memory: tiles, the CPU)."""
         if seconds is None:
             self.timing.setText(f"{head}: computing…")
         else:
-            self.timing.setText(f"{head} {seconds * 1000:.0f} ms{' (cached)' if cached else ''}")
+            self.timing.setText(f"{head} {seconds * 1000:.0f} ms{' (cached)' if cached else ''}{f' — {note}' if note else ''}")
 
     def show_metrics(self, text: str) -> None:
         self.metrics.setText(text)

@@ -119,8 +119,10 @@ class MetricsLog:
                 break  # a line cut by a kill; everything after it is unreliable
         return records
 
-    def truncate_after(self, iteration: int) -> None:
-        kept = [r for r in self.read() if r.get("iteration", 0) <= iteration]
+    def truncate_after(self, iteration: int, redo_eval: bool = False) -> None:
+        """Keep records up to `iteration`; with `redo_eval`, not its evaluation, which runs again."""
+        kept = [r for r in self.read() if r.get("iteration", 0) < iteration
+                or (r.get("iteration", 0) == iteration and not (redo_eval and r.get("kind") == "eval"))]
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text("".join(json.dumps(r) + "\n" for r in kept), encoding="utf-8")
         os.replace(tmp, self.path)

@@ -14,6 +14,7 @@ import torch
 
 from ..data.dataset import SegmentationDataset
 from ..data.detect import open_dataset
+from ..data.verify import verify_dataset
 from ..engine.build import build_model
 from ..engine.fcn import FCN
 from ..engine.importers import open_model
@@ -100,6 +101,9 @@ def _run(config: TrainConfig, on_event: EventHandler, cancel: CancelToken | None
         device = dist.device
     try:
         train_set, val_set = _datasets(config)
+        verify_dataset(train_set, f"training split {config.train_split!r}", lambda: cancel.cancelled)
+        if val_set is not None:
+            verify_dataset(val_set, f"validation split {config.val_split!r}", lambda: cancel.cancelled)
         if distributed.is_main(dist) and fresh:
             write_config(config)
         results: list[StageFinished] = []

@@ -22,10 +22,11 @@ from torch.nn.parallel import DistributedDataParallel
 from ..data.dataset import SegmentationDataset
 from ..engine.fcn import FCN
 from ..engine.predictor import normalize
+from ..engine.surgery import WeightFileError
 from ..engine.weights import save_model
 from . import distributed
 from .batches import BatchPlan, derived_seed
-from .checkpoint import checkpoint_path, load_checkpoint, save_checkpoint
+from .checkpoint import CheckpointError, checkpoint_path, load_checkpoint, remove_stale_temps, save_checkpoint
 from .evaluate import Cancelled, evaluate
 from .events import CancelToken, CheckpointSaved, Evaluated, EventHandler, StageFinished, StageStarted, StepDone, ignore
 from .loss import class_weights, pixel_loss, sample_cells
@@ -100,6 +101,12 @@ class StageTrainer:
         self.iteration = 0
         self.best_mean_iu = -math.inf
         self.best_metrics: dict[str, Any] = {}
+        self.saved_at: int | None = None  # update of the last checkpoint on disk
+        self.evaluated_at = -1  # update of the last evaluation that ran to its end
+        if self.main:
+            for path in (checkpoint_path(setup.run_dir), setup.run_dir / BEST):
+                for stale in remove_stale_temps(path):
+                    log.info("removed %s, left by an interrupted save", stale)
         self.autocast = (torch.autocast(setup.device.type, dtype=torch.bfloat16)
                          if setup.precision == "bf16" else contextlib.nullcontext())
 
@@ -113,18 +120,30 @@ class StageTrainer:
         state = state or load_checkpoint(checkpoint_path(self.s.run_dir), self.s.device)
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
-        self.iteration = int(state["iteration"])
+        self.iteration = self.saved_at = int(state["iteration"])
         self.best_mean_iu = float(state.get("best_mean_iu", -math.inf))
         self.best_metrics = state.get("best_metrics", {}) or {}
+        pending = bool(state.get("eval_pending", False))
+        self.evaluated_at = -1 if pending else self.iteration
         if self.main:
-            self.log.truncate_after(self.iteration)
+            self.log.truncate_after(self.iteration, redo_eval=pending)
         log.info("resumed %s at update %d of %d", self.s.stage, self.iteration, self.recipe.iterations)
 
     def run(self) -> StageFinished:
         total = self.recipe.iterations
         self.on_event(StageStarted(self.s.stage, self.model.arch, total, self.iteration, self.s.init))
+        try:
+            return self._loop(total)
+        except (CheckpointError, WeightFileError, OSError) as exc:  # a full disk, a vanished folder: nothing more can be kept
+            kept = (f"the checkpoint of update {self.saved_at} is intact, continue with --resume {self.s.run_dir}"
+                    if self.saved_at is not None else "no checkpoint had been saved yet")
+            return self._finish("failed", f"stopped at update {self.iteration}: {exc}; {kept}", self._best_path())
+
+    def _loop(self, total: int) -> StageFinished:
         seconds_per_update = None
         try:
+            if self._eval_pending():
+                self._evaluate()  # the one a cancel or a kill interrupted, so the resumed run matches
             while self.iteration < total:
                 if self._stop_requested():
                     return self._stop("cancelled", f"cancelled at update {self.iteration}; checkpoint saved, "
@@ -145,12 +164,22 @@ class StageTrainer:
                 if self.iteration % self.recipe.eval_every == 0 or self.iteration == total:
                     self._evaluate()
         except Cancelled:
-            return self._stop("cancelled", f"cancelled during evaluation at update {self.iteration}; checkpoint saved")
+            return self._stop("cancelled", f"cancelled during evaluation at update {self.iteration}; checkpoint saved, "
+                              f"--resume {self.s.run_dir} evaluates again and continues")
         self._checkpoint(finished=True)
         if self.s.val_set is None and self.main:
             self._save_best({})
         best = str(self.s.run_dir / BEST)
         return self._finish("done", f"finished {total} updates; best model {best}", best)
+
+    def _eval_pending(self) -> bool:
+        """An evaluation is due at this update and has not run to its end."""
+        due = self.iteration > 0 and (self.iteration % self.recipe.eval_every == 0 or self.iteration == self.recipe.iterations)
+        return due and self.s.val_set is not None and self.evaluated_at != self.iteration
+
+    def _best_path(self) -> str:
+        best = self.s.run_dir / BEST
+        return str(best) if best.is_file() else ""
 
     def _stop_requested(self) -> bool:
         return distributed.any_rank(self.cancel.cancelled, self.dist, self.s.device)
@@ -214,6 +243,7 @@ class StageTrainer:
                 self._save_best(metrics)
         if self.main:
             self.log.append({"kind": "eval", "stage": self.s.stage, "iteration": self.iteration, "best": is_best, **metrics})
+        self.evaluated_at = self.iteration
         self.on_event(Evaluated(self.s.stage, self.iteration, metrics, is_best))
 
     def _save_best(self, metrics: dict[str, Any]) -> None:
@@ -227,15 +257,15 @@ class StageTrainer:
             return
         state = {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
                  "iteration": self.iteration, "best_mean_iu": self.best_mean_iu, "best_metrics": self.best_metrics,
-                 "finished": finished,
+                 "finished": finished, "eval_pending": self._eval_pending(),
                  "stage": self.s.stage}
         path = save_checkpoint(state, checkpoint_path(self.s.run_dir))
+        self.saved_at = self.iteration
         self.on_event(CheckpointSaved(self.s.stage, self.iteration, str(path)))
 
     def _stop(self, status: str, message: str) -> StageFinished:
         self._checkpoint()
-        best = self.s.run_dir / BEST
-        return self._finish(status, message, str(best) if best.is_file() else "")
+        return self._finish(status, message, self._best_path())
 
     def _finish(self, status: str, message: str, best: str) -> StageFinished:
         log.debug("%s %s: %s", self.s.stage, status, message)  # the event carries it to the user
