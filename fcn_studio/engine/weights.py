@@ -35,6 +35,7 @@ def save_model(model: FCN, path: str | Path, info: ModelInfo | None = None, dtyp
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         os.close(fd)
         save_file(tensors, tmp, metadata=meta)
+        os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp makes 0600; a model is a file to share
         os.replace(tmp, path)
     except (OSError, SafetensorError) as exc:  # a full disk, a vanished folder, lost permissions
         kept = "the previous file is untouched" if path.is_file() else "nothing was written"
@@ -43,6 +44,12 @@ def save_model(model: FCN, path: str | Path, info: ModelInfo | None = None, dtyp
         if tmp and os.path.exists(tmp):
             os.unlink(tmp)
     return path
+
+
+def current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def read_info(path: str | Path) -> ModelInfo:

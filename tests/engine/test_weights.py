@@ -1,6 +1,7 @@
 import json
 import os
 import pickle
+import stat
 
 import pytest
 import torch
@@ -39,6 +40,15 @@ def test_fp16_storage_halves_the_file_and_loads_as_float32(tmp_path):
 def test_save_is_atomic_and_leaves_no_temp_files(tmp_path):
     save_model(randomised("fcn32s"), tmp_path / "m.safetensors")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.safetensors"]
+
+
+def test_saved_models_get_the_usual_file_mode_not_the_temp_files_0600(tmp_path):
+    old = os.umask(0o022)
+    try:
+        save_model(randomised("fcn32s"), tmp_path / "m.safetensors")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "m.safetensors").stat().st_mode) == 0o644
 
 
 def test_read_info_errors_name_the_file(tmp_path):
