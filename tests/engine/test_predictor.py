@@ -49,10 +49,17 @@ def test_to_input_applies_torchvision_normalisation():
     torch.testing.assert_close(x[0, :, 0, 0], expected)
 
 
+@pytest.mark.parametrize("avx512_bf16, amx, expected", [(True, False, "bf16"), (False, True, "bf16"), (False, False, "fp32")])
+def test_auto_precision_on_a_cpu_is_bf16_only_where_bf16_is_native(monkeypatch, avx512_bf16, amx, expected):
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: avx512_bf16, raising=False)
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: amx, raising=False)
+    assert resolve_precision("auto", torch.device("cpu")) == expected
+
+
 def test_device_and_precision_resolution():
     cpu = torch.device("cpu")
     assert resolve_device("cpu") == cpu
-    assert resolve_precision("auto", cpu) == "fp32" and resolve_precision("bf16", cpu) == "bf16"
+    assert resolve_precision("bf16", cpu) == "bf16" and resolve_precision("fp32", cpu) == "fp32"
     with pytest.raises(ValueError, match="precision"):
         resolve_precision("int4", cpu)
     if not torch.cuda.is_available():
