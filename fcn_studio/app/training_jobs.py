@@ -200,3 +200,18 @@ def check_dataset(folder: str | Path, splits: tuple[str, ...] = ("train", "val")
                 check.problems.append(str(exc))
                 break
     return check
+
+
+class CheckDatasetJob(Job):
+    """`check_dataset(folder)` as a job, so the form checks off the GUI thread: opening a split
+    lists and stats every file, which on a network share or a large VOC tree takes seconds."""
+
+    title = "check dataset"
+
+    def __init__(self, folder: str | Path):
+        super().__init__()
+        self.folder = str(folder)
+
+    def run(self) -> Iterator[DatasetCheck]:
+        if not self.cancelled:  # a newer path was typed while this one waited its turn
+            yield check_dataset(self.folder)

@@ -104,7 +104,7 @@ class TrainingControl(QObject):
             return
         form = self.panel.form
         if data is None:
-            data = form.data.text().strip() if form.check.ok else QFileDialog.getExistingDirectory(self.w, "Evaluate on dataset folder")
+            data = form.check.folder if form.check.ok else QFileDialog.getExistingDirectory(self.w, "Evaluate on dataset folder")
             if not data:
                 return
         if split is None:

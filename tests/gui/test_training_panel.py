@@ -24,11 +24,17 @@ def colour_set(tmp_path_factory):
     return write_colour_set(tmp_path_factory.mktemp("colour") / "set")
 
 
-def fill(window, data, out, recipe):
-    form = window.training.panel.form
-    window.training.show()
+def check(qtbot, form, data):
+    """Type a dataset folder and wait for the form's check of it (it runs on a worker thread)."""
     form.data.setText(str(data))
     form.validate_now()
+    qtbot.waitUntil(lambda: not form.checking and form.check.folder == str(data), timeout=WAIT_MS)
+
+
+def fill(qtbot, window, data, out, recipe):
+    form = window.training.panel.form
+    window.training.show()
+    check(qtbot, form, data)
     form.add_recipe(recipe)
     form.width.setValue(0.0625)
     form.set_stage("32s")
@@ -56,7 +62,7 @@ def shot(widget, tmp_path, name):
 
 def test_short_run_plots_every_step_and_offers_the_best_model(qtbot, window, colour_set, tmp_path):
     run = tmp_path / "run"
-    form = fill(window, colour_set, run, quick_recipe(iterations=6, eval_every=3))
+    form = fill(qtbot, window, colour_set, run, quick_recipe(iterations=6, eval_every=3))
     assert form.start.isEnabled() and "train 8, val 4" in form.data_problem.text()
     assert "3 classes: background, rectangle, disc" in form.data_problem.text()
     events = record(window)
@@ -85,7 +91,7 @@ def test_short_run_plots_every_step_and_offers_the_best_model(qtbot, window, col
 
 def test_cancel_keeps_the_window_responsive_and_resume_continues(qtbot, window, colour_set, tmp_path):
     run = tmp_path / "run"
-    form = fill(window, colour_set, run, quick_recipe(iterations=200, eval_every=100, checkpoint_every=100))
+    form = fill(qtbot, window, colour_set, run, quick_recipe(iterations=200, eval_every=100, checkpoint_every=100))
     events = record(window)
     ticks = []
     timer = QTimer()
@@ -116,10 +122,9 @@ def test_cancel_keeps_the_window_responsive_and_resume_continues(qtbot, window, 
 
 
 def test_bad_dataset_folder_is_named_and_start_disabled(qtbot, window, tmp_path):
-    form = fill(window, tmp_path / "nothing", tmp_path / "run", quick_recipe())
+    form = fill(qtbot, window, tmp_path / "nothing", tmp_path / "run", quick_recipe())
     assert not form.start.isEnabled() and f"{tmp_path / 'nothing'}: no such folder" in form.data_problem.text()
-    form.data.setText(str(tmp_path))
-    form.validate_now()
+    check(qtbot, form, tmp_path)
     assert not form.start.isEnabled() and "no dataset found here" in form.data_problem.text()
     window.training.start()  # forced past the disabled button: the job itself reports it
     wait_done(qtbot, window)
@@ -131,7 +136,7 @@ def test_bad_dataset_folder_is_named_and_start_disabled(qtbot, window, tmp_path)
 def test_nan_loss_shows_the_failure_message(qtbot, window, colour_set, tmp_path, monkeypatch):
     import fcn_studio.training.trainer as trainer
     monkeypatch.setattr(trainer, "pixel_loss", lambda scores, *a, **k: scores.sum() * torch.tensor(float("nan")))
-    form = fill(window, colour_set, tmp_path / "run", quick_recipe(iterations=6, eval_every=3))
+    form = fill(qtbot, window, colour_set, tmp_path / "run", quick_recipe(iterations=6, eval_every=3))
     form.start.click()
     wait_done(qtbot, window)
     assert [r.status for r in window.training.results] == ["failed"]
@@ -141,7 +146,7 @@ def test_nan_loss_shows_the_failure_message(qtbot, window, colour_set, tmp_path,
 
 def test_closing_the_window_cancels_training_and_waits_for_its_checkpoint(qtbot, window, colour_set, tmp_path):
     run = tmp_path / "run"
-    form = fill(window, colour_set, run, quick_recipe(iterations=500, eval_every=250, checkpoint_every=250))
+    form = fill(qtbot, window, colour_set, run, quick_recipe(iterations=500, eval_every=250, checkpoint_every=250))
     form.start.click()
     plots = window.training.panel.plots
     qtbot.waitUntil(lambda: len(plots.curve_data("loss", "32s")[0]) >= 1, timeout=WAIT_MS)
