@@ -13,6 +13,7 @@ from fcn_studio.data import open_dataset
 from fcn_studio.engine import load_model
 from fcn_studio.training import Evaluated, StageFinished, StepDone, TrainConfig, evaluate
 from fcn_studio.training.checkpoint import checkpoint_path, load_checkpoint
+from fcn_studio.training.run_folder import MetricsLog
 from tests.training.conftest import quick_recipe, write_colour_set
 
 WAIT_MS = 120_000
@@ -119,6 +120,37 @@ def test_cancel_keeps_the_window_responsive_and_resume_continues(qtbot, window, 
     form.cancel.click()
     wait_done(qtbot, window)
     assert window.training.results[0].status == "cancelled"
+
+
+def test_resume_plots_the_runs_earlier_points_then_the_new_ones(qtbot, window, colour_set, tmp_path):
+    run = tmp_path / "run"
+    config = TrainConfig(data=str(colour_set), out=str(run), width=0.0625, device="cpu",
+                         recipe=quick_recipe(iterations=9, eval_every=3, checkpoint_every=100))
+    job = TrainJob(config)
+    for event in job.run():
+        if isinstance(event, StepDone) and event.iteration == 4:
+            job.cancel()
+    stopped = job.results[0].iteration
+    records = MetricsLog(run).read()
+    old_steps = [(r["iteration"], r["loss"]) for r in records if r["kind"] == "train"]
+    old_evals = [(r["iteration"], r["mean_iu"]) for r in records if r["kind"] == "eval"]
+    assert [i for i, _ in old_steps] == list(range(1, stopped + 1)) and old_evals[0][0] == 3
+
+    events = record(window)
+    window.training.show()
+    window.training.panel.form.resume_requested.emit(str(run))  # what Resume… does once a folder is picked
+    wait_done(qtbot, window)
+    shot(window.training.panel, tmp_path, "training-resumed.png")
+    new_steps = [e for e in events if isinstance(e, StepDone)]
+    new_evals = [e for e in events if isinstance(e, Evaluated)]
+    assert [e.iteration for e in new_steps] == list(range(stopped + 1, 10)) and new_evals
+    plots = window.training.panel.plots
+    x, y = plots.loss_curves["32s"].getData()
+    assert list(x) == [i for i, _ in old_steps] + [e.iteration for e in new_steps]
+    assert list(y) == pytest.approx([v for _, v in old_steps] + [e.loss for e in new_steps])
+    x, y = plots.iu_curves["32s"].getData()
+    assert list(x) == [i for i, _ in old_evals] + [e.iteration for e in new_evals]
+    assert list(y) == pytest.approx([v for _, v in old_evals] + [e.metrics["mean_iu"] for e in new_evals])
 
 
 def test_bad_dataset_folder_is_named_and_start_disabled(qtbot, window, tmp_path):
