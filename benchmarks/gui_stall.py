@@ -154,6 +154,7 @@ def train_while_measuring(app: QApplication, window: MainWindow, beat: Heartbeat
     window.training.show()
     form.data.setText(str(data))
     form.validate_now()
+    run_until(app, lambda: not form.checking, 60)  # the dataset check runs on a worker thread
     form.add_recipe(Recipe(name="bench", optimizer="adam", lr=1e-3, images_per_update=4, batch_size=4,
                            iterations=100_000, eval_every=50, checkpoint_every=50), "bench")
     form.width.setValue(0.125)

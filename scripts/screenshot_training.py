@@ -38,6 +38,9 @@ def main(out: Path) -> int:
     window.training.show()
     form.data.setText(str(data))
     form.validate_now()
+    while form.checking:  # the dataset check runs on a worker thread; Start waits for it
+        app.processEvents()
+        time.sleep(0.02)
     form.add_recipe(quick_recipe(iterations=40, eval_every=8, checkpoint_every=20, lr=3e-3), "quick (colour set)")
     form.width.setValue(0.0625)
     form.set_stage("staged")

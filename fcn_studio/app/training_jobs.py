@@ -20,8 +20,9 @@ from ..data.dataset import DatasetError
 from ..data.detect import detect_layout, open_dataset
 from ..engine import WeightFileError, load_model
 from ..engine.predictor import resolve_device
-from ..training import Cancelled, RecipeError, StageFinished, TrainConfig, evaluate, resume, train
+from ..training import Cancelled, RecipeError, StageFinished, TrainConfig, evaluate, read_config, resume, train
 from ..training.checkpoint import CheckpointError
+from ..training.run_folder import MetricsLog
 from .jobs import Job, JobError
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,24 @@ class TrainDone:
     """The last event of a TrainJob: the StageFinished of every stage that ran."""
 
     results: list[StageFinished]
+
+
+@dataclass
+class RunHistory:
+    """The first event of a resumed TrainJob: what the run logged before (metrics.jsonl records
+    of every stage, in order), so a viewer continues the run's curves instead of starting empty."""
+
+    records: list[dict[str, Any]]
+
+
+def run_history(run_dir: str | Path) -> list[dict[str, Any]]:
+    """The metrics.jsonl records of a run folder, stage by stage (a staged run keeps one log per
+    stage folder); empty where there is no run configuration to say which stages there are."""
+    try:
+        config = read_config(run_dir)
+        return [record for stage in config.stages for record in MetricsLog(config.stage_dir(stage)).read()]
+    except (RecipeError, OSError, ValueError):
+        return []  # the history is a courtesy: resuming itself reports an unreadable folder
 
 
 @dataclass
@@ -79,7 +98,8 @@ def _stream(call: Callable[[Callable[[object], None]], Any], title: str, stop: C
 class TrainJob(Job):
     """`train(config)` or, given `run_dir`, `resume(run_dir)`; yields every training event and
     finally TrainDone. Problems before the first step (bad dataset, occupied run folder) raise
-    JobError naming the file; a NaN stops the stage with status "failed" and its message."""
+    JobError naming the file; a NaN stops the stage with status "failed" and its message. A resume
+    starts with RunHistory."""
 
     title = "train"
 
@@ -96,6 +116,8 @@ class TrainJob(Job):
                 return resume(self.run_dir, on_event, self)
             return train(self.config, on_event, self)
 
+        if self.run_dir is not None:
+            yield RunHistory(run_history(self.run_dir))
         try:
             for event in _stream(call, self.title, self.cancel):
                 if isinstance(event, tuple) and event[0] == "result":
@@ -200,3 +222,18 @@ def check_dataset(folder: str | Path, splits: tuple[str, ...] = ("train", "val")
                 check.problems.append(str(exc))
                 break
     return check
+
+
+class CheckDatasetJob(Job):
+    """`check_dataset(folder)` as a job, so the form checks off the GUI thread: opening a split
+    lists and stats every file, which on a network share or a large VOC tree takes seconds."""
+
+    title = "check dataset"
+
+    def __init__(self, folder: str | Path):
+        super().__init__()
+        self.folder = str(folder)
+
+    def run(self) -> Iterator[DatasetCheck]:
+        if not self.cancelled:  # a newer path was typed while this one waited its turn
+            yield check_dataset(self.folder)

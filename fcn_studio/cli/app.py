@@ -19,7 +19,9 @@ HEADS = ("32s", "16s", "8s")
 def add_app_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("images", nargs="*", metavar="IMAGE", help="images (or folders) to open")
     parser.add_argument("-m", "--model", help="model file or shipped model name (default: shipped FCN-8s)")
-    parser.add_argument("--head", choices=HEADS, default="8s", help="head to show first (default 8s)")
+    parser.add_argument("--head", choices=HEADS,
+                        help="head of the model's family to show first (default: the --model's own head; "
+                             "without --model, the last one shown, FCN-8s at first)")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda … (default auto)")
     parser.add_argument("--compare", action="store_true", help="start in the 32s | 16s | 8s comparison grid")
     parser.add_argument("--screenshot", metavar="PNG", help="open, finish segmenting, save a PNG of the window, exit")

@@ -37,6 +37,7 @@ def build_window(args: argparse.Namespace, settings: QSettings | None = None, ca
         settings.setValue("device", args.device)
     window = MainWindow(session, settings)
     problems = []
+    entry = None
     if getattr(args, "model", None):
         entry = session.catalog.find(args.model)
         if entry is None:
@@ -47,8 +48,11 @@ def build_window(args: argparse.Namespace, settings: QSettings | None = None, ca
                 problems.append(str(exc))
         if entry is not None:
             window.set_model(entry)
-    if getattr(args, "head", None):
-        window.set_head(args.head)
+    # No --head: the named model's own head (`--model fcn16s` means its 16s, not the family's 8s);
+    # with neither, the window keeps the head it remembered.
+    head = getattr(args, "head", None) or (entry.head if entry is not None else None)
+    if head:
+        window.set_head(head)
     if getattr(args, "compare", False):
         window.set_compare(True)
         window.set_changes(True)

@@ -7,8 +7,8 @@ from typing import Iterable
 import pyqtgraph as pg
 
 
-def equal_columns(widget: pg.GraphicsLayoutWidget, columns: int, titles: Iterable[pg.LabelItem], minimum: float) -> None:
-    """Give every column the same width, whatever its title says.
+def equal_columns(widget: pg.GraphicsLayoutWidget, columns: int, titles: Iterable[pg.LabelItem], minimum: float) -> float:
+    """Give every column the same width, whatever its title says; returns that width.
 
     Linked views copy one view's ranges; only equal cells keep the copied pixels square.
     """
@@ -20,6 +20,7 @@ def equal_columns(widget: pg.GraphicsLayoutWidget, columns: int, titles: Iterabl
         layout.setColumnFixedWidth(col, width)
     for title in titles:
         title.setMinimumWidth(0)
+    return width
 
 
 def link_views(views: list[pg.ViewBox]) -> None:

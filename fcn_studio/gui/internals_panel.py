@@ -4,24 +4,38 @@ Each map is drawn at its real resolution over a faint copy of the image, placed 
 (stride and offset) the model reported with its prediction, so score_fr's coarse 1/32 grid and
 fuse_pool3's 1/8 grid (or any trunk's own blobs, fuse_pool1, fuse_inception3b, a shift-and-stitch
 map) sit exactly where the network computed them. All panes pan and zoom together.
+
+Each map keeps at least MIN_MAP pixels a side: in a short or narrow dock the grid scrolls rather
+than shrinking the maps to specks or pushing the right column out of sight, and long map names
+(score_inception4e) are elided to the column, in full in the tooltip.
 """
 
 from __future__ import annotations
 
+import html
+import math
+
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, QTimer, Signal
-from PySide6.QtWidgets import QComboBox, QGraphicsRectItem, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QFontMetricsF
+from PySide6.QtWidgets import (QApplication, QComboBox, QFrame, QGraphicsRectItem, QHBoxLayout, QLabel, QScrollArea,
+                               QStackedWidget, QVBoxLayout, QWidget)
 
 from ..app.analysis import InternalMap
 from .grid_layout import equal_columns, link_views
 
 COLUMNS = 2
+MIN_MAP = 100  # px a side: score_fr's 1/32 cells stay tellable apart; below it the grid scrolls
+TITLE_PT = 8
+TITLE_HEIGHT = 50  # three lines of TITLE_PT: name / stride and size / value range
+TITLE_SLACK = 10  # px the text item adds around its text
 
 
 class _MapPane:
-    def __init__(self, title: pg.LabelItem, view: pg.ViewBox, lut: np.ndarray):
+    def __init__(self, name: str, title: pg.LabelItem, view: pg.ViewBox, lut: np.ndarray):
         self.title, self.view = title, view
+        self.lines = [name]  # the title's full lines; what is drawn is elided to the column
         view.setAspectLocked(True)
         view.invertY(True)
         view.setMenuEnabled(False)
@@ -38,7 +52,9 @@ class _MapPane:
 
 
 class _Grid(pg.GraphicsLayoutWidget):
-    """The panes of one set of map names (32s, 16s and 8s each have their own), built once."""
+    """The panes of one set of map names (32s, 16s and 8s each have their own), built once.
+
+    Its minimum size gives every map MIN_MAP pixels; the panel's scroll area does the rest."""
 
     def __init__(self, names: list[str], lut: np.ndarray):
         super().__init__()
@@ -47,13 +63,39 @@ class _Grid(pg.GraphicsLayoutWidget):
         self.panes: dict[str, _MapPane] = {}
         for i, name in enumerate(names):
             row, col = 2 * (i // COLUMNS), i % COLUMNS
-            title = self.addLabel(name, row=row, col=col, size="8pt", color="#e0e0e0")
-            title.setMinimumHeight(34)
-            title.setMaximumHeight(34)
+            title = self.addLabel(name, row=row, col=col, size=f"{TITLE_PT}pt", color="#e0e0e0")
+            title.setMinimumHeight(TITLE_HEIGHT)
+            title.setMaximumHeight(TITLE_HEIGHT)
             view = self.addViewBox(row=row + 1, col=col, enableMenu=False)
-            self.panes[name] = _MapPane(title, view, lut)
+            self.panes[name] = _MapPane(name, title, view, lut)
         link_views([pane.view for pane in self.panes.values()])
+        layout = self.ci.layout
+        left, top, right, bottom = layout.getContentsMargins()
+        rows = math.ceil(len(names) / COLUMNS)
+        self.setMinimumSize(math.ceil(COLUMNS * MIN_MAP + (COLUMNS - 1) * layout.horizontalSpacing() + left + right),
+                            math.ceil(rows * (TITLE_HEIGHT + MIN_MAP) + (2 * rows - 1) * layout.verticalSpacing()
+                                      + top + bottom))
+        font = QFont(QApplication.font())
+        font.setPointSizeF(TITLE_PT)
+        self._metrics = QFontMetricsF(font)
+        font.setBold(True)
+        self._bold_metrics = QFontMetricsF(font)
+        self.column_width = float(MIN_MAP)
         self.extent: tuple[int, int] | None = None
+
+    def set_title(self, pane: _MapPane, lines: list[str]) -> None:
+        pane.lines = lines
+        self._draw_title(pane)
+
+    def _draw_title(self, pane: _MapPane) -> None:
+        """The lines elided to the column (the name in the middle: score_inc…n4e keeps the end that
+        tells the maps apart), so a long name cannot widen its column past the dock."""
+        width = max(self.column_width - TITLE_SLACK, 10.0)
+        name, *rest = pane.lines
+        shown = [f"<b>{html.escape(self._bold_metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, width))}</b>"]
+        shown += [html.escape(self._metrics.elidedText(line, Qt.TextElideMode.ElideRight, width)) for line in rest]
+        pane.title.setText("<br>".join(shown))
+        pane.title.setToolTip("\n".join(pane.lines))
 
     def fit(self) -> None:
         if self.panes and self.extent:
@@ -61,7 +103,10 @@ class _Grid(pg.GraphicsLayoutWidget):
             next(iter(self.panes.values())).view.setRange(xRange=(0, w), yRange=(0, h), padding=0.02)
 
     def equal_columns(self) -> None:
-        equal_columns(self, COLUMNS, (pane.title for pane in self.panes.values()), 30.0)
+        self.column_width = equal_columns(self, COLUMNS, (), MIN_MAP)
+        for pane in self.panes.values():
+            self._draw_title(pane)
+            pane.title.setMinimumWidth(0)  # setText sized it to its text
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
@@ -81,7 +126,7 @@ class InternalsPanel(QWidget):
         self.classes = QComboBox()
         self.classes.currentIndexChanged.connect(lambda k: self.class_changed.emit(max(k, 0)))
         self.stack = QStackedWidget()
-        self.grids: dict[tuple[str, ...], _Grid] = {}
+        self.areas: dict[tuple[str, ...], QScrollArea] = {}  # one scrolled grid per set of map names
         self.note = QLabel("the chosen class's score in each map of the forward pass, at its true "
                            "stride and place (white: the image's edge; viridis, low → high)")
         self.note.setWordWrap(True)
@@ -96,9 +141,13 @@ class InternalsPanel(QWidget):
         self.lut = pg.colormap.get("viridis").getLookupTable(nPts=256)
 
     @property
-    def grid(self) -> _Grid | None:
+    def scroll(self) -> QScrollArea | None:
         current = self.stack.currentWidget()
-        return current if isinstance(current, _Grid) else None
+        return current if isinstance(current, QScrollArea) else None
+
+    @property
+    def grid(self) -> _Grid | None:
+        return self.scroll.widget() if self.scroll else None
 
     @property
     def panes(self) -> dict[str, _MapPane]:
@@ -123,11 +172,14 @@ class InternalsPanel(QWidget):
                 pane.map.clear()
             return
         names = tuple(m.name for m in maps)
-        if names not in self.grids:
-            self.grids[names] = _Grid(list(names), self.lut)
-            self.stack.addWidget(self.grids[names])
-        grid = self.grids[names]
-        self.stack.setCurrentWidget(grid)
+        if names not in self.areas:
+            area = self.areas[names] = QScrollArea()
+            area.setFrameShape(QFrame.Shape.NoFrame)
+            area.setWidgetResizable(True)  # the grid fills the dock down to its minimum size
+            area.setWidget(_Grid(list(names), self.lut))
+            self.stack.addWidget(area)
+        self.stack.setCurrentWidget(self.areas[names])
+        grid = self.grid
         if rgb is None:
             return
         grey = rgb.mean(axis=2).astype(np.uint8)
@@ -140,7 +192,7 @@ class InternalsPanel(QWidget):
             pane.map.setRect(QRectF(*m.rect))
             mh, mw = m.values.shape
             pane.outline.setRect(QRectF(0, 0, w, h))
-            pane.title.setText(f"<b>{m.name}</b><br>stride {m.stride} · {mw}×{mh} · {lo:.2g}…{hi:.2g}")
+            grid.set_title(pane, [m.name, f"stride {m.stride} · {mw}×{mh}", f"{lo:.2g} … {hi:.2g}"])
         if grid.extent != (w, h):
             grid.extent = (w, h)
             grid.equal_columns()

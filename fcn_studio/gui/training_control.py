@@ -17,7 +17,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog
 
 from ..app.catalog import ModelEntry
-from ..app.training_jobs import EvalDone, EvalJob, TrainDone, TrainJob
+from ..app.training_jobs import EvalDone, EvalJob, RunHistory, TrainDone, TrainJob
 from ..engine import WeightFileError
 from ..training import RecipeError, StageFinished, TrainConfig
 from .eval_dialog import EvalDialog
@@ -104,7 +104,7 @@ class TrainingControl(QObject):
             return
         form = self.panel.form
         if data is None:
-            data = form.data.text().strip() if form.check.ok else QFileDialog.getExistingDirectory(self.w, "Evaluate on dataset folder")
+            data = form.check.folder if form.check.ok else QFileDialog.getExistingDirectory(self.w, "Evaluate on dataset folder")
             if not data:
                 return
         if split is None:
@@ -145,6 +145,9 @@ class TrainingControl(QObject):
                 self.panel.plots.show_event(event)
             return
         if lane != "train":
+            return
+        if isinstance(event, RunHistory):  # a resume: its earlier points first, then the new ones
+            self.panel.plots.show_history(event.records)
             return
         self.panel.plots.show_event(event)
         if isinstance(event, StageFinished):

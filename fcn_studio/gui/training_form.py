@@ -2,7 +2,8 @@
 
 The dataset folder is checked as it is typed (`app.training_jobs.check_dataset`, debounced):
 layout, images per split, class names and the first problems; Start stays disabled until the
-folder holds a usable training split. The form only collects choices: the panel's owner turns
+folder holds a usable training split. The check runs on a worker thread ("checking…" meanwhile),
+since a slow or huge folder takes seconds; the result of a path the user has typed past is dropped. The form only collects choices: the panel's owner turns
 them into a TrainConfig and a job.
 """
 
@@ -16,8 +17,9 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayo
                                QPushButton, QSpinBox, QWidget)
 
 from ..app.devices import available_devices
-from ..app.training_jobs import DatasetCheck, check_dataset
+from ..app.training_jobs import CheckDatasetJob, DatasetCheck
 from ..training import PRESETS, Recipe, RecipeError, load_recipe
+from .worker import JobRunner
 
 # (label, TrainConfig.stage, whether it starts from the current model)
 STAGES = (
@@ -28,6 +30,8 @@ STAGES = (
     ("FCN-8s at-once", "atonce", False),
 )
 FILE_ITEM = "file…"
+CHECK_LANE = "check"
+CHECKING = "checking…"
 DEFAULT_RUNS = Path.home() / "fcn-studio-runs"
 
 
@@ -40,6 +44,10 @@ class TrainingForm(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.check = DatasetCheck("")
+        self.checking = False  # a check of the typed folder is due or under way; self.check is older
+        self.checker = JobRunner(superseding=(CHECK_LANE,), parent=self)
+        self.checker.yielded.connect(self._checked)
+        self.checker.errored.connect(self._check_failed)
         self.running = False
         self.recipes: dict[str, Recipe] = dict(PRESETS)
         self.data = QLineEdit()
@@ -89,7 +97,7 @@ class TrainingForm(QWidget):
 
         self._debounce = QTimer(self, singleShot=True, interval=300)
         self._debounce.timeout.connect(self.validate_now)
-        self.data.textChanged.connect(lambda _: self._debounce.start())
+        self.data.textChanged.connect(self._data_edited)
         self.recipe.activated.connect(self._recipe_chosen)
         self.start.clicked.connect(self.start_requested)
         self.cancel.clicked.connect(self.cancel_requested)
@@ -148,22 +156,50 @@ class TrainingForm(QWidget):
         self.iterations.setValue(self.recipes[self.recipe.itemText(index)].iterations)
 
     # ----- state -------------------------------------------------------------------------------
-    def validate_now(self) -> DatasetCheck:
+    def validate_now(self) -> None:
+        """Check the typed folder now rather than after the typing pause; `self.check` holds the
+        result once `self.checking` is False again."""
         self._debounce.stop()
-        self.check = check_dataset(self.data.text().strip())
-        self.data_problem.setText(self.check.summary())
-        self.data_problem.setStyleSheet("" if self.check.ok else "color: #c0392b")
-        self.set_running(self.running)
-        return self.check
+        self._mark_checking()
+        self.checker.submit(CHECK_LANE, CheckDatasetJob(self._folder()))
 
     def set_running(self, running: bool) -> None:
         self.running = running
-        self.start.setEnabled(not running and self.check.ok)
-        self.start.setToolTip("" if self.check.ok else "the dataset folder needs a usable train split first")
+        usable = self.check.ok and not self.checking
+        self.start.setEnabled(not running and usable)
+        self.start.setToolTip("" if usable else "the dataset folder needs a usable train split first")
         self.resume.setEnabled(not running)
         self.cancel.setEnabled(running)
         for field in (self.data, self.recipe, self.stage, self.width, self.iterations, self.device, self.out):
             field.setEnabled(not running)
+
+    def _folder(self) -> str:
+        return self.data.text().strip()
+
+    def _data_edited(self) -> None:
+        """What is shown belongs to the previous text: say so, and keep Start off until checked."""
+        self._mark_checking()
+        self._debounce.start()
+
+    def _mark_checking(self) -> None:
+        self.checking = True
+        self.data_problem.setText(CHECKING)
+        self.data_problem.setStyleSheet("color: palette(mid)")
+        self.set_running(self.running)
+
+    def _checked(self, lane: str, check: object) -> None:
+        # The runner drops results of superseded checks; this also drops one that finished while
+        # a newer path waited for the typing pause (not yet submitted, so nothing superseded it).
+        if lane != CHECK_LANE or not isinstance(check, DatasetCheck) or check.folder != self._folder():
+            return
+        self.check, self.checking = check, False
+        self.data_problem.setText(check.summary())
+        self.data_problem.setStyleSheet("" if check.ok else "color: #c0392b")
+        self.set_running(self.running)
+
+    def _check_failed(self, lane: str, message: str) -> None:
+        if lane == CHECK_LANE:
+            self._checked(lane, DatasetCheck(self._folder(), problems=[f"could not check the folder: {message}"]))
 
     def _with_button(self, edit: QLineEdit, slot) -> QHBoxLayout:
         row = QHBoxLayout()

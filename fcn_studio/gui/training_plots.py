@@ -1,13 +1,15 @@
 """Live training plots: loss and mean IU against the update count (one curve per stage), the
 per-class IU of the last evaluation as bars, a progress bar with the ETA, and a status line.
 
-`show_event(event)` takes the trainer's own events (fcn_studio.training.events); nothing here
-knows about jobs or threads.
+`show_event(event)` takes the trainer's own events (fcn_studio.training.events) and
+`show_history(records)` a run's metrics.jsonl records, so a resumed run continues its curves;
+nothing here knows about jobs or threads.
 """
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
@@ -118,6 +120,25 @@ class TrainingPlots(QWidget):
             else:
                 self.progress.setFormat(f"%p% · {event.status} at update {event.iteration}")
 
+    def show_history(self, records: list[dict[str, Any]]) -> None:
+        """Plot what a run logged before (metrics.jsonl: "train" records carry the loss, "eval"
+        ones the metrics) and the per-class IU of its last evaluation; the resumed run's own
+        steps then continue the same curves."""
+        drawn: dict[tuple[str, str], None] = {}  # ordered: the legend lists stages as they ran
+        last_eval = None
+        for record in records:
+            kind = {"train": "loss", "eval": "iu"}.get(record.get("kind"))
+            if kind is None or "stage" not in record or "iteration" not in record:
+                continue
+            value = record.get("loss") if kind == "loss" else record.get("mean_iu")
+            self._append(kind, record["stage"], int(record["iteration"]), value)
+            drawn[kind, record["stage"]] = None
+            last_eval = record if kind == "iu" else last_eval
+        for kind, stage in drawn:  # one setData per curve: a long run logs thousands of steps
+            self._draw(kind, stage)
+        if last_eval is not None:
+            self.show_bars(last_eval.get("iu", []), last_eval.get("class_names", []))
+
     def show_bars(self, iu: list[float], names: list[str]) -> None:
         values = [0.0 if v is None or not math.isfinite(v) else float(v) for v in iu]
         if self.bars is not None:
@@ -135,13 +156,20 @@ class TrainingPlots(QWidget):
         return pts["x"], pts["y"]
 
     # ----- helpers -----------------------------------------------------------------------------
-    def _add(self, kind: str, stage: str, x: int, y: float) -> None:
+    def _add(self, kind: str, stage: str, x: int, y: float | None) -> None:
+        self._append(kind, stage, x, y)
+        self._draw(kind, stage)
+
+    def _append(self, kind: str, stage: str, x: int, y: float | None) -> None:
         pts = self.points.setdefault(f"{kind}:{stage}", {"x": [], "y": []})
         if pts["x"] and x <= pts["x"][-1]:  # a resumed run redoes updates after its checkpoint
             keep = next(i for i, v in enumerate(pts["x"]) if v >= x)
             del pts["x"][keep:], pts["y"][keep:]
         pts["x"].append(x)
         pts["y"].append(y if y is not None and math.isfinite(y) else np.nan)
+
+    def _draw(self, kind: str, stage: str) -> None:
+        pts = self.points[f"{kind}:{stage}"]
         curves, plot = (self.loss_curves, self.loss_plot) if kind == "loss" else (self.iu_curves, self.iu_plot)
         if stage not in curves:
             pen = pg.mkPen(STAGE_PENS.get(stage, (220, 220, 220)), width=2)

@@ -13,6 +13,7 @@ from fcn_studio.data import open_dataset
 from fcn_studio.engine import load_model
 from fcn_studio.training import Evaluated, StageFinished, StepDone, TrainConfig, evaluate
 from fcn_studio.training.checkpoint import checkpoint_path, load_checkpoint
+from fcn_studio.training.run_folder import MetricsLog
 from tests.training.conftest import quick_recipe, write_colour_set
 
 WAIT_MS = 120_000
@@ -24,11 +25,17 @@ def colour_set(tmp_path_factory):
     return write_colour_set(tmp_path_factory.mktemp("colour") / "set")
 
 
-def fill(window, data, out, recipe):
-    form = window.training.panel.form
-    window.training.show()
+def check(qtbot, form, data):
+    """Type a dataset folder and wait for the form's check of it (it runs on a worker thread)."""
     form.data.setText(str(data))
     form.validate_now()
+    qtbot.waitUntil(lambda: not form.checking and form.check.folder == str(data), timeout=WAIT_MS)
+
+
+def fill(qtbot, window, data, out, recipe):
+    form = window.training.panel.form
+    window.training.show()
+    check(qtbot, form, data)
     form.add_recipe(recipe)
     form.width.setValue(0.0625)
     form.set_stage("32s")
@@ -56,7 +63,7 @@ def shot(widget, tmp_path, name):
 
 def test_short_run_plots_every_step_and_offers_the_best_model(qtbot, window, colour_set, tmp_path):
     run = tmp_path / "run"
-    form = fill(window, colour_set, run, quick_recipe(iterations=6, eval_every=3))
+    form = fill(qtbot, window, colour_set, run, quick_recipe(iterations=6, eval_every=3))
     assert form.start.isEnabled() and "train 8, val 4" in form.data_problem.text()
     assert "3 classes: background, rectangle, disc" in form.data_problem.text()
     events = record(window)
@@ -85,7 +92,7 @@ def test_short_run_plots_every_step_and_offers_the_best_model(qtbot, window, col
 
 def test_cancel_keeps_the_window_responsive_and_resume_continues(qtbot, window, colour_set, tmp_path):
     run = tmp_path / "run"
-    form = fill(window, colour_set, run, quick_recipe(iterations=200, eval_every=100, checkpoint_every=100))
+    form = fill(qtbot, window, colour_set, run, quick_recipe(iterations=200, eval_every=100, checkpoint_every=100))
     events = record(window)
     ticks = []
     timer = QTimer()
@@ -115,11 +122,41 @@ def test_cancel_keeps_the_window_responsive_and_resume_continues(qtbot, window, 
     assert window.training.results[0].status == "cancelled"
 
 
+def test_resume_plots_the_runs_earlier_points_then_the_new_ones(qtbot, window, colour_set, tmp_path):
+    run = tmp_path / "run"
+    config = TrainConfig(data=str(colour_set), out=str(run), width=0.0625, device="cpu",
+                         recipe=quick_recipe(iterations=9, eval_every=3, checkpoint_every=100))
+    job = TrainJob(config)
+    for event in job.run():
+        if isinstance(event, StepDone) and event.iteration == 4:
+            job.cancel()
+    stopped = job.results[0].iteration
+    records = MetricsLog(run).read()
+    old_steps = [(r["iteration"], r["loss"]) for r in records if r["kind"] == "train"]
+    old_evals = [(r["iteration"], r["mean_iu"]) for r in records if r["kind"] == "eval"]
+    assert [i for i, _ in old_steps] == list(range(1, stopped + 1)) and old_evals[0][0] == 3
+
+    events = record(window)
+    window.training.show()
+    window.training.panel.form.resume_requested.emit(str(run))  # what Resume… does once a folder is picked
+    wait_done(qtbot, window)
+    shot(window.training.panel, tmp_path, "training-resumed.png")
+    new_steps = [e for e in events if isinstance(e, StepDone)]
+    new_evals = [e for e in events if isinstance(e, Evaluated)]
+    assert [e.iteration for e in new_steps] == list(range(stopped + 1, 10)) and new_evals
+    plots = window.training.panel.plots
+    x, y = plots.loss_curves["32s"].getData()
+    assert list(x) == [i for i, _ in old_steps] + [e.iteration for e in new_steps]
+    assert list(y) == pytest.approx([v for _, v in old_steps] + [e.loss for e in new_steps])
+    x, y = plots.iu_curves["32s"].getData()
+    assert list(x) == [i for i, _ in old_evals] + [e.iteration for e in new_evals]
+    assert list(y) == pytest.approx([v for _, v in old_evals] + [e.metrics["mean_iu"] for e in new_evals])
+
+
 def test_bad_dataset_folder_is_named_and_start_disabled(qtbot, window, tmp_path):
-    form = fill(window, tmp_path / "nothing", tmp_path / "run", quick_recipe())
+    form = fill(qtbot, window, tmp_path / "nothing", tmp_path / "run", quick_recipe())
     assert not form.start.isEnabled() and f"{tmp_path / 'nothing'}: no such folder" in form.data_problem.text()
-    form.data.setText(str(tmp_path))
-    form.validate_now()
+    check(qtbot, form, tmp_path)
     assert not form.start.isEnabled() and "no dataset found here" in form.data_problem.text()
     window.training.start()  # forced past the disabled button: the job itself reports it
     wait_done(qtbot, window)
@@ -131,7 +168,7 @@ def test_bad_dataset_folder_is_named_and_start_disabled(qtbot, window, tmp_path)
 def test_nan_loss_shows_the_failure_message(qtbot, window, colour_set, tmp_path, monkeypatch):
     import fcn_studio.training.trainer as trainer
     monkeypatch.setattr(trainer, "pixel_loss", lambda scores, *a, **k: scores.sum() * torch.tensor(float("nan")))
-    form = fill(window, colour_set, tmp_path / "run", quick_recipe(iterations=6, eval_every=3))
+    form = fill(qtbot, window, colour_set, tmp_path / "run", quick_recipe(iterations=6, eval_every=3))
     form.start.click()
     wait_done(qtbot, window)
     assert [r.status for r in window.training.results] == ["failed"]
@@ -141,7 +178,7 @@ def test_nan_loss_shows_the_failure_message(qtbot, window, colour_set, tmp_path,
 
 def test_closing_the_window_cancels_training_and_waits_for_its_checkpoint(qtbot, window, colour_set, tmp_path):
     run = tmp_path / "run"
-    form = fill(window, colour_set, run, quick_recipe(iterations=500, eval_every=250, checkpoint_every=250))
+    form = fill(qtbot, window, colour_set, run, quick_recipe(iterations=500, eval_every=250, checkpoint_every=250))
     form.start.click()
     plots = window.training.panel.plots
     qtbot.waitUntil(lambda: len(plots.curve_data("loss", "32s")[0]) >= 1, timeout=WAIT_MS)
