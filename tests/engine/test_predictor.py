@@ -39,7 +39,7 @@ def test_logits_is_float32_and_matches_the_model():
 def test_segmenter_opens_a_model_file(tmp_path):
     path = save_model(randomised("fcn32s", num_classes=4), tmp_path / "m.safetensors")
     seg = Segmenter(path, device="cpu")
-    assert seg.info.num_classes == 4 and seg.precision == "fp32"
+    assert seg.info.num_classes == 4 and seg.precision == resolve_precision("auto", torch.device("cpu"))
 
 
 def test_to_input_applies_torchvision_normalisation():
