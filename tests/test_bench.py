@@ -24,6 +24,7 @@ def test_suite_reports_every_section_with_ratios(monkeypatch):
     from fcn_studio.bench import report
 
     monkeypatch.setattr(report, "shipped_stitch_model", lambda: None)  # accuracy: tests/test_bench_upsampling.py
+    monkeypatch.setattr(report, "shipped_model", lambda name: None)  # trained agreement: its own test below
     cfg = BenchConfig(width=0.0625, size=64, repeat=1, photo=(120, 160), training=((0.0625, 48, 2),))
     sections = run_suite(cfg)
     precision = next(iter(sections.values()))
@@ -46,3 +47,33 @@ def test_stitch_rows_time_every_factor_against_one_upsampling_pass():
                                       "shift-and-stitch ×2 (4 passes, stride 16)", "shift-and-stitch ×4 (16 passes, stride 8)"]
     assert rows[0].ratio == 1.0 and all(r.seconds > 0 and r.ratio > 0 for r in rows)
     assert rows[2].seconds > rows[0].seconds  # 16 trunk passes cost more than one
+
+
+def test_trained_agreement_rows_count_equal_labels_of_each_precision():
+    import numpy as np
+
+    from fcn_studio import Segmenter
+    from fcn_studio.bench.inference import trained_agreement_rows, with_random_scores
+    from fcn_studio.engine import build_model
+
+    model = with_random_scores(build_model("fcn8s", num_classes=5, width=0.0625), seed=3)
+    rng = np.random.default_rng(0)
+    images = [rng.integers(0, 256, (40, 48, 3), dtype=np.uint8) for _ in range(2)]
+    rows = trained_agreement_rows(model, images)
+    assert [r.name for r in rows] == ["fcn8s fp32, 2 images", "fcn8s bf16"]
+    fp32, bf16 = (Segmenter(model, device="cpu", precision=p) for p in ("fp32", "bf16"))
+    same = sum(int((fp32.predict(x).labels == bf16.predict(x).labels).sum()) for x in images) / (2 * 40 * 48)
+    assert rows[1].note == f"labels equal {100 * same:.2f} %"
+    assert rows[0].ratio == 1.0 and rows[1].ratio == rows[0].seconds / rows[1].seconds > 0
+
+
+def test_suite_adds_the_trained_agreement_section_when_a_model_is_shipped(monkeypatch, tmp_path):
+    from fcn_studio import build_model, save_model
+    from fcn_studio.bench import report
+    from fcn_studio.bench.inference import with_random_scores
+
+    path = save_model(with_random_scores(build_model("fcn8s", num_classes=16, width=0.0625)), tmp_path / "fcn8s.safetensors")
+    monkeypatch.setattr(report, "shipped_model", lambda name: path if name == "fcn8s.safetensors" else None)
+    sections = report.agreement_sections(BenchConfig(stitch_images=2, stitch_size=40))
+    (title, rows), = sections.items()
+    assert "shipped fcn8s, 2 held-out scenes of 40 px" in title and rows[1].note.startswith("labels equal")

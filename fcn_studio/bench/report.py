@@ -11,10 +11,13 @@ from ..data.dataset import SegmentationDataset
 from ..data.detect import open_dataset
 from ..engine import FCNModel, build_model, open_model
 from .training import training_rows
-from .inference import Row, dense_vs_patch_rows, heads_rows, precision_rows, tiling_row, with_random_scores
-from .upsampling import shipped_stitch_model, stitch_accuracy_rows, stitch_rows, synthetic_val
+from .inference import Row, trained_agreement_rows, dense_vs_patch_rows, heads_rows, precision_rows, tiling_row, with_random_scores
+from .upsampling import shipped_model, shipped_stitch_model, stitch_accuracy_rows, stitch_rows, synthetic_val
 
 STITCH_SECTION = "shift-and-stitch vs learned upsampling (CVPR §3.2)"
+
+
+AGREEMENT_MODEL = "fcn8s.safetensors"
 
 
 @dataclass
@@ -61,6 +64,7 @@ def run_suite(cfg: BenchConfig) -> dict[str, list[Row] | dict]:
         STITCH_SECTION: stitch_rows("fcn32s", cfg.width, cfg.size, cfg.repeat, cfg.stitch_factors),
     }
     sections.update(upsampling_sections(cfg, required=False))
+    sections.update(agreement_sections(cfg))
     sections["training throughput"] = [row for w, s, b in cfg.training
                                        for row in training_rows(w, s, b, cfg.repeat, cfg.device)]
     if cfg.tiling:
@@ -95,6 +99,17 @@ def upsampling_sections(cfg: BenchConfig, required: bool = True) -> dict[str, li
     where = cfg.stitch_data or f"{len(data)} held-out synthetic scenes of {cfg.stitch_size} px"
     title = f"{STITCH_SECTION}: mean IU and time per image, {model.arch} width {model.width:g}, {where}"
     return {title: stitch_accuracy_rows(model, data, cfg.accuracy_factors, cfg.device)}
+
+
+def agreement_sections(cfg: BenchConfig) -> dict[str, list[Row]]:
+    """bf16 (and on CUDA fp16) labels of the shipped trained FCN-8s against its fp32 labels."""
+    path = shipped_model(AGREEMENT_MODEL)
+    if path is None:
+        return {}
+    scenes = synthetic_val(cfg.stitch_images, cfg.stitch_size)
+    images = [scenes.load(i)[0] for i in range(len(scenes))]
+    title = f"reduced precision on trained weights: shipped {path.stem}, {len(images)} held-out scenes of {cfg.stitch_size} px"
+    return {title: trained_agreement_rows(open_model(path), images, cfg.device)}
 
 
 def format_report(sections: dict[str, list[Row] | dict], header: str) -> str:

@@ -40,10 +40,14 @@ def stitch_rows(arch: str, width: float, size: int, repeat: int, factors: tuple[
     return rows
 
 
+def shipped_model(name: str) -> Path | None:
+    path = models_dir() / name
+    return path if path.is_file() else None
+
+
 def shipped_stitch_model() -> Path | None:
     """The shipped FCN-32s, the default subject of the accuracy comparison, if it is there."""
-    path = models_dir() / STITCH_MODEL
-    return path if path.is_file() else None
+    return shipped_model(STITCH_MODEL)
 
 
 def synthetic_val(n: int, size: int = 128, seed: int = VAL_SEED) -> SyntheticScenes:
