@@ -11,7 +11,7 @@ from PySide6.QtCore import QTimer
 from fcn_studio.app.training_jobs import TrainJob
 from fcn_studio.data import open_dataset
 from fcn_studio.engine import load_model
-from fcn_studio.training import Evaluated, StageFinished, StepDone, TrainConfig, evaluate
+from fcn_studio.training import Evaluated, StepDone, TrainConfig, evaluate
 from fcn_studio.training.checkpoint import checkpoint_path, load_checkpoint
 from fcn_studio.training.run_folder import MetricsLog
 from tests.training.conftest import quick_recipe, write_colour_set
