@@ -21,7 +21,7 @@ def family(tmp_path_factory):
 @pytest.fixture(scope="session")
 def reference(family):
     """Segmenters loaded straight from the files: what the GUI must show."""
-    return {head: Segmenter(load_model(path), device="cpu") for head, path in family.items()}
+    return {head: Segmenter(load_model(path), device="cpu", precision="fp32") for head, path in family.items()}
 
 
 def make_window(qtbot, models_folder, settings_path):

@@ -103,7 +103,7 @@ def test_shift_and_stitch_for_the_32s_head_is_computed_and_cached_beside_learned
     assert alex_window.internals.panes["score_fr_stitched"].title.text.count("stride 8")
     alex_window.actions.heads["8s"].trigger()  # skip heads keep their learned upsampling
     np.testing.assert_array_equal(alex_window.prediction().labels,
-                                  Segmenter(load_model(alexnet_family["8s"]), device="cpu").predict(rgb).labels)
+                                  Segmenter(load_model(alexnet_family["8s"]), device="cpu", precision="fp32").predict(rgb).labels)
     alex_window.actions.heads["32s"].trigger()
     alex_window.actions.stitch[0].trigger()  # back to learned: from the cache, no new pass
     np.testing.assert_array_equal(alex_window.prediction().labels, learned)

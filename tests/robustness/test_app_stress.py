@@ -49,7 +49,7 @@ def test_200_image_switches_while_inferring_end_on_the_right_result(qtbot, windo
 
 def test_training_and_segmenting_at_once(qtbot, window, reference, colour_set, tmp_path):
     run = tmp_path / "run"
-    form = fill(window, colour_set, run, quick_recipe(iterations=40, eval_every=20, checkpoint_every=10))
+    form = fill(qtbot, window, colour_set, run, quick_recipe(iterations=40, eval_every=20, checkpoint_every=10))
     form.start.click()
     qtbot.waitUntil(lambda: window.training.busy("train"), timeout=WAIT_MS)
     path = write_image(tmp_path / "meanwhile.png", size=48, seed=3)

@@ -47,7 +47,17 @@ def _child(run, fresh, cfg):
         resume(run)
 
 
-def test_sigkill_at_random_points_never_corrupts_and_the_resumed_run_matches(colour_set, tmp_path):
+@pytest.fixture
+def one_thread():
+    """The children train on one thread; results are bit-equal only at equal thread counts
+    (summation order), so the parent's uninterrupted run and final resume use one thread too."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_sigkill_at_random_points_never_corrupts_and_the_resumed_run_matches(colour_set, tmp_path, one_thread):
     changes = dict(iterations=16, checkpoint_every=1, eval_every=8)
     train(config(colour_set, tmp_path / "whole", **changes))
     run, rng = tmp_path / "cut", random.Random(8)
