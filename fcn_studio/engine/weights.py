@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, safe_open, save_file
 
+from ..files import replacing
 from .build import build_model
 from .fcn import FCN
 from .model_info import ModelInfo
@@ -29,20 +29,13 @@ def save_model(model: FCN, path: str | Path, info: ModelInfo | None = None, dtyp
     path = Path(path)
     tensors = {k: v.detach().to("cpu", dtype).contiguous() for k, v in model.state_dict().items()}
     meta = {METADATA_KEY: json.dumps(info.to_json())}
-    tmp = ""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        os.close(fd)
-        save_file(tensors, tmp, metadata=meta)
-        os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp makes 0600; a model is a file to share
-        os.replace(tmp, path)
+        with replacing(path) as tmp:
+            save_file(tensors, tmp, metadata=meta)
+            os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp makes 0600; a model is a file to share
     except (OSError, SafetensorError) as exc:  # a full disk, a vanished folder, lost permissions
         kept = "the previous file is untouched" if path.is_file() else "nothing was written"
         raise WeightFileError(path, f"could not save the model ({getattr(exc, 'strerror', None) or exc}); {kept}") from exc
-    finally:
-        if tmp and os.path.exists(tmp):
-            os.unlink(tmp)
     return path
 
 

@@ -8,11 +8,12 @@ the number of finished updates. Data order, augmentation and dropout masks are a
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
+
+from ..files import replacing
 
 CHECKPOINT_DIR = "checkpoints"
 LAST = "last.pt"
@@ -29,40 +30,18 @@ def checkpoint_path(run_dir: str | Path) -> Path:
 
 
 def save_checkpoint(state: dict[str, Any], path: str | Path) -> Path:
-    """Write to a temporary file beside `path`, fsync, then rename over it.
-
-    A crash or a full disk mid-write leaves the previous checkpoint untouched; the rename is
-    atomic on POSIX and Windows alike.
-    """
+    """Write atomically (files.replacing), fsynced: a crash or a full disk mid-write leaves the
+    previous checkpoint untouched."""
     path = Path(path)
-    tmp = ""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
+        with replacing(path) as tmp, open(tmp, "wb") as f:
             torch.save(state, f)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
     except OSError as exc:  # a full disk, a folder that vanished, lost permissions
         kept = "the previous checkpoint is untouched" if path.is_file() else "there is no earlier checkpoint"
         raise CheckpointError(path, f"could not save the checkpoint ({exc.strerror or exc}); {kept}") from exc
-    finally:
-        if tmp and os.path.exists(tmp):
-            os.unlink(tmp)
     return path
-
-
-def remove_stale_temps(path: str | Path) -> list[Path]:
-    """Delete the temporary files a killed process left beside `path` (its `.NAME.*.tmp`).
-
-    Only one process writes a run folder, so any such file is an abandoned half-write.
-    """
-    path = Path(path)
-    stale = sorted(path.parent.glob(f".{path.name}.*.tmp")) if path.parent.is_dir() else []
-    for tmp in stale:
-        tmp.unlink(missing_ok=True)
-    return stale
 
 
 def load_checkpoint(path: str | Path, device: torch.device | str = "cpu") -> dict[str, Any]:

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from ..files import replacing
 from .recipes import PRESETS, Recipe, RecipeError
 
 CONFIG = "config.json"
@@ -123,9 +124,8 @@ class MetricsLog:
         """Keep records up to `iteration`; with `redo_eval`, not its evaluation, which runs again."""
         kept = [r for r in self.read() if r.get("iteration", 0) < iteration
                 or (r.get("iteration", 0) == iteration and not (redo_eval and r.get("kind") == "eval"))]
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text("".join(json.dumps(r) + "\n" for r in kept), encoding="utf-8")
-        os.replace(tmp, self.path)
+        with replacing(self.path) as tmp:
+            Path(tmp).write_text("".join(json.dumps(r) + "\n" for r in kept), encoding="utf-8")
 
 
 def json_safe(value: Any) -> Any:

@@ -24,9 +24,10 @@ from ..engine.fcn import FCN
 from ..engine.predictor import normalize
 from ..engine.surgery import WeightFileError
 from ..engine.weights import save_model
+from ..files import remove_stale_temps
 from . import distributed
 from .batches import BatchPlan, derived_seed
-from .checkpoint import CheckpointError, checkpoint_path, load_checkpoint, remove_stale_temps, save_checkpoint
+from .checkpoint import CheckpointError, checkpoint_path, load_checkpoint, save_checkpoint
 from .evaluate import Cancelled, evaluate
 from .events import CancelToken, CheckpointSaved, Evaluated, EventHandler, StageFinished, StageStarted, StepDone, ignore
 from .loss import class_weights, pixel_loss, sample_cells

@@ -1,0 +1,33 @@
+"""files.replacing: the new content replaces the file only when complete; temps never stay."""
+
+import pytest
+
+from fcn_studio.files import remove_stale_temps, replacing
+
+
+def test_replacing_renames_a_complete_write_over_the_target(tmp_path):
+    target = tmp_path / "sub" / "a.txt"
+    with replacing(target) as tmp:
+        assert tmp != str(target) and (tmp_path / "sub").is_dir()
+        open(tmp, "w").write("new")
+    assert target.read_text() == "new" and sorted(p.name for p in target.parent.iterdir()) == ["a.txt"]
+
+
+def test_a_failed_write_keeps_the_old_file_and_removes_its_temp(tmp_path):
+    target = tmp_path / "a.txt"
+    target.write_text("old")
+    with pytest.raises(OSError, match="disk full"):
+        with replacing(target) as tmp:
+            open(tmp, "w").write("half")
+            raise OSError("disk full")
+    assert target.read_text() == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
+
+
+def test_remove_stale_temps_deletes_only_this_files_temps(tmp_path):
+    target = tmp_path / "last.pt"
+    left = [tmp_path / ".last.pt.x1.tmp", tmp_path / ".last.pt.y2.tmp"]
+    other = tmp_path / ".best.safetensors.z.tmp"
+    for p in (*left, other):
+        p.write_text("half")
+    assert remove_stale_temps(target) == left
+    assert sorted(p.name for p in tmp_path.iterdir()) == [other.name]
