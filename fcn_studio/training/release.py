@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
@@ -74,7 +74,6 @@ class Release:
     seed: int = 0
     band: int = 4
     source: str = "release"
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def load_release(path: str | Path) -> Release:

@@ -7,8 +7,10 @@ model, as REF's solve.py does with `copy_from`.
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
+from typing import Callable
 
 import torch
 
@@ -101,15 +103,17 @@ def _run(config: TrainConfig, on_event: EventHandler, cancel: CancelToken | None
         device = dist.device
     try:
         train_set, val_set = _datasets(config)
-        verify_dataset(train_set, f"training split {config.train_split!r}", lambda: cancel.cancelled)
-        if val_set is not None:
-            verify_dataset(val_set, f"validation split {config.val_split!r}", lambda: cancel.cancelled)
+        # Every item is decoded once before the first update; a run whose stages all finished
+        # (resumed to re-read its results) has nothing left to train and skips it.
+        verify = functools.cache(lambda: _verify(config, train_set, val_set, cancel))
+        if fresh:
+            verify()  # before config.json: a broken set leaves no run folder behind
         if distributed.is_main(dist) and fresh:
             write_config(config)
         results: list[StageFinished] = []
         init = config.init
         for stage in config.stages:
-            result = _run_stage(config, stage, init, train_set, val_set, device, dist, on_event, cancel)
+            result = _run_stage(config, stage, init, train_set, val_set, device, dist, on_event, cancel, verify)
             results.append(result)
             if result.status != "done":
                 break
@@ -120,9 +124,16 @@ def _run(config: TrainConfig, on_event: EventHandler, cancel: CancelToken | None
         distributed.shutdown(dist)
 
 
+def _verify(config: TrainConfig, train_set: SegmentationDataset, val_set: SegmentationDataset | None,
+            cancel: CancelToken) -> None:
+    verify_dataset(train_set, f"training split {config.train_split!r}", lambda: cancel.cancelled)
+    if val_set is not None:
+        verify_dataset(val_set, f"validation split {config.val_split!r}", lambda: cancel.cancelled)
+
+
 def _run_stage(config: TrainConfig, stage: str, init: str, train_set: SegmentationDataset,
                val_set: SegmentationDataset | None, device: torch.device, dist: distributed.Context | None,
-               on_event: EventHandler, cancel: CancelToken) -> StageFinished:
+               on_event: EventHandler, cancel: CancelToken, verify: Callable[[], None]) -> StageFinished:
     run_dir = config.stage_dir(stage)
     ckpt = checkpoint_path(run_dir)
     state = load_checkpoint(ckpt, device) if ckpt.is_file() else None
@@ -130,6 +141,7 @@ def _run_stage(config: TrainConfig, stage: str, init: str, train_set: Segmentati
         log.info("stage %s already finished in %s", stage, run_dir)
         return StageFinished(stage, "done", int(state["iteration"]), "already finished", str(run_dir / BEST),
                              state.get("best_metrics", {}) or {})
+    verify()
     model = stage_model(config, stage, train_set, init)
     setup = StageSetup(stage=stage, model=model, recipe=config.recipe, train_set=train_set, val_set=val_set,
                        run_dir=run_dir, device=device, seed=config.seed, precision=config.precision,

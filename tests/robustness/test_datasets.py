@@ -118,3 +118,29 @@ def test_a_cancel_during_the_check_starts_nothing(colour_set, tmp_path):
     token.cancel()
     [result] = train(config(broken_copy(colour_set, tmp_path), tmp_path / "run"), cancel=token)
     assert result.status == "cancelled" and result.iteration == 0
+
+
+def test_the_set_is_checked_once_per_run_and_not_for_a_finished_one(colour_set, tmp_path, monkeypatch):
+    from fcn_studio.training import resume, stages
+
+    checked = []
+    monkeypatch.setattr(stages, "verify_dataset", lambda dataset, what, stop: checked.append(what))
+    staged = TrainConfig(data=str(colour_set), out=str(tmp_path / "run"), recipe=quick_recipe(iterations=2),
+                         stage="staged", width=0.0625, device="cpu")
+    assert [r.status for r in train(staged)] == ["done"] * 3
+    assert checked == ["training split 'train'", "validation split 'val'"]  # once for three stages
+    checked.clear()
+    assert [r.message for r in resume(tmp_path / "run")] == ["already finished"] * 3 and checked == []
+
+
+def test_resuming_an_unfinished_run_on_a_set_broken_since_refuses(colour_set, tmp_path):
+    from fcn_studio.training import resume
+
+    root = shutil.copytree(colour_set, tmp_path / "set")
+    token = CancelToken()
+    stop_at_two = lambda e: token.cancel() if isinstance(e, StepDone) and e.iteration == 2 else None  # noqa: E731
+    [first] = train(config(root, tmp_path / "run"), on_event=stop_at_two, cancel=token)
+    assert first.status == "cancelled"
+    save_label_png(np.full((48, 48), 7, np.uint8), root / SEG / "img_002.png")
+    with pytest.raises(DatasetError, match=r"img_002\.png: label values 7"):
+        resume(tmp_path / "run")
