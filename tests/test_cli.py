@@ -80,3 +80,19 @@ def test_python_dash_m_entry_point():
 
     res = subprocess.run([sys.executable, "-m", "fcn_studio", "--version"], capture_output=True, text=True)
     assert res.returncode == 0 and res.stdout.startswith("fcn-studio ")
+
+
+def test_first_ctrl_c_cancels_and_the_second_stops_at_once(capsys):
+    import signal
+
+    import pytest
+
+    from fcn_studio.cli.train import first_interrupt_cancels
+    from fcn_studio.training import CancelToken
+
+    token = CancelToken()
+    handler = first_interrupt_cancels(token)
+    handler(signal.SIGINT, None)
+    assert token.cancelled and "checkpoint will be saved" in capsys.readouterr().err
+    with pytest.raises(KeyboardInterrupt):
+        handler(signal.SIGINT, None)

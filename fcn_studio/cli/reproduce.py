@@ -14,7 +14,7 @@ from ..training.events import CancelToken
 from ..training.recipes import RecipeError
 from ..training.release import RESULTS_TABLE, load_release, run_release
 from . import CommandError
-from .train import TrainPrinter, _first_interrupt_cancels
+from .train import TrainPrinter, first_interrupt_cancels
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -37,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     cancel = CancelToken()
     printer = TrainPrinter()
-    previous = signal.signal(signal.SIGINT, _first_interrupt_cancels(cancel))
+    previous = signal.signal(signal.SIGINT, first_interrupt_cancels(cancel))
     try:
         release = load_release(args.release)
         rows = run_release(release, args.out, args.models or models_dir(), printer, cancel,

@@ -104,7 +104,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
 def run(args: argparse.Namespace) -> int:
     cancel = CancelToken()
     printer = TrainPrinter(enabled=int(os.environ.get("RANK", "0")) == 0)
-    previous = signal.signal(signal.SIGINT, _first_interrupt_cancels(cancel))
+    previous = signal.signal(signal.SIGINT, first_interrupt_cancels(cancel))
     try:
         if args.resume:
             results = resume(args.resume, printer, cancel)
@@ -118,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
     return 0 if results and all(r.status == "done" for r in results) else 1
 
 
-def _first_interrupt_cancels(cancel: CancelToken):
+def first_interrupt_cancels(cancel: CancelToken):
     """Ctrl-C once: stop at the next step with a checkpoint. Twice: stop now."""
     def handler(signum: int, frame: Any) -> None:
         if cancel.cancelled:
