@@ -30,6 +30,8 @@ class StepDone:
     lr: float
     images_per_s: float
     eta_s: float
+    # This update alone, evaluation and checkpoint excluded: what a training-time comparison sums.
+    update_s: float = 0.0
 
 
 @dataclass

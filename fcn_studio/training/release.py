@@ -111,7 +111,7 @@ def load_release(path: str | Path) -> Release:
     return release
 
 
-def _scenes(scene_set: SceneSet, folder: Path) -> Path:
+def write_scenes(scene_set: SceneSet, folder: Path) -> Path:
     """Write the set once; a folder already made from the same numbers is reused as it is."""
     stamp = folder / "classes.json"
     if stamp.is_file():
@@ -136,8 +136,8 @@ def run_release(release: Release, out: str | Path, models: str | Path | None, on
     Returns one row per model (name, stage, test metrics); writes OUT/results.json and results.md.
     """
     out = Path(out)
-    data = _scenes(release.train, out / "data")
-    test = open_dataset(_scenes(release.test, out / "test"), "trainval")
+    data = write_scenes(release.train, out / "data")
+    test = open_dataset(write_scenes(release.test, out / "test"), "trainval")
     rows = []
     for step in release.steps:
         on_step(step.name)

@@ -159,7 +159,7 @@ class StageTrainer:
                 self.iteration += 1
                 took = time.perf_counter() - start
                 seconds_per_update = took if seconds_per_update is None else 0.9 * seconds_per_update + 0.1 * took
-                self._report_step(loss, lr, seconds_per_update)
+                self._report_step(loss, lr, seconds_per_update, took)
                 if self.iteration % self.recipe.checkpoint_every == 0 and self.iteration < total:
                     self._checkpoint()
                 if self.iteration % self.recipe.eval_every == 0 or self.iteration == total:
@@ -223,11 +223,11 @@ class StageTrainer:
         self.optimizer.step()
         return sum(losses) / len(losses)
 
-    def _report_step(self, loss: float, lr: float, seconds_per_update: float) -> None:
+    def _report_step(self, loss: float, lr: float, seconds_per_update: float, took: float) -> None:
         world = self.dist.world_size if self.dist else 1
         rate = self.recipe.images_per_update / seconds_per_update if seconds_per_update > 0 else 0.0
         eta = seconds_per_update * (self.recipe.iterations - self.iteration)
-        self.on_event(StepDone(self.s.stage, self.iteration, self.recipe.iterations, loss, lr, rate, eta))
+        self.on_event(StepDone(self.s.stage, self.iteration, self.recipe.iterations, loss, lr, rate, eta, took))
         if self.main and (self.iteration % self.recipe.log_every == 0 or self.iteration == 1):
             self.log.append({"kind": "train", "stage": self.s.stage, "iteration": self.iteration, "loss": loss,
                              "lr": lr, "images_per_s": rate, "processes": world})

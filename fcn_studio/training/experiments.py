@@ -1,0 +1,285 @@
+"""The paper's §4 training experiments on synthetic scenes, each a table of arms differing in one choice.
+
+    sampling  loss sampling (patchwise training) against whole images, at equal updates and at equal images
+    balance   median-frequency class balancing on and off
+    fixed     FCN-32s-fixed (only the score layer learns) against all layers fine-tuned
+    atonce    FCN-8s staged (32s → 16s → 8s) against FCN-8s at once, at equal total updates
+
+Every arm fine-tunes the same init on the same scenes with the same seed, for a budget counted in
+updates of `Settings.updates`. As the paper starts from an ImageNet classifier, the default init is
+a trained trunk: the shipped FCN-32s with its score layer set back to zero (the paper's init for a
+new score layer). Arms that coincide — whole images, unbalanced, all layers, 32s — are one run, so
+the baseline is trained once for three tables. A finished arm is kept (OUT/arms/KEY/arm.json); an
+interrupted one is trained again from its start, since its wall-clock time must be whole.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+
+from ..data.detect import open_dataset
+from ..engine.weights import load_model, save_model
+from ..paths import models_dir
+from .events import CancelToken, EventHandler, Evaluated, StepDone, ignore
+from .recipes import Recipe, RecipeError
+from .release import SceneSet, headline, write_scenes
+from .run_folder import BEST, CONFIG, TrainConfig
+from .stages import train
+
+log = logging.getLogger(__name__)
+
+ARM_RESULT = "arm.json"
+SCRATCH = "scratch"
+
+
+@dataclass(frozen=True)
+class Arm:
+    """One training run: a stage, recipe changes, a length in budgets, and the arm it starts from."""
+
+    key: str
+    stage: str = "32s"
+    changes: dict[str, Any] = field(default_factory=dict)
+    budgets: float = 1.0
+    images_factor: int = 1  # images per update, in multiples of the settings' batch
+    after: str = ""
+
+
+@dataclass(frozen=True)
+class Row:
+    """A line of a table: an arm read at a fraction of its updates; `chain` arms add their time and images."""
+
+    label: str
+    arm: str
+    at: float = 1.0
+    chain: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Experiment:
+    name: str
+    title: str
+    paper: str
+    rows: tuple[Row, ...]
+
+
+BASE = Arm("whole-32s")
+ARMS: dict[str, Arm] = {arm.key: arm for arm in (
+    BASE,
+    Arm("sampled-50", changes={"loss_sampling": 0.5}, budgets=0.5, images_factor=2),
+    Arm("sampled-25", changes={"loss_sampling": 0.25}, budgets=0.25, images_factor=4),
+    Arm("balanced-32s", changes={"class_balance": True}),
+    Arm("fixed-32s", changes={"fixed": True}),
+    Arm("staged-16s", stage="16s", after=BASE.key),
+    Arm("staged-8s", stage="8s", after="staged-16s"),
+    Arm("atonce-8s", stage="atonce", budgets=3.0),
+)}
+
+EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in (
+    Experiment(
+        "sampling", "Loss sampling (patchwise training) vs whole images",
+        "CVPR §3.4, §4.3, Fig. 5: sampling the loss (each final-layer cell kept with probability p, 1/p "
+        "more images per update) brings no significant change in convergence per update but costs much "
+        "more wall-clock time, so whole images are used unsampled.",
+        (Row("whole images", BASE.key),
+         Row("p = 0.5, 2× images per update", "sampled-50"),
+         Row("p = 0.25, 4× images per update", "sampled-25"),
+         Row("whole images, as many updates as p = 0.5", BASE.key, 0.5),
+         Row("whole images, as many updates as p = 0.25", BASE.key, 0.25))),
+    Experiment(
+        "balance", "Class balancing",
+        "CVPR §4.3: although the labels are about 3/4 background, class balancing was found unnecessary.",
+        (Row("unbalanced (the paper)", BASE.key), Row("median-frequency balanced", "balanced-32s"))),
+    Experiment(
+        "fixed", "FCN-32s-fixed vs fine-tuning all layers",
+        "CVPR Table 2: FCN-32s-fixed, where only the last layer is tuned, reaches 45.4 mean IU; "
+        "fine-tuning all layers, 59.4 — \"fine-tuning all layers yields the best performance\" (§4.3 footnote).",
+        (Row("score layer only (32s-fixed)", "fixed-32s"), Row("all layers (32s)", BASE.key))),
+    Experiment(
+        "atonce", "FCN-8s at once vs staged",
+        "REF README: FCN-8s trained at once (pool4 ×0.01, pool3 ×0.0001) reaches 65.4 mean IU, the staged "
+        "32s → 16s → 8s 65.5, for the same 300 000 updates in total; at once is simpler and as good.",
+        (Row("FCN-32s (stage 1)", BASE.key),
+         Row("FCN-16s from 32s (stage 2)", "staged-16s", chain=(BASE.key,)),
+         Row("FCN-8s from 16s (stage 3)", "staged-8s", chain=(BASE.key, "staged-16s")),
+         Row("FCN-8s at once (3× the updates)", "atonce-8s"))),
+)}
+
+
+def default_recipe() -> Recipe:
+    """Fine-tuning a trained trunk: Adam at 3e-4 with poly decay, 6 images per update, no dropout."""
+    return Recipe(name="experiment", optimizer="adam", lr=3e-4, lr_policy="poly", weight_decay=0.0,
+                  stage_lr_scale={"32s": 1.0, "16s": 0.3, "8s": 0.3, "atonce": 1.0},
+                  images_per_update=6, batch_size=6, dropout=False, mirror=True, log_every=25)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What every arm shares. `updates` is one budget and must split into quarters (evaluations)."""
+
+    data: SceneSet = SceneSet(n=1200, size=192, seed=2, val_fraction=0.1)
+    updates: int = 300
+    recipe: Recipe = field(default_factory=default_recipe)
+    init: str = ""  # a model whose trunk the arms start from; "" = the shipped fcn32s; "scratch" = random
+    width: float = 0.125  # only without an init model; with one its width counts
+    precision: str = "bf16"
+    seed: int = 0
+    band: int = 4
+
+    def __post_init__(self) -> None:
+        if self.updates < 4 or self.updates % 4:
+            raise RecipeError(f"updates must be a positive multiple of 4 (evaluated every quarter), got {self.updates}")
+
+
+def arms_for(names: list[str]) -> list[Arm]:
+    """The arms the experiments need, each once, every arm after the one it starts from."""
+    needed: list[str] = []
+
+    def add(key: str) -> None:
+        arm = ARMS[key]
+        if arm.after:
+            add(arm.after)
+        if key not in needed:
+            needed.append(key)
+
+    for name in names:
+        for row in EXPERIMENTS[name].rows:
+            for key in (*row.chain, row.arm):
+                add(key)
+    return [ARMS[key] for key in needed]
+
+
+def prepare_init(settings: Settings, out: Path) -> str:
+    """The trunk every arm starts from, as OUT/init.safetensors with its score layers zeroed."""
+    if settings.init == SCRATCH:
+        return ""
+    source = Path(settings.init) if settings.init else models_dir() / "fcn32s.safetensors"
+    model = load_model(source)
+    with torch.no_grad():
+        for name, param in model.named_parameters():
+            if name.startswith("score_"):
+                param.zero_()
+    model.info.notes = {**model.info.notes, "experiment_init": str(source)}
+    return str(save_model(model, out / "init.safetensors"))
+
+
+def arm_config(arm: Arm, settings: Settings, data: Path, out: Path, init: str) -> TrainConfig:
+    recipe = settings.recipe
+    updates = round(settings.updates * arm.budgets)
+    recipe = recipe.with_overrides(
+        name=arm.key, iterations=updates, eval_every=settings.updates // 4, checkpoint_every=updates,
+        images_per_update=recipe.images_per_update * arm.images_factor, **arm.changes)
+    start = str(out / "arms" / arm.after / BEST) if arm.after else init
+    return TrainConfig(data=str(data), out=str(out / "arms" / arm.key), recipe=recipe, stage=arm.stage,
+                       width=settings.width, init=start, seed=settings.seed, precision=settings.precision,
+                       family="experiments", band=settings.band)
+
+
+def run_arm(config: TrainConfig, stamp: dict[str, Any], on_event: EventHandler = ignore,
+            cancel: CancelToken | None = None) -> dict[str, Any]:
+    """Train one arm from its start and return what the tables read: per evaluation, the update,
+    the images seen, the training seconds so far (updates only) and the headline metrics.
+
+    A finished arm made with the same `stamp` (the settings and the arm) is read back instead."""
+    folder = Path(config.out)
+    done = folder / ARM_RESULT
+    if done.is_file():
+        result = json.loads(done.read_text(encoding="utf-8"))
+        if result.get("stamp") == stamp:
+            return result
+    if (folder / CONFIG).is_file():
+        log.info("%s is unfinished or from other settings: training it again from its start", folder)
+        shutil.rmtree(folder)
+    seconds, losses, evals = 0.0, [], []
+
+    def watch(event: Any) -> None:
+        nonlocal seconds
+        if isinstance(event, StepDone):
+            seconds += event.update_s
+            losses.append(event.loss)
+        elif isinstance(event, Evaluated):
+            window = losses[-max(1, config.recipe.eval_every // 2):]  # the last eighth of a budget
+            evals.append({"updates": event.iteration, "images": event.iteration * config.recipe.images_per_update,
+                          "seconds": seconds, "loss": sum(window) / len(window), **headline(event.metrics)})
+        on_event(event)
+
+    finished = train(config, watch, cancel)
+    if not finished or finished[-1].status != "done":
+        raise RecipeError(f"{folder.name}: training stopped ({finished[-1].message if finished else 'no stage ran'}); "
+                          "run the same command again to train this arm anew")
+    result = {"arm": folder.name, "stage": config.stage, "evals": evals, "stamp": stamp}
+    (folder / ARM_RESULT).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    return result
+
+
+def run_experiments(names: list[str], out: str | Path, settings: Settings = Settings(),
+                    on_event: EventHandler = ignore, cancel: CancelToken | None = None,
+                    on_arm: Callable[[str], None] = lambda key: None) -> dict[str, str]:
+    """Train the arms `names` need and write OUT/NAME.md (and .json) per experiment; return the tables."""
+    unknown = sorted(set(names) - set(EXPERIMENTS))
+    if unknown:
+        raise RecipeError(f"unknown experiment(s) {', '.join(unknown)}; choose from {', '.join(EXPERIMENTS)}")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    data = write_scenes(settings.data, out / "data")
+    n_train, n_val = len(open_dataset(data, "train")), len(open_dataset(data, "val"))
+    if n_val == 0:
+        raise RecipeError(f"{data}: the experiments need validation scenes (val_fraction > 0)")
+    init = prepare_init(settings, out)
+    results = {}
+    for arm in arms_for(names):
+        on_arm(arm.key)
+        stamp = json.loads(json.dumps({"settings": asdict(settings), "arm": asdict(arm)}))
+        results[arm.key] = run_arm(arm_config(arm, settings, data, out, init), stamp, on_event, cancel)
+    tables = {}
+    for name in names:
+        rows = table_rows(EXPERIMENTS[name], results)
+        tables[name] = experiment_table(EXPERIMENTS[name], rows, caption(settings, n_train, n_val))
+        (out / f"{name}.json").write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
+        (out / f"{name}.md").write_text(tables[name] + "\n", encoding="utf-8")
+    return tables
+
+
+def table_rows(experiment: Experiment, results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each row's numbers: the arm's evaluation at `at` of its updates, plus the time and images of its chain."""
+    rows = []
+    for row in experiment.rows:
+        evals = results[row.arm]["evals"]
+        wanted = round(evals[-1]["updates"] * row.at)
+        point = next((e for e in evals if e["updates"] == wanted), None)
+        if point is None:
+            raise RecipeError(f"{row.arm} has no evaluation at update {wanted} (it has {[e['updates'] for e in evals]})")
+        earlier = [results[key]["evals"][-1] for key in row.chain]
+        rows.append({**point, "label": row.label, "arm": row.arm,
+                     "updates": point["updates"] + sum(e["updates"] for e in earlier),
+                     "images": point["images"] + sum(e["images"] for e in earlier),
+                     "seconds": point["seconds"] + sum(e["seconds"] for e in earlier)})
+    return rows
+
+
+def caption(settings: Settings, n_train: int, n_val: int) -> str:
+    init = {"": "the shipped FCN-32s trunk (score layer zeroed)", SCRATCH: "random weights"}.get(
+        settings.init, f"the trunk of {settings.init} (score layer zeroed)")
+    return (f"From {init}; {n_train} training scenes of {settings.data.size} px (seed {settings.data.seed}), "
+            f"scored on {n_val} held-out ones; one budget = {settings.updates} updates of "
+            f"{settings.recipe.images_per_update} images; training s counts updates only; loss = mean training "
+            f"loss over the last {max(1, settings.updates // 8)} updates before the evaluation.")
+
+
+def experiment_table(experiment: Experiment, rows: list[dict[str, Any]], note: str) -> str:
+    """Markdown: the paper's statement, then one line per row (metrics in percent), then `note`."""
+    lines = [f"### {experiment.title}", "", f"> {experiment.paper}", "",
+             "| arm | updates | images | training s | loss | pixel acc. | mean acc. | mean IU | f.w. IU | boundary IU |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        metrics = " | ".join(f"{100 * r[k]:.1f}" if r[k] is not None else "–"
+                             for k in ("pixel_acc", "mean_acc", "mean_iu", "fw_iu", "boundary_iu"))
+        lines.append(f"| {r['label']} | {r['updates']} | {r['images']} | {r['seconds']:.0f} | {r['loss']:.3f} | {metrics} |")
+    lines += ["", note]
+    return "\n".join(lines)
