@@ -1,4 +1,4 @@
-"""`fcn-studio train`: the paper's training recipes, staged 32s → 16s → 8s, resumable, under torchrun too."""
+"""`fcn-studio train`: the paper's recipes on its three trunks, staged 32s → 16s → 8s, resumable, under torchrun."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from ..engine.surgery import WeightFileError
 from ..training.checkpoint import CheckpointError
 from ..training.events import CancelToken, Evaluated, StageFinished, StageStarted, StepDone
 from ..training.recipes import PRESETS, RecipeError, load_recipe
-from ..training.run_folder import STAGE_CHOICES, TrainConfig
+from ..training.run_folder import BACKBONE_CHOICES, STAGE_CHOICES, TrainConfig
 from ..training.stages import resume, train
 from . import CommandError
 from .metrics_report import band_line, class_table, headline
@@ -31,7 +31,15 @@ Stages (--stage):
   16s      FCN-16s; give --init a 32s model (the paper fine-tunes 16s from 32s)
   8s       FCN-8s; give --init a 16s model
   staged   32s, then 16s from the best 32s, then 8s from the best 16s (RUN/32s, RUN/16s, RUN/8s)
-  atonce   FCN-8s trained in one go, with the pool4/pool3 scaling of the reference
+  atonce   FCN-8s trained in one go, with the pool4/pool3 scaling of the reference (VGG16 only)
+
+Backbones (--backbone; CVPR Table 1):
+  vgg16      the paper's net (fcn32s, fcn16s, fcn8s, fcn8s-atonce)
+  alexnet    FCN-AlexNet (alexnet-fcn32s, -16s, -8s)
+  googlenet  FCN-GoogLeNet (googlenet-fcn32s, -16s, -8s), batch norm frozen
+With --init the backbone and width are the init model's. --pretrained PTH starts the trunk from
+a torchvision ImageNet classifier state_dict of the backbone (never downloaded; read with
+weights_only); from scratch otherwise.
 
 Recipes (--recipe NAME or a .toml/.json file of fields; see README):
   paper    SGD momentum 0.9, 20 images per update, lr 1e-4 (16s/8s: lr/100), weight decay 5e-4,
@@ -44,13 +52,14 @@ EPILOG = """\
 examples:
   fcn-studio make-synthetic data/scenes --n 1000 --size 128
   fcn-studio train --data data/scenes --out runs/first --stage staged --width 0.25 --iterations 500
+  fcn-studio train --data VOC2012 --out runs/alex --stage staged --backbone alexnet --pretrained alexnet.pth
   fcn-studio train --resume runs/first
   torchrun --nproc_per_node=2 -m fcn_studio train --data data/scenes --out runs/ddp --width 0.25
 """
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("train", help="train or fine-tune an FCN (staged 32s → 16s → 8s, resumable)",
+    p = sub.add_parser("train", help="train or fine-tune an FCN-VGG16, -AlexNet or -GoogLeNet (staged, resumable)",
                        description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", metavar="ROOT", help="dataset folder (VOC layout, SBD, or images/ + masks/)")
     p.add_argument("--out", metavar="RUN", help="new run folder to write")
@@ -58,8 +67,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--recipe", default="paper", help=f"{', '.join(PRESETS)} or a recipe file (default paper)")
     p.add_argument("--stage", choices=STAGE_CHOICES, default="32s", help="what to train (default 32s)")
     p.add_argument("--init", metavar="MODEL", default="", help="start from this model (e.g. the 32s model for 16s)")
-    p.add_argument("--vgg16", metavar="PTH", default="", help="initialise the trunk from a torchvision VGG16 state_dict")
-    p.add_argument("--width", type=float, default=1.0, help="channel width multiplier; 1 is the paper's VGG16 "
+    p.add_argument("--backbone", choices=BACKBONE_CHOICES, default="vgg16",
+                   help="trunk of the FCN (default vgg16; with --init, the init model's)")
+    p.add_argument("--pretrained", metavar="PTH", default="",
+                   help="initialise the trunk from a torchvision ImageNet state_dict of the backbone")
+    p.add_argument("--vgg16", metavar="PTH", default="", help="the same as --backbone vgg16 --pretrained PTH")
+    p.add_argument("--width", type=float, default=1.0, help="channel width multiplier; 1 is the paper's net "
                    "(default 1; 0.25 trains on a CPU)")
     p.add_argument("--train-split", default="train", help="training split name or list file (default train)")
     p.add_argument("--val-split", default="val", help="validation split, evaluated every --eval-every (default val)")
@@ -93,12 +106,22 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
             images_per_update=args.images_per_update, batch_size=args.batch_size, eval_every=args.eval_every,
             checkpoint_every=args.checkpoint_every, loss_sampling=args.loss_sampling,
             class_balance=args.class_balance, mirror=args.mirror, jitter=args.jitter)
+        backbone, pretrained = pretrained_from_args(args)
         return TrainConfig(data=args.data, out=args.out, recipe=recipe, stage=args.stage, width=args.width,
-                           init=args.init, vgg16=args.vgg16, train_split=args.train_split, val_split=args.val_split,
-                           seed=args.seed, device=args.device, precision=args.precision, family=args.family,
-                           band=args.band)
+                           init=args.init, backbone=backbone, pretrained=pretrained, train_split=args.train_split,
+                           val_split=args.val_split, seed=args.seed, device=args.device, precision=args.precision,
+                           family=args.family, band=args.band)
     except RecipeError as exc:
         raise CommandError(str(exc)) from None
+
+
+def pretrained_from_args(args: argparse.Namespace) -> tuple[str, str]:
+    """(backbone, pretrained file): `--vgg16 PTH`, the older spelling, is `--backbone vgg16 --pretrained PTH`."""
+    if not args.vgg16:
+        return args.backbone, args.pretrained
+    if args.pretrained or args.backbone != "vgg16":
+        raise CommandError("--vgg16 PTH means --backbone vgg16 --pretrained PTH; give either it or those")
+    return "vgg16", args.vgg16
 
 
 def run(args: argparse.Namespace) -> int:

@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog
 
-from ..app.catalog import ModelEntry
+from ..app.catalog import ModelEntry, backbone_of_arch
 from ..app.training_jobs import EvalDone, EvalJob, RunHistory, TrainDone, TrainJob
 from ..engine import WeightFileError
 from ..training import RecipeError, StageFinished, TrainConfig
@@ -63,16 +63,21 @@ class TrainingControl(QObject):
             self.w.resizeDocks([self.dock], [330], Qt.Orientation.Vertical)
 
     def config(self) -> TrainConfig:
-        """The form's choices as a TrainConfig (RecipeError if they do not make one)."""
+        """The form's choices as a TrainConfig (RecipeError if they do not make one).
+
+        A stage from the current model continues that model's trunk, whatever the Backbone combo says.
+        """
         form = self.panel.form
         stage, from_current = form.chosen_stage()
-        init = ""
+        init, backbone = "", form.chosen_backbone()
         if from_current:
             if self.w.entry is None:
                 raise RecipeError(f"{form.stage.currentText()} needs a current model; open one first (Model ▸ Open…)")
             init = str(self.w.entry.path)
+            backbone = backbone_of_arch(self.w.entry.info.arch) or backbone
         return TrainConfig(data=form.data.text().strip(), out=str(form.run_folder()), recipe=form.chosen_recipe(),
-                           stage=stage, width=form.width.value(), init=init, device=form.device.currentText())
+                           stage=stage, width=form.width.value(), init=init, backbone=backbone,
+                           device=form.device.currentText())
 
     def start(self) -> None:
         if self.busy("train"):
@@ -82,6 +87,7 @@ class TrainingControl(QObject):
         except RecipeError as exc:
             self.w.errors.report(str(exc), "Change the training form and press Start again.")
             return
+        self.panel.form.set_backbone(config.backbone)  # the trunk trained, also when the current model chose it
         self._begin(Path(config.out), f"starting {config.stage} in {config.out}")
         self.w.runner.submit("train", TrainJob(config))
 

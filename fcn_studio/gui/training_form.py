@@ -1,4 +1,4 @@
-"""The training form: what to learn from, how, which stage, where to write; Start / Cancel / Resume.
+"""The training form: what to learn from, how, on which trunk, which stage, where to write; Start / Cancel / Resume.
 
 The dataset folder is checked as it is typed (`app.training_jobs.check_dataset`, debounced):
 layout, images per split, class names and the first problems; Start stays disabled until the
@@ -16,6 +16,7 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
                                QPushButton, QSpinBox, QWidget)
 
+from ..app.catalog import BACKBONE_NAMES
 from ..app.devices import available_devices
 from ..app.training_jobs import CheckDatasetJob, DatasetCheck
 from ..training import PRESETS, Recipe, RecipeError, load_recipe
@@ -23,11 +24,11 @@ from .worker import JobRunner
 
 # (label, TrainConfig.stage, whether it starts from the current model)
 STAGES = (
-    ("FCN-32s from scratch / VGG16", "32s", False),
+    ("FCN-32s from scratch", "32s", False),
     ("FCN-16s from current model", "16s", True),
     ("FCN-8s from current model", "8s", True),
     ("staged 32s → 16s → 8s", "staged", False),
-    ("FCN-8s at-once", "atonce", False),
+    ("FCN-8s at-once (VGG16)", "atonce", False),
 )
 FILE_ITEM = "file…"
 CHECK_LANE = "check"
@@ -57,6 +58,10 @@ class TrainingForm(QWidget):
         self.data_problem.setStyleSheet("color: palette(mid)")
         self.recipe = QComboBox()
         self.recipe.addItems(list(self.recipes) + [FILE_ITEM])
+        self.backbone = QComboBox()
+        for key, label in BACKBONE_NAMES.items():
+            self.backbone.addItem(label, key)
+        self.backbone.setToolTip("trunk of the net (CVPR Table 1); a stage from the current model keeps its trunk")
         self.stage = QComboBox()
         self.stage.addItems([label for label, _, _ in STAGES])
         self.width = QDoubleSpinBox()
@@ -64,7 +69,7 @@ class TrainingForm(QWidget):
         self.width.setDecimals(4)
         self.width.setSingleStep(0.0625)
         self.width.setValue(1.0)
-        self.width.setToolTip("channel width of the net: 1 = the paper's VGG16 (0.0625 trains in seconds on a CPU)")
+        self.width.setToolTip("channel width of the net: 1 = the paper's (0.0625 trains in seconds on a CPU)")
         self.iterations = QSpinBox()
         self.iterations.setRange(1, 10_000_000)
         self.device = QComboBox()
@@ -82,6 +87,7 @@ class TrainingForm(QWidget):
         form.addRow("Dataset", self._with_button(self.data, self._browse_data))
         form.addRow("", self.data_problem)
         form.addRow("Recipe", self.recipe)
+        form.addRow("Backbone", self.backbone)
         form.addRow("Stage", self.stage)
         row = QHBoxLayout()
         row.addWidget(self.width)
@@ -110,6 +116,14 @@ class TrainingForm(QWidget):
     # ----- what was chosen ---------------------------------------------------------------------
     def chosen_recipe(self) -> Recipe:
         return self.recipes[self.recipe.currentText()].with_overrides(iterations=self.iterations.value())
+
+    def chosen_backbone(self) -> str:
+        return self.backbone.currentData()
+
+    def set_backbone(self, backbone: str) -> None:
+        index = self.backbone.findData(backbone)
+        if index >= 0:
+            self.backbone.setCurrentIndex(index)
 
     def chosen_stage(self) -> tuple[str, bool]:
         _, stage, from_current = STAGES[self.stage.currentIndex()]
@@ -170,7 +184,8 @@ class TrainingForm(QWidget):
         self.start.setToolTip("" if usable else "the dataset folder needs a usable train split first")
         self.resume.setEnabled(not running)
         self.cancel.setEnabled(running)
-        for field in (self.data, self.recipe, self.stage, self.width, self.iterations, self.device, self.out):
+        for field in (self.data, self.recipe, self.backbone, self.stage, self.width, self.iterations, self.device,
+                      self.out):
             field.setEnabled(not running)
 
     def _folder(self) -> str:

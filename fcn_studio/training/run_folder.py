@@ -24,6 +24,17 @@ METRICS = "metrics.jsonl"
 BEST = "best.safetensors"
 STAGE_CHOICES = ("32s", "16s", "8s", "staged", "atonce")
 STAGED_ORDER = ("32s", "16s", "8s")
+BACKBONE_CHOICES = ("vgg16", "alexnet", "googlenet")
+HEAD_ARCH = {"32s": "fcn32s", "16s": "fcn16s", "8s": "fcn8s", "atonce": "fcn8s-atonce"}
+
+
+def stage_arch(backbone: str, stage: str) -> str:
+    """The net a stage trains on a trunk: VGG16's keep the paper's names (fcn16s), the other
+    trunks are prefixed (alexnet-fcn16s). FCN-8s at once is REF's VGG16 net only."""
+    if stage == "atonce" and backbone != "vgg16":
+        raise RecipeError(f"FCN-8s at once exists for VGG16 only, not {backbone}; "
+                          "train the other trunks staged (32s → 16s → 8s) instead")
+    return HEAD_ARCH[stage] if backbone == "vgg16" else f"{backbone}-{HEAD_ARCH[stage]}"
 
 
 @dataclass
@@ -36,7 +47,8 @@ class TrainConfig:
     stage: str = "32s"
     width: float = 1.0
     init: str = ""
-    vgg16: str = ""
+    backbone: str = "vgg16"
+    pretrained: str = ""  # a torchvision ImageNet classifier state_dict of `backbone`
     train_split: str = "train"
     val_split: str = "val"
     seed: int = 0
@@ -52,6 +64,10 @@ class TrainConfig:
             raise RecipeError(f"training precision must be fp32 or bf16, got {self.precision!r}")
         if not self.width > 0:
             raise RecipeError(f"width must be positive, got {self.width}")
+        if self.backbone not in BACKBONE_CHOICES:
+            raise RecipeError(f"backbone must be one of {', '.join(BACKBONE_CHOICES)}, got {self.backbone!r}")
+        for stage in self.stages:
+            stage_arch(self.backbone, stage)
 
     @property
     def stages(self) -> tuple[str, ...]:
@@ -69,6 +85,9 @@ class TrainConfig:
     def from_dict(cls, data: dict[str, Any], source: str = CONFIG) -> "TrainConfig":
         data = dict(data)
         recipe = Recipe.from_dict(data.pop("recipe", {}), source)
+        legacy_vgg16 = data.pop("vgg16", "")  # runs written before `backbone`/`pretrained`
+        if legacy_vgg16:
+            data.setdefault("pretrained", legacy_vgg16)
         known = {f.name for f in fields(cls)}
         try:
             return cls(recipe=recipe, **{k: v for k, v in data.items() if k in known})

@@ -1,5 +1,8 @@
 """From a TrainConfig to trained stages: 32s, 16s from 32s, 8s from 16s (the paper's order), or at once.
 
+Every trunk of CVPR Table 1 trains the same way (VGG16, AlexNet, GoogLeNet; at once is VGG16's
+only); the first stage may start from a torchvision ImageNet classifier of its trunk.
+
 `train(config)` starts a run, `resume(run_dir)` continues one; both return the StageFinished
 of every stage that ran. A staged run initialises each stage from the previous stage's best
 model, as REF's solve.py does with `copy_from`.
@@ -17,39 +20,41 @@ import torch
 from ..data.dataset import SegmentationDataset
 from ..data.detect import open_dataset
 from ..data.verify import verify_dataset
-from ..engine.build import build_model
-from ..engine.fcn import FCN
+from ..engine.build import FCNModel, build_model
+from ..engine.convolutionalise import INPUT_OF, copy_imagenet
 from ..engine.importers import open_model
-from ..engine.model_info import TORCHVISION_INPUT, ModelInfo
+from ..engine.model_info import ModelInfo
 from ..engine.predictor import resolve_device
-from ..engine.surgery import copy_vgg16, transplant
+from ..engine.surgery import transplant
 from . import distributed
 from .batches import derived_seed
 from .checkpoint import checkpoint_path, load_checkpoint
 from .events import CancelToken, EventHandler, StageFinished, ignore
 from .recipes import STAGES, RecipeError
-from .run_folder import BEST, CONFIG, TrainConfig, read_config, write_config
+from .run_folder import BEST, CONFIG, TrainConfig, read_config, stage_arch, write_config
 from .trainer import StageSetup, StageTrainer
 
 log = logging.getLogger(__name__)
 
-STAGE_ARCH = {"32s": "fcn32s", "16s": "fcn16s", "8s": "fcn8s", "atonce": "fcn8s-atonce"}
 
-
-def stage_model(config: TrainConfig, stage: str, dataset: SegmentationDataset, init: str = "") -> FCN:
-    """A fresh model for `stage`, with the dataset's classes, started from `init` or VGG16 if given.
+def stage_model(config: TrainConfig, stage: str, dataset: SegmentationDataset, init: str = "") -> FCNModel:
+    """A fresh model for `stage`, with the dataset's classes, started from `init` or ImageNet if given.
 
     From `init` every parameter with the same name and shape is copied (score layers of another
-    class count are left zero, the paper's init for new score layers); the width and the input
-    convention follow the init model, whose trunk the new net continues.
+    class count are left zero, the paper's init for new score layers); the trunk, its width and
+    the input convention follow the init model, whose trunk the new net continues. Without it the
+    input convention is the backbone's ImageNet one, so `config.pretrained` weights see the input
+    they were trained on.
     """
-    width, spec = config.width, TORCHVISION_INPUT
+    backbone, width, spec = config.backbone, config.width, INPUT_OF[config.backbone]
     source = open_model(init) if init else None
     if source is not None:
-        width, spec = source.width, source.info.input
+        backbone, width, spec = source.backbone, source.width, source.info.input
         if width != config.width:
             log.info("width %g taken from the init model %s (config said %g)", width, init, config.width)
-    arch = STAGE_ARCH[stage]
+        if backbone != config.backbone:
+            log.info("backbone %s taken from the init model %s (config said %s)", backbone, init, config.backbone)
+    arch = stage_arch(backbone, stage)
     info = ModelInfo(
         arch=arch, num_classes=dataset.num_classes, width=width, class_names=list(dataset.class_names),
         palette=[list(map(int, c)) for c in dataset.palette[: dataset.num_classes]], input=spec,
@@ -64,8 +69,8 @@ def stage_model(config: TrainConfig, stage: str, dataset: SegmentationDataset, i
     if source is not None:
         copied = transplant(source, model)
         log.info("%s: %d tensors copied from %s", stage, len(copied), init)
-    elif config.vgg16:
-        copy_vgg16(model, config.vgg16)
+    elif config.pretrained:
+        copy_imagenet(model, config.pretrained)
     if config.recipe.fixed:
         for name, param in model.named_parameters():
             param.requires_grad_(name.startswith("score_"))

@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
 from ..data.dataset import SegmentationDataset
-from ..engine.fcn import FCN
+from ..engine.build import FCNModel
 from ..engine.predictor import normalize
 from ..engine.surgery import WeightFileError
 from ..engine.weights import save_model
@@ -42,7 +43,7 @@ class StageSetup:
     """Everything one stage needs, built by `stages.py` from a TrainConfig."""
 
     stage: str
-    model: FCN
+    model: FCNModel
     recipe: Recipe
     train_set: SegmentationDataset
     val_set: SegmentationDataset | None
@@ -54,7 +55,7 @@ class StageSetup:
     init: str = ""
 
 
-def parameter_groups(model: FCN, recipe: Recipe) -> list[dict[str, Any]]:
+def parameter_groups(model: FCNModel, recipe: Recipe) -> list[dict[str, Any]]:
     """Weights at lr with weight decay; biases at `bias_lr_mult`× lr without (REF lr_mult 2,
     decay_mult 0). Frozen parameters (the fixed final upsampling, a fixed trunk) stay out."""
     weights, biases = [], []
@@ -65,6 +66,14 @@ def parameter_groups(model: FCN, recipe: Recipe) -> list[dict[str, Any]]:
     if biases:
         groups.append({"params": biases, "lr_mult": recipe.bias_lr_mult, "weight_decay": 0.0})
     return groups
+
+
+def without_dropout(model: FCNModel) -> None:
+    """Switch off every dropout of the trunk (VGG16's and AlexNet's drop6/drop7, GoogLeNet's
+    dropout before score_fr), whichever the trunk has."""
+    for module in model.modules():
+        if isinstance(module, nn.Dropout):
+            module.p = 0.0
 
 
 def make_optimizer(groups: list[dict[str, Any]], recipe: Recipe, stage: str) -> torch.optim.Optimizer:
@@ -85,7 +94,7 @@ class StageTrainer:
         self.dist = dist
         self.model = setup.model.to(setup.device)
         if not self.recipe.dropout:
-            self.model.drop6.p = self.model.drop7.p = 0.0
+            without_dropout(self.model)
         world = dist.world_size if dist else 1
         if self.recipe.images_per_update % (world * self.recipe.batch_size):
             raise RecipeError(f"images_per_update ({self.recipe.images_per_update}) must be a multiple of "

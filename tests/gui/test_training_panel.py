@@ -10,7 +10,7 @@ from PySide6.QtCore import QTimer
 
 from fcn_studio.app.training_jobs import TrainJob
 from fcn_studio.data import open_dataset
-from fcn_studio.engine import load_model
+from fcn_studio.engine import load_model, read_info
 from fcn_studio.training import Evaluated, StepDone, TrainConfig, evaluate
 from fcn_studio.training.checkpoint import checkpoint_path, load_checkpoint
 from fcn_studio.training.run_folder import MetricsLog
@@ -208,3 +208,30 @@ def test_evaluate_action_shows_the_metrics_of_evaluate(qtbot, window, colour_set
         assert row[1:] == [f"{v:.4f}" if v == v else "–" for v in (iu, edge, inner)]
     assert f"mean IU {expected['boundary']['mean_iu']:.4f}" in dialog.band.text()
     shot(dialog, tmp_path, "eval-dialog.png")
+
+
+def test_backbone_choice_trains_that_trunk_and_the_current_models_trunk_wins(qtbot, window, colour_set, tmp_path):
+    form = fill(qtbot, window, colour_set, tmp_path / "alex", quick_recipe(iterations=2, eval_every=2))
+    form.backbone.setCurrentText("AlexNet")
+    assert window.training.config().backbone == "alexnet"
+    form.start.click()
+    wait_done(qtbot, window)
+    assert read_info(tmp_path / "alex" / "best.safetensors").arch == "alexnet-fcn32s"
+
+    form.set_stage("atonce")
+    form.out.setText(str(tmp_path / "atonce"))
+    form.start.click()
+    assert any("FCN-8s at once exists for VGG16 only, not alexnet" in m for m in window.errors.messages)
+    assert not window.training.busy() and not (tmp_path / "atonce").exists()
+
+    window.training.panel.use_best.click()  # the AlexNet FCN-32s just trained becomes the current model
+    form.backbone.setCurrentText("VGG16")
+    form.set_stage("16s", from_current=True)
+    form.out.setText(str(tmp_path / "alex16"))
+    assert window.training.config().backbone == "alexnet"
+    form.start.click()
+    wait_done(qtbot, window)
+    assert form.backbone.currentText() == "AlexNet"  # the form shows the trunk that was trained
+    info = read_info(tmp_path / "alex16" / "best.safetensors")
+    assert info.arch == "alexnet-fcn16s"
+    assert info.notes["init"] == str((tmp_path / "alex" / "best.safetensors").resolve())
