@@ -271,7 +271,7 @@ def caption(settings: Settings, n_train: int, n_val: int) -> str:
         settings.init, f"the trunk of {settings.init} (score layer zeroed)")
     return (f"From {init}; {n_train} training scenes of {settings.data.size} px (seed {settings.data.seed}), "
             f"scored on {n_val} held-out ones; one budget = {settings.updates} updates of "
-            f"{settings.recipe.images_per_update} images; training s counts the updates alone; loss = mean training "
+            f"{settings.recipe.images_per_update} images; loss = mean training "
             f"loss over the last {max(1, settings.updates // 8)} updates before the evaluation.")
 
 
@@ -286,5 +286,5 @@ def experiment_table(experiment: Experiment, rows: list[dict[str, Any]], note: s
                  f"{r['loss']:.3f}", *(f"{100 * r[k]:.1f}" if r[k] is not None else "–"
                                         for k in ("pixel_acc", "mean_acc", "mean_iu", "fw_iu", "boundary_iu"))]
         lines.append("| " + " | ".join(cells) + " |")
-    lines += ["", note]
+    lines += ["", note + (" Training s: the updates' own time, evaluations excluded." if experiment.timed else "")]
     return "\n".join(lines)
