@@ -158,10 +158,11 @@ def arms_for(names: list[str]) -> list[Arm]:
     return [ARMS[key] for key in needed]
 
 
-def prepare_init(settings: Settings, out: Path) -> str:
-    """The trunk every arm starts from, as OUT/init.safetensors with its score layers zeroed."""
+def prepare_init(settings: Settings, out: Path) -> tuple[str, str]:
+    """The trunk every arm starts from, as OUT/init.safetensors with its score layers zeroed, and
+    its backbone (VGG16 from scratch)."""
     if settings.init == SCRATCH:
-        return ""
+        return "", "vgg16"
     source = Path(settings.init) if settings.init else models_dir() / "fcn32s.safetensors"
     model = load_model(source)
     with torch.no_grad():
@@ -169,10 +170,10 @@ def prepare_init(settings: Settings, out: Path) -> str:
             if name.startswith("score_"):
                 param.zero_()
     model.info.notes = {**model.info.notes, "experiment_init": str(source)}
-    return str(save_model(model, out / "init.safetensors"))
+    return str(save_model(model, out / "init.safetensors")), model.backbone
 
 
-def arm_config(arm: Arm, settings: Settings, data: Path, out: Path, init: str) -> TrainConfig:
+def arm_config(arm: Arm, settings: Settings, data: Path, out: Path, init: str, backbone: str = "vgg16") -> TrainConfig:
     recipe = settings.recipe
     updates = round(settings.updates * arm.budgets)
     recipe = recipe.with_overrides(
@@ -180,7 +181,7 @@ def arm_config(arm: Arm, settings: Settings, data: Path, out: Path, init: str) -
         images_per_update=recipe.images_per_update * arm.images_factor, **arm.changes)
     start = str(out / "arms" / arm.after / BEST) if arm.after else init
     return TrainConfig(data=str(data), out=str(out / "arms" / arm.key), recipe=recipe, stage=arm.stage,
-                       width=settings.width, init=start, seed=settings.seed, precision=settings.precision,
+                       width=settings.width, init=start, backbone=backbone, seed=settings.seed, precision=settings.precision,
                        family="experiments", band=settings.band)
 
 
@@ -234,12 +235,14 @@ def run_experiments(names: list[str], out: str | Path, settings: Settings = Sett
     n_train, n_val = len(open_dataset(data, "train")), len(open_dataset(data, "val"))
     if n_val == 0:
         raise RecipeError(f"{data}: the experiments need validation scenes (val_fraction > 0)")
-    init = prepare_init(settings, out)
+    init, backbone = prepare_init(settings, out)
+    arms = arms_for(names)
+    configs = [arm_config(arm, settings, data, out, init, backbone) for arm in arms]  # every arm checked first
     results = {}
-    for arm in arms_for(names):
+    for arm, config in zip(arms, configs):
         on_arm(arm.key)
         stamp = json.loads(json.dumps({"settings": asdict(settings), "arm": asdict(arm)}))
-        results[arm.key] = run_arm(arm_config(arm, settings, data, out, init), stamp, on_event, cancel)
+        results[arm.key] = run_arm(config, stamp, on_event, cancel)
     tables = {}
     for name in names:
         rows = table_rows(EXPERIMENTS[name], results)

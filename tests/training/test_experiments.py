@@ -65,12 +65,13 @@ def test_budget_must_split_into_quarters(updates):
 
 
 def test_init_zeroes_the_score_layers_and_keeps_the_trunk(trunk, tmp_path):
-    path = prepare_init(replace(TINY, init=str(trunk)), tmp_path)
+    path, backbone = prepare_init(replace(TINY, init=str(trunk)), tmp_path)
+    assert backbone == "vgg16"
     source, init = load_model(trunk), load_model(path)
     for name, value in init.state_dict().items():
         expected = torch.zeros_like(value) if name.startswith("score_") else source.state_dict()[name]
         assert torch.equal(value, expected), name
-    assert prepare_init(replace(TINY, init=SCRATCH), tmp_path) == ""
+    assert prepare_init(replace(TINY, init=SCRATCH), tmp_path) == ("", "vgg16")
 
 
 def _evals(updates, images_per_update, seconds_per_update, mean_iu):
@@ -154,7 +155,7 @@ def test_an_interrupted_or_changed_arm_trains_again(trunk, tmp_path):
 def test_run_arm_reports_a_stopped_arm(trunk, tmp_path):
     settings = replace(TINY, init=str(trunk))
     data = write_scenes(settings.data, tmp_path / "data")
-    config = arm_config(ARMS["balanced-32s"], settings, data, tmp_path, prepare_init(settings, tmp_path))
+    config = arm_config(ARMS["balanced-32s"], settings, data, tmp_path, prepare_init(settings, tmp_path)[0])
     cancel = CancelToken()
     cancel.cancel()
     with pytest.raises(RecipeError, match="balanced-32s: training stopped"):
@@ -176,3 +177,14 @@ def test_experiment_command_errors_name_the_problem(tmp_path, capsys):
     code = main(["experiment", "fixed", "--out", str(tmp_path), "--updates", "4", "--scenes", "8", "--size", "48",
                  "--init", str(tmp_path / "missing.safetensors")])
     assert code == 1 and "missing.safetensors" in capsys.readouterr().err
+
+
+def test_at_once_with_a_trunk_without_an_at_once_net_is_refused_before_any_training(tmp_path):
+    classes = scene_class_list()
+    info = ModelInfo(arch="alexnet-fcn32s", num_classes=len(classes.names), width=0.0625,
+                     class_names=list(classes.names), palette=classes.palette.tolist())
+    alexnet = save_model(build_model("alexnet-fcn32s", len(classes.names), 0.0625, info), tmp_path / "alex.safetensors")
+    events = []
+    with pytest.raises(RecipeError, match="at once exists for VGG16 only"):
+        run_experiments(["atonce"], tmp_path / "exp", replace(TINY, init=str(alexnet)), on_event=events.append)
+    assert events == [] and not (tmp_path / "exp" / "arms").exists()
