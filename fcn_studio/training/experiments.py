@@ -181,8 +181,8 @@ def arm_config(arm: Arm, settings: Settings, data: Path, out: Path, init: str, b
         images_per_update=recipe.images_per_update * arm.images_factor, **arm.changes)
     start = str(out / "arms" / arm.after / BEST) if arm.after else init
     return TrainConfig(data=str(data), out=str(out / "arms" / arm.key), recipe=recipe, stage=arm.stage,
-                       width=settings.width, init=start, backbone=backbone, seed=settings.seed, precision=settings.precision,
-                       family="experiments", band=settings.band)
+                       width=settings.width, init=start, backbone=backbone, seed=settings.seed,
+                       precision=settings.precision, family="experiments", band=settings.band)
 
 
 def run_arm(config: TrainConfig, stamp: dict[str, Any], on_event: EventHandler = ignore,
