@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from ..engine.convolutionalise import INPUT_OF
 from ..files import replacing
 from .recipes import PRESETS, Recipe, RecipeError
 
@@ -24,7 +25,7 @@ METRICS = "metrics.jsonl"
 BEST = "best.safetensors"
 STAGE_CHOICES = ("32s", "16s", "8s", "staged", "atonce")
 STAGED_ORDER = ("32s", "16s", "8s")
-BACKBONE_CHOICES = ("vgg16", "alexnet", "googlenet")
+BACKBONE_CHOICES = tuple(INPUT_OF)  # the trunks the engine knows how to start: vgg16, alexnet, googlenet
 HEAD_ARCH = {"32s": "fcn32s", "16s": "fcn16s", "8s": "fcn8s", "atonce": "fcn8s-atonce"}
 
 
