@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from ..errors import FileProblem
 from ..bench.report import BenchConfig, format_report, machine, run_suite, upsampling_sections
-from ..data.dataset import DatasetError
-from ..engine import WeightFileError
 from . import CommandError
 
 
@@ -57,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
             raise CommandError(f"--factors takes whole numbers separated by commas, got {args.factors!r}") from None
     try:
         sections = upsampling_sections(cfg) if args.upsampling else run_suite(cfg)
-    except (ValueError, WeightFileError, DatasetError) as exc:
+    except (FileProblem, ValueError) as exc:
         raise CommandError(str(exc)) from None
     print(format_report(sections, machine()))
     return 0

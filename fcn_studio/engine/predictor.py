@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..data.images import ImageLike, load_image
+from ..images import ImageLike, load_image
 from .build import FCNModel
 from .importers import open_model
 from .memory import OOM_ERRORS, OutOfMemory, cpu_copy, release
