@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from ..data.dataset import SegmentationDataset
-from ..engine.build import FCNModel
+from ..engine.fcn import FCN
 from ..engine.metrics import ConfusionMatrix
 from ..engine.predictor import normalize
 from . import distributed
@@ -51,7 +51,7 @@ def boundary_band(labels: torch.Tensor, width: int) -> torch.Tensor:
 
 
 def evaluate(
-    model: FCNModel,
+    model: FCN,
     dataset: SegmentationDataset,
     device: torch.device | str = "cpu",
     band: int = DEFAULT_BAND,

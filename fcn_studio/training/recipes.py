@@ -15,11 +15,16 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from ..engine.registry import STAGED_ORDER, STAGES
 from ..errors import RecipeError
 
-STAGES = ("32s", "16s", "8s", "atonce")
 LR_POLICIES = ("fixed", "poly")
 OPTIMIZERS = ("sgd", "adam")
+
+
+def paper_stage_lr_scale() -> dict[str, float]:
+    """lr ÷ 100 for the stages that fine-tune the one before (16s from 32s, 8s from 16s), 1 for the others."""
+    return {stage: 0.01 if stage in STAGED_ORDER[1:] else 1.0 for stage in STAGES}
 
 
 @dataclass(frozen=True)
@@ -27,7 +32,7 @@ class Recipe:
     name: str = "paper"
     lr: float = 1e-4
     # Each stage's lr is `lr × stage_lr_scale[stage]`: the paper fine-tunes 16s/8s at lr ÷ 100.
-    stage_lr_scale: dict[str, float] = field(default_factory=lambda: {"32s": 1.0, "16s": 0.01, "8s": 0.01, "atonce": 1.0})
+    stage_lr_scale: dict[str, float] = field(default_factory=paper_stage_lr_scale)
     lr_policy: str = "fixed"
     # "sgd" is the paper's; "adam" is an option for nets trained from scratch (no ImageNet trunk).
     optimizer: str = "sgd"

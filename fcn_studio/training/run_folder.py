@@ -16,27 +16,31 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from ..engine import registry
 from ..errors import RecipeError
-from ..engine.convolutionalise import INPUT_OF
 from ..files import replacing
 from .recipes import PRESETS, Recipe
 
 CONFIG = "config.json"
 METRICS = "metrics.jsonl"
 BEST = "best.safetensors"
-STAGE_CHOICES = ("32s", "16s", "8s", "staged", "atonce")
-STAGED_ORDER = ("32s", "16s", "8s")
-BACKBONE_CHOICES = tuple(INPUT_OF)  # the trunks the engine knows how to start: vgg16, alexnet, googlenet
-HEAD_ARCH = {"32s": "fcn32s", "16s": "fcn16s", "8s": "fcn8s", "atonce": "fcn8s-atonce"}
+STAGED = "staged"  # every stage of STAGED_ORDER in turn, each from the one before
+STAGED_ORDER = registry.STAGED_ORDER
+STAGE_CHOICES = (*STAGED_ORDER, STAGED, *(s for s in registry.STAGES if s not in STAGED_ORDER))
+BACKBONE_CHOICES = tuple(registry.TRUNKS)  # vgg16, alexnet, googlenet
 
 
 def stage_arch(backbone: str, stage: str) -> str:
-    """The net a stage trains on a trunk: VGG16's keep the paper's names (fcn16s), the other
-    trunks are prefixed (alexnet-fcn16s). FCN-8s at once is REF's VGG16 net only."""
-    if stage == "atonce" and backbone != "vgg16":
-        raise RecipeError(None, f"FCN-8s at once exists for VGG16 only, not {backbone}; "
-                          "train the other trunks staged (32s → 16s → 8s) instead")
-    return HEAD_ARCH[stage] if backbone == "vgg16" else f"{backbone}-{HEAD_ARCH[stage]}"
+    """The net a stage trains on a trunk (registry names: fcn16s, alexnet-fcn16s). FCN-8s at once
+    is REF's VGG16 net only."""
+    arch = registry.find(backbone, stage)
+    if arch is not None:
+        return arch.name
+    if stage == registry.AT_ONCE:
+        have = " and ".join(registry.TRUNKS[t].display for t in registry.at_once_trunks())
+        raise RecipeError(None, f"FCN-8s at once exists for {have} only, not {backbone}; "
+                          f"train the other trunks staged ({' → '.join(STAGED_ORDER)}) instead")
+    raise RecipeError(None, f"no {stage} net on the {backbone} trunk; stages are {', '.join(registry.STAGES)}")
 
 
 @dataclass
@@ -73,10 +77,10 @@ class TrainConfig:
 
     @property
     def stages(self) -> tuple[str, ...]:
-        return STAGED_ORDER if self.stage == "staged" else (self.stage,)
+        return STAGED_ORDER if self.stage == STAGED else (self.stage,)
 
     def stage_dir(self, stage: str) -> Path:
-        return Path(self.out) / stage if self.stage == "staged" else Path(self.out)
+        return Path(self.out) / stage if self.stage == STAGED else Path(self.out)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -22,7 +22,7 @@ from torch.nn.parallel import DistributedDataParallel
 
 from ..errors import CheckpointError, RecipeError, WeightFileError
 from ..data.dataset import SegmentationDataset
-from ..engine.build import FCNModel
+from ..engine.fcn import FCN
 from ..engine.predictor import normalize
 from ..engine.weights import save_model
 from ..files import remove_stale_temps
@@ -43,7 +43,7 @@ class StageSetup:
     """Everything one stage needs, built by `stages.py` from a TrainConfig."""
 
     stage: str
-    model: FCNModel
+    model: FCN
     recipe: Recipe
     train_set: SegmentationDataset
     val_set: SegmentationDataset | None
@@ -55,7 +55,7 @@ class StageSetup:
     init: str = ""
 
 
-def parameter_groups(model: FCNModel, recipe: Recipe) -> list[dict[str, Any]]:
+def parameter_groups(model: FCN, recipe: Recipe) -> list[dict[str, Any]]:
     """Weights at lr with weight decay; biases at `bias_lr_mult`× lr without (REF lr_mult 2,
     decay_mult 0). Frozen parameters (the fixed final upsampling, a fixed trunk) stay out."""
     weights, biases = [], []
@@ -68,7 +68,7 @@ def parameter_groups(model: FCNModel, recipe: Recipe) -> list[dict[str, Any]]:
     return groups
 
 
-def without_dropout(model: FCNModel) -> None:
+def without_dropout(model: FCN) -> None:
     """Switch off every dropout of the trunk (VGG16's and AlexNet's drop6/drop7, GoogLeNet's
     dropout before score_fr), whichever the trunk has."""
     for module in model.modules():
