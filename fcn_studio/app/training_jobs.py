@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterator
 from ..errors import FileProblem
 from ..data.detect import detect_layout, open_dataset
 from ..engine import load_model
-from ..engine.predictor import resolve_device
+from ..engine.devices import resolve_device
 from ..training import Cancelled, StageFinished, TrainConfig, evaluate, read_config, resume, train
 from ..training.run_folder import MetricsLog
 from .jobs import Job, JobError

@@ -10,7 +10,7 @@ import torch
 
 from ..errors import DatasetError
 from ..data.detect import open_dataset
-from ..engine.predictor import resolve_device
+from ..engine.devices import resolve_device
 from ..training import distributed
 from ..training.evaluate import DEFAULT_BAND, evaluate
 from ..training.events import EvalProgress
@@ -44,10 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        device = resolve_device(args.device)
-    except ValueError as exc:
-        raise CommandError(str(exc)) from None
+    device = resolve_device(args.device)
     model = resolve_model(args.model)
     try:
         dataset = open_dataset(args.data, args.split)

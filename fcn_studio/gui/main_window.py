@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QStackedWid
 
 from ..app import analysis
 from ..app.catalog import HEADS, ModelEntry
-from ..app.devices import available_devices, resolve
+from ..app.devices import available_devices, usable_device
 from ..app.jobs import FileWritten, HeadResult, ImageFailed, ImageOpened, Progress, SegmentJob
 from ..app.session import OpenImage, Session
 from .actions import SHORTCUTS, build_actions
@@ -52,7 +52,7 @@ class MainWindow(OpeningMixin, ExportBatchMixin, QMainWindow):
         self.current: OpenImage | None = None
         self.family: dict[str, ModelEntry] = {}
         self.head = str(settings.value("head", "8s"))
-        self.device = resolve(str(settings.value("device", "auto")))
+        self.device = usable_device(str(settings.value("device", "auto")))
         self.opacity = float(settings.value("opacity", 0.5))
         self.hidden: set[int] = set()
         self._requested: tuple | None = None

@@ -25,7 +25,7 @@ from ..engine.build import FCNModel, build_model
 from ..engine.convolutionalise import INPUT_OF, copy_imagenet
 from ..engine.importers import open_model
 from ..engine.model_info import ModelInfo
-from ..engine.predictor import resolve_device
+from ..engine.devices import resolve_device
 from ..engine.surgery import transplant
 from . import distributed
 from .batches import derived_seed
