@@ -16,7 +16,7 @@ from ..training.evaluate import DEFAULT_BAND, evaluate
 from ..training.events import EvalProgress
 from ..training.run_folder import json_safe
 from . import CommandError
-from .metrics_report import band_line, class_table, headline
+from .metrics_report import band_line, class_table, headline_line
 from .models import resolve_model
 from .progress import ProgressLine
 
@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     if not main:
         return 0
     print(f"{Path(args.model).name} on {args.data} ({args.split}, {metrics['images']} images)")
-    print(headline(metrics))
+    print(headline_line(metrics))
     print(band_line(metrics))
     if not args.quiet:
         print(class_table(metrics))

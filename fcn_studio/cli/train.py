@@ -14,7 +14,7 @@ from ..training.recipes import PRESETS, load_recipe
 from ..training.run_folder import BACKBONE_CHOICES, STAGE_CHOICES, TrainConfig
 from ..training.stages import resume, train
 from . import CommandError
-from .metrics_report import band_line, class_table, headline
+from .metrics_report import band_line, class_table, headline_line
 from .progress import ProgressLine, format_duration
 
 DESCRIPTION = """\
@@ -173,7 +173,7 @@ class TrainPrinter:
             if self.bar is not None:
                 self.bar.break_line()
             best = "  (best so far)" if event.is_best else ""
-            print(f"  val @ {event.iteration}: {headline(event.metrics)}{best}", flush=True)
+            print(f"  val @ {event.iteration}: {headline_line(event.metrics)}{best}", flush=True)
         elif isinstance(event, StageFinished):
             if self.bar is not None:
                 self.bar.break_line()
@@ -184,7 +184,7 @@ class TrainPrinter:
             return
         print("\nsummary")
         for r in results:
-            scores = headline(r.metrics) if r.metrics else "no validation"
+            scores = headline_line(r.metrics) if r.metrics else "no validation"
             print(f"  {r.stage:>6}  {r.status:<9} {scores}")
         final = results[-1]
         if final.metrics:

@@ -30,7 +30,7 @@ from ..data.synthetic.classes import scene_class_list
 from ..data.synthetic.scene import render_scene
 from ..data.synthetic.writer import scene_rng
 from ..engine.weights import load_model, save_model
-from .evaluate import evaluate
+from .evaluate import evaluate, headline
 from .events import CancelToken, EventHandler, ignore
 from .recipes import PRESETS, Recipe
 from .run_folder import BEST, CONFIG, TrainConfig, json_safe
@@ -181,13 +181,6 @@ def export(model: torch.nn.Module, path: Path, release: Release, step: ModelStep
         "train": release.train.__dict__, "test": release.test.__dict__}, "data_seed": release.train.seed}
     info.metrics = json_safe({"test": headline(metrics)})
     return save_model(model, path, info, dtype=torch.float16)
-
-
-def headline(metrics: dict[str, Any]) -> dict[str, float]:
-    """The numbers of the README table: the paper's four, and IU near boundaries and inside."""
-    return {"pixel_acc": metrics["pixel_acc"], "mean_acc": metrics["mean_acc"], "mean_iu": metrics["mean_iu"],
-            "fw_iu": metrics["fwiu"], "boundary_iu": metrics["boundary"]["mean_iu"],
-            "interior_iu": metrics["interior"]["mean_iu"]}
 
 
 def results_table(rows: list[dict], release: Release) -> str:

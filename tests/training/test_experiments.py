@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 import torch
 
-from fcn_studio.errors import RecipeError
+from fcn_studio.errors import RecipeError, TrainingStopped
 from fcn_studio.cli import main
 from fcn_studio.data.synthetic.classes import scene_class_list
 from fcn_studio.engine import ModelInfo, build_model
@@ -76,7 +76,7 @@ def test_init_zeroes_the_score_layers_and_keeps_the_trunk(trunk, tmp_path):
 
 def _evals(updates, images_per_update, seconds_per_update, mean_iu):
     return [{"updates": u, "images": u * images_per_update, "seconds": u * seconds_per_update, "loss": 1.0 / u,
-             "pixel_acc": 0.9, "mean_acc": 0.5, "mean_iu": mean_iu + u / 1000, "fw_iu": 0.8, "boundary_iu": 0.3}
+             "pixel_acc": 0.9, "mean_acc": 0.5, "mean_iu": mean_iu + u / 1000, "fwiu": 0.8, "boundary_iu": 0.3}
             for u in updates]
 
 
@@ -158,7 +158,7 @@ def test_run_arm_reports_a_stopped_arm(trunk, tmp_path):
     config = arm_config(ARMS["balanced-32s"], settings, data, tmp_path, prepare_init(settings, tmp_path)[0])
     cancel = CancelToken()
     cancel.cancel()
-    with pytest.raises(RecipeError, match="balanced-32s: training stopped"):
+    with pytest.raises(TrainingStopped, match="balanced-32s: training stopped"):
         run_arm(config, {}, cancel=cancel)
 
 
