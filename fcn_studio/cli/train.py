@@ -9,13 +9,14 @@ import sys
 from typing import Any
 
 from ..errors import FileProblem, RecipeError
+from ..text import duration
 from ..training.events import CancelToken, Evaluated, StageFinished, StageStarted, StepDone
 from ..training.recipes import PRESETS, load_recipe
 from ..training.run_folder import BACKBONE_CHOICES, STAGE_CHOICES, TrainConfig
 from ..training.stages import resume, train
 from . import CommandError
 from .metrics_report import band_line, class_table, headline_line
-from .progress import ProgressLine, format_duration
+from .progress import ProgressLine
 
 DESCRIPTION = """\
 Train a Fully Convolutional Network on a segmentation dataset, the way the paper does.
@@ -168,16 +169,20 @@ class TrainPrinter:
             self.bar = ProgressLine("updates")
         elif isinstance(event, StepDone) and self.bar is not None:
             self.bar(event.iteration, event.iterations, f"loss {event.loss:.4f}  lr {event.lr:.2g}  "
-                     f"{event.images_per_s:.1f} img/s  ETA {format_duration(event.eta_s)}")
+                     f"{event.images_per_s:.1f} img/s  ETA {duration(event.eta_s)}")
         elif isinstance(event, Evaluated):
-            if self.bar is not None:
-                self.bar.break_line()
             best = "  (best so far)" if event.is_best else ""
-            print(f"  val @ {event.iteration}: {headline_line(event.metrics)}{best}", flush=True)
+            self._line(f"  val @ {event.iteration}: {headline_line(event.metrics)}{best}")
         elif isinstance(event, StageFinished):
             if self.bar is not None:
-                self.bar.break_line()
-            print(f"stage {event.stage} {event.status}: {event.message}", flush=True)
+                self.bar.close()
+            self._line(f"stage {event.stage} {event.status}: {event.message}")
+
+    def _line(self, text: str) -> None:
+        if self.bar is not None:
+            self.bar.write(text)
+        else:
+            print(text, flush=True)
 
     def summary(self, results: list[StageFinished]) -> None:
         if not self.enabled or not results:

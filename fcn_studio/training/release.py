@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -32,7 +31,7 @@ from ..data.synthetic.writer import scene_rng
 from ..engine.weights import load_model, save_model
 from .evaluate import evaluate, headline
 from .events import CancelToken, EventHandler, ignore
-from .recipes import PRESETS, Recipe
+from .recipes import PRESETS, Recipe, TOMLDecodeError, parse_toml
 from .run_folder import BEST, CONFIG, TrainConfig, json_safe
 from .stages import resume, train
 
@@ -81,8 +80,8 @@ def load_release(path: str | Path) -> Release:
     """Read and check a release file; every error names the file and the field."""
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        data = parse_toml(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, TOMLDecodeError) as exc:
         raise RecipeError(path, f"cannot read release file ({exc})") from None
     try:
         train_set, test_set = SceneSet(**data["data"]), SceneSet(**data["test"])
