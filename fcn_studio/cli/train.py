@@ -70,7 +70,6 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="trunk of the FCN (default vgg16; with --init, the init model's)")
     p.add_argument("--pretrained", metavar="PTH", default="",
                    help="initialise the trunk from a torchvision ImageNet state_dict of the backbone")
-    p.add_argument("--vgg16", metavar="PTH", default="", help="the same as --backbone vgg16 --pretrained PTH")
     p.add_argument("--width", type=float, default=1.0, help="channel width multiplier; 1 is the paper's net "
                    "(default 1; 0.25 trains on a CPU)")
     p.add_argument("--train-split", default="train", help="training split name or list file (default train)")
@@ -105,22 +104,12 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
             images_per_update=args.images_per_update, batch_size=args.batch_size, eval_every=args.eval_every,
             checkpoint_every=args.checkpoint_every, loss_sampling=args.loss_sampling,
             class_balance=args.class_balance, mirror=args.mirror, jitter=args.jitter)
-        backbone, pretrained = pretrained_from_args(args)
         return TrainConfig(data=args.data, out=args.out, recipe=recipe, stage=args.stage, width=args.width,
-                           init=args.init, backbone=backbone, pretrained=pretrained, train_split=args.train_split,
+                           init=args.init, backbone=args.backbone, pretrained=args.pretrained, train_split=args.train_split,
                            val_split=args.val_split, seed=args.seed, device=args.device, precision=args.precision,
                            family=args.family, band=args.band)
     except RecipeError as exc:
         raise CommandError(str(exc)) from None
-
-
-def pretrained_from_args(args: argparse.Namespace) -> tuple[str, str]:
-    """(backbone, pretrained file): `--vgg16 PTH`, the older spelling, is `--backbone vgg16 --pretrained PTH`."""
-    if not args.vgg16:
-        return args.backbone, args.pretrained
-    if args.pretrained or args.backbone != "vgg16":
-        raise CommandError("--vgg16 PTH means --backbone vgg16 --pretrained PTH; give either it or those")
-    return "vgg16", args.vgg16
 
 
 def run(args: argparse.Namespace) -> int:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -171,8 +171,8 @@ def prepare_init(settings: Settings, out: Path) -> tuple[str, str]:
         for name, param in model.named_parameters():
             if name.startswith("score_"):
                 param.zero_()
-    model.info.notes = {**model.info.notes, "experiment_init": str(source)}
-    return str(save_model(model, out / "init.safetensors")), model.backbone
+    info = replace(model.info, notes={**model.info.notes, "experiment_init": str(source)})
+    return str(save_model(model, out / "init.safetensors", info)), model.backbone
 
 
 def arm_config(arm: Arm, settings: Settings, data: Path, out: Path, init: str, backbone: str = "vgg16") -> TrainConfig:
