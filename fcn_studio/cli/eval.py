@@ -8,7 +8,6 @@ from pathlib import Path
 
 import torch
 
-from ..errors import DatasetError
 from ..data.detect import open_dataset
 from ..engine.devices import resolve_device
 from ..training import distributed
@@ -46,10 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     device = resolve_device(args.device)
     model = resolve_model(args.model)
-    try:
-        dataset = open_dataset(args.data, args.split)
-    except DatasetError as exc:
-        raise CommandError(str(exc)) from None
+    dataset = open_dataset(args.data, args.split)
     if len(dataset) == 0:
         raise CommandError(f"{args.data}: split {args.split!r} has no images")
     if dataset.num_classes != model.num_classes:
@@ -63,8 +59,6 @@ def run(args: argparse.Namespace) -> int:
                            args.band, torch.bfloat16 if args.precision == "bf16" else None,
                            on_event=lambda e: bar(e.done, e.total) if bar and isinstance(e, EvalProgress) else None,
                            dist=dist)
-    except DatasetError as exc:
-        raise CommandError(str(exc)) from None
     finally:
         distributed.shutdown(dist)
     if not main:

@@ -8,7 +8,6 @@ import signal
 import sys
 from typing import Any
 
-from ..errors import FileProblem, RecipeError
 from ..text import duration
 from ..training.events import CancelToken, Evaluated, StageFinished, StageStarted, StepDone
 from ..training.recipes import PRESETS, load_recipe
@@ -98,18 +97,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
     if not args.data or not args.out:
         raise CommandError("train needs --data ROOT and --out RUN (or --resume RUN)")
-    try:
-        recipe = load_recipe(args.recipe).with_overrides(
-            iterations=args.iterations, lr=args.lr, optimizer=args.optimizer, momentum=args.momentum,
-            images_per_update=args.images_per_update, batch_size=args.batch_size, eval_every=args.eval_every,
-            checkpoint_every=args.checkpoint_every, loss_sampling=args.loss_sampling,
-            class_balance=args.class_balance, mirror=args.mirror, jitter=args.jitter)
-        return TrainConfig(data=args.data, out=args.out, recipe=recipe, stage=args.stage, width=args.width,
-                           init=args.init, backbone=args.backbone, pretrained=args.pretrained, train_split=args.train_split,
-                           val_split=args.val_split, seed=args.seed, device=args.device, precision=args.precision,
-                           family=args.family, band=args.band)
-    except RecipeError as exc:
-        raise CommandError(str(exc)) from None
+    recipe = load_recipe(args.recipe).with_overrides(
+        iterations=args.iterations, lr=args.lr, optimizer=args.optimizer, momentum=args.momentum,
+        images_per_update=args.images_per_update, batch_size=args.batch_size, eval_every=args.eval_every,
+        checkpoint_every=args.checkpoint_every, loss_sampling=args.loss_sampling,
+        class_balance=args.class_balance, mirror=args.mirror, jitter=args.jitter)
+    return TrainConfig(data=args.data, out=args.out, recipe=recipe, stage=args.stage, width=args.width,
+                       init=args.init, backbone=args.backbone, pretrained=args.pretrained, train_split=args.train_split,
+                       val_split=args.val_split, seed=args.seed, device=args.device, precision=args.precision,
+                       family=args.family, band=args.band)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -121,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
             results = resume(args.resume, printer, cancel)
         else:
             results = train(config_from_args(args), printer, cancel)
-    except (FileProblem, ValueError) as exc:
+    except ValueError as exc:  # a setting the library refused (FileProblems would print alike at the top)
         raise CommandError(str(exc)) from None
     finally:
         signal.signal(signal.SIGINT, previous)

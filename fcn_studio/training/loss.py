@@ -7,6 +7,7 @@ import logging
 import torch
 import torch.nn.functional as F
 
+from ..errors import DatasetError
 from ..data.dataset import SegmentationDataset
 from ..palette import VOID_LABEL
 
@@ -62,7 +63,7 @@ def class_weights(dataset: SegmentationDataset, num_classes: int) -> torch.Tenso
         counts += torch.bincount(valid.reshape(-1), minlength=num_classes)[:num_classes].double()
     present = counts > 0
     if not present.any():
-        raise ValueError("no labelled pixels in the training set: cannot balance classes")
+        raise DatasetError(getattr(dataset, "root", None), "no labelled pixels in the training set: cannot balance classes")
     freq = counts / counts.sum()
     weights = torch.zeros(num_classes, dtype=torch.float64)
     weights[present] = freq[present].quantile(0.5) / freq[present]  # the true median, not torch.median's lower one
