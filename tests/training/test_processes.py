@@ -73,7 +73,7 @@ def test_two_process_torchrun_training_and_eval_equal_single_process_eval(colour
     model = load_model(run / "best.safetensors")
     single = evaluate(model, open_dataset(colour_set, "val"))
     assert final.metrics["iu"] == pytest.approx(single["iu"], abs=1e-12)
-    assert final["boundary"]["pixels"] == single["boundary"]["pixels"]
+    assert final.metrics["boundary"]["pixels"] == single["boundary"]["pixels"]
     two = subprocess.run(torchrun + ["eval", str(run / "best.safetensors"), str(colour_set), "--json", str(tmp_path / "two.json")],
                          env=ENV, capture_output=True, text=True, timeout=300)
     assert two.returncode == 0, two.stderr[-3000:]
