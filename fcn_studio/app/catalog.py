@@ -18,6 +18,7 @@ from ..paths import models_dir
 
 log = logging.getLogger(__name__)
 
+DEFAULT_MODEL = "fcn8s"  # the shipped model used wherever the user names none: the paper's best net
 BACKBONE_NAMES = {name: trunk.display for name, trunk in TRUNKS.items()}
 
 
@@ -136,12 +137,13 @@ class Catalog:
             return next((e for e in self.entries if e.path == path.resolve()), None)
         return None
 
-    def default(self) -> ModelEntry | None:
-        """The shipped FCN-8s if there is one, else the finest head of anything we have."""
+    def default(self, name: str = DEFAULT_MODEL) -> ModelEntry | None:
+        """The shipped model called `name` (FCN-8s) if there is one, else the finest head of
+        anything we have (shipped first). The CLI and the app both start from this choice."""
         if not self.entries:
             return None
         for entry in self.entries:
-            if entry.shipped and entry.path.stem == "fcn8s":
+            if entry.shipped and entry.path.stem == name:
                 return entry
         order = {h: i for i, h in enumerate(HEADS)}
         return max(self.entries, key=lambda e: (e.shipped, order[e.head]))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from ..errors import WeightFileError
 from ..engine import open_model, save_model
 from ..engine.registry import of_trunk
 from . import CommandError
@@ -25,10 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if not args.dst.endswith(".safetensors"):
         raise CommandError(f"{args.dst}: the destination must end in .safetensors")
-    try:
-        model = open_model(args.src, args.arch)
-    except WeightFileError as exc:
-        raise CommandError(str(exc)) from None
+    model = open_model(args.src, args.arch)
     path = save_model(model, args.dst)
     print(f"{args.src} → {path} ({model.info.arch}, {model.info.num_classes} classes, input {model.info.input.channel_order})")
     return 0

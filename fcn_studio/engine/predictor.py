@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from ..images import ImageLike, load_image
+from .devices import resolve_device
 from .fcn import FCN
 from .importers import open_model
 from .memory import OOM_ERRORS, OutOfMemory, cpu_copy, release
@@ -42,15 +43,6 @@ class Prediction:
     # Where each intermediate map lies: cell j on input pixel stride·(j − offset), by map name.
     geometry: Geometry | None = None
     note: str = ""  # what the segmenter had to do instead (out of memory: tiles, CPU), for the user
-
-
-def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    if str(device) == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    dev = torch.device(device)
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device {device!r} was asked for but CUDA is not available here")
-    return dev
 
 
 def cpu_has_native_bf16() -> bool:

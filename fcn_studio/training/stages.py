@@ -26,7 +26,7 @@ from ..engine.convolutionalise import INPUT_OF, copy_imagenet
 from ..engine.fcn import FCN
 from ..engine.importers import open_model
 from ..engine.model_info import ModelInfo
-from ..engine.predictor import resolve_device
+from ..engine.devices import resolve_device
 from ..engine.surgery import transplant
 from . import distributed
 from .batches import derived_seed
