@@ -1,6 +1,6 @@
 """The training form: what to learn from, how, on which trunk, which stage, where to write; Start / Cancel / Resume.
 
-The dataset folder is checked as it is typed (`app.training_jobs.check_dataset`, debounced):
+The dataset folder is checked as it is typed (`app.dataset_check.check_dataset`, debounced):
 layout, images per split, class names and the first problems; Start stays disabled until the
 folder holds a usable training split. The check runs on a worker thread ("checking…" meanwhile),
 since a slow or huge folder takes seconds; the result of a path the user has typed past is dropped. The form only collects choices: the panel's owner turns
@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayo
 from ..errors import RecipeError
 from ..app.catalog import BACKBONE_NAMES
 from ..app.devices import available_devices
-from ..app.training_jobs import CheckDatasetJob, DatasetCheck
-from ..training import PRESETS, Recipe, load_recipe
+from ..app.dataset_check import CheckDatasetJob, DatasetCheck
+from ..app.train_job import PRESETS, Recipe, load_recipe
 from .worker import JobRunner
 
 # (label, TrainConfig.stage, whether it starts from the current model)
@@ -32,7 +32,6 @@ STAGES = (
     ("FCN-8s at-once (VGG16)", "atonce", False),
 )
 FILE_ITEM = "file…"
-CHECK_LANE = "check"
 CHECKING = "checking…"
 DEFAULT_RUNS = Path.home() / "fcn-studio-runs"
 
@@ -47,9 +46,7 @@ class TrainingForm(QWidget):
         super().__init__(parent)
         self.check = DatasetCheck("")
         self.checking = False  # a check of the typed folder is due or under way; self.check is older
-        self.checker = JobRunner(superseding=(CHECK_LANE,), parent=self)
-        self.checker.yielded.connect(self._checked)
-        self.checker.errored.connect(self._check_failed)
+        self.checker = JobRunner(parent=self)  # its own runner: a check never waits behind a segmentation
         self.running = False
         self.recipes: dict[str, Recipe] = dict(PRESETS)
         self.data = QLineEdit()
@@ -176,7 +173,7 @@ class TrainingForm(QWidget):
         result once `self.checking` is False again."""
         self._debounce.stop()
         self._mark_checking()
-        self.checker.submit(CHECK_LANE, CheckDatasetJob(self._folder()))
+        self.checker.submit(CheckDatasetJob(self._folder()), returned=self._checked, errored=self._check_failed)
 
     def set_running(self, running: bool) -> None:
         self.running = running
@@ -203,19 +200,18 @@ class TrainingForm(QWidget):
         self.data_problem.setStyleSheet("color: palette(mid)")
         self.set_running(self.running)
 
-    def _checked(self, lane: str, check: object) -> None:
+    def _checked(self, check: DatasetCheck | None) -> None:
         # The runner drops results of superseded checks; this also drops one that finished while
         # a newer path waited for the typing pause (not yet submitted, so nothing superseded it).
-        if lane != CHECK_LANE or not isinstance(check, DatasetCheck) or check.folder != self._folder():
+        if check is None or check.folder != self._folder():
             return
         self.check, self.checking = check, False
         self.data_problem.setText(check.summary())
         self.data_problem.setStyleSheet("" if check.ok else "color: #c0392b")
         self.set_running(self.running)
 
-    def _check_failed(self, lane: str, message: str) -> None:
-        if lane == CHECK_LANE:
-            self._checked(lane, DatasetCheck(self._folder(), problems=[f"could not check the folder: {message}"]))
+    def _check_failed(self, message: str) -> None:
+        self._checked(DatasetCheck(self._folder(), problems=[f"could not check the folder: {message}"]))
 
     def _with_button(self, edit: QLineEdit, slot) -> QHBoxLayout:
         row = QHBoxLayout()

@@ -6,7 +6,8 @@ from PIL import Image
 
 from fcn_studio.app.analysis import blend, image_metrics, internal_maps, overlay_rgba, pixel_readout, skip_changes
 from fcn_studio.app.catalog import Catalog
-from fcn_studio.app.jobs import BatchSegmentJob, FileWritten, HeadResult, ImageFailed, ImageOpened, OpenImagesJob, Progress, SegmentJob
+from fcn_studio.app.jobs import (BatchSegmentJob, CancelToken, FileWritten, HeadResult, ImageFailed, ImageOpened,
+                                  OpenImagesJob, Progress, SegmentJob)
 from fcn_studio.app.session import Session, expand_paths, open_image_file
 from fcn_studio.engine import Segmenter, load_model
 from tests.compact_models import PALETTE, compact_model, write_family, write_image
@@ -64,9 +65,10 @@ def test_cancelled_segment_job_stops_before_the_next_head(family, tmp_path):
     session = Session(Catalog(family["8s"].parent))
     image = open_image_file(write_image(tmp_path / "a.png"))
     job = SegmentJob(session, image, list(session.catalog.entries), "cpu")
-    it = job.run()
+    token = CancelToken()
+    it = job.run(token)
     first = next(it)
-    job.cancel()
+    token.cancel()
     assert isinstance(first, HeadResult) and list(it) == [] and session.forward_passes == 1
 
 
