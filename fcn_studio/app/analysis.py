@@ -14,7 +14,9 @@ from ..palette import VOID_LABEL, colorize
 from ..engine import ConfusionMatrix, Prediction
 
 MARK_COLOUR = (255, 0, 255, 230)  # pixels a skip changed: magenta, over every class colour
-MARKS_LUT = np.array([(0, 0, 0, 0), MARK_COLOUR], dtype=np.uint8)  # 0 unchanged, 1 changed
+# Colour table of a changed-pixels map: 0 (unchanged) transparent, anything else magenta. Full 256
+# entries: pyqtgraph stretches a shorter table over the 0…255 range of a uint8 image.
+MARKS_LUT = np.array([(0, 0, 0, 0)] + [MARK_COLOUR] * 255, dtype=np.uint8)
 
 
 def label_lut(palette: np.ndarray, hidden: Iterable[int] = (), opacity: float = 1.0) -> np.ndarray:

@@ -51,11 +51,11 @@ def test_training_and_segmenting_at_once(qtbot, window, reference, colour_set, t
     run = tmp_path / "run"
     form = fill(qtbot, window, colour_set, run, quick_recipe(iterations=40, eval_every=20, checkpoint_every=10))
     form.start.click()
-    qtbot.waitUntil(lambda: window.training.busy("train"), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.training.busy(Lane.TRAIN), timeout=WAIT_MS)
     path = write_image(tmp_path / "meanwhile.png", size=48, seed=3)
     drop(window, [path])
     wait_idle(qtbot, window, "meanwhile.png")
-    segmented_while_training = window.training.busy("train")
+    segmented_while_training = window.training.busy(Lane.TRAIN)
     np.testing.assert_array_equal(window.view_model.prediction().labels, reference["8s"].predict(rgb_of(path)).labels)
     qtbot.waitUntil(lambda: not window.training.busy(), timeout=WAIT_MS)
     assert segmented_while_training and [r.status for r in window.training.results] == ["done"]
