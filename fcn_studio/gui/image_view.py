@@ -143,7 +143,7 @@ class ImageView(pg.GraphicsView):
         self.vm = vm
         vm.events.image.connect(self._draw_image)
         vm.events.shown.connect(self._draw_result)
-        vm.events.result.connect(lambda _: self._draw_result())
+        vm.events.result.connect(self._on_result)
         vm.events.hidden.connect(lambda _: self.pane.set_lut(vm.label_lut()))
         vm.events.model.connect(lambda _: self.pane.set_lut(vm.label_lut()))
         vm.events.opacity.connect(self.pane.set_opacity)
@@ -160,6 +160,13 @@ class ImageView(pg.GraphicsView):
 
     def _draw_image(self, image) -> None:
         self.pane.set_image(image.rgb if image is not None else None)
+
+    def _on_result(self, head: str) -> None:
+        """The shown head's result is drawn; another head's can only change the skip marks."""
+        if head == self.vm.head:
+            self._draw_result()
+        elif self.vm.changes:
+            self._draw_marks()
 
     def _draw_result(self) -> None:
         pred = self.vm.prediction()

@@ -95,7 +95,7 @@ class LegendPanel(QWidget):
         vm.events.hidden.connect(lambda hidden: self.show_hidden(set(hidden)))
         vm.events.opacity.connect(self.show_opacity)
         vm.events.shown.connect(counts)
-        vm.events.result.connect(counts)
+        vm.events.result.connect(lambda head: counts() if head == vm.head else None)
         self.hidden_changed.connect(lambda hidden: setattr(vm, "hidden", hidden))
         self.opacity_changed.connect(lambda value: setattr(vm, "opacity", value))
         classes()

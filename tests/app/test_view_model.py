@@ -182,3 +182,16 @@ def test_segment_request_makes_the_job_it_describes(vm, tmp_path):
     assert request.key == (image.key, tuple(str(e.path) for e in vm.family.values()), "cpu", 4)
     assert vm_module.STITCH_FACTORS == (0, 2, 4, 8, 32)
     assert isinstance(next(iter(job.run())), HeadResult)
+
+
+def test_images_opened_models_and_plain_switches_emit(vm, family, tmp_path):
+    images, catalog, models = recorder(vm.events.images), recorder(vm.events.catalog), recorder(vm.events.model)
+    first = vm.add_image(open_image_file(write_image(tmp_path / "a.png")))
+    again = vm.add_image(open_image_file(tmp_path / "a.png"))  # the same file opened twice: listed once
+    assert images == [first, again] and vm.session.images == [again]
+    vm.opened_model(vm.session.catalog.find("fcn32s"))
+    assert catalog == [None] and models[-1].head == "32s" and vm.head == "32s"
+    devices, compare, changes = recorder(vm.events.device), recorder(vm.events.compare), recorder(vm.events.changes)
+    vm.device, vm.compare, vm.changes = "cpu", True, True
+    vm.device = "cuda:0"
+    assert devices == ["cuda:0"] and compare == [True] and changes == [True] and vm.store.value("device") == "cuda:0"
