@@ -101,14 +101,14 @@ def main(argv: list[str] | None = None) -> int:
         idle = list(beat.gaps)
         # Warm-up image: loads the three models and builds the internals panes once (one-off
         # costs, not inference); the figure is about the steady state of segmenting images.
-        window.open_paths([paths[0]])
+        window.opener.open_paths([paths[0]])
         run_until(app, lambda: window.busy(), 1)
         run_until(app, lambda: not window.busy(), 600)
         warm_passes = window.session.forward_passes
         beat.start()
         start = time.perf_counter()
         for path in paths[1:]:
-            window.open_paths([path])
+            window.opener.open_paths([path])
             run_until(app, lambda: window.busy(), 1)
             run_until(app, lambda: not window.busy(), 600)
         elapsed = time.perf_counter() - start
@@ -131,13 +131,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def head_switch_ms(app: QApplication, window: MainWindow, rounds: int = 5) -> list[float]:
-    """Wall time of `set_head` plus the repaint it causes, with every head already cached."""
+    """Wall time of a head switch plus the repaint it causes, with every head already cached."""
     times = []
     passes = window.session.forward_passes
     for _ in range(rounds):
         for head in ("32s", "16s", "8s"):
             start = time.perf_counter()
-            window.set_head(head)
+            window.view_model.head = head
             window.repaint()
             app.processEvents()
             times.append(1000 * (time.perf_counter() - start))
@@ -161,7 +161,8 @@ def train_while_measuring(app: QApplication, window: MainWindow, beat: Heartbeat
     form.set_stage("32s")
     form.out.setText(str(tmp / "run"))
     steps: list[object] = []
-    window.runner.yielded.connect(lambda lane, e: steps.append(e) if isinstance(e, StepDone) else None)
+    window.runner.submitted.connect(lambda handle: handle.yielded.connect(
+        lambda e: steps.append(e) if isinstance(e, StepDone) else None))
     form.start.click()
     run_until(app, lambda: bool(steps), 120)  # the first update: the job is really running
     beat.start()

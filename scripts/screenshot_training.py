@@ -33,7 +33,7 @@ def main(out: Path) -> int:
     window = MainWindow(Session(Catalog(models.get("8s").parent)), settings)
     window.resize(1280, 960)
     window.show()
-    window.open_paths([write_image(scratch / "scene.png", size=192, mask=True)])
+    window.opener.open_paths([write_image(scratch / "scene.png", size=192, mask=True)])
     form = window.training.panel.form
     window.training.show()
     form.data.setText(str(data))

@@ -10,8 +10,27 @@ from typing import Iterable
 
 import numpy as np
 
-from ..palette import colorize
+from ..palette import VOID_LABEL, colorize
 from ..engine import ConfusionMatrix, Prediction
+
+MARK_COLOUR = (255, 0, 255, 230)  # pixels a skip changed: magenta, over every class colour
+# Colour table of a changed-pixels map: 0 (unchanged) transparent, anything else magenta. Full 256
+# entries: pyqtgraph stretches a shorter table over the 0…255 range of a uint8 image.
+MARKS_LUT = np.array([(0, 0, 0, 0)] + [MARK_COLOUR] * 255, dtype=np.uint8)
+
+
+def label_lut(palette: np.ndarray, hidden: Iterable[int] = (), opacity: float = 1.0) -> np.ndarray:
+    """256×4 uint8 colour table of a label map: the palette's colours at `opacity`, hidden classes
+    and the void label (255) transparent.
+
+    A view draws the label map through this table, so a legend toggle changes 256 entries, not
+    H×W pixels; `table[labels]` is `overlay_rgba(labels, palette, opacity, hidden ∪ {255})`.
+    """
+    table = np.empty((256, 4), dtype=np.uint8)
+    table[:, :3] = colorize(np.arange(256), palette)
+    table[:, 3] = round(255 * float(np.clip(opacity, 0.0, 1.0)))
+    table[list(hidden) + [VOID_LABEL], 3] = 0
+    return table
 
 
 def overlay_rgba(labels: np.ndarray, palette: np.ndarray, opacity: float, hidden: Iterable[int] = ()) -> np.ndarray:

@@ -1,16 +1,20 @@
-"""Long work as Qt-free jobs: a job is an object whose `run()` yields events and that stops
-early when cancelled (the shape of napari's generator workers, without the Qt).
+"""Long work as Qt-free jobs: a job's `run(cancel)` is a generator that yields events, returns its
+final value, and stops early once the CancelToken it is given is cancelled (the shape of napari's
+and superqt's generator workers, without the Qt).
 
-The GUI runs a job on a worker thread and turns each event into a signal; a CLI or a test just
-iterates it. Training and evaluation jobs from `fcn_studio.training` plug into the same runner.
+The GUI runs each job behind a handle whose yielded / returned / errored / finished signals carry
+those (`fcn_studio.gui.worker`); a CLI or a test just iterates. Each job names its `Lane`: jobs of
+a lane run one after another, and in a superseding lane a new job cancels the older ones and their
+remaining output is dropped (a result for an image the user has left is never drawn).
 """
 
 from __future__ import annotations
 
+import enum
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Generator
 
 import numpy as np
 from PIL import Image
@@ -22,6 +26,9 @@ from ..training.events import CancelToken
 from .analysis import blend
 from .catalog import ModelEntry
 from .session import OpenImage, Session, expand_paths, open_image_file
+
+__all__ = ["BatchSegmentJob", "CancelToken", "FileWritten", "HeadResult", "ImageFailed", "ImageOpened", "Job",
+           "JobError", "Lane", "OpenImagesJob", "OpenModelJob", "Progress", "SegmentJob"]
 
 log = logging.getLogger(__name__)
 
@@ -62,13 +69,34 @@ class FileWritten:
     outputs: list[Path]
 
 
-class Job(CancelToken):
-    """Base: a title for the jobs panel, `run()` yielding events, and (as a CancelToken) a cancel
-    flag checked between steps — the same token the trainer and `evaluate` take."""
+class Lane(enum.Enum):
+    """Where a job runs: each lane is one thread, so its jobs run in order; a superseding lane keeps
+    only the newest job (a new image to segment, a newly typed folder to check)."""
+
+    OPEN = "open"
+    SEGMENT = "segment"
+    BATCH = "batch"
+    TRAIN = "train"
+    EVAL = "eval"
+    CHECK = "check"
+
+    @property
+    def supersedes(self) -> bool:
+        return self in (Lane.SEGMENT, Lane.CHECK)
+
+
+Events = Generator[object, None, Any]
+
+
+class Job:
+    """Base: a title for the jobs panel, its lane, and `run(cancel)`, a generator of events whose
+    return value is the job's result. `cancel` is checked between steps (the same token the
+    trainer and `evaluate` take); without one the job runs to the end."""
 
     title = "job"
+    lane = Lane.OPEN
 
-    def run(self) -> Iterator[object]:
+    def run(self, cancel: CancelToken | None = None) -> Events:
         raise NotImplementedError
 
 
@@ -76,39 +104,46 @@ class OpenImagesJob(Job):
     """Decode dropped/opened files off the GUI thread; an unreadable file is reported, not fatal."""
 
     title = "open images"
+    lane = Lane.OPEN
 
     def __init__(self, paths: list[str | Path], palette: np.ndarray | None = None):
-        super().__init__()
         self.paths = list(paths)
         self.palette = palette
 
-    def run(self) -> Iterator[object]:
+    def run(self, cancel: CancelToken | None = None) -> Generator[object, None, OpenImage | None]:
+        """Yields ImageOpened / ImageFailed per file; returns the last image opened (the one to show)."""
+        cancel = cancel or CancelToken()
+        last = None
         for path in expand_paths(self.paths):
-            if self.cancelled:
-                return
+            if cancel.cancelled:
+                break
             try:
-                yield ImageOpened(open_image_file(path, self.palette))
+                last = open_image_file(path, self.palette)
+                yield ImageOpened(last)
             except (ImageLoadError, OSError) as exc:
                 name = printable(str(path))
                 log.warning("cannot open %s: %s", name, exc)
                 yield ImageFailed(str(path), str(exc) if name in str(exc) else f"{name}: {exc}")
+        return last
 
 
 class OpenModelJob(Job):
     """Read a user's model file (a Caffe or pytorch-fcn file needs its tensors read to know itself)."""
 
     title = "open model"
+    lane = Lane.OPEN
 
     def __init__(self, session: Session, path: str | Path):
-        super().__init__()
         self.session = session
         self.path = Path(path)
 
-    def run(self) -> Iterator[object]:
+    def run(self, cancel: CancelToken | None = None) -> Generator[object, None, ModelEntry]:
+        """Yields nothing; returns the catalog entry of the file (JobError if it is no model)."""
+        yield from ()  # nothing to report on the way: the entry is the result
         try:
             if self.path.suffix.lower() == ".safetensors":
                 load_model(self.path)  # every tensor checked against its metadata before the app offers it
-            yield self.session.catalog.add_file(self.path)
+            return self.session.catalog.add_file(self.path)
         except WeightFileError as exc:
             raise JobError(str(exc)) from None
 
@@ -121,18 +156,20 @@ class SegmentJob(Job):
     """
 
     title = "segment"
+    lane = Lane.SEGMENT
 
-    def __init__(self, session: Session, image: OpenImage, entries: list[ModelEntry], device: str, precision: str = "auto"):
-        super().__init__()
+    def __init__(self, session: Session, image: OpenImage, entries: list[ModelEntry], device: str,
+                 precision: str = "auto", stitch: int = 0):
         self.session, self.image, self.entries = session, image, entries
-        self.device, self.precision = device, precision
+        self.device, self.precision, self.stitch = device, precision, stitch
 
-    def run(self) -> Iterator[object]:
+    def run(self, cancel: CancelToken | None = None) -> Generator[HeadResult, None, None]:
+        cancel = cancel or CancelToken()
         for entry in self.entries:
-            if self.cancelled:
+            if cancel.cancelled:
                 return
             try:
-                pred, cached = self.session.segment(self.image, entry, self.device, self.precision)
+                pred, cached = self.session.segment(self.image, entry, self.device, self.precision, self.stitch)
             except (FileProblem, RuntimeError, ValueError, OSError) as exc:
                 raise JobError(f"{self.image.name} with {entry.path.name}: {exc}") from exc
             yield HeadResult(self.image, entry, pred, cached)
@@ -143,28 +180,29 @@ class BatchSegmentJob(Job):
     `<name>_overlay.png`. Unreadable images are reported as they come and skipped."""
 
     title = "batch segment"
+    lane = Lane.BATCH
 
     def __init__(self, session: Session, sources: list[str | Path], entry: ModelEntry, out_dir: str | Path,
-                 device: str, precision: str = "auto", opacity: float = 0.5):
-        super().__init__()
+                 device: str, precision: str = "auto", opacity: float = 0.5, stitch: int = 0):
         self.session, self.sources, self.entry = session, list(sources), entry
         self.out_dir = Path(out_dir)
-        self.device, self.precision, self.opacity = device, precision, opacity
+        self.device, self.precision, self.opacity, self.stitch = device, precision, opacity, stitch
 
-    def run(self) -> Iterator[object]:
+    def run(self, cancel: CancelToken | None = None) -> Generator[object, None, None]:
+        cancel = cancel or CancelToken()
         paths = expand_paths(self.sources)
         self.out_dir.mkdir(parents=True, exist_ok=True)
         palette = np.array(self.entry.info.palette, dtype=np.uint8)
         yield Progress(0, len(paths), f"{len(paths)} images → {self.out_dir}")
         for done, path in enumerate(paths, 1):
-            if self.cancelled:
+            if cancel.cancelled:
                 return
             try:
                 image = open_image_file(path, palette)
             except (ImageLoadError, OSError) as exc:
                 yield ImageFailed(str(path), str(exc))
                 continue
-            pred, _ = self.session.segment(image, self.entry, self.device, self.precision)
+            pred, _ = self.session.segment(image, self.entry, self.device, self.precision, self.stitch)
             labels_path = self.out_dir / f"{path.stem}.png"
             overlay_path = self.out_dir / f"{path.stem}_overlay.png"
             save_label_png(pred.labels, labels_path, palette)

@@ -2,8 +2,9 @@
 
 `Session.segment` is the one place a forward pass happens; it goes through the results cache
 and counts the passes it really ran (`forward_passes`), so a test can prove a cache hit.
-`Session.stitch` chooses how 32s heads upsample (0: learned; f: shift-and-stitch by f, CVPR §3.2);
-both kinds of result are cached side by side.
+The caller says how a 32s head upsamples (`stitch`: 0 learned; f shift-and-stitch by f, CVPR §3.2):
+it is a choice of the view (`ViewModel.stitch`), not of the session; both kinds of result are
+cached side by side.
 """
 
 from __future__ import annotations
@@ -98,6 +99,11 @@ def open_image_file(path: str | Path, palette: np.ndarray | None = None) -> Open
     return image
 
 
+def stitch_for(entry: ModelEntry, stitch: int) -> int:
+    """The shift-and-stitch factor `entry` runs with: `stitch` for a 32s net, 0 for skip nets."""
+    return stitch if entry.head == "32s" else 0
+
+
 class Session:
     """Images, model catalog, loaded segmenters and the results cache."""
 
@@ -106,7 +112,6 @@ class Session:
         self.cache = cache or ResultCache()
         self.images: list[OpenImage] = []
         self.forward_passes = 0
-        self.stitch = 0
         self._segmenters: dict[tuple[str, str, str, int], Segmenter] = {}
         self._lock = threading.Lock()
         self._pasted = 0
@@ -124,17 +129,13 @@ class Session:
         self._pasted += 1
         return OpenImage(key=f"pasted:{self._pasted}:{time.time_ns()}", name=f"pasted {self._pasted}", rgb=load_image(rgb))
 
-    def stitch_for(self, entry: ModelEntry) -> int:
-        """The shift-and-stitch factor `entry` runs with: `stitch` for a 32s net, 0 for skip nets."""
-        return self.stitch if entry.head == "32s" else 0
+    def key(self, image: OpenImage, entry: ModelEntry, device: str, precision: str = "auto", stitch: int = 0) -> ResultKey:
+        """The cache key of `entry` on `image` when 32s heads upsample by `stitch`."""
+        return ResultKey(image.key, str(entry.path), entry.head, device, precision, stitch_for(entry, stitch))
 
-    def key(self, image: OpenImage, entry: ModelEntry, device: str, precision: str = "auto",
-            stitch: int | None = None) -> ResultKey:
-        stitch = self.stitch_for(entry) if stitch is None else stitch
-        return ResultKey(image.key, str(entry.path), entry.head, device, precision, stitch)
-
-    def cached(self, image: OpenImage, entry: ModelEntry, device: str, precision: str = "auto") -> Prediction | None:
-        return self.cache.peek(self.key(image, entry, device, precision))
+    def cached(self, image: OpenImage, entry: ModelEntry, device: str, precision: str = "auto",
+               stitch: int = 0) -> Prediction | None:
+        return self.cache.peek(self.key(image, entry, device, precision, stitch))
 
     def model_file(self, path: str | Path) -> ModelEntry:
         """Add a model file to the catalog, or, if it is there already, reread it: a training
@@ -160,9 +161,10 @@ class Session:
                                                       stitch_factor=stitch or None)
             return seg
 
-    def segment(self, image: OpenImage, entry: ModelEntry, device: str, precision: str = "auto") -> tuple[Prediction, bool]:
+    def segment(self, image: OpenImage, entry: ModelEntry, device: str, precision: str = "auto",
+                stitch: int = 0) -> tuple[Prediction, bool]:
         """(prediction with scores and intermediates, whether it came from the cache)."""
-        stitch = self.stitch_for(entry)  # read once: the user may switch modes while this runs
+        stitch = stitch_for(entry, stitch)
         key = self.key(image, entry, device, precision, stitch)
         pred = self.cache.get(key)
         if pred is not None:

@@ -1,22 +1,46 @@
-"""Menus, toolbar and keyboard shortcuts of the main window, declared in one table-like place."""
+"""Menus, toolbar and keyboard shortcuts of the main window, declared in one table-like place.
+
+The view choices (head, upsampling, compare, skip changes, model, device) set the view model's
+fields and follow them (`Actions.bind`); everything else calls a `Commands` method, so this module
+needs neither the window class nor its collaborators.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Callable, Protocol
 
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QComboBox, QLabel, QToolBar
+from PySide6.QtWidgets import QComboBox, QLabel, QMainWindow, QMenu, QToolBar
 
 from ..app.catalog import HEADS
+from ..app.devices import available_devices
+from ..app.view_model import STITCH_FACTORS, ViewModel
 
-if TYPE_CHECKING:
-    from .main_window import MainWindow
+
+class Commands(Protocol):
+    """What the menus ask the window to do beyond changing the view."""
+
+    def open_dialog(self) -> None: ...
+    def open_folder_dialog(self) -> None: ...
+    def paste(self) -> None: ...
+    def export_labels(self) -> object: ...
+    def export_overlay(self) -> object: ...
+    def fit(self) -> None: ...
+    def zoom(self, factor: float) -> None: ...
+    def step_image(self, step: int) -> None: ...
+    def open_model_dialog(self) -> None: ...
+    def run_batch(self) -> None: ...
+    def cancel_batch(self) -> None: ...
+    def show_training(self) -> None: ...
+    def evaluate(self) -> None: ...
+    def show_shortcuts(self) -> None: ...
 
 
 @dataclass
 class Actions:
-    recent_menu: object
+    recent_menu: QMenu
+    view_menu: QMenu
     model_combo: QComboBox
     device_combo: QComboBox
     heads: dict[str, QAction]
@@ -24,14 +48,47 @@ class Actions:
     changes: QAction
     stitch: dict[int, QAction]
 
+    def bind(self, vm: ViewModel) -> None:
+        """Make the view choices edit `vm` and show its state, whoever changed it."""
+        catalog = vm.session.catalog
+        self.model_combo.activated.connect(lambda i: setattr(vm, "model", catalog.entries[i]) if catalog.entries else None)
+        self.device_combo.addItems(available_devices())
+        self.device_combo.textActivated.connect(lambda device: setattr(vm, "device", device))
+        vm.events.device.connect(lambda device: self.device_combo.setCurrentText(device))
+        vm.events.compare.connect(lambda on: self.compare.setChecked(on))
+        vm.events.changes.connect(lambda on: self.changes.setChecked(on))
+        vm.events.catalog.connect(lambda: self.fill_models(vm))
+        for signal in (vm.events.model, vm.events.head, vm.events.stitch, vm.events.catalog):
+            signal.connect(lambda *_: self.sync(vm))
+        self.fill_models(vm)
+        self.device_combo.setCurrentText(vm.device)
+        self.sync(vm)
+
+    def fill_models(self, vm: ViewModel) -> None:
+        entries = vm.session.catalog.entries
+        self.model_combo.clear()
+        self.model_combo.addItems([e.label for e in entries] or ["no model: Model ▸ Open…"])
+        self.model_combo.setEnabled(bool(entries))
+
+    def sync(self, vm: ViewModel) -> None:
+        family = vm.family
+        for head, act in self.heads.items():
+            act.setEnabled(head in family)
+            act.setChecked(head == vm.head and head in family)
+        for factor, act in self.stitch.items():
+            act.setChecked(factor == vm.stitch)
+        entries = vm.session.catalog.entries
+        if vm.entry in entries:
+            self.model_combo.setCurrentIndex(entries.index(vm.entry))
+
 
 # How the 32s head upsamples: 0 its learned (bilinear) deconvolution, f shift-and-stitch by f (CVPR §3.2).
-STITCH_CHOICES = ((0, "&Learned upsampling (1 pass)"), (2, "Shift-and-stitch ×&2 (4 passes)"),
-                  (4, "Shift-and-stitch ×&4 (16 passes)"), (8, "Shift-and-stitch ×&8 (64 passes)"),
-                  (32, "Shift-and-stitch ×3&2, every pixel (1024 passes)"))
+STITCH_TEXT = {0: "&Learned upsampling (1 pass)", 2: "Shift-and-stitch ×&2 (4 passes)",
+               4: "Shift-and-stitch ×&4 (16 passes)", 8: "Shift-and-stitch ×&8 (64 passes)",
+               32: "Shift-and-stitch ×3&2, every pixel (1024 passes)"}
 
 
-def _action(window: "MainWindow", text: str, slot, shortcut=None, checkable: bool = False) -> QAction:
+def _action(window: QMainWindow, text: str, slot: Callable, shortcut=None, checkable: bool = False) -> QAction:
     act = QAction(text, window)
     if shortcut is not None:
         act.setShortcut(QKeySequence(shortcut))
@@ -40,13 +97,14 @@ def _action(window: "MainWindow", text: str, slot, shortcut=None, checkable: boo
     return act
 
 
-def build_actions(w: "MainWindow") -> Actions:
+def build_actions(w: QMainWindow, do: Commands, vm: ViewModel) -> Actions:
+    """Menus and toolbar of `w`; view choices go to `vm`, the rest to `do`."""
     S = QKeySequence.StandardKey
-    open_act = _action(w, "&Open…", w.open_dialog, S.Open)
-    folder_act = _action(w, "Open &folder…", w.open_folder_dialog, "Ctrl+Shift+O")
-    paste_act = _action(w, "&Paste image", w.paste, S.Paste)
-    export_labels = _action(w, "Export &labels PNG…", lambda: w.export_labels(), "Ctrl+E")
-    export_overlay = _action(w, "Export &overlay PNG…", lambda: w.export_overlay(), "Ctrl+Shift+E")
+    open_act = _action(w, "&Open…", do.open_dialog, S.Open)
+    folder_act = _action(w, "Open &folder…", do.open_folder_dialog, "Ctrl+Shift+O")
+    paste_act = _action(w, "&Paste image", do.paste, S.Paste)
+    export_labels = _action(w, "Export &labels PNG…", lambda: do.export_labels(), "Ctrl+E")
+    export_overlay = _action(w, "Export &overlay PNG…", lambda: do.export_overlay(), "Ctrl+Shift+E")
     quit_act = _action(w, "&Quit", w.close, S.Quit)
     file_menu = w.menuBar().addMenu("&File")
     file_menu.addActions([open_act, folder_act, paste_act])
@@ -56,46 +114,47 @@ def build_actions(w: "MainWindow") -> Actions:
     file_menu.addSeparator()
     file_menu.addAction(quit_act)
 
-    fit = _action(w, "&Fit to window", w.fit, "F")
-    zoom_in = _action(w, "Zoom &in", lambda: w.image_view.zoom(1.25), S.ZoomIn)
-    zoom_out = _action(w, "Zoom &out", lambda: w.image_view.zoom(0.8), S.ZoomOut)
-    compare = _action(w, "&Compare heads", w.set_compare, "C", checkable=True)
-    changes = _action(w, "Show where the &skips changed the answer", w.set_changes, "D", checkable=True)
-    next_img = _action(w, "&Next image", lambda: w.step_image(1), "PgDown")
-    prev_img = _action(w, "&Previous image", lambda: w.step_image(-1), "PgUp")
+    fit = _action(w, "&Fit to window", do.fit, "F")
+    zoom_in = _action(w, "Zoom &in", lambda: do.zoom(1.25), S.ZoomIn)
+    zoom_out = _action(w, "Zoom &out", lambda: do.zoom(0.8), S.ZoomOut)
+    compare = _action(w, "&Compare heads", lambda on: setattr(vm, "compare", on), "C", checkable=True)
+    changes = _action(w, "Show where the &skips changed the answer", lambda on: setattr(vm, "changes", on), "D",
+                      checkable=True)
+    next_img = _action(w, "&Next image", lambda: do.step_image(1), "PgDown")
+    prev_img = _action(w, "&Previous image", lambda: do.step_image(-1), "PgUp")
     view_menu = w.menuBar().addMenu("&View")
     view_menu.addActions([fit, zoom_in, zoom_out])
     view_menu.addSeparator()
     view_menu.addActions([compare, changes, next_img, prev_img])
-    view_menu.addSeparator()
-    w.view_menu = view_menu  # docks add their toggles here
+    view_menu.addSeparator()  # docks add their toggles below
 
     model_menu = w.menuBar().addMenu("&Model")
-    model_menu.addAction(_action(w, "&Open…", w.open_model_dialog, "Ctrl+M"))
+    model_menu.addAction(_action(w, "&Open…", do.open_model_dialog, "Ctrl+M"))
     group = QActionGroup(w)
     heads = {}
     for k, head in enumerate(HEADS, 1):
-        act = heads[head] = _action(w, f"FCN-{head}", lambda _=False, h=head: w.set_head(h), str(k), checkable=True)
+        act = heads[head] = _action(w, f"FCN-{head}", lambda _=False, h=head: setattr(vm, "head", h), str(k), checkable=True)
         group.addAction(act)
         model_menu.addAction(act)
     model_menu.addSeparator()
     upsampling_menu = model_menu.addMenu("&Upsampling of the 32s head")
     stitch_group = QActionGroup(w)
     stitch = {}
-    for factor, text in STITCH_CHOICES:
-        act = stitch[factor] = _action(w, text, lambda _=False, f=factor: w.set_stitch(f), checkable=True)
+    for factor in STITCH_FACTORS:
+        act = stitch[factor] = _action(w, STITCH_TEXT[factor], lambda _=False, f=factor: setattr(vm, "stitch", f),
+                                       checkable=True)
         stitch_group.addAction(act)
         upsampling_menu.addAction(act)
 
     run_menu = w.menuBar().addMenu("&Run")
-    run_menu.addAction(_action(w, "Segment a &folder into files…", lambda: w.run_batch(), "Ctrl+B"))
-    run_menu.addAction(_action(w, "&Cancel batch", w.cancel_batch))
+    run_menu.addAction(_action(w, "Segment a &folder into files…", lambda: do.run_batch(), "Ctrl+B"))
+    run_menu.addAction(_action(w, "&Cancel batch", do.cancel_batch))
     run_menu.addSeparator()
-    run_menu.addAction(_action(w, "&Train…", lambda: w.training.show(), "Ctrl+T"))
-    run_menu.addAction(_action(w, "&Evaluate on dataset…", lambda: w.training.evaluate(), "Ctrl+Shift+V"))
+    run_menu.addAction(_action(w, "&Train…", do.show_training, "Ctrl+T"))
+    run_menu.addAction(_action(w, "&Evaluate on dataset…", lambda: do.evaluate(), "Ctrl+Shift+V"))
 
     help_menu = w.menuBar().addMenu("&Help")
-    help_menu.addAction(_action(w, "&Keyboard shortcuts", w.show_shortcuts, "F1"))
+    help_menu.addAction(_action(w, "&Keyboard shortcuts", do.show_shortcuts, "F1"))
 
     bar = QToolBar("Main")
     bar.setObjectName("main-toolbar")
@@ -117,7 +176,9 @@ def build_actions(w: "MainWindow") -> Actions:
     bar.addWidget(QLabel(" Device: "))
     device_combo = QComboBox()
     bar.addWidget(device_combo)
-    return Actions(recent, model_combo, device_combo, heads, compare, changes, stitch)
+    actions = Actions(recent, view_menu, model_combo, device_combo, heads, compare, changes, stitch)
+    actions.bind(vm)
+    return actions
 
 
 SHORTCUTS = """Ctrl+O open · Ctrl+Shift+O open folder · Ctrl+V paste an image · Ctrl+M open a model

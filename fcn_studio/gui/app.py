@@ -36,6 +36,7 @@ def build_window(args: argparse.Namespace, settings: QSettings | None = None, ca
     if getattr(args, "device", None):
         settings.setValue("device", args.device)
     window = MainWindow(session, settings)
+    vm = window.view_model
     problems = []
     entry = None
     if getattr(args, "model", None):
@@ -43,24 +44,23 @@ def build_window(args: argparse.Namespace, settings: QSettings | None = None, ca
         if entry is None:
             try:
                 entry = session.catalog.add_file(args.model)
-                window._fill_models()
+                vm.events.catalog.emit()
             except WeightFileError as exc:
                 problems.append(str(exc))
         if entry is not None:
-            window.set_model(entry)
+            vm.model = entry
     # No --head: the named model's own head (`--model fcn16s` means its 16s, not the family's 8s);
     # with neither, the window keeps the head it remembered.
     head = getattr(args, "head", None) or (entry.head if entry is not None else None)
     if head:
-        window.set_head(head)
+        vm.head = head
     if getattr(args, "compare", False):
-        window.set_compare(True)
-        window.set_changes(True)
+        vm.compare = vm.changes = True
     images = list(getattr(args, "images", None) or [])
     missing = [p for p in images if not Path(p).exists()]
     problems += [f"{p}: no such file or folder" for p in missing]
     images = [p for p in images if Path(p).exists()] or [str(p) for p in sample_images()[:1]]
-    window.open_paths(images)
+    window.opener.open_paths(images)
     for problem in problems:
         window.errors.report(problem)
     return window

@@ -2,6 +2,9 @@
 
 With "show skip changes" on, each finer head's pane marks the pixels its skip changed relative
 to the next coarser head (16s vs 32s, 8s vs 16s): the paper's Figure 4, per pixel.
+
+`bind(view_model)` draws while the model's `compare` is on; like the single view, a toggle or an
+opacity change touches only the panes' colour tables and layer opacities.
 """
 
 from __future__ import annotations
@@ -11,8 +14,10 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
+from ..app.catalog import HEADS
+from ..app.view_model import ViewModel
 from .grid_layout import equal_columns, link_views
-from .image_view import ImagePane
+from .image_view import NO_MODEL_HINT, ImagePane
 
 
 class CompareView(pg.GraphicsLayoutWidget):
@@ -47,13 +52,52 @@ class CompareView(pg.GraphicsLayoutWidget):
         self._equal_columns()
         QTimer.singleShot(0, self.fit)  # once the new cells have their size
 
-    def show_pane(self, name: str, rgb: np.ndarray | None, overlay: np.ndarray | None, marks: np.ndarray | None,
+    def show_pane(self, name: str, rgb: np.ndarray | None, labels: np.ndarray | None, marks: np.ndarray | None,
                   title: str) -> None:
         pane = self.panes[name]
         pane.set_image(rgb)
-        pane.set_overlay(overlay)
+        pane.set_overlay(labels)
         pane.set_marks(marks)
         self.titles[name].setText(title)
+
+    # ----- following the view model ------------------------------------------------------------
+    def bind(self, vm: ViewModel) -> None:
+        self.vm = vm
+        for signal in (vm.events.compare, vm.events.changes, vm.events.result):
+            signal.connect(lambda *_: self.draw())
+        vm.events.shown.connect(self.draw)
+        vm.events.hidden.connect(lambda _: self._restyle())
+        vm.events.opacity.connect(lambda _: self._restyle())
+
+    def draw(self) -> None:
+        """Every pane from the model: columns, images, label maps, marks and titles."""
+        vm = self.vm
+        image = vm.image
+        if not vm.compare or image is None:
+            return
+        family = vm.family
+        columns = list(family) + (["truth"] if image.truth is not None else [])
+        self.set_columns(columns or ["image"])
+        self._restyle()
+        for head in family:
+            pred = vm.prediction(head)
+            changed = vm.skip_changes(head) if vm.changes else None
+            lines = [f"<b>FCN-{vm.head_label(head)}</b>" + ("" if pred else " computing…")]
+            if changed is not None:
+                lines.append(f"{int(changed.sum())} px changed vs {HEADS[HEADS.index(head) - 1]}")
+            metrics = vm.metrics(head)
+            lines.append(f"mIU {metrics['mean_iu']:.3f} · acc. {metrics['pixel_acc']:.3f}" if metrics else "")
+            self.show_pane(head, image.rgb, pred.labels if pred is not None else None, changed, "<br>".join(lines))
+        if image.truth is not None and vm.entry is not None:
+            self.show_pane("truth", image.rgb, image.truth, None, "ground truth")
+        if not family:
+            self.show_pane("image", image.rgb, None, None, NO_MODEL_HINT)
+
+    def _restyle(self) -> None:
+        lut = self.vm.label_lut()
+        for pane in self.panes.values():
+            pane.set_lut(lut)
+            pane.set_opacity(self.vm.opacity)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)

@@ -3,6 +3,10 @@
 `ImagePane` (one ViewBox with image, overlay and change-marks layers) is shared with the
 comparison grid, so both draw the same way and the overlay can never drift from the image:
 all three layers are drawn in the same image-pixel coordinates (pixel i covers [i, i+1)).
+
+The overlay and the marks are label maps drawn through a colour table (Qt's indexed images):
+hiding a class rewrites 256 table entries and the opacity is the layer's own, so neither touches
+the H×W pixels. `ImageView.bind(view_model)` draws the shown head's result and follows the model.
 """
 
 from __future__ import annotations
@@ -14,9 +18,16 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Signal
 from PySide6.QtWidgets import QLabel, QWidget
 
+from ..app.analysis import MARKS_LUT
+from ..app.view_model import ViewModel
+
+DROP_HINT = "drop your own images here"
+NO_MODEL_HINT = "no model: open a model file (Model ▸ Open…)"
+
 
 class ImagePane:
-    """A ViewBox with three layers: image, class overlay (RGBA) and skip-change marks (RGBA)."""
+    """A ViewBox with three layers: image, class overlay and skip-change marks (label maps drawn
+    through colour tables)."""
 
     def __init__(self, view: pg.ViewBox):
         self.view = view
@@ -44,17 +55,34 @@ class ImagePane:
             self.shape = rgb.shape[:2]
             self.fit()
 
-    def set_layer(self, item: pg.ImageItem, rgba: np.ndarray | None) -> None:
-        if rgba is None:
-            item.clear()
+    def set_overlay(self, labels: np.ndarray | None) -> None:
+        """A label map, coloured through the layer's table (`set_lut`); None clears."""
+        if labels is None:
+            self.overlay.clear()
         else:
-            item.setImage(rgba, levels=(0, 255))
+            self.overlay.setImage(np.asarray(labels, dtype=np.uint8), levels=None)
 
-    def set_overlay(self, rgba: np.ndarray | None) -> None:
-        self.set_layer(self.overlay, rgba)
+    def set_lut(self, lut: np.ndarray) -> None:
+        """New class colours or toggles: only the 256-entry table changes."""
+        self.overlay.setLookupTable(lut)
 
-    def set_marks(self, rgba: np.ndarray | None) -> None:
-        self.set_layer(self.marks, rgba)
+    def set_opacity(self, opacity: float) -> None:
+        self.overlay.setOpacity(opacity)
+
+    def set_marks(self, changed: np.ndarray | None) -> None:
+        """Boolean map of the pixels a skip changed, drawn in magenta; None clears."""
+        if changed is None:
+            self.marks.clear()
+        else:
+            self.marks.setImage(changed.view(np.uint8), levels=None, lut=MARKS_LUT)
+
+    def drawn_overlay(self) -> np.ndarray | None:
+        """The RGBA the overlay layer puts on screen: each label's table colour, its alpha scaled
+        by the layer's opacity (what a pixel-by-pixel overlay would have been)."""
+        return _drawn(self.overlay)
+
+    def drawn_marks(self) -> np.ndarray | None:
+        return _drawn(self.marks)
 
     def fit(self) -> None:
         if self.shape is not None:
@@ -69,6 +97,14 @@ class ImagePane:
         if 0 <= x < self.shape[1] and 0 <= y < self.shape[0]:
             return x, y
         return None
+
+
+def _drawn(item: pg.ImageItem) -> np.ndarray | None:
+    if item.image is None:
+        return None
+    rgba = item.lut[item.image]
+    rgba[..., 3] = np.round(rgba[..., 3] * item.opacity())
+    return rgba
 
 
 class ImageView(pg.GraphicsView):
@@ -100,3 +136,43 @@ class ImageView(pg.GraphicsView):
     def _moved(self, pos: QPointF) -> None:
         pixel = self.pane.pixel_at(pos)
         self.hovered.emit(*(pixel if pixel else (-1, -1)))
+
+    def bind(self, vm: ViewModel) -> None:
+        """Draw `vm`'s shown head on its image, and follow it: a new result or head relays the
+        label map, a toggle only the colour table, the opacity only the layer's."""
+        self.vm = vm
+        vm.events.image.connect(self._draw_image)
+        vm.events.shown.connect(self._draw_result)
+        vm.events.result.connect(self._on_result)
+        vm.events.hidden.connect(lambda _: self.pane.set_lut(vm.label_lut()))
+        vm.events.model.connect(lambda _: self.pane.set_lut(vm.label_lut()))
+        vm.events.opacity.connect(self.pane.set_opacity)
+        vm.events.changes.connect(lambda _: self._draw_marks())
+        vm.events.images.connect(lambda _: self._draw_hint())
+        vm.events.model.connect(lambda _: self._draw_hint())
+        self.pane.set_lut(vm.label_lut())
+        self.pane.set_opacity(vm.opacity)
+        self._draw_hint()
+
+    def _draw_hint(self) -> None:
+        vm = self.vm
+        self.set_hint(NO_MODEL_HINT if vm.entry is None else (DROP_HINT if len(vm.session.images) < 2 else ""))
+
+    def _draw_image(self, image) -> None:
+        self.pane.set_image(image.rgb if image is not None else None)
+
+    def _on_result(self, head: str) -> None:
+        """The shown head's result is drawn; another head's can only change the skip marks."""
+        if head == self.vm.head:
+            self._draw_result()
+        elif self.vm.changes:
+            self._draw_marks()
+
+    def _draw_result(self) -> None:
+        pred = self.vm.prediction()
+        self.pane.set_overlay(pred.labels if pred is not None else None)
+        self._draw_marks()
+
+    def _draw_marks(self) -> None:
+        vm = self.vm
+        self.pane.set_marks(vm.skip_changes(vm.head) if vm.changes and vm.entry is not None else None)

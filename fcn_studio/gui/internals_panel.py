@@ -22,7 +22,8 @@ from PySide6.QtGui import QFont, QFontMetricsF
 from PySide6.QtWidgets import (QApplication, QComboBox, QFrame, QGraphicsRectItem, QHBoxLayout, QLabel, QScrollArea,
                                QStackedWidget, QVBoxLayout, QWidget)
 
-from ..app.analysis import InternalMap
+from ..app.analysis import InternalMap, internal_maps
+from ..app.view_model import ViewModel
 from .grid_layout import equal_columns, link_views
 
 COLUMNS = 2
@@ -157,14 +158,33 @@ class InternalsPanel(QWidget):
     def class_index(self) -> int:
         return max(self.classes.currentIndex(), 0)
 
-    def set_classes(self, names: list[str]) -> None:
-        if [self.classes.itemText(k) for k in range(self.classes.count())] == names:
-            return
+    def set_classes(self, names: list[str], index: int = 0) -> None:
+        """The class choice for `names`, showing `index` (the view model picks it)."""
         self.classes.blockSignals(True)
-        self.classes.clear()
-        self.classes.addItems(names)
-        self.classes.setCurrentIndex(1 if len(names) > 1 else 0)  # background is the least telling
+        if [self.classes.itemText(k) for k in range(self.classes.count())] != names:
+            self.classes.clear()
+            self.classes.addItems(names)
+        self.classes.setCurrentIndex(index if names else -1)
         self.classes.blockSignals(False)
+
+    def bind(self, vm: ViewModel) -> None:
+        """Lay the maps out again only when the shown result or the class changes."""
+        def draw(*_: object) -> None:
+            pred, image = vm.prediction(), vm.image
+            if image is None:
+                return
+            self.show_maps(image.rgb, internal_maps(pred, vm.class_index) if pred is not None else [])
+
+        def head_result(head: str) -> None:
+            if head == vm.head:
+                draw()
+
+        vm.events.model.connect(lambda _: self.set_classes(vm.class_names, vm.class_index))
+        vm.events.class_index.connect(lambda k: (self.set_classes(vm.class_names, k), draw()))
+        vm.events.shown.connect(draw)
+        vm.events.result.connect(head_result)
+        self.class_changed.connect(lambda k: setattr(vm, "class_index", k))
+        self.set_classes(vm.class_names, vm.class_index)
 
     def show_maps(self, rgb: np.ndarray | None, maps: list[InternalMap]) -> None:
         if not maps:  # result not there yet: keep the panes, empty

@@ -1,4 +1,8 @@
-"""Legend: each class with its colour, its share of the image, and a toggle; overlay opacity."""
+"""Legend: each class with its colour, its share of the image, and a toggle; overlay opacity.
+
+`bind(view_model)` makes the toggles and the slider edit the model's `hidden` and `opacity` and
+follow them; the shares are counted only when the shown result changes.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QSlider, QVBoxLayout, QWidget
+
+from ..app.view_model import ViewModel
 
 
 class LegendPanel(QWidget):
@@ -60,6 +66,40 @@ class LegendPanel(QWidget):
 
     def set_hidden(self, k: int, hidden: bool) -> None:
         self.list.item(k).setCheckState(Qt.CheckState.Unchecked if hidden else Qt.CheckState.Checked)
+
+    def show_hidden(self, hidden: set[int]) -> None:
+        """Check boxes as `hidden` says, without echoing it back as a change."""
+        self.list.blockSignals(True)
+        for k in range(self.list.count()):
+            self.set_hidden(k, k in hidden)
+        self.list.blockSignals(False)
+
+    def show_opacity(self, opacity: float) -> None:
+        if self.opacity.value() != round(opacity * 100):
+            self.opacity.blockSignals(True)
+            self.opacity.setValue(round(opacity * 100))
+            self.opacity.blockSignals(False)
+
+    def bind(self, vm: ViewModel) -> None:
+        def classes(_=None) -> None:
+            entry = vm.entry
+            if entry is not None:
+                self.set_classes(entry.info.class_names, entry.info.palette)
+            self.show_hidden(set(vm.hidden))
+
+        def counts(*_: object) -> None:
+            pred = vm.prediction()
+            self.set_counts(pred.labels if pred is not None else None)
+
+        vm.events.model.connect(classes)
+        vm.events.hidden.connect(lambda hidden: self.show_hidden(set(hidden)))
+        vm.events.opacity.connect(self.show_opacity)
+        vm.events.shown.connect(counts)
+        vm.events.result.connect(lambda head: counts() if head == vm.head else None)
+        self.hidden_changed.connect(lambda hidden: setattr(vm, "hidden", hidden))
+        self.opacity_changed.connect(lambda value: setattr(vm, "opacity", value))
+        classes()
+        self.show_opacity(vm.opacity)
 
     def _emit_hidden(self, *_: object) -> None:
         self.hidden_changed.emit(self.hidden())

@@ -7,6 +7,7 @@ import html
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from ..app.catalog import ModelEntry, display_arch
+from ..app.view_model import ViewModel
 
 METRIC_NAMES = {"pixel_acc": "pixel acc.", "mean_acc": "mean acc.", "mean_iu": "mean IU", "fwiu": "f.w. IU"}
 
@@ -16,6 +17,10 @@ class ModelCard(QTextBrowser):
         super().__init__(parent)
         self.setOpenLinks(False)
         self.show_entry(None)
+
+    def bind(self, vm: ViewModel) -> None:
+        vm.events.model.connect(lambda entry: self.show_entry(entry, list(vm.family)))
+        self.show_entry(vm.model, list(vm.family))
 
     def show_entry(self, entry: ModelEntry | None, heads: list[str] | None = None) -> None:
         if entry is None:

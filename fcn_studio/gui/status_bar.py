@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
+from ..app.view_model import ViewModel
+
 
 class StatusBar(QStatusBar):
     def __init__(self, parent: QWidget | None = None):
@@ -31,3 +33,27 @@ class StatusBar(QStatusBar):
 
     def show_where(self, device: str, model: str) -> None:
         self.where.setText(f"{device.upper()} | {model}")
+
+    def bind(self, vm: ViewModel) -> None:
+        """Follow `vm`: timing and metrics of the shown head, the device and model; `hover_at` reads
+        the pixel under the mouse."""
+        self.vm = vm
+        vm.events.shown.connect(self.draw)
+        vm.events.result.connect(lambda _: self.draw())
+
+    def draw(self) -> None:
+        vm = self.vm
+        entry = vm.entry
+        self.show_where(vm.device, entry.label if entry else "no model")
+        if vm.image is None:
+            return
+        if entry is not None:
+            pred = vm.prediction()
+            self.show_timing(vm.head_label(vm.head), pred.seconds if pred else None, cached=vm.from_cache(),
+                             note=pred.note if pred else "")
+        m = vm.metrics()
+        self.show_metrics(f"{vm.head} vs truth: mean IU {m['mean_iu']:.3f} · pixel acc. {m['pixel_acc']:.3f}" if m else "")
+
+    def hover_at(self, x: int, y: int) -> None:
+        """The mouse is over image pixel (x, y) (−1, −1: off the image)."""
+        self.show_hover(self.vm.hover_text(x, y))

@@ -1,6 +1,6 @@
 """The training form: what to learn from, how, on which trunk, which stage, where to write; Start / Cancel / Resume.
 
-The dataset folder is checked as it is typed (`app.training_jobs.check_dataset`, debounced):
+The dataset folder is checked as it is typed (`app.dataset_check.check_dataset`, debounced):
 layout, images per split, class names and the first problems; Start stays disabled until the
 folder holds a usable training split. The check runs on a worker thread ("checking…" meanwhile),
 since a slow or huge folder takes seconds; the result of a path the user has typed past is dropped. The form only collects choices: the panel's owner turns
@@ -19,30 +19,13 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayo
 from ..errors import RecipeError
 from ..app.catalog import BACKBONE_NAMES
 from ..app.devices import available_devices
-from ..app.training_jobs import CheckDatasetJob, DatasetCheck
-from ..engine import registry
-from ..training import PRESETS, Recipe, load_recipe
-from ..training.run_folder import STAGED
+from ..app.dataset_check import CheckDatasetJob, DatasetCheck
+from ..app.train_job import PRESETS, Recipe, load_recipe, stage_choices
 from .worker import JobRunner
-
-
-def stage_choices() -> tuple[tuple[str, str, bool], ...]:
-    """(label, TrainConfig.stage, whether it starts from the current model) for every stage the
-    registry knows: staged ones from the current model but the first, all staged, then at once."""
-    first, *finer = registry.STAGED_ORDER
-    choices = [(f"FCN-{first} from scratch", first, False)]
-    choices += [(f"FCN-{stage} from current model", stage, True) for stage in finer]
-    choices.append((f"{STAGED} {' → '.join(registry.STAGED_ORDER)}", STAGED, False))
-    at_once = [registry.find(trunk, registry.AT_ONCE) for trunk in registry.at_once_trunks()]
-    if at_once:
-        trunks = ", ".join(arch.trunk.display for arch in at_once)
-        choices.append((f"{at_once[0].display} ({trunks})", registry.AT_ONCE, False))
-    return tuple(choices)
 
 
 STAGES = stage_choices()
 FILE_ITEM = "file…"
-CHECK_LANE = "check"
 CHECKING = "checking…"
 DEFAULT_RUNS = Path.home() / "fcn-studio-runs"
 
@@ -57,9 +40,7 @@ class TrainingForm(QWidget):
         super().__init__(parent)
         self.check = DatasetCheck("")
         self.checking = False  # a check of the typed folder is due or under way; self.check is older
-        self.checker = JobRunner(superseding=(CHECK_LANE,), parent=self)
-        self.checker.yielded.connect(self._checked)
-        self.checker.errored.connect(self._check_failed)
+        self.checker = JobRunner(parent=self)  # its own runner: a check never waits behind a segmentation
         self.running = False
         self.recipes: dict[str, Recipe] = dict(PRESETS)
         self.data = QLineEdit()
@@ -186,7 +167,7 @@ class TrainingForm(QWidget):
         result once `self.checking` is False again."""
         self._debounce.stop()
         self._mark_checking()
-        self.checker.submit(CHECK_LANE, CheckDatasetJob(self._folder()))
+        self.checker.submit(CheckDatasetJob(self._folder()), returned=self._checked, errored=self._check_failed)
 
     def set_running(self, running: bool) -> None:
         self.running = running
@@ -213,19 +194,18 @@ class TrainingForm(QWidget):
         self.data_problem.setStyleSheet("color: palette(mid)")
         self.set_running(self.running)
 
-    def _checked(self, lane: str, check: object) -> None:
+    def _checked(self, check: DatasetCheck | None) -> None:
         # The runner drops results of superseded checks; this also drops one that finished while
         # a newer path waited for the typing pause (not yet submitted, so nothing superseded it).
-        if lane != CHECK_LANE or not isinstance(check, DatasetCheck) or check.folder != self._folder():
+        if check is None or check.folder != self._folder():
             return
         self.check, self.checking = check, False
         self.data_problem.setText(check.summary())
         self.data_problem.setStyleSheet("" if check.ok else "color: #c0392b")
         self.set_running(self.running)
 
-    def _check_failed(self, lane: str, message: str) -> None:
-        if lane == CHECK_LANE:
-            self._checked(lane, DatasetCheck(self._folder(), problems=[f"could not check the folder: {message}"]))
+    def _check_failed(self, message: str) -> None:
+        self._checked(DatasetCheck(self._folder(), problems=[f"could not check the folder: {message}"]))
 
     def _with_button(self, edit: QLineEdit, slot) -> QHBoxLayout:
         row = QHBoxLayout()

@@ -14,8 +14,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
 
+from ..app.train_job import CheckpointSaved, EvalProgress, Evaluated, StageFinished, StageStarted, StepDone
 from ..text import time_left
-from ..training import CheckpointSaved, EvalProgress, Evaluated, StageFinished, StageStarted, StepDone
 
 STAGE_PENS = {"32s": (80, 160, 255), "16s": (255, 170, 60), "8s": (90, 210, 120), "atonce": (230, 90, 200)}
 BAR_BRUSH = (90, 160, 230)

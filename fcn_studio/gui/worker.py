@@ -1,131 +1,170 @@
-"""Run Qt-free app jobs on worker threads and deliver their events as signals on the GUI thread.
+"""Run Qt-free app jobs on worker threads, each behind a handle with its own signals.
 
-Jobs go into *lanes*, each a one-thread pool, so jobs of a lane run in order. In a superseding
-lane (segmentation) a new request cancels the older ones and bumps the lane's generation; an
-event from an older generation is dropped here, so a result for an image the user has already
-left is never drawn.
+`JobRunner.submit(job, yielded=..., returned=...)` returns a `JobHandle` (superqt's
+`GeneratorWorker` shape): `yielded(event)` per event of the job's generator, `returned(value)` with
+its return value, `errored(message)` if it raised, `finished()` in every case, all delivered on the
+GUI thread. The handle owns the CancelToken the job checks; `cancel()` asks the job to stop and
+still delivers how it ended (a training job reports its checkpoint), `supersede()` also drops
+whatever the job still sends.
+
+Jobs run in their `Lane`, each a one-thread pool, so a lane's jobs run in order. In a superseding
+lane (segmentation, the dataset check) a new job supersedes the older ones: a result for an image
+the user has already left is never drawn.
 """
 
 from __future__ import annotations
 
-import itertools
 import logging
-from dataclasses import dataclass
+from typing import Callable
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from ..app.jobs import Job
+from ..app.jobs import CancelToken, Job, Lane
 
 log = logging.getLogger(__name__)
 
+SIGNALS = ("yielded", "returned", "errored", "finished")
 
-class _Signals(QObject):
-    """Lives on the GUI thread; emitting from the pool thread queues delivery to it."""
 
-    yielded = Signal(int, object)
-    errored = Signal(int, str)
-    finished = Signal(int)
+class _Relay(QObject):
+    """Lives on the GUI thread; emitting from the pool thread queues delivery to its receivers."""
+
+    yielded = Signal(object)
+    returned = Signal(object)
+    errored = Signal(str)
+    finished = Signal()
 
 
 class _JobRunnable(QRunnable):
-    def __init__(self, job: Job, job_id: int, signals: _Signals):
+    def __init__(self, job: Job, token: CancelToken, relay: _Relay):
         super().__init__()
         self.setAutoDelete(True)
-        self.job, self.job_id, self.signals = job, job_id, signals
+        self.job, self.token, self.relay = job, token, relay
 
     def run(self) -> None:
+        generator = self.job.run(self.token)
         try:
-            for event in self.job.run():
-                self.signals.yielded.emit(self.job_id, event)
+            while True:
+                try:
+                    event = next(generator)
+                except StopIteration as stop:
+                    self.relay.returned.emit(stop.value)
+                    break
+                self.relay.yielded.emit(event)
         except Exception as exc:  # any failure of a job must reach the user, not kill the thread
             log.exception("job %s failed", self.job.title)
-            self.signals.errored.emit(self.job_id, str(exc) or type(exc).__name__)
+            self.relay.errored.emit(str(exc) or type(exc).__name__)
         finally:
-            self.signals.finished.emit(self.job_id)
+            self.relay.finished.emit()
 
 
-@dataclass
-class _Running:
-    lane: str
-    generation: int
-    job: Job
-    signals: _Signals
+class JobHandle(QObject):
+    """One submitted job: its signals, its cancel token, and whether it was superseded."""
+
+    yielded = Signal(object)
+    returned = Signal(object)
+    errored = Signal(str)
+    finished = Signal()
+
+    def __init__(self, job: Job, runner: "JobRunner"):
+        super().__init__(runner)
+        self.job, self.lane, self.runner = job, job.lane, runner
+        self.token = CancelToken()
+        self.superseded = False
+        self.running = True
+        self.relay = _Relay(self)
+        self.relay.yielded.connect(self._on_yielded)
+        self.relay.returned.connect(self._on_returned)
+        self.relay.errored.connect(self._on_errored)
+        self.relay.finished.connect(self._on_finished)
+
+    @property
+    def cancelled(self) -> bool:
+        return self.token.cancelled
+
+    def cancel(self) -> None:
+        """Ask the job to stop at its next check; what it still sends is delivered."""
+        self.token.cancel()
+
+    def supersede(self) -> None:
+        """Cancel, and drop whatever the job still sends (its answer is no longer wanted)."""
+        self.superseded = True
+        self.token.cancel()
+
+    def _on_yielded(self, event: object) -> None:
+        if self.superseded:
+            self.runner.dropped += 1
+        else:
+            self.yielded.emit(event)
+
+    def _on_returned(self, value: object) -> None:
+        if self.superseded:
+            self.runner.dropped += 1
+        else:
+            self.returned.emit(value)
+
+    def _on_errored(self, message: str) -> None:
+        if not self.superseded:
+            self.errored.emit(message)
+
+    def _on_finished(self) -> None:
+        self.running = False
+        self.runner._forget(self)
+        self.finished.emit()
+        self.deleteLater()
 
 
 class JobRunner(QObject):
-    """`submit(lane, job)`; listen to `yielded(lane, event)`, `errored(lane, message)`, `finished(lane)`."""
+    """Submits jobs into their lanes and keeps their handles until they finish."""
 
-    yielded = Signal(str, object)
-    errored = Signal(str, str)
-    finished = Signal(str)
+    submitted = Signal(object)  # JobHandle, after the submitter's connections, before it starts
 
-    def __init__(self, superseding: tuple[str, ...] = ("segment",), parent: QObject | None = None):
+    def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
-        self.superseding = superseding
-        self._pools: dict[str, QThreadPool] = {}
-        self._generation: dict[str, int] = {}
-        self._running: dict[int, _Running] = {}
-        self._ids = itertools.count(1)
-        self.dropped = 0  # events of superseded requests, thrown away (tests read it)
+        self._pools: dict[Lane, QThreadPool] = {}
+        self._handles: list[JobHandle] = []
+        self.dropped = 0  # events and results of superseded jobs, thrown away (tests read it)
 
-    def submit(self, lane: str, job: Job) -> int:
-        if lane in self.superseding:
-            self.cancel(lane)
-        job_id = next(self._ids)
-        signals = _Signals()
-        signals.yielded.connect(self._on_yielded)
-        signals.errored.connect(self._on_errored)
-        signals.finished.connect(self._on_finished)
-        self._running[job_id] = _Running(lane, self._generation.get(lane, 0), job, signals)
-        self._pool(lane).start(_JobRunnable(job, job_id, signals))
-        return job_id
+    def submit(self, job: Job, **connect: Callable) -> JobHandle:
+        """Start `job` in its lane; `connect` maps signal names (yielded, returned, errored,
+        finished) to callables, connected before the job can send anything."""
+        if job.lane.supersedes:
+            self.cancel(job.lane)
+        handle = JobHandle(job, self)
+        for name, slot in connect.items():
+            if name not in SIGNALS:
+                raise TypeError(f"a job handle has no signal {name!r} (it has {', '.join(SIGNALS)})")
+            getattr(handle, name).connect(slot)
+        self._handles.append(handle)
+        self.submitted.emit(handle)
+        self._pool(job.lane).start(_JobRunnable(job, handle.token, handle.relay))
+        return handle
 
-    def cancel(self, lane: str) -> None:
-        """Cancel every job of the lane; what they still yield is dropped."""
-        self._generation[lane] = self._generation.get(lane, 0) + 1
-        for run in self._running.values():
-            if run.lane == lane:
-                run.job.cancel()
+    def cancel(self, lane: Lane) -> None:
+        """Supersede every job of the lane: each stops at its next check, what it sends is dropped."""
+        for handle in self.handles(lane):
+            handle.supersede()
 
-    def busy(self, lane: str | None = None) -> bool:
-        return any(lane is None or r.lane == lane for r in self._running.values())
+    def handles(self, lane: Lane | None = None) -> list[JobHandle]:
+        return [h for h in self._handles if lane is None or h.lane is lane]
 
-    def jobs(self, lane: str) -> list[Job]:
-        return [r.job for r in self._running.values() if r.lane == lane]
+    def busy(self, lane: Lane | None = None) -> bool:
+        return bool(self.handles(lane))
 
     def shutdown(self, timeout_ms: int = 120_000) -> None:
-        """Cancel everything and wait for the threads (a job mid-forward-pass finishes its step; a
-        training job saves its checkpoint)."""
-        for lane in list(self._pools):
-            self.cancel(lane)
+        """Supersede everything and wait for the threads (a job mid-forward-pass finishes its step;
+        a training job saves its checkpoint)."""
+        for handle in self.handles():
+            handle.supersede()
         for pool in self._pools.values():
             pool.waitForDone(timeout_ms)
 
-    def _pool(self, lane: str) -> QThreadPool:
+    def _forget(self, handle: JobHandle) -> None:
+        if handle in self._handles:
+            self._handles.remove(handle)
+
+    def _pool(self, lane: Lane) -> QThreadPool:
         if lane not in self._pools:
             pool = self._pools[lane] = QThreadPool(self)
             pool.setMaxThreadCount(1)
         return self._pools[lane]
-
-    def _current(self, job_id: int) -> _Running | None:
-        run = self._running.get(job_id)
-        if run is None or run.generation != self._generation.get(run.lane, 0):
-            return None
-        return run
-
-    def _on_yielded(self, job_id: int, event: object) -> None:
-        run = self._current(job_id)
-        if run is None:
-            self.dropped += 1
-            return
-        self.yielded.emit(run.lane, event)
-
-    def _on_errored(self, job_id: int, message: str) -> None:
-        run = self._current(job_id)
-        if run is not None:
-            self.errored.emit(run.lane, message)
-
-    def _on_finished(self, job_id: int) -> None:
-        run = self._running.pop(job_id, None)
-        if run is not None:
-            self.finished.emit(run.lane)

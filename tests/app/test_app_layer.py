@@ -4,9 +4,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from fcn_studio.app.analysis import blend, image_metrics, internal_maps, overlay_rgba, pixel_readout, skip_changes
+from fcn_studio.app.analysis import (blend, image_metrics, internal_maps, label_lut, overlay_rgba, pixel_readout,
+                                    skip_changes)
 from fcn_studio.app.catalog import Catalog
-from fcn_studio.app.jobs import BatchSegmentJob, FileWritten, HeadResult, ImageFailed, ImageOpened, OpenImagesJob, Progress, SegmentJob
+from fcn_studio.app.jobs import (BatchSegmentJob, CancelToken, FileWritten, HeadResult, ImageFailed, ImageOpened,
+                                  OpenImagesJob, Progress, SegmentJob)
 from fcn_studio.app.session import Session, expand_paths, open_image_file
 from fcn_studio.engine import Segmenter, load_model
 from tests.compact_models import PALETTE, compact_model, write_family, write_image
@@ -64,9 +66,10 @@ def test_cancelled_segment_job_stops_before_the_next_head(family, tmp_path):
     session = Session(Catalog(family["8s"].parent))
     image = open_image_file(write_image(tmp_path / "a.png"))
     job = SegmentJob(session, image, list(session.catalog.entries), "cpu")
-    it = job.run()
+    token = CancelToken()
+    it = job.run(token)
     first = next(it)
-    job.cancel()
+    token.cancel()
     assert isinstance(first, HeadResult) and list(it) == [] and session.forward_passes == 1
 
 
@@ -126,3 +129,13 @@ def test_internal_maps_match_the_forward_pass_and_sit_on_the_image(family, tmp_p
     label, score = pixel_readout(pred, 5, 7)
     assert label == pred.labels[7, 5] and score == pytest.approx(pred.scores[label, 7, 5])
     assert pixel_readout(pred, 64, 0) is None
+
+
+def test_label_lut_colours_labels_like_the_rgba_overlay():
+    pal = np.array(PALETTE, dtype=np.uint8)
+    labels = np.array([[0, 1, 2], [3, 255, 1]], dtype=np.uint8)
+    lut = label_lut(pal, hidden=[2], opacity=0.7)
+    assert lut.shape == (256, 4) and lut.dtype == np.uint8
+    assert lut[1].tolist() == PALETTE[1] + [178] and lut[2, 3] == 0 and lut[255, 3] == 0
+    np.testing.assert_array_equal(lut[labels], overlay_rgba(labels, pal, 0.7, hidden=[2, 255]))
+    assert (label_lut(pal)[:4, 3] == 255).all()

@@ -4,7 +4,7 @@ import numpy as np
 
 from fcn_studio.app.analysis import internal_maps
 from fcn_studio.app.catalog import Catalog, display_arch, head_of_arch
-from fcn_studio.app.session import Session, open_image_file
+from fcn_studio.app.session import Session, open_image_file, stitch_for
 from fcn_studio.engine import Prediction, Segmenter, save_model
 from tests.compact_models import compact_model, write_image
 
@@ -42,13 +42,11 @@ def test_session_stitches_only_32s_heads_and_caches_both_kinds(tmp_path):
     image = open_image_file(write_image(tmp_path / "a.png", size=40))
     e32, e16 = session.catalog.find("fcn32s"), session.catalog.find("fcn16s")
     learned, _ = session.segment(image, e32, "cpu")
-    session.stitch = 2
-    assert session.stitch_for(e32) == 2 and session.stitch_for(e16) == 0
-    stitched, cached = session.segment(image, e32, "cpu")
+    assert stitch_for(e32, 2) == 2 and stitch_for(e16, 2) == 0
+    stitched, cached = session.segment(image, e32, "cpu", stitch=2)
     assert not cached and list(stitched.intermediates) == ["score_fr", "score_fr_stitched", "logits"]
     expected = Segmenter(paths["fcn32s"], device="cpu", upsampling="shift-stitch", stitch_factor=2).predict(image.rgb)
     np.testing.assert_array_equal(stitched.labels, expected.labels)
-    _, cached16 = session.segment(image, e16, "cpu")
-    session.stitch = 0
+    _, cached16 = session.segment(image, e16, "cpu", stitch=2)
     again, cached = session.segment(image, e32, "cpu")
     assert cached and again is learned and session.forward_passes == 3 and not cached16

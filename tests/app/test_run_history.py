@@ -1,6 +1,6 @@
 """`run_history`: what a resumed run logged before, read back as events for the plots, stage by stage."""
 
-from fcn_studio.app.training_jobs import run_history
+from fcn_studio.app.run_history import run_history
 from fcn_studio.training import Evaluated, StageStarted, StepDone, TrainConfig
 from fcn_studio.training.run_folder import MetricsLog, write_config
 

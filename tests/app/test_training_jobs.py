@@ -2,8 +2,10 @@
 
 import pytest
 
-from fcn_studio.app.jobs import JobError
-from fcn_studio.app.training_jobs import EvalDone, EvalJob, TrainDone, TrainJob, check_dataset
+from fcn_studio.app.dataset_check import check_dataset
+from fcn_studio.app.eval_job import EvalDone, EvalJob
+from fcn_studio.app.jobs import CancelToken, JobError
+from fcn_studio.app.train_job import TrainDone, TrainJob
 from fcn_studio.data import open_dataset
 from fcn_studio.engine import load_model
 from fcn_studio.training import EvalProgress, Evaluated, StageFinished, StepDone, TrainConfig, evaluate
@@ -19,6 +21,16 @@ def colour_set(tmp_path_factory):
 def config(data, out, **recipe):
     return TrainConfig(data=str(data), out=str(out), recipe=quick_recipe(**recipe), stage="32s", width=0.0625,
                        device="cpu")
+
+
+def drain(generator):
+    """(the events a job yielded, the value it returned)."""
+    events = []
+    while True:
+        try:
+            events.append(next(generator))
+        except StopIteration as stop:
+            return events, stop.value
 
 
 def test_dataset_check_reports_layout_counts_and_classes(colour_set):
@@ -44,11 +56,11 @@ def test_dataset_check_names_what_is_wrong(colour_set, tmp_path):
 
 def test_train_job_streams_the_trainer_events_and_returns_the_results(colour_set, tmp_path):
     job = TrainJob(config(colour_set, tmp_path / "run", iterations=4, eval_every=2))
-    events = list(job.run())
+    events, done = drain(job.run())
     steps = [e for e in events if isinstance(e, StepDone)]
     assert [s.iteration for s in steps] == [1, 2, 3, 4]
     assert len([e for e in events if isinstance(e, Evaluated)]) == 2
-    assert isinstance(events[-1], TrainDone) and events[-1].results == job.results
+    assert isinstance(done, TrainDone) and done.results == job.results
     finished = [e for e in events if isinstance(e, StageFinished)]
     assert [r.status for r in job.results] == ["done"] and finished == job.results
     assert (tmp_path / "run" / "best.safetensors").is_file()
@@ -57,18 +69,20 @@ def test_train_job_streams_the_trainer_events_and_returns_the_results(colour_set
 def test_train_job_cancel_keeps_a_checkpoint_and_resume_continues(colour_set, tmp_path):
     job = TrainJob(config(colour_set, tmp_path / "run", iterations=200, eval_every=100, checkpoint_every=100))
     seen = []
-    for event in job.run():
+    token = CancelToken()
+    for event in job.run(token):
         seen.append(event)
         if isinstance(event, StepDone) and event.iteration == 2:
-            job.cancel()
+            token.cancel()
     assert job.results[0].status == "cancelled"
     stopped = job.results[0].iteration
     assert checkpoint_path(tmp_path / "run").is_file() and stopped >= 2
     again = TrainJob(run_dir=tmp_path / "run")
-    gen = again.run()
+    token = CancelToken()
+    gen = again.run(token)
     first = next(e for e in gen if isinstance(e, StepDone))
     assert first.iteration == stopped + 1
-    again.cancel()
+    token.cancel()
     list(gen)
     assert again.results[0].status == "cancelled"
 
@@ -81,9 +95,8 @@ def test_train_job_on_a_bad_folder_raises_a_job_error_naming_it(tmp_path):
 def test_eval_job_equals_evaluate(colour_set, tmp_path):
     list(TrainJob(config(colour_set, tmp_path / "run", iterations=2, eval_every=2)).run())
     model_path = tmp_path / "run" / "best.safetensors"
-    events = list(EvalJob(model_path, colour_set, "val", "cpu").run())
+    events, done = drain(EvalJob(model_path, colour_set, "val", "cpu").run())
     assert [e.done for e in events if isinstance(e, EvalProgress)] == [1, 2, 3, 4]
-    done = events[-1]
     assert isinstance(done, EvalDone)
     expected = evaluate(load_model(model_path), open_dataset(colour_set, "val"), "cpu")
     assert done.metrics["mean_iu"] == pytest.approx(expected["mean_iu"])

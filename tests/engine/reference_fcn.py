@@ -4,7 +4,6 @@ It shares no code with fcn_studio.engine: only a state_dict goes in, so a wrong 
 or layer order in the engine shows up as a mismatch.
 """
 
-import torch
 import torch.nn.functional as F
 
 BLOCKS = [["conv1_1", "conv1_2"], ["conv2_1", "conv2_2"], ["conv3_1", "conv3_2", "conv3_3"],

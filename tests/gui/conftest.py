@@ -58,6 +58,6 @@ def drop(window, paths):
 
 def wait_idle(qtbot, window, name=None):
     """Until nothing is opening or computing (and, if given, `name` is the image shown)."""
-    qtbot.waitUntil(lambda: not window.busy() and window.current is not None
-                    and (name is None or window.current.name == name), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not window.busy() and window.view_model.image is not None
+                    and (name is None or window.view_model.image.name == name), timeout=WAIT_MS)
     qtbot.wait(20)

@@ -28,9 +28,9 @@ def test_model_named_without_head_shows_that_models_head(qtbot, family, referenc
     window = start(qtbot, [str(image), "--model", family[head].name, "--device", "cpu"], family["8s"].parent,
                    tmp_path / "s.ini")
     wait_idle(qtbot, window, "a.png")
-    assert window.head == head and window.actions.heads[head].isChecked()
-    assert window.entry.path == family[head].resolve() and set(window.family) == {"32s", "16s", "8s"}
-    np.testing.assert_array_equal(window.prediction().labels, reference[head].predict(rgb_of(image)).labels)
+    assert window.view_model.head == head and window.actions.heads[head].isChecked()
+    assert window.view_model.entry.path == family[head].resolve() and set(window.view_model.family) == {"32s", "16s", "8s"}
+    np.testing.assert_array_equal(window.view_model.prediction().labels, reference[head].predict(rgb_of(image)).labels)
     assert window.settings.value("head") == head  # remembered like a head the user picked
     window.close()
 
@@ -41,7 +41,7 @@ def test_model_file_outside_the_catalog_shows_its_own_head(qtbot, family, tmp_pa
     window = start(qtbot, [str(write_image(tmp_path / "a.png")), "-m", str(family["16s"]), "--device", "cpu"], empty,
                    tmp_path / "s.ini")
     wait_idle(qtbot, window, "a.png")
-    assert window.head == "16s" and window.entry.path == family["16s"].resolve()
+    assert window.view_model.head == "16s" and window.view_model.entry.path == family["16s"].resolve()
     window.close()
 
 
@@ -49,7 +49,7 @@ def test_explicit_head_wins_over_the_models_own(qtbot, family, tmp_path):
     window = start(qtbot, [str(write_image(tmp_path / "a.png")), "--model", family["16s"].name, "--head", "32s",
                            "--device", "cpu"], family["8s"].parent, tmp_path / "s.ini")
     wait_idle(qtbot, window, "a.png")
-    assert window.head == "32s" and window.entry.path == family["32s"].resolve()
+    assert window.view_model.head == "32s" and window.view_model.entry.path == family["32s"].resolve()
     window.close()
 
 
@@ -61,5 +61,5 @@ def test_no_model_and_no_head_keeps_the_remembered_head(qtbot, family, tmp_path)
     window = start(qtbot, [str(write_image(tmp_path / "a.png")), "--device", "cpu"], family["8s"].parent,
                    tmp_path / "s.ini")
     wait_idle(qtbot, window, "a.png")
-    assert window.head == "16s"
+    assert window.view_model.head == "16s"
     window.close()

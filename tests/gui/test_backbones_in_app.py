@@ -51,8 +51,8 @@ def test_alexnet_family_opens_switches_heads_and_shows_its_internals(qtbot, alex
     path = write_image(tmp_path / "a.png", size=96)
     drop(alex_window, [path])
     wait_idle(qtbot, alex_window, "a.png")
-    assert alex_window.head == "8s" and alex_window.actions.model_combo.currentText().startswith("FCN-AlexNet-8s (alex)")
-    assert list(alex_window.family) == ["32s", "16s", "8s"] and "FCN-AlexNet-8s" in alex_window.model_card.toPlainText()
+    assert alex_window.view_model.head == "8s" and alex_window.actions.model_combo.currentText().startswith("FCN-AlexNet-8s (alex)")
+    assert list(alex_window.view_model.family) == ["32s", "16s", "8s"] and "FCN-AlexNet-8s" in alex_window.model_card.toPlainText()
     alex_window.internals.classes.setCurrentIndex(2)
     rgb = np.array(Image.open(path).convert("RGB"))
     assert_maps_in_place(alex_window, load_model(alexnet_family["8s"]), rgb, ALEXNET_MAPS)
@@ -68,10 +68,10 @@ def test_googlenet_model_file_opens_and_shows_its_internals(qtbot, window, tmp_p
     path = write_image(tmp_path / "b.png", size=80)
     drop(window, [path])
     wait_idle(qtbot, window, "b.png")
-    window.open_model(model_path)
-    qtbot.waitUntil(lambda: window.entry is not None and window.entry.path == model_path.resolve()
-                    and not window.busy() and window.prediction() is not None, timeout=WAIT_MS)
-    assert window.actions.model_combo.currentText().startswith("FCN-GoogLeNet-8s (goog)") and list(window.family) == ["8s"]
+    window.opener.open_model(model_path)
+    qtbot.waitUntil(lambda: window.view_model.entry is not None and window.view_model.entry.path == model_path.resolve()
+                    and not window.busy() and window.view_model.prediction() is not None, timeout=WAIT_MS)
+    assert window.actions.model_combo.currentText().startswith("FCN-GoogLeNet-8s (goog)") and list(window.view_model.family) == ["8s"]
     window.internals.classes.setCurrentIndex(1)
     rgb = np.array(Image.open(path).convert("RGB"))
     assert_maps_in_place(window, load_model(model_path), rgb, GOOGLENET_MAPS, class_index=1)
@@ -85,16 +85,16 @@ def test_shift_and_stitch_for_the_32s_head_is_computed_and_cached_beside_learned
     drop(alex_window, [path])
     wait_idle(qtbot, alex_window, "c.png")
     alex_window.actions.heads["32s"].trigger()
-    learned = alex_window.prediction().labels.copy()
+    learned = alex_window.view_model.prediction().labels.copy()
     passes = alex_window.session.forward_passes
     alex_window.actions.stitch[4].trigger()
-    assert alex_window.session.stitch == 4 and alex_window.actions.stitch[4].isChecked()
-    qtbot.waitUntil(lambda: not alex_window.busy() and alex_window.prediction() is not None, timeout=WAIT_MS)
+    assert alex_window.view_model.stitch == 4 and alex_window.actions.stitch[4].isChecked()
+    qtbot.waitUntil(lambda: not alex_window.busy() and alex_window.view_model.prediction() is not None, timeout=WAIT_MS)
     rgb = np.array(Image.open(path).convert("RGB"))
     model = load_model(alexnet_family["32s"])
     with torch.no_grad():
         expected = stitched_logits(model, to_input(rgb, model.info.input), 4).argmax(1)[0].numpy()
-    stitched = alex_window.prediction()
+    stitched = alex_window.view_model.prediction()
     np.testing.assert_array_equal(stitched.labels, expected)
     assert not np.array_equal(stitched.labels, learned)
     assert alex_window.session.forward_passes == passes + 1  # only the 32s head was recomputed
@@ -102,9 +102,9 @@ def test_shift_and_stitch_for_the_32s_head_is_computed_and_cached_beside_learned
     assert list(alex_window.internals.panes) == ["score_fr", "score_fr_stitched", "logits"]
     assert alex_window.internals.panes["score_fr_stitched"].title.text.count("stride 8")
     alex_window.actions.heads["8s"].trigger()  # skip heads keep their learned upsampling
-    np.testing.assert_array_equal(alex_window.prediction().labels,
+    np.testing.assert_array_equal(alex_window.view_model.prediction().labels,
                                   Segmenter(load_model(alexnet_family["8s"]), device="cpu", precision="fp32").predict(rgb).labels)
     alex_window.actions.heads["32s"].trigger()
     alex_window.actions.stitch[0].trigger()  # back to learned: from the cache, no new pass
-    np.testing.assert_array_equal(alex_window.prediction().labels, learned)
+    np.testing.assert_array_equal(alex_window.view_model.prediction().labels, learned)
     assert alex_window.session.forward_passes == passes + 1 and "(cached)" in alex_window.status.timing.text()

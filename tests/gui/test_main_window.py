@@ -7,8 +7,9 @@ from PySide6.QtCore import QMimeData
 from PySide6.QtGui import QImage
 
 from fcn_studio.app import analysis
+from fcn_studio.app.jobs import Lane
 from fcn_studio.app.session import Session
-from fcn_studio.gui.main_window import NO_MODEL_HINT
+from fcn_studio.gui.image_view import NO_MODEL_HINT
 from tests.compact_models import PALETTE, write_image
 from tests.engine.reference_fcn import BLOB_GEOMETRY
 from tests.gui.conftest import drop, make_window, wait_idle
@@ -26,9 +27,9 @@ def test_dropped_image_is_overlaid_with_the_segmenter_labels(qtbot, window, refe
     wait_idle(qtbot, window, "a.png")
     expected = reference["8s"].predict(rgb_of(path)).labels
     assert len(np.unique(expected)) > 1  # a meaningful comparison, not all background
-    np.testing.assert_array_equal(window.prediction().labels, expected)
+    np.testing.assert_array_equal(window.view_model.prediction().labels, expected)
     np.testing.assert_array_equal(window.image_view.pane.image.image, rgb_of(path))
-    np.testing.assert_array_equal(window.image_view.pane.overlay.image, analysis.overlay_rgba(expected, PAL, 0.5))
+    np.testing.assert_array_equal(window.image_view.pane.drawn_overlay(), analysis.overlay_rgba(expected, PAL, 0.5))
     assert window.image_list.count() == 1 and window.windowTitle().endswith("a.png")
     assert "8s" in window.status.timing.text() and "ms" in window.status.timing.text()
 
@@ -40,9 +41,9 @@ def test_head_switch_is_served_from_the_cache(qtbot, window, reference, tmp_path
     assert window.session.forward_passes == 3  # the shown head, then the family's other two
     for head in ("32s", "16s", "8s", "32s"):
         window.actions.heads[head].trigger()
-        assert window.head == head and window.actions.heads[head].isChecked()
+        assert window.view_model.head == head and window.actions.heads[head].isChecked()
         expected = reference[head].predict(rgb_of(path)).labels
-        np.testing.assert_array_equal(window.image_view.pane.overlay.image, analysis.overlay_rgba(expected, PAL, 0.5))
+        np.testing.assert_array_equal(window.image_view.pane.drawn_overlay(), analysis.overlay_rgba(expected, PAL, 0.5))
         assert "(cached)" in window.status.timing.text()
     assert window.session.forward_passes == 3 and not window.busy()
     assert window.actions.model_combo.currentText().startswith("FCN-32s")
@@ -58,12 +59,12 @@ def test_compare_grid_shows_each_head_truth_skip_changes_and_metrics(qtbot, wind
     assert window.stack.currentWidget() is grid and grid.columns == ["32s", "16s", "8s", "truth"]
     labels = {h: reference[h].predict(rgb_of(path)).labels for h in ("32s", "16s", "8s")}
     for head, expected in labels.items():
-        np.testing.assert_array_equal(grid.panes[head].overlay.image, analysis.overlay_rgba(expected, PAL, 0.5))
+        np.testing.assert_array_equal(grid.panes[head].drawn_overlay(), analysis.overlay_rgba(expected, PAL, 0.5))
     truth = np.array(Image.open(tmp_path / "a_mask.png"))
-    np.testing.assert_array_equal(grid.panes["truth"].overlay.image[..., :3], PAL[truth])
-    assert grid.panes["32s"].marks.image is None
+    np.testing.assert_array_equal(grid.panes["truth"].drawn_overlay()[..., :3], PAL[truth])
+    assert grid.panes["32s"].drawn_marks() is None
     for coarse, fine in (("32s", "16s"), ("16s", "8s")):
-        marked = grid.panes[fine].marks.image[..., 3] > 0
+        marked = grid.panes[fine].drawn_marks()[..., 3] > 0
         np.testing.assert_array_equal(marked, labels[coarse] != labels[fine])
         assert f"{marked.sum()} px changed vs {coarse}" in grid.titles[fine].text
     miu = analysis.image_metrics(labels["8s"], truth, 4)["mean_iu"]
@@ -78,7 +79,7 @@ def test_internals_panel_shows_every_map_of_the_forward_pass_in_place(qtbot, win
     drop(window, [write_image(tmp_path / "a.png", size=96)])
     wait_idle(qtbot, window, "a.png")
     window.internals.classes.setCurrentIndex(2)
-    maps = window.prediction().intermediates
+    maps = window.view_model.prediction().intermediates
     panes = window.internals.panes
     assert list(panes) == ["score_fr", "upscore2", "score_pool4", "fuse_pool4", "upscore_pool4", "score_pool3",
                            "fuse_pool3", "logits"]
@@ -94,7 +95,7 @@ def test_internals_panel_shows_every_map_of_the_forward_pass_in_place(qtbot, win
 
 
 def test_worker_exception_shows_a_dialog_naming_the_file_and_the_window_survives(qtbot, window, tmp_path, monkeypatch):
-    def boom(self, image, entry, device, precision="auto"):
+    def boom(self, image, entry, device, precision="auto", stitch=0):
         raise RuntimeError("out of memory (simulated)")
 
     real = Session.segment
@@ -105,14 +106,14 @@ def test_worker_exception_shows_a_dialog_naming_the_file_and_the_window_survives
     monkeypatch.setattr(Session, "segment", real)
     drop(window, [write_image(tmp_path / "good.png", seed=2)])
     wait_idle(qtbot, window, "good.png")
-    assert window.prediction() is not None and window.isVisible()
+    assert window.view_model.prediction() is not None and window.isVisible()
 
 
 def test_unreadable_dropped_file_is_reported_by_name(qtbot, window, tmp_path):
     (tmp_path / "broken.png").write_bytes(b"definitely not a png")
     drop(window, [tmp_path / "broken.png"])
     qtbot.waitUntil(lambda: window.errors.isVisible(), timeout=30000)
-    assert "broken.png" in window.errors.text() and window.current is None
+    assert "broken.png" in window.errors.text() and window.view_model.image is None
 
 
 def test_fifty_quick_drops_end_with_the_last_image_shown(qtbot, window, reference, tmp_path):
@@ -121,7 +122,7 @@ def test_fifty_quick_drops_end_with_the_last_image_shown(qtbot, window, referenc
         drop(window, [p])
         qtbot.wait(1)
     wait_idle(qtbot, window, "img49.png")
-    np.testing.assert_array_equal(window.prediction().labels, reference["8s"].predict(rgb_of(paths[-1])).labels)
+    np.testing.assert_array_equal(window.view_model.prediction().labels, reference["8s"].predict(rgb_of(paths[-1])).labels)
     assert window.image_list.count() == 50 and window.image_list.currentRow() == 49
     assert window.session.forward_passes < 150  # superseded requests were cancelled, not all computed
 
@@ -131,28 +132,28 @@ def test_pasted_pixels_are_segmented(qtbot, window, reference, tmp_path):
     mime = QMimeData()
     qimage = QImage(rgb.data, 64, 64, 64 * 3, QImage.Format.Format_RGB888).copy()
     mime.setImageData(qimage)
-    assert window.handle_mime(mime)
+    assert window.opener.handle_mime(mime)
     wait_idle(qtbot, window, "pasted 1")
-    np.testing.assert_array_equal(window.current.rgb, rgb)
-    np.testing.assert_array_equal(window.prediction().labels, reference["8s"].predict(rgb).labels)
+    np.testing.assert_array_equal(window.view_model.image.rgb, rgb)
+    np.testing.assert_array_equal(window.view_model.prediction().labels, reference["8s"].predict(rgb).labels)
 
 
 def test_legend_toggle_hover_and_exports(qtbot, window, reference, tmp_path):
     path = write_image(tmp_path / "a.png")
     drop(window, [path])
     wait_idle(qtbot, window, "a.png")
-    labels = window.prediction().labels
+    labels = window.view_model.prediction().labels
     shown = int(labels[5, 7])
     window.legend.set_hidden(shown, True)
-    alpha = window.image_view.pane.overlay.image[..., 3]
+    alpha = window.image_view.pane.drawn_overlay()[..., 3]
     assert (alpha[labels == shown] == 0).all() and (alpha[labels != shown] == 128).all()
-    window._hover(7, 5)
-    score = window.prediction().scores[shown, 5, 7]
-    assert f"pixel (7, 5): {window.entry.info.class_names[shown]} {score:.2f}" in window.status.hover.text()
+    window.status.hover_at(7, 5)
+    score = window.view_model.prediction().scores[shown, 5, 7]
+    assert f"pixel (7, 5): {window.view_model.entry.info.class_names[shown]} {score:.2f}" in window.status.hover.text()
     window.legend.opacity.setValue(100)
-    out = window.export_labels(tmp_path / "labels.png")
+    out = window.exporter.export_labels(tmp_path / "labels.png")
     np.testing.assert_array_equal(np.array(Image.open(out)), labels)
-    over = np.array(Image.open(window.export_overlay(tmp_path / "over.png")))
+    over = np.array(Image.open(window.exporter.export_overlay(tmp_path / "over.png")))
     keep = labels != shown
     np.testing.assert_array_equal(over[keep], PAL[labels[keep]])
     np.testing.assert_array_equal(over[~keep], rgb_of(path)[~keep])
@@ -163,9 +164,9 @@ def test_batch_segments_a_folder_into_files(qtbot, window, reference, tmp_path):
     src.mkdir()
     for i in range(3):
         write_image(src / f"s{i}.png", size=40, seed=i)
-    window.run_batch([src], tmp_path / "out")
+    window.exporter.run_batch([src], tmp_path / "out")
     assert window.jobs_dock.isVisible()
-    qtbot.waitUntil(lambda: not window.runner.busy("batch"), timeout=60000)
+    qtbot.waitUntil(lambda: not window.runner.busy(Lane.BATCH), timeout=60000)
     for i in range(3):
         got = np.array(Image.open(tmp_path / "out" / f"s{i}.png"))
         np.testing.assert_array_equal(got, reference["8s"].predict(rgb_of(src / f"s{i}.png")).labels)
@@ -178,7 +179,7 @@ def test_without_any_model_the_window_opens_with_a_hint(qtbot, tmp_path):
     drop(window, [write_image(tmp_path / "a.png")])
     wait_idle(qtbot, window, "a.png")
     assert window.image_view.hint.text() == NO_MODEL_HINT and window.image_view.hint.isVisible()
-    assert window.image_view.pane.overlay.image is None and window.session.forward_passes == 0
+    assert window.image_view.pane.drawn_overlay() is None and window.session.forward_passes == 0
     assert not window.actions.model_combo.isEnabled() and "No model" in window.model_card.toPlainText()
     window.actions.compare.trigger()
     assert window.compare_view.columns == ["image"]
@@ -194,6 +195,6 @@ def test_settings_are_remembered(qtbot, family, tmp_path):
     window.legend.opacity.setValue(70)
     window.close()
     again = make_window(qtbot, family["8s"].parent, tmp_path / "s.ini")
-    assert again.head == "16s" and again.opacity == pytest.approx(0.7) and again.legend.opacity.value() == 70
-    assert again._recent() == [str(path)] and again.actions.recent_menu.actions()[0].text() == str(path)
+    assert again.view_model.head == "16s" and again.view_model.opacity == pytest.approx(0.7) and again.legend.opacity.value() == 70
+    assert again.opener.recent() == [str(path)] and again.actions.recent_menu.actions()[0].text() == str(path)
     again.close()

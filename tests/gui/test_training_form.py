@@ -5,9 +5,10 @@ import threading
 
 import pytest
 
-import fcn_studio.app.training_jobs as training_jobs
-from fcn_studio.app.training_jobs import DatasetCheck
-from fcn_studio.gui.training_form import CHECKING, STAGES, TrainingForm, stage_choices
+import fcn_studio.app.dataset_check as dataset_check
+from fcn_studio.app.dataset_check import DatasetCheck
+from fcn_studio.app.train_job import stage_choices
+from fcn_studio.gui.training_form import CHECKING, STAGES, TrainingForm
 
 WAIT_S = 10
 
@@ -48,7 +49,7 @@ def summary(folder: str) -> str:
 
 def test_check_runs_off_the_gui_thread_and_says_checking_meanwhile(qtbot, form, monkeypatch):
     checks = SlowChecks("/data/slow")
-    monkeypatch.setattr(training_jobs, "check_dataset", checks)
+    monkeypatch.setattr(dataset_check, "check_dataset", checks)
     form.data.setText("/data/slow")
     form.validate_now()
     qtbot.waitUntil(lambda: checks.started("/data/slow"), timeout=WAIT_S * 1000)
@@ -63,7 +64,7 @@ def test_check_runs_off_the_gui_thread_and_says_checking_meanwhile(qtbot, form, 
 
 def test_superseded_check_is_dropped(qtbot, form, monkeypatch):
     checks = SlowChecks("/data/old")
-    monkeypatch.setattr(training_jobs, "check_dataset", checks)
+    monkeypatch.setattr(dataset_check, "check_dataset", checks)
     form.data.setText("/data/old")
     form.validate_now()
     qtbot.waitUntil(lambda: checks.started("/data/old"), timeout=WAIT_S * 1000)
@@ -80,7 +81,7 @@ def test_check_finishing_during_the_typing_pause_is_not_shown(qtbot, form, monke
     """The new path is not submitted yet (the form waits for a pause in typing), so nothing has
     superseded the old check: the form itself must see that its result is for another path."""
     checks = SlowChecks("/data/old")
-    monkeypatch.setattr(training_jobs, "check_dataset", checks)
+    monkeypatch.setattr(dataset_check, "check_dataset", checks)
     form._debounce.setInterval(1500)  # long enough for the old result to arrive inside the pause
     form.data.setText("/data/old")
     form.validate_now()

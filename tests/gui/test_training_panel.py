@@ -8,7 +8,8 @@ import pytest
 import torch
 from PySide6.QtCore import QTimer
 
-from fcn_studio.app.training_jobs import TrainJob
+from fcn_studio.app.jobs import CancelToken, Lane
+from fcn_studio.app.train_job import TrainJob
 from fcn_studio.data import open_dataset
 from fcn_studio.engine import load_model, read_info
 from fcn_studio.training import Evaluated, StepDone, TrainConfig, evaluate
@@ -44,9 +45,10 @@ def fill(qtbot, window, data, out, recipe):
     return form
 
 
-def record(window, lane="train"):
+def record(window, lane=Lane.TRAIN):
+    """Every event the jobs of `lane` submitted from now on yield."""
     events = []
-    window.runner.yielded.connect(lambda l, e: events.append(e) if l == lane else None)
+    window.runner.submitted.connect(lambda handle: handle.yielded.connect(events.append) if handle.lane is lane else None)
     return events
 
 
@@ -87,7 +89,7 @@ def test_short_run_plots_every_step_and_offers_the_best_model(qtbot, window, col
     assert any(text.endswith("best.safetensors") for text in picker)
     assert window.training.panel.use_best.isVisible() and not form.cancel.isEnabled() and form.start.isEnabled()
     window.training.panel.use_best.click()
-    assert window.entry.path == best and window.actions.model_combo.currentText().endswith("best.safetensors")
+    assert window.view_model.entry.path == best and window.actions.model_combo.currentText().endswith("best.safetensors")
 
 
 def test_cancel_keeps_the_window_responsive_and_resume_continues(qtbot, window, colour_set, tmp_path):
@@ -126,10 +128,10 @@ def test_resume_plots_the_runs_earlier_points_then_the_new_ones(qtbot, window, c
     run = tmp_path / "run"
     config = TrainConfig(data=str(colour_set), out=str(run), width=0.0625, device="cpu",
                          recipe=quick_recipe(iterations=9, eval_every=3, checkpoint_every=100))
-    job = TrainJob(config)
-    for event in job.run():
+    job, token = TrainJob(config), CancelToken()
+    for event in job.run(token):
         if isinstance(event, StepDone) and event.iteration == 4:
-            job.cancel()
+            token.cancel()
     stopped = job.results[0].iteration
     records = MetricsLog(run).events()
     old_steps = [(r.iteration, r.loss) for r in records if isinstance(r, StepDone)]
@@ -182,7 +184,7 @@ def test_closing_the_window_cancels_training_and_waits_for_its_checkpoint(qtbot,
     form.start.click()
     plots = window.training.panel.plots
     qtbot.waitUntil(lambda: len(plots.curve_data("loss", "32s")[0]) >= 1, timeout=WAIT_MS)
-    job = window.runner.jobs("train")[0]
+    job = window.runner.handles(Lane.TRAIN)[0].job
     window.close()
     assert job.results and job.results[0].status == "cancelled"
     assert load_checkpoint(checkpoint_path(run))["iteration"] == job.results[0].iteration
@@ -192,9 +194,8 @@ def test_evaluate_action_shows_the_metrics_of_evaluate(qtbot, window, colour_set
     config = TrainConfig(data=str(colour_set), out=str(tmp_path / "run"), recipe=quick_recipe(iterations=3, eval_every=3),
                          width=0.0625, device="cpu")
     list(TrainJob(config).run())
-    entry = window.session.model_file(tmp_path / "run" / "best.safetensors")
-    window._fill_models()
-    window.set_model(entry)
+    entry = window.view_model.add_model_file(tmp_path / "run" / "best.safetensors")
+    window.view_model.model = entry
     window.training.evaluate(colour_set, "val")
     qtbot.waitUntil(lambda: window.training.last_eval is not None and not window.training.busy(), timeout=WAIT_MS)
     expected = evaluate(load_model(entry.path), open_dataset(colour_set, "val"), "cpu")

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from fcn_studio.app.jobs import JobError
-from fcn_studio.app.training_jobs import TrainJob
+from fcn_studio.app.train_job import TrainJob
 from fcn_studio.cli import main
 from fcn_studio.data import DatasetError, FolderDataset, open_dataset
 from fcn_studio.palette import save_label_png

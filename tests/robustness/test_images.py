@@ -218,7 +218,7 @@ def test_the_window_names_every_bad_file_and_shows_the_good_one(qtbot, window, t
     good = write_image(tmp_path / "good.png", size=48)
     drop(window, [*bad, bomb, good])
     wait_idle(qtbot, window, "good.png")
-    assert window.isVisible() and window.prediction() is not None
+    assert window.isVisible() and window.view_model.prediction() is not None
     assert window.errors.isVisible() and len(window.errors.messages) == len(bad) + 1
     for path in [*bad, bomb]:
         assert any(m.startswith(f"{path}: ") for m in window.errors.messages), path.name

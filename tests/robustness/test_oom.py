@@ -97,10 +97,10 @@ def test_segment_job_names_the_image_when_memory_runs_out_everywhere(family, tmp
 def test_the_window_shows_the_tiled_result_and_says_why(qtbot, window, tmp_path, monkeypatch):
     path = write_image(tmp_path / "big.png", size=BIG)
     run_out_of_memory(monkeypatch, too_big)
-    window.head = "32s"
-    window.set_model(window.session.catalog.find(window.family["32s"].path))
+    window.view_model.head = "32s"
+    window.view_model.model = window.session.catalog.find(window.view_model.family["32s"].path)
     drop(window, [path])
     wait_idle(qtbot, window, "big.png")
-    pred = window.prediction()
+    pred = window.view_model.prediction()
     assert pred is not None and pred.tiled and window.isVisible() and not window.errors.isVisible()
     assert "out of memory on cpu: segmented in tiles of 256 px" in window.status.timing.text()

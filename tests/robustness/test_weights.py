@@ -118,16 +118,16 @@ def test_open_model_job_refuses_each_file_and_keeps_the_catalog(tmp_path, family
 
 
 def test_the_window_keeps_its_model_and_results_after_bad_model_files(qtbot, window, tmp_path):
-    window.open_paths([write_image(tmp_path / "a.png", size=48)])
+    window.opener.open_paths([write_image(tmp_path / "a.png", size=48)])
     wait_idle(qtbot, window, "a.png")
-    entry, labels = window.entry, window.prediction().labels.copy()
+    entry, labels = window.view_model.entry, window.view_model.prediction().labels.copy()
     files = hostile_files(tmp_path)
     for path in files:
-        window.open_model(path)
+        window.opener.open_model(path)
     qtbot.waitUntil(lambda: len(window.errors.messages) == len(files) and not window.runner.busy(), timeout=30000)
-    assert window.entry == entry and window.isVisible()
+    assert window.view_model.entry == entry and window.isVisible()
     for path in files:
         assert any(str(path) in m for m in window.errors.messages), path.name
-    window.refresh()
-    np.testing.assert_array_equal(window.prediction().labels, labels)
+    window.view_model.refresh()
+    np.testing.assert_array_equal(window.view_model.prediction().labels, labels)
     assert not (tmp_path / "pwned").exists()
