@@ -13,7 +13,7 @@ from importlib import import_module
 from .. import __version__
 from ..data.images import MAX_PIXELS_ENV, set_max_image_pixels
 
-COMMANDS = ("segment", "train", "eval", "info", "import_weights", "make_synthetic", "reproduce", "experiment", "bench")
+COMMANDS = ("segment", "train", "eval", "info", "import_weights", "make_synthetic", "reproduce", "experiment", "bench", "export")
 
 
 class CommandError(Exception):

@@ -13,6 +13,7 @@ from PIL import Image
 from ..data.images import ImageLoadError, load_image
 from ..data.palette import colorize, save_label_png
 from ..engine import Segmenter
+from ..engine.backends import BACKENDS
 from ..engine.memory import OutOfMemory
 from . import CommandError, add_max_pixels_argument
 from .models import DEFAULT_MODEL_NAME, STITCH_MODEL_NAME, resolve_model
@@ -30,7 +31,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--overlay", action="store_true", help="also write <name>_overlay.png, the colours over the image")
     p.add_argument("--opacity", type=float, default=0.5, help="overlay opacity 0..1 (default 0.5)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 … (default auto)")
-    p.add_argument("--precision", default="auto", choices=("auto", "fp32", "bf16", "fp16"))
+    p.add_argument("--precision", default="auto", choices=("auto", "fp32", "bf16", "fp16"),
+                   help="auto: this CPU's fastest path, a gated int8 model included; fp32: float32 only")
+    p.add_argument("--backend", default="auto", choices=BACKENDS,
+                   help="auto (per CPU, see README 'Performance'), torch (PyTorch's exact arithmetic), "
+                   "onnxruntime, openvino (needs the [openvino] extra)")
     p.add_argument("--shift-stitch", action="store_true",
                    help="upsample a 32s net by shift-and-stitch (CVPR §3.2) instead of its bilinear deconvolution; "
                    "default model: the shipped FCN-32s")
@@ -51,7 +56,8 @@ def run(args: argparse.Namespace) -> int:
     model = resolve_model(args.model, STITCH_MODEL_NAME if args.shift_stitch else DEFAULT_MODEL_NAME)
     try:
         segmenter = Segmenter(model, device=args.device, precision=args.precision, stitch_factor=args.stitch_factor,
-                              upsampling="shift-stitch" if args.shift_stitch else "learned")
+                              upsampling="shift-stitch" if args.shift_stitch else "learned", backend=args.backend)
+        log.info("segmenting with %s", segmenter.prepare())
     except ValueError as exc:
         raise CommandError(str(exc)) from None
     palette = np.array(segmenter.info.palette, dtype=np.uint8)

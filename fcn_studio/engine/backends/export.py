@@ -11,7 +11,9 @@ arithmetic as PyTorch, checked against its forward at several sizes in tests/eng
 from __future__ import annotations
 
 import copy
+import json
 import logging
+import os
 import warnings
 from pathlib import Path
 
@@ -19,6 +21,7 @@ import torch
 from torch import nn
 
 from ...files import replacing
+from ..weights import METADATA_KEY, current_umask
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +60,7 @@ def export_onnx(model: nn.Module, path: str | Path, opset: int = OPSET) -> Path:
     model = copy.deepcopy(model).float().to("cpu", memory_format=torch.contiguous_format).eval()
     names = output_names(model)
     example = torch.zeros(1, 3, TRACE_SIZE, TRACE_SIZE)
-    dims = {"x": {2: torch.export.Dim("height", min=1, max=16384), 3: torch.export.Dim("width", min=1, max=16384)}}
+    dims = {"x": {0: torch.export.Dim("batch", min=1, max=1024), 2: torch.export.Dim("height", min=1, max=16384), 3: torch.export.Dim("width", min=1, max=16384)}}
     chatty = [logging.getLogger(name) for name in ("onnxscript", "onnx_ir", "torch.onnx")]
     levels = [logger.level for logger in chatty]
     for logger in chatty:  # their INFO lines (one per rewrite rule) are not the user's business
@@ -72,7 +75,11 @@ def export_onnx(model: nn.Module, path: str | Path, opset: int = OPSET) -> Path:
     finally:
         for logger, level in zip(chatty, levels):
             logger.setLevel(level)
+    info = getattr(model, "info", None)
+    if info is not None:  # classes, palette and the input convention travel with the graph
+        program.model.metadata_props[METADATA_KEY] = json.dumps(info.to_json())
     with replacing(path) as tmp:
         program.save(tmp, external_data=False)
+        os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp makes 0600; an exported model is a file to share
     log.info("exported %s to %s", getattr(model, "arch", "model"), path)
     return path
