@@ -125,7 +125,7 @@ class Segmenter:
         self.model = _prepare(model, self.device, self.dtype)
         self._on_cpu: Segmenter | None = None
         self.backend = _backend(backend, self.device, self.precision, self.stitch_factor)
-        self._int8, self._calibration = precision == "auto", calibration
+        self._int8, self._calibration, self._compare = precision == "auto", calibration, backend == "auto"
         self._runtime: Runtime | None = None
         self._runtime_lock = threading.Lock()
 
@@ -142,11 +142,12 @@ class Segmenter:
         with self._runtime_lock:
             if self.backend != "torch" and self._runtime is None:
                 try:
-                    self._runtime = build_runtime(self.model, self.backend, self._int8, self._calibration)
+                    self._runtime = build_runtime(self.model, self.backend, self._int8, self._calibration, self._compare)
                 except (ExportError, RuntimeError, OSError) as exc:  # ORT and OpenVINO raise RuntimeError kinds
                     log.warning("%s unavailable for %s (%s); using PyTorch fp32", self.backend, self.info.arch, exc)
                     self.backend = "torch"
                 else:
+                    self.backend = self._runtime.runner.name  # auto may have measured the other faster
                     log.info("segmenting with %s", self._runtime.path)
         return self.path
 

@@ -85,3 +85,31 @@ def test_reduced_precision_and_stitching_stay_on_pytorch(mocked_cpu):
         Segmenter(model, device="cpu", precision="bf16", backend="onnxruntime")
     with pytest.raises(ValueError, match="not shift-and-stitch"):
         Segmenter(model, device="cpu", precision="fp32", backend="onnxruntime", upsampling="shift-stitch")
+
+
+class _Fake:
+    """A runner that takes `delay` seconds: what `fastest` measures."""
+
+    delay = 0.0
+
+    def __init__(self, path):
+        self.outputs = ["logits"]
+
+    def run(self, x, names=None):
+        import time
+
+        time.sleep(self.delay)
+        return {"logits": x[:, :1]}
+
+
+def test_auto_keeps_the_runtime_measured_faster_and_remembers_it(tmp_path, monkeypatch):
+    from fcn_studio.engine.backends import choice
+
+    slow = type("Slow", (_Fake,), {"delay": 0.02, "name": "openvino"})
+    quick = type("Quick", (_Fake,), {"delay": 0.0, "name": "onnxruntime"})
+    monkeypatch.setattr(choice, "RUNNERS", {"openvino": slow, "onnxruntime": quick})
+    onnx_path = tmp_path / "k.onnx"
+    runner, note = choice.fastest(onnx_path, ["openvino", "onnxruntime"], repeat=2)
+    assert isinstance(runner, quick) and "measured faster here" in note and "openvino 2" in note
+    monkeypatch.setattr(quick, "delay", 0.05)  # stored: not measured again
+    assert isinstance(choice.fastest(onnx_path, ["openvino", "onnxruntime"])[0], quick)

@@ -17,6 +17,7 @@ import torch
 
 from .cache import entry, weights_key
 from .calibration import Calibration, own_data
+from .choice import fastest
 from .cpu import auto_backend, cpu_class
 from .export import INPUT_NAME, OPSET, ExportError, export_onnx
 from .int8 import Verdict, gated_int8
@@ -58,9 +59,10 @@ class Runtime:
 
 
 def build_runtime(model: torch.nn.Module, backend: str, int8: bool = True,
-                  calibration: Calibration | None = None) -> Runtime:
-    """Export (or reuse the cached export of) `model`, open it in `backend`; with `int8`, also try
-    the gated int8 model on the model's own data (or `calibration`). Raises ExportError."""
+                  calibration: Calibration | None = None, compare: bool = False) -> Runtime:
+    """Export (or reuse the cached export of) `model`, open it in `backend`; with `compare` (auto)
+    and OpenVINO, in whichever of OpenVINO and ONNX Runtime is measured faster; with `int8`, also
+    try the gated int8 model on the model's own data (or `calibration`). Raises ExportError."""
     key = weights_key(model, OPSET)
     onnx_path = entry(key, ".onnx")
     if onnx_path.is_file():
@@ -68,15 +70,19 @@ def build_runtime(model: torch.nn.Module, backend: str, int8: bool = True,
     else:
         log.info("exporting %s for %s (once per model; cached in %s)", getattr(model, "arch", "model"), backend, onnx_path.parent)
         export_onnx(model, onnx_path)
-    runner = RUNNERS[backend](onnx_path)
-    fp32 = Runtime(runner, f"{backend} fp32", names=runner.outputs)
+    if compare and backend == "openvino":
+        runner, note = fastest(onnx_path, ["openvino", "onnxruntime"])
+        fp32 = Runtime(runner, f"{runner.name} fp32 ({note})", names=runner.outputs)
+    else:
+        runner = RUNNERS[backend](onnx_path)
+        fp32 = Runtime(runner, f"{backend} fp32", names=runner.outputs)
     data = (calibration or own_data(model)) if int8 else None
     if data is None:
         return fp32
     quantized, verdict = gated_int8(onnx_path, lambda a: runner.run(a, ["logits"])["logits"], data.images,
                                     data.held_out, data.source, INPUT_NAME)
     if quantized is None:
-        fp32.path, fp32.verdict = f"{backend} fp32; {verdict.describe()}", verdict
+        fp32.path, fp32.verdict = f"{fp32.path}; {verdict.describe()}", verdict
         return fp32
     return Runtime(quantized, f"onnxruntime {verdict.describe()}", verdict, quantized.outputs)
 

@@ -108,7 +108,7 @@ def _labels(run: Callable[[np.ndarray], np.ndarray], images: list[np.ndarray]) -
 
 
 def measure(fp32: Callable[[np.ndarray], np.ndarray], int8: Callable[[np.ndarray], np.ndarray],
-            held_out: list[np.ndarray], source: str, repeat: int = 3) -> Verdict:
+            held_out: list[np.ndarray], source: str, repeat: int = 5) -> Verdict:
     """Label agreement on `held_out` and interleaved timings (median) of both on the first image."""
     agree = [float((a == b).mean()) for a, b in zip(_labels(fp32, held_out), _labels(int8, held_out))]
     sizes = [a.size for a in held_out]
