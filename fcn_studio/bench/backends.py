@@ -21,7 +21,7 @@ import torch
 from ..engine import FCNModel, Segmenter
 from ..engine.backends.calibration import Calibration, from_rgb, own_data
 from ..engine.backends.cpu import cpu_description
-from ..engine.backends.export import export_onnx
+from ..engine.backends import cached_export
 from ..engine.backends.int8 import quantize
 from ..engine.backends.runners import OpenVinoRunner, OrtRunner, openvino_installed
 from ..engine.predictor import to_input
@@ -45,7 +45,7 @@ def interleaved(fns: dict[str, Callable[[], object]], repeat: int) -> dict[str, 
 
 def runtime_forwards(model: FCNModel, folder: Path, calibration: Calibration) -> dict[str, Forward]:
     """Each runtime path of `model`: ORT fp32, OpenVINO fp32 (if installed), int8 in both."""
-    fp32 = export_onnx(model, folder / "model.onnx")
+    fp32 = cached_export(model)
     q = quantize(fp32, folder / "model.int8.onnx", calibration.images, "image")
     runners = {"ONNX Runtime fp32": OrtRunner(fp32), "ONNX Runtime int8 (static QDQ, per channel)": OrtRunner(q)}
     if openvino_installed():
@@ -86,7 +86,7 @@ def backend_rows(model: FCNModel, size: int, repeat: int, calibration: Calibrati
 
 def trained_backend_rows(model: FCNModel, images: list[np.ndarray], repeat: int = 3) -> list[Row]:
     """On trained weights and held-out images: each path's labels against PyTorch fp32 (all images,
-    and the worst one), time per image, and what the agreement gate decides for the default path."""
+    and the worst one) and time per image; the default path's name says what the gate decided."""
     model = model.eval()
     inputs = [to_input(rgb, model.info.input) for rgb in images]
     with torch.no_grad():
@@ -95,7 +95,7 @@ def trained_backend_rows(model: FCNModel, images: list[np.ndarray], repeat: int 
     verdict = default.prepare()
     with tempfile.TemporaryDirectory() as tmp:
         forwards: dict[str, Forward] = {"plain fp32 eager": lambda a: plain_forward(model, torch.from_numpy(a)).numpy(),
-                                        "Segmenter default": lambda a: default.logits(torch.from_numpy(a)).numpy()}
+                                        f"Segmenter default: {verdict}": lambda a: default.logits(torch.from_numpy(a)).numpy()}
         forwards.update(runtime_forwards(model, Path(tmp), scene_calibration(model, images[0].shape[0])))
         arrays = [x.numpy() for x in inputs]
         seconds = interleaved({name: (lambda f=f: f(arrays[0])) for name, f in forwards.items()}, repeat)
@@ -104,7 +104,6 @@ def trained_backend_rows(model: FCNModel, images: list[np.ndarray], repeat: int 
             agree = [float((f(arr).argmax(1) == r).mean()) for arr, r in zip(arrays, ref)]
             note = f"labels equal {100 * np.mean(agree):.2f} % (worst image {100 * min(agree):.1f} %)"
             rows.append(Row(name, seconds[name], seconds["plain fp32 eager"] / seconds[name], note))
-    rows.append(Row(f"default path chosen: {verdict}", 0.0, 0.0))
     return rows
 
 
@@ -126,24 +125,23 @@ def load_latency_rows(model: FCNModel, size: int, repeat: int, busy: int) -> lis
 
     x = torch.randn(1, 3, size, size)
     a = x.numpy()
-    with tempfile.TemporaryDirectory() as tmp:
-        fp32 = export_onnx(model, Path(tmp) / "m.onnx")
-        ours, spinning = OrtRunner(fp32), OrtRunner(fp32)
-        _allow_spinning(spinning, fp32)
-        fns = {"plain fp32 eager": lambda: plain_forward(model, x),
-               "ONNX Runtime, workers spin (its default)": lambda: spinning.run(a, ["logits"]),
-               "ONNX Runtime, no spinning (the default path's)": lambda: ours.run(a, ["logits"])}
-        idle = interleaved(fns, repeat)
-        stop = mp.get_context("spawn").Event()
-        hogs = [mp.get_context("spawn").Process(target=_burn, args=(stop,), daemon=True) for _ in range(busy)]
+    fp32 = cached_export(model)
+    ours, spinning = OrtRunner(fp32), OrtRunner(fp32)
+    _allow_spinning(spinning, fp32)
+    fns = {"plain fp32 eager": lambda: plain_forward(model, x),
+           "ONNX Runtime, workers spin (its default)": lambda: spinning.run(a, ["logits"]),
+           "ONNX Runtime, no spinning (the default path's)": lambda: ours.run(a, ["logits"])}
+    idle = interleaved(fns, repeat)
+    stop = mp.get_context("spawn").Event()
+    hogs = [mp.get_context("spawn").Process(target=_burn, args=(stop,), daemon=True) for _ in range(busy)]
+    for p in hogs:
+        p.start()
+    try:
+        loaded = interleaved(fns, repeat)
+    finally:
+        stop.set()
         for p in hogs:
-            p.start()
-        try:
-            loaded = interleaved(fns, repeat)
-        finally:
-            stop.set()
-            for p in hogs:
-                p.join(5)
+            p.join(5)
     plain = loaded["plain fp32 eager"]
     return [Row(f"{name}, {busy} busy processes", loaded[name], plain / loaded[name],
                 f"idle {1000 * idle[name]:.0f} ms; loaded/idle {loaded[name] / idle[name]:.1f}×") for name in fns]

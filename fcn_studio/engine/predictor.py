@@ -128,6 +128,7 @@ class Segmenter:
         self._int8, self._calibration, self._compare = precision == "auto", calibration, backend == "auto"
         self._runtime: Runtime | None = None
         self._runtime_lock = threading.Lock()
+        self._preparing: threading.Thread | None = None
 
     @property
     def path(self) -> str:
@@ -135,6 +136,22 @@ class Segmenter:
         if self.backend == "torch":
             return f"torch {self.precision}"
         return self._runtime.path if self._runtime is not None else f"{self.backend} (not prepared yet)"
+
+    def prepare_in_background(self) -> None:
+        """Prepare the runtime on a thread; until it is ready, images are segmented by PyTorch (the
+        app calls this: the first export of a model takes seconds, and nobody should wait for it)."""
+        if self.backend != "torch" and self._runtime is None and self._preparing is None:
+            self._preparing = threading.Thread(target=self.prepare, name="fcn-studio-prepare", daemon=True)
+            self._preparing.start()
+
+    def _current_runtime(self) -> Runtime | None:
+        """The runtime to use for this call: None means PyTorch (the backend, or one still preparing)."""
+        if self._runtime is not None or self.backend == "torch":
+            return self._runtime
+        if self._preparing is not None and self._preparing.is_alive():
+            return None
+        self.prepare()
+        return self._runtime
 
     def prepare(self) -> str:
         """Export, quantize and open the runtime now rather than at the first image; returns `path`.
@@ -156,8 +173,6 @@ class Segmenter:
         return self.model.info
 
     def _cast(self, x: torch.Tensor) -> torch.Tensor:
-        if self.backend != "torch":
-            return x.to(self.device, self.dtype)  # runtimes take plain NCHW arrays
         return x.to(self.device, self.dtype, memory_format=torch.channels_last)
 
     def preprocess(self, image: ImageLike) -> torch.Tensor:
@@ -166,9 +181,12 @@ class Segmenter:
     @torch.inference_mode()
     def logits(self, x: torch.Tensor) -> torch.Tensor:
         """Already-normalised N×3×H×W input → float32 N×C×H×W logits."""
-        return self._maps(self._cast(x), intermediates=False)["logits"].float()
+        return self._maps(x, intermediates=False, runtime=self._current_runtime())["logits"].float()
 
-    def _maps(self, x: torch.Tensor, intermediates: bool) -> dict[str, torch.Tensor]:
+    def _maps(self, x: torch.Tensor, intermediates: bool, runtime: Runtime | None) -> dict[str, torch.Tensor]:
+        if runtime is not None:
+            return runtime.maps(x.to(self.device, torch.float32), intermediates)  # plain NCHW arrays
+        x = self._cast(x)
         if self.stitch_factor:
             dense = stitched_scores(self.model, x, self.stitch_factor)
             f = self.stitch_factor
@@ -177,10 +195,6 @@ class Segmenter:
             if not intermediates:
                 return {"logits": logits}
             return {"score_fr": dense.scores[:, :, f - 1 :: f, f - 1 :: f], "score_fr_stitched": dense.scores, "logits": logits}
-        if self.backend != "torch":
-            self.prepare()
-            if self._runtime is not None:
-                return self._runtime.maps(x, intermediates)
         return self.model.intermediates(x) if intermediates else {"logits": self.model(x)}
 
     @property
@@ -210,11 +224,12 @@ class Segmenter:
         if x.shape[2] * x.shape[3] > self.max_pixels:
             # fp32 activations are twice bf16's: a smaller core keeps a 4000×3000 photo under 3 GB.
             return self._tiled(x, scores, 768 if self.dtype == torch.float32 else 1024)
-        maps = self._maps(self._cast(x), intermediates)
+        runtime = self._current_runtime()
+        maps = self._maps(x, intermediates, runtime)
         logits = maps["logits"].float()
         labels = logits.argmax(1)[0]
         out = Prediction(labels=labels.to(torch.uint8 if self.info.num_classes <= 256 else torch.int32).cpu().numpy(),
-                         path=self.path)
+                         path=runtime.path if runtime is not None else f"torch {self.precision}")
         if scores:
             out.scores = logits.softmax(1)[0].cpu().numpy()
         if intermediates:
@@ -225,8 +240,9 @@ class Segmenter:
 
     def _tiled(self, x: torch.Tensor, scores: bool, core: int) -> Prediction:
         labels, probs = predict_tiled(self.logits, x, core=core, scores=scores)
+        runtime = self._current_runtime()
         return Prediction(labels=labels.numpy(), scores=None if probs is None else probs.numpy(), tiled=True,
-                          path=self.path)
+                          path=runtime.path if runtime is not None else f"torch {self.precision}")
 
     def _after_oom(self, rgb: np.ndarray, scores: bool, intermediates: bool) -> Prediction:
         """Small tiles on the same device, then the CPU; each step logged and noted for the user."""

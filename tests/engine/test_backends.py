@@ -168,3 +168,24 @@ def test_a_model_the_exporter_rejects_falls_back_to_pytorch(model, monkeypatch, 
     seg = Segmenter(model, device="cpu", precision="fp32", backend="onnxruntime")
     assert seg.prepare() == "torch fp32" and "not exportable" in caplog.text
     assert seg.predict(rgb(40, 40)).path == "torch fp32"
+
+
+def test_pytorch_serves_while_the_runtime_is_prepared_in_the_background(model, monkeypatch):
+    import threading
+
+    release = threading.Event()
+    real = backends.build_runtime
+
+    def slow(*args, **kwargs):
+        release.wait(10)
+        return real(*args, **kwargs)
+
+    from fcn_studio.engine import predictor
+
+    monkeypatch.setattr(predictor, "build_runtime", slow)
+    seg = Segmenter(model, device="cpu", precision="fp32", backend="onnxruntime")
+    seg.prepare_in_background()
+    assert seg.predict(rgb(40, 40)).path == "torch fp32"  # not ready: PyTorch, no waiting
+    release.set()
+    seg._preparing.join(10)
+    assert seg.predict(rgb(40, 40)).path == "onnxruntime fp32"

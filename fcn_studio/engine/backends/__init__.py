@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -58,18 +59,23 @@ class Runtime:
         return {k: torch.from_numpy(v) for k, v in out.items()}
 
 
+def cached_export(model: torch.nn.Module) -> Path:
+    """The ONNX file of `model` in the cache, exported now if it is not there yet."""
+    onnx_path = entry(weights_key(model, OPSET), ".onnx")
+    if onnx_path.is_file():
+        log.info("using the cached export %s", onnx_path)
+    else:
+        log.info("exporting %s (once per model; cached in %s)", getattr(model, "arch", "model"), onnx_path.parent)
+        export_onnx(model, onnx_path)
+    return onnx_path
+
+
 def build_runtime(model: torch.nn.Module, backend: str, int8: bool = True,
                   calibration: Calibration | None = None, compare: bool = False) -> Runtime:
     """Export (or reuse the cached export of) `model`, open it in `backend`; with `compare` (auto)
     and OpenVINO, in whichever of OpenVINO and ONNX Runtime is measured faster; with `int8`, also
     try the gated int8 model on the model's own data (or `calibration`). Raises ExportError."""
-    key = weights_key(model, OPSET)
-    onnx_path = entry(key, ".onnx")
-    if onnx_path.is_file():
-        log.info("using the cached export %s", onnx_path)
-    else:
-        log.info("exporting %s for %s (once per model; cached in %s)", getattr(model, "arch", "model"), backend, onnx_path.parent)
-        export_onnx(model, onnx_path)
+    onnx_path = cached_export(model)
     if compare and backend == "openvino":
         runner, note = fastest(onnx_path, ["openvino", "onnxruntime"])
         fp32 = Runtime(runner, f"{runner.name} fp32 ({note})", names=runner.outputs)
@@ -87,5 +93,5 @@ def build_runtime(model: torch.nn.Module, backend: str, int8: bool = True,
     return Runtime(quantized, f"onnxruntime {verdict.describe()}", verdict, quantized.outputs)
 
 
-__all__ = ["BACKENDS", "BACKEND_ENV", "Calibration", "ExportError", "Runtime", "build_runtime", "export_onnx",
-           "resolve_backend"]
+__all__ = ["BACKENDS", "BACKEND_ENV", "Calibration", "ExportError", "Runtime", "build_runtime", "cached_export",
+           "export_onnx", "resolve_backend"]
