@@ -45,3 +45,24 @@ def test_segment_on_onnx_runtime_writes_the_same_labels_as_pytorch(tmp_path):
         stem = name.rsplit("/", 1)[1].rsplit(".", 1)[0]
         a, b = (np.array(Image.open(tmp_path / k / f"{stem}.png")) for k in ("torch", "onnxruntime"))
         assert (a == b).mean() > 0.999
+
+
+def test_segment_calibrates_int8_on_a_folder_and_says_which_path(tmp_path, monkeypatch, caplog):
+    import logging
+
+    from fcn_studio.engine.backends import cache
+
+    monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path / "cache"))
+    path = str(save_model(compact_model("fcn32s", seed=4), tmp_path / "m.safetensors"))
+    folder = tmp_path / "own"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(4):
+        Image.fromarray(rng.integers(0, 256, (40, 48, 3), dtype=np.uint8)).save(folder / f"{i}.png")
+    with caplog.at_level(logging.INFO):
+        assert main(["segment", str(folder / "0.png"), "-m", path, "-o", str(tmp_path / "o"),
+                     "--backend", "onnxruntime", "--calibrate", str(folder)]) == 0
+    assert "segmenting with onnxruntime" in caplog.text and "int8" in caplog.text
+    record = cache.read_json(next((tmp_path / "cache" / "onnx").glob("*.int8.json")))
+    assert record["source"] == f"4 images of {folder}" and record["images"] == 2
+    assert main(["segment", str(folder / "0.png"), "-m", path, "--calibrate", str(tmp_path / "none")]) == 1

@@ -113,3 +113,13 @@ def test_auto_keeps_the_runtime_measured_faster_and_remembers_it(tmp_path, monke
     assert isinstance(runner, quick) and "measured faster here" in note and "openvino 2" in note
     monkeypatch.setattr(quick, "delay", 0.05)  # stored: not measured again
     assert isinstance(choice.fastest(onnx_path, ["openvino", "onnxruntime"])[0], quick)
+
+
+def test_the_first_runtime_stays_unless_another_is_clearly_faster(tmp_path, monkeypatch):
+    from fcn_studio.engine.backends import choice
+
+    first = type("First", (_Fake,), {"delay": 0.010, "name": "onnxruntime"})
+    close = type("Close", (_Fake,), {"delay": 0.010, "name": "openvino"})  # as fast: within the margin
+    monkeypatch.setattr(choice, "RUNNERS", {"onnxruntime": first, "openvino": close})
+    runner, note = choice.fastest(tmp_path / "k.onnx", ["onnxruntime", "openvino"], repeat=3)
+    assert isinstance(runner, first) and note.startswith("kept unless another is 1.1× faster")

@@ -77,7 +77,7 @@ def build_runtime(model: torch.nn.Module, backend: str, int8: bool = True,
     try the gated int8 model on the model's own data (or `calibration`). Raises ExportError."""
     onnx_path = cached_export(model)
     if compare and backend == "openvino":
-        runner, note = fastest(onnx_path, ["openvino", "onnxruntime"])
+        runner, note = fastest(onnx_path, ["onnxruntime", "openvino"])
         fp32 = Runtime(runner, f"{runner.name} fp32 ({note})", names=runner.outputs)
     else:
         runner = RUNNERS[backend](onnx_path)

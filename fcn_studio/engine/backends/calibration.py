@@ -12,6 +12,7 @@ smaller images (fewer pixels far from a boundary), and users segment images of a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -21,6 +22,7 @@ HELD_OUT_SEED = 4243
 CALIBRATION_IMAGES = 16
 HELD_OUT_IMAGES = 20
 DEFAULT_SIZE = 192
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 
 
 @dataclass
@@ -57,3 +59,15 @@ def own_data(model: torch.nn.Module) -> Calibration | None:
               f"{HELD_OUT_IMAGES} of {size} px and {HELD_OUT_IMAGES // 2} of {size // 2} px held out (seed {HELD_OUT_SEED})")
     return from_rgb(source, [calib.load(i)[0] for i in range(len(calib))],
                     [s.load(i)[0] for s in held for i in range(len(s))], model)
+
+
+def from_folder(folder: str | Path, model: torch.nn.Module, limit: int = 2 * CALIBRATION_IMAGES) -> Calibration:
+    """The images of `folder` (sorted, at most `limit`): every other one calibrates, the rest are
+    held out for the gate. For models trained on data we don't ship (a VOC FCN): the user's own."""
+    from ...data.images import load_image
+
+    paths = sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)[:limit]
+    if len(paths) < 2:
+        raise ValueError(f"{folder}: int8 calibration needs at least 2 images (one to calibrate, one to check)")
+    rgbs = [load_image(p) for p in paths]
+    return from_rgb(f"{len(paths)} images of {folder}", rgbs[0::2], rgbs[1::2], model)
