@@ -10,7 +10,7 @@ from typing import Iterable
 
 import numpy as np
 
-from ..data.palette import colorize
+from ..palette import colorize
 from ..engine import ConfusionMatrix, Prediction
 
 

@@ -11,7 +11,8 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..engine import ARCHITECTURES, ModelInfo, WeightFileError, open_model, read_info
+from ..errors import WeightFileError
+from ..engine import ARCHITECTURES, ModelInfo, open_model, read_info
 from ..paths import models_dir
 
 log = logging.getLogger(__name__)

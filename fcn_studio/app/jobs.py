@@ -15,9 +15,9 @@ from typing import Iterator
 import numpy as np
 from PIL import Image
 
-from ..data.images import ImageLoadError, printable
-from ..data.palette import save_label_png
-from ..engine import Prediction, WeightFileError, load_model
+from ..errors import ImageLoadError, WeightFileError, printable
+from ..palette import save_label_png
+from ..engine import Prediction, load_model
 from ..training.events import CancelToken
 from .analysis import blend
 from .catalog import ModelEntry

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data.dataset import DatasetError
-from ..data.images import load_image, printable
+from ..errors import DatasetError, printable
+from ..images import load_image
 from ..data.labels import read_label
-from ..data.palette import voc_palette
+from ..palette import voc_palette
 from ..engine import Prediction, Segmenter, open_model
 from .catalog import Catalog, ModelEntry
 from .results import ResultCache, ResultKey

@@ -16,12 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from ..data.dataset import DatasetError
+from ..errors import FileProblem
 from ..data.detect import detect_layout, open_dataset
-from ..engine import WeightFileError, load_model
+from ..engine import load_model
 from ..engine.predictor import resolve_device
-from ..training import Cancelled, RecipeError, StageFinished, TrainConfig, evaluate, read_config, resume, train
-from ..training.checkpoint import CheckpointError
+from ..training import Cancelled, StageFinished, TrainConfig, evaluate, read_config, resume, train
 from ..training.run_folder import MetricsLog
 from .jobs import Job, JobError
 
@@ -52,7 +51,7 @@ def run_history(run_dir: str | Path) -> list[dict[str, Any]]:
     try:
         config = read_config(run_dir)
         return [record for stage in config.stages for record in MetricsLog(config.stage_dir(stage)).read()]
-    except (RecipeError, OSError, ValueError):
+    except (FileProblem, OSError, ValueError):
         return []  # the history is a courtesy: resuming itself reports an unreadable folder
 
 
@@ -124,7 +123,7 @@ class TrainJob(Job):
                     self.results = list(event[1] or [])
                 else:
                     yield event
-        except (DatasetError, RecipeError, CheckpointError, WeightFileError, FileNotFoundError, ValueError) as exc:
+        except (FileProblem, FileNotFoundError, ValueError) as exc:
             raise JobError(str(exc)) from None
         yield TrainDone(self.results)
 
@@ -157,7 +156,7 @@ class EvalJob(Job):
                     yield event
         except Cancelled:
             return
-        except (DatasetError, WeightFileError, FileNotFoundError, ValueError, RuntimeError) as exc:
+        except (FileProblem, FileNotFoundError, ValueError, RuntimeError) as exc:
             raise JobError(str(exc)) from None
 
 
@@ -205,7 +204,7 @@ def check_dataset(folder: str | Path, splits: tuple[str, ...] = ("train", "val")
     for split in splits:
         try:
             dataset = open_dataset(root, split)
-        except (DatasetError, FileNotFoundError, OSError) as exc:
+        except (FileProblem, OSError) as exc:
             if split == "train" or check.layout is None:
                 check.problems.append(str(exc))
             if check.layout is None:
@@ -218,7 +217,7 @@ def check_dataset(folder: str | Path, splits: tuple[str, ...] = ("train", "val")
         for index in range(min(items, len(dataset))):
             try:
                 dataset.load(index)
-            except (DatasetError, OSError) as exc:
+            except (FileProblem, OSError) as exc:
                 check.problems.append(str(exc))
                 break
     return check

@@ -11,7 +11,8 @@ import sys
 from importlib import import_module
 
 from .. import __version__
-from ..data.images import MAX_PIXELS_ENV, set_max_image_pixels
+from ..errors import FileProblem
+from ..images import MAX_PIXELS_ENV, set_max_image_pixels
 
 COMMANDS = ("segment", "train", "eval", "info", "import_weights", "make_synthetic", "reproduce", "experiment", "bench", "export")
 
@@ -92,6 +93,9 @@ def main(argv: list[str] | None = None) -> int:
     except CommandError as exc:
         print(f"fcn-studio: error: {exc}", file=sys.stderr)
         return exc.code
+    except FileProblem as exc:
+        print(f"fcn-studio: error: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("fcn-studio: interrupted", file=sys.stderr)
         return 130

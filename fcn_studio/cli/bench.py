@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from ..errors import FileProblem
 from ..bench.report import BenchConfig, backend_sections, format_report, machine, run_suite, upsampling_sections
-from ..data.dataset import DatasetError
-from ..engine import WeightFileError
 from . import CommandError
 
 
@@ -63,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
             sections = upsampling_sections(cfg)
         else:
             sections = backend_sections(cfg) if args.backends else run_suite(cfg)
-    except (ValueError, WeightFileError, DatasetError) as exc:
+    except (FileProblem, ValueError) as exc:
         raise CommandError(str(exc)) from None
     print(format_report(sections, machine()))
     return 0

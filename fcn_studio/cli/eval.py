@@ -8,7 +8,7 @@ from pathlib import Path
 
 import torch
 
-from ..data.dataset import DatasetError
+from ..errors import DatasetError
 from ..data.detect import open_dataset
 from ..engine.predictor import resolve_device
 from ..training import distributed

@@ -6,12 +6,9 @@ import argparse
 import signal
 from dataclasses import replace
 
-from ..data.dataset import DatasetError
-from ..engine.surgery import WeightFileError
-from ..training.checkpoint import CheckpointError
+from ..errors import FileProblem
 from ..training.events import CancelToken
 from ..training.experiments import ARMS, EXPERIMENTS, SCRATCH, Settings, run_experiments
-from ..training.recipes import RecipeError
 from . import CommandError
 from .train import TrainPrinter, first_interrupt_cancels
 
@@ -59,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         settings = Settings(data=data, updates=args.updates, init=args.init)
         tables = run_experiments(names, args.out, settings, printer, cancel,
                                  on_arm=lambda key: print(f"\n== arm {key} ({ARMS[key].stage}) ==", flush=True))
-    except (RecipeError, DatasetError, WeightFileError, CheckpointError, ValueError, OSError) as exc:
+    except (FileProblem, ValueError, OSError) as exc:
         raise CommandError(str(exc)) from None
     finally:
         signal.signal(signal.SIGINT, previous)

@@ -33,8 +33,10 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     try:
         export_onnx(model, out, opset=args.opset)
-    except (ExportError, OSError) as exc:
-        raise CommandError(f"{out}: {exc}") from None
+    except ExportError as exc:
+        raise CommandError(str(exc)) from None
+    except OSError as exc:  # an unwritable folder, a full disk
+        raise CommandError(f"{out}: {exc.strerror or exc}") from None
     print(f"{out}: {model.arch}, {model.num_classes} classes, opset {args.opset}, input 'image' 1×3×H×W; "
           f"outputs {', '.join(output_names(model))}")
     return 0

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from ..engine import WeightFileError, open_model, save_model
+from ..errors import WeightFileError
+from ..engine import open_model, save_model
 from ..engine.fcn import VGG16_ARCHITECTURES
 from . import CommandError
 

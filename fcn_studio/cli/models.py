@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..engine import FCN, WeightFileError, open_model
+from ..errors import WeightFileError
+from ..engine import FCN, open_model
 from ..paths import models_dir
 from . import CommandError
 

@@ -6,12 +6,9 @@ import argparse
 import signal
 from pathlib import Path
 
-from ..data.dataset import DatasetError
-from ..engine.surgery import WeightFileError
+from ..errors import FileProblem
 from ..paths import models_dir
-from ..training.checkpoint import CheckpointError
 from ..training.events import CancelToken
-from ..training.recipes import RecipeError
 from ..training.release import RESULTS_TABLE, load_release, run_release
 from . import CommandError
 from .train import TrainPrinter, first_interrupt_cancels
@@ -42,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
         release = load_release(args.release)
         rows = run_release(release, args.out, args.models or models_dir(), printer, cancel,
                            on_step=lambda name: print(f"\n== {name} ==", flush=True))
-    except (RecipeError, DatasetError, WeightFileError, CheckpointError, ValueError, OSError) as exc:
+    except (FileProblem, ValueError, OSError) as exc:
         raise CommandError(str(exc)) from None
     finally:
         signal.signal(signal.SIGINT, previous)

@@ -10,8 +10,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from ..data.images import ImageLoadError, load_image
-from ..data.palette import colorize, save_label_png
+from ..errors import ImageLoadError
+from ..images import load_image
+from ..palette import colorize, save_label_png
 from ..engine import Segmenter
 from ..engine.backends import BACKENDS
 from ..engine.backends.calibration import from_folder

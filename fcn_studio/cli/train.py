@@ -8,11 +8,9 @@ import signal
 import sys
 from typing import Any
 
-from ..data.dataset import DatasetError
-from ..engine.surgery import WeightFileError
-from ..training.checkpoint import CheckpointError
+from ..errors import FileProblem, RecipeError
 from ..training.events import CancelToken, Evaluated, StageFinished, StageStarted, StepDone
-from ..training.recipes import PRESETS, RecipeError, load_recipe
+from ..training.recipes import PRESETS, load_recipe
 from ..training.run_folder import BACKBONE_CHOICES, STAGE_CHOICES, TrainConfig
 from ..training.stages import resume, train
 from . import CommandError
@@ -133,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
             results = resume(args.resume, printer, cancel)
         else:
             results = train(config_from_args(args), printer, cancel)
-    except (RecipeError, DatasetError, WeightFileError, CheckpointError, ValueError) as exc:
+    except (FileProblem, ValueError) as exc:
         raise CommandError(str(exc)) from None
     finally:
         signal.signal(signal.SIGINT, previous)

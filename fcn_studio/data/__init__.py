@@ -5,8 +5,9 @@ Every dataset is a `SegmentationDataset` yielding (3×H×W uint8 RGB, H×W int64
 the file (and the split-list line) at fault.
 """
 
+from ..errors import DatasetError
 from .classes import ClassList, classes_for_root, read_classes_json, write_classes_json
-from .dataset import DatasetError, SegmentationDataset
+from .dataset import SegmentationDataset
 from .detect import detect_layout, open_dataset
 from .folder import FolderDataset
 from .sbd import SBDDataset, read_sbd_label

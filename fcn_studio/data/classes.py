@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from .dataset import DatasetError
-from .palette import VOC_CLASSES, VOID_LABEL, voc_palette
+from ..errors import DatasetError
+from ..palette import VOC_CLASSES, VOID_LABEL, voc_palette
 
 CLASSES_FILE = "classes.json"
 

@@ -12,16 +12,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from .palette import VOC_CLASSES, voc_palette
-
-
-class DatasetError(Exception):
-    """A dataset is unusable; the message names the file (and line) at fault."""
-
-    def __init__(self, path: str | Path, reason: str):
-        super().__init__(f"{path}: {reason}")
-        self.path = str(path)
-        self.reason = reason
+from ..palette import VOC_CLASSES, voc_palette
 
 
 class SegmentationDataset(Dataset):

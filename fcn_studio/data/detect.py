@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .dataset import DatasetError, SegmentationDataset
+from ..errors import DatasetError
+from .dataset import SegmentationDataset
 from .folder import ALL, FolderDataset, is_image_folder
 from .sbd import SBDDataset, find_sbd_root
 from .splits import require_folder

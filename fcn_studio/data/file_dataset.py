@@ -12,8 +12,9 @@ from typing import Callable
 
 import numpy as np
 
+from ..errors import DatasetError
 from .classes import classes_for_root
-from .dataset import DatasetError, SegmentationDataset
+from .dataset import SegmentationDataset
 from .labels import load_pair
 from .splits import match_files, read_split_file, require_folder, resolve_split
 

@@ -26,8 +26,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import DatasetError
 from .classes import classes_for_root
-from .dataset import DatasetError
 from .file_dataset import FileDataset
 from .splits import SplitEntry, index_folder, match_files, read_split_file, require_folder, resolve_split
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .dataset import DatasetError
-from .images import ImageLoadError, load_image, open_image
-from .palette import VOID_LABEL, voc_color
+from ..errors import DatasetError, ImageLoadError
+from ..images import load_image, open_image
+from ..palette import VOID_LABEL, voc_color
 
 _INDEX_MODES = ("P", "L", "1", "I;16", "I;16B", "I;16L", "I", "LA", "PA")
 _COLOUR_MODES = ("RGB", "RGBA", "RGBX")

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .dataset import DatasetError
+from ..errors import DatasetError
 from .file_dataset import ListedDataset
 from .labels import checked_pair, load_rgb
 

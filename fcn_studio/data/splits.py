@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .dataset import DatasetError
+from ..errors import DatasetError
 
 
 @dataclass(frozen=True)

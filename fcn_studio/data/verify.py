@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 from typing import Callable
 
-from .dataset import DatasetError, SegmentationDataset
+from ..errors import DatasetError
+from .dataset import SegmentationDataset
 
 log = logging.getLogger(__name__)
 

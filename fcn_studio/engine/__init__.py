@@ -1,5 +1,6 @@
 """Pure-PyTorch FCN engine: architectures, initialisation and surgery, weight files, prediction, metrics."""
 
+from ..errors import WeightFileError
 from .alexnet import AlexNetFCN8s, AlexNetFCN16s, AlexNetFCN32s
 from .backbone_fcn import BackboneFCN
 from .build import ARCHITECTURES, FCNModel, build_model
@@ -10,7 +11,7 @@ from .metrics import ConfusionMatrix, metrics_from_matrix
 from .googlenet import GoogLeNetFCN8s, GoogLeNetFCN16s, GoogLeNetFCN32s
 from .model_info import CAFFE_INPUT, GOOGLENET_INPUT, TORCHVISION_INPUT, InputSpec, ModelInfo
 from .predictor import Prediction, Segmenter
-from .surgery import WeightFileError, copy_vgg16, next_stage, transplant
+from .surgery import copy_vgg16, next_stage, transplant
 from .weights import load_model, read_info, save_model
 
 __all__ = [

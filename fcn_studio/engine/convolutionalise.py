@@ -18,10 +18,11 @@ from pathlib import Path
 
 import torch
 
+from ..errors import WeightFileError
 from .backbone_fcn import BackboneFCN
 from .build import FCNModel, build_model
 from .model_info import GOOGLENET_INPUT, TORCHVISION_INPUT, InputSpec, ModelInfo
-from .surgery import WeightFileError, load_torch_state_dict, vgg16_to_fcn_state
+from .surgery import load_torch_state_dict, vgg16_to_fcn_state
 from .weights import load_state_checked
 
 log = logging.getLogger(__name__)

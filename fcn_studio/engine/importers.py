@@ -10,11 +10,12 @@ from pathlib import Path
 
 import torch
 
+from ..errors import WeightFileError
 from .build import build_model
 from .caffe_proto import ProtoError, parse_net
 from .fcn import FCN
 from .model_info import CAFFE_INPUT, ModelInfo
-from .surgery import WeightFileError, load_torch_state_dict
+from .surgery import load_torch_state_dict
 from .weights import load_model, load_state_checked
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..data.palette import VOC_CLASSES, voc_palette
+from ..palette import VOC_CLASSES, voc_palette
 
 FORMAT_VERSION = 1
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..data.images import ImageLike, load_image
+from ..images import ImageLike, load_image
 from .backends import Calibration, ExportError, Runtime, build_runtime, resolve_backend
 from .build import FCNModel
 from .importers import open_model

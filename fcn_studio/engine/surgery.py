@@ -14,6 +14,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from ..errors import WeightFileError
 from .build import FCNModel, build_model
 from .fcn import FCN
 from .vgg import CONV_NAMES
@@ -22,15 +23,6 @@ log = logging.getLogger(__name__)
 
 # torchvision `vgg16().features` indices of the 13 convolutions, in order (FCN_REFERENCE §8).
 VGG16_FEATURE_INDICES = (0, 2, 5, 7, 10, 12, 14, 17, 19, 21, 24, 26, 28)
-
-
-class WeightFileError(Exception):
-    """A weight file is missing, unreadable or of the wrong kind; the message names the file."""
-
-    def __init__(self, path: str | Path, reason: str):
-        super().__init__(f"{path}: {reason}")
-        self.path = str(path)
-        self.reason = reason
 
 
 def load_torch_state_dict(path: str | Path) -> dict[str, torch.Tensor]:

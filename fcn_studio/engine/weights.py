@@ -14,11 +14,11 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, safe_open, save_file
 
+from ..errors import WeightFileError
 from ..files import replacing
 from .build import build_model
 from .fcn import FCN
 from .model_info import ModelInfo
-from .surgery import WeightFileError
 
 METADATA_KEY = "fcn_studio"
 

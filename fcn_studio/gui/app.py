@@ -17,9 +17,9 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
+from ..errors import WeightFileError
 from ..app.catalog import Catalog
 from ..app.session import Session
-from ..engine import WeightFileError
 from ..paths import sample_images
 from .main_window import MainWindow
 

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from ..app import analysis
 from ..app.jobs import BatchSegmentJob
-from ..data.palette import save_label_png
+from ..palette import save_label_png
 
 NO_MODEL_HINT = "no model: open a model file (Model ▸ Open…)"
 

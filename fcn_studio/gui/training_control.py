@@ -16,10 +16,10 @@ from PySide6.QtCore import QObject, Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog
 
+from ..errors import RecipeError, WeightFileError
 from ..app.catalog import ModelEntry, backbone_of_arch
 from ..app.training_jobs import EvalDone, EvalJob, RunHistory, TrainDone, TrainJob
-from ..engine import WeightFileError
-from ..training import RecipeError, StageFinished, TrainConfig
+from ..training import StageFinished, TrainConfig
 from .eval_dialog import EvalDialog
 from .training_panel import TrainingPanel
 
@@ -72,7 +72,7 @@ class TrainingControl(QObject):
         init, backbone = "", form.chosen_backbone()
         if from_current:
             if self.w.entry is None:
-                raise RecipeError(f"{form.stage.currentText()} needs a current model; open one first (Model ▸ Open…)")
+                raise RecipeError(None, f"{form.stage.currentText()} needs a current model; open one first (Model ▸ Open…)")
             init = str(self.w.entry.path)
             backbone = backbone_of_arch(self.w.entry.info.arch) or backbone
         return TrainConfig(data=form.data.text().strip(), out=str(form.run_folder()), recipe=form.chosen_recipe(),

@@ -16,10 +16,11 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
                                QPushButton, QSpinBox, QWidget)
 
+from ..errors import RecipeError
 from ..app.catalog import BACKBONE_NAMES
 from ..app.devices import available_devices
 from ..app.training_jobs import CheckDatasetJob, DatasetCheck
-from ..training import PRESETS, Recipe, RecipeError, load_recipe
+from ..training import PRESETS, Recipe, load_recipe
 from .worker import JobRunner
 
 # (label, TrainConfig.stage, whether it starts from the current model)

@@ -4,9 +4,10 @@ Everything reports through events and honours a CancelToken, so the CLI and the 
 same code: `train(TrainConfig(...), on_event=print)`; `evaluate(model, dataset)`.
 """
 
+from ..errors import RecipeError
 from .evaluate import Cancelled, boundary_band, evaluate
 from .events import CancelToken, CheckpointSaved, EvalProgress, Evaluated, StageFinished, StageStarted, StepDone
-from .recipes import PRESETS, Recipe, RecipeError, load_recipe, save_recipe
+from .recipes import PRESETS, Recipe, load_recipe, save_recipe
 from .run_folder import TrainConfig, read_config
 from .stages import resume, stage_model, train
 

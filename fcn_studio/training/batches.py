@@ -11,7 +11,8 @@ import numpy as np
 import torch
 from torch.utils.data import DistributedSampler
 
-from ..data.dataset import DatasetError, SegmentationDataset
+from ..errors import DatasetError
+from ..data.dataset import SegmentationDataset
 from .loss import VOID
 
 

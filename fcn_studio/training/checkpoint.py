@@ -13,16 +13,11 @@ from typing import Any
 
 import torch
 
+from ..errors import CheckpointError
 from ..files import replacing
 
 CHECKPOINT_DIR = "checkpoints"
 LAST = "last.pt"
-
-
-class CheckpointError(Exception):
-    def __init__(self, path: str | Path, reason: str):
-        super().__init__(f"{path}: {reason}")
-        self.path = str(path)
 
 
 def checkpoint_path(run_dir: str | Path) -> Path:

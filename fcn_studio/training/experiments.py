@@ -24,11 +24,12 @@ from typing import Any, Callable
 
 import torch
 
+from ..errors import RecipeError, TrainingStopped
 from ..data.detect import open_dataset
 from ..engine.weights import load_model, save_model
 from ..paths import models_dir
 from .events import CancelToken, EventHandler, Evaluated, StepDone, ignore
-from .recipes import Recipe, RecipeError
+from .recipes import Recipe
 from .release import SceneSet, headline, write_scenes
 from .run_folder import BEST, CONFIG, TrainConfig
 from .stages import train
@@ -137,7 +138,7 @@ class Settings:
 
     def __post_init__(self) -> None:
         if self.updates < 4 or self.updates % 4:
-            raise RecipeError(f"updates must be a positive multiple of 4 (evaluated every quarter), got {self.updates}")
+            raise RecipeError(None, f"updates must be a positive multiple of 4 (evaluated every quarter), got {self.updates}")
 
 
 def arms_for(names: list[str]) -> list[Arm]:
@@ -215,7 +216,7 @@ def run_arm(config: TrainConfig, stamp: dict[str, Any], on_event: EventHandler =
 
     finished = train(config, watch, cancel)
     if not finished or finished[-1].status != "done":
-        raise RecipeError(f"{folder.name}: training stopped ({finished[-1].message if finished else 'no stage ran'}); "
+        raise TrainingStopped(folder.name, f"training stopped ({finished[-1].message if finished else 'no stage ran'}); "
                           "run the same command again to train this arm anew")
     result = {"arm": folder.name, "stage": config.stage, "evals": evals, "stamp": stamp}
     (folder / ARM_RESULT).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
@@ -228,13 +229,13 @@ def run_experiments(names: list[str], out: str | Path, settings: Settings = Sett
     """Train the arms `names` need and write OUT/NAME.md (and .json) per experiment; return the tables."""
     unknown = sorted(set(names) - set(EXPERIMENTS))
     if unknown:
-        raise RecipeError(f"unknown experiment(s) {', '.join(unknown)}; choose from {', '.join(EXPERIMENTS)}")
+        raise RecipeError(None, f"unknown experiment(s) {', '.join(unknown)}; choose from {', '.join(EXPERIMENTS)}")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     data = write_scenes(settings.data, out / "data")
     n_train, n_val = len(open_dataset(data, "train")), len(open_dataset(data, "val"))
     if n_val == 0:
-        raise RecipeError(f"{data}: the experiments need validation scenes (val_fraction > 0)")
+        raise RecipeError(data, "the experiments need validation scenes (val_fraction > 0)")
     init, backbone = prepare_init(settings, out)
     arms = arms_for(names)
     configs = [arm_config(arm, settings, data, out, init, backbone) for arm in arms]  # every arm checked first
@@ -260,7 +261,7 @@ def table_rows(experiment: Experiment, results: dict[str, dict[str, Any]]) -> li
         wanted = round(evals[-1]["updates"] * row.at)
         point = next((e for e in evals if e["updates"] == wanted), None)
         if point is None:
-            raise RecipeError(f"{row.arm} has no evaluation at update {wanted} (it has {[e['updates'] for e in evals]})")
+            raise RecipeError(None, f"{row.arm} has no evaluation at update {wanted} (it has {[e['updates'] for e in evals]})")
         earlier = [results[key]["evals"][-1] for key in row.chain]
         rows.append({**point, "label": row.label, "arm": row.arm,
                      "updates": point["updates"] + sum(e["updates"] for e in earlier),

@@ -15,13 +15,11 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from ..errors import RecipeError
+
 STAGES = ("32s", "16s", "8s", "atonce")
 LR_POLICIES = ("fixed", "poly")
 OPTIMIZERS = ("sgd", "adam")
-
-
-class RecipeError(ValueError):
-    """A recipe file or value that cannot be used; the message names the file or field."""
 
 
 @dataclass(frozen=True)
@@ -79,7 +77,7 @@ class Recipe:
         if unknown:
             problems.append(f"stage_lr_scale names unknown stages {sorted(unknown)}; stages are {', '.join(STAGES)}")
         if problems:
-            raise RecipeError("; ".join(problems))
+            raise RecipeError(None, "; ".join(problems))
 
     def stage_lr(self, stage: str) -> float:
         return self.lr * self.stage_lr_scale.get(stage, 1.0)
@@ -103,11 +101,11 @@ class Recipe:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise RecipeError(f"{source}: unknown recipe field(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+            raise RecipeError(source, f"unknown recipe field(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
         try:
             return cls(**data)
         except (TypeError, RecipeError) as exc:
-            raise RecipeError(f"{source}: {exc}") from None
+            raise RecipeError(source, str(exc)) from None
 
 
 PRESETS: dict[str, Recipe] = {
@@ -129,27 +127,27 @@ def load_recipe(spec: str | Path) -> Recipe:
         return PRESETS[str(spec)]
     path = Path(spec)
     if not path.is_file():
-        raise RecipeError(f"{spec}: neither a recipe preset ({', '.join(PRESETS)}) nor a recipe file")
+        raise RecipeError(spec, f"neither a recipe preset ({', '.join(PRESETS)}) nor a recipe file")
     try:
         text = path.read_text(encoding="utf-8")
         data = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
-        raise RecipeError(f"{path}: cannot read recipe ({exc})") from None
+        raise RecipeError(path, f"cannot read recipe ({exc})") from None
     data = data.get("recipe", data)
     if not isinstance(data, dict):
-        raise RecipeError(f"{path}: a recipe must be a table of fields")
+        raise RecipeError(path, "a recipe must be a table of fields")
     preset = data.pop("preset", None)
     if preset is not None and preset not in PRESETS:
-        raise RecipeError(f"{path}: unknown preset {preset!r}; presets are {', '.join(PRESETS)}")
+        raise RecipeError(path, f"unknown preset {preset!r}; presets are {', '.join(PRESETS)}")
     base = PRESETS[preset] if preset else Recipe(name=path.stem)
     known = {f.name for f in fields(Recipe)}
     unknown = sorted(set(data) - known)
     if unknown:
-        raise RecipeError(f"{path}: unknown recipe field(s) {', '.join(unknown)}")
+        raise RecipeError(path, f"unknown recipe field(s) {', '.join(unknown)}")
     try:
         return replace(base, **{"name": data.get("name", path.stem if not preset else base.name), **data})
     except (TypeError, RecipeError) as exc:
-        raise RecipeError(f"{path}: {exc}") from None
+        raise RecipeError(path, str(exc)) from None
 
 
 def save_recipe(recipe: Recipe, path: str | Path) -> Path:

@@ -22,8 +22,9 @@ import torch
 
 from PIL import Image
 
+from ..errors import RecipeError, TrainingStopped
 from ..data.detect import open_dataset
-from ..data.palette import save_label_png
+from ..palette import save_label_png
 from ..data.synthetic import make_synthetic
 from ..data.synthetic.classes import scene_class_list
 from ..data.synthetic.scene import render_scene
@@ -31,7 +32,7 @@ from ..data.synthetic.writer import scene_rng
 from ..engine.weights import load_model, save_model
 from .evaluate import evaluate
 from .events import CancelToken, EventHandler, ignore
-from .recipes import PRESETS, Recipe, RecipeError
+from .recipes import PRESETS, Recipe
 from .run_folder import BEST, CONFIG, TrainConfig, json_safe
 from .stages import resume, train
 
@@ -82,7 +83,7 @@ def load_release(path: str | Path) -> Release:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise RecipeError(f"{path}: cannot read release file ({exc})") from None
+        raise RecipeError(path, f"cannot read release file ({exc})") from None
     try:
         train_set, test_set = SceneSet(**data["data"]), SceneSet(**data["test"])
         shared = dict(data.get("recipe", {}))
@@ -98,16 +99,16 @@ def load_release(path: str | Path) -> Release:
         settings = data.get("train", {})
         release = Release(train_set, test_set, tuple(steps), samples, source=str(path), **settings)
     except KeyError as exc:
-        raise RecipeError(f"{path}: missing {exc}") from None
+        raise RecipeError(path, f"missing {exc}") from None
     except TypeError as exc:
-        raise RecipeError(f"{path}: {exc}") from None
+        raise RecipeError(path, str(exc)) from None
     names = [s.name for s in release.steps]
     for i, step in enumerate(release.steps):
         if step.init and step.init not in names[:i]:
-            raise RecipeError(f"{path}: model {step.name!r} starts from {step.init!r}, which is not an earlier model")
+            raise RecipeError(path, f"model {step.name!r} starts from {step.init!r}, which is not an earlier model")
     for name, held_out in (("test", release.test), ("samples", release.samples)):
         if held_out is not None and held_out.seed == release.train.seed:
-            raise RecipeError(f"{path}: the {name} scenes must use a seed the training data does not ({held_out.seed})")
+            raise RecipeError(path, f"the {name} scenes must use a seed the training data does not ({held_out.seed})")
     return release
 
 
@@ -145,7 +146,7 @@ def run_release(release: Release, out: str | Path, models: str | Path | None, on
         finished = resume(config.out, on_event, cancel) if (Path(config.out) / CONFIG).is_file() \
             else train(config, on_event, cancel)
         if not finished or finished[-1].status != "done":
-            raise RecipeError(f"{step.name}: training stopped ({finished[-1].message if finished else 'no stage ran'}); "
+            raise TrainingStopped(step.name, f"training stopped ({finished[-1].message if finished else 'no stage ran'}); "
                               f"run the same command again to resume")
         model = load_model(Path(config.out) / BEST)
         metrics = evaluate(model, test, band=release.band)

@@ -16,9 +16,10 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from ..errors import RecipeError
 from ..engine.convolutionalise import INPUT_OF
 from ..files import replacing
-from .recipes import PRESETS, Recipe, RecipeError
+from .recipes import PRESETS, Recipe
 
 CONFIG = "config.json"
 METRICS = "metrics.jsonl"
@@ -33,7 +34,7 @@ def stage_arch(backbone: str, stage: str) -> str:
     """The net a stage trains on a trunk: VGG16's keep the paper's names (fcn16s), the other
     trunks are prefixed (alexnet-fcn16s). FCN-8s at once is REF's VGG16 net only."""
     if stage == "atonce" and backbone != "vgg16":
-        raise RecipeError(f"FCN-8s at once exists for VGG16 only, not {backbone}; "
+        raise RecipeError(None, f"FCN-8s at once exists for VGG16 only, not {backbone}; "
                           "train the other trunks staged (32s → 16s → 8s) instead")
     return HEAD_ARCH[stage] if backbone == "vgg16" else f"{backbone}-{HEAD_ARCH[stage]}"
 
@@ -60,13 +61,13 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         if self.stage not in STAGE_CHOICES:
-            raise RecipeError(f"stage must be one of {', '.join(STAGE_CHOICES)}, got {self.stage!r}")
+            raise RecipeError(None, f"stage must be one of {', '.join(STAGE_CHOICES)}, got {self.stage!r}")
         if self.precision not in ("fp32", "bf16"):
-            raise RecipeError(f"training precision must be fp32 or bf16, got {self.precision!r}")
+            raise RecipeError(None, f"training precision must be fp32 or bf16, got {self.precision!r}")
         if not self.width > 0:
-            raise RecipeError(f"width must be positive, got {self.width}")
+            raise RecipeError(None, f"width must be positive, got {self.width}")
         if self.backbone not in BACKBONE_CHOICES:
-            raise RecipeError(f"backbone must be one of {', '.join(BACKBONE_CHOICES)}, got {self.backbone!r}")
+            raise RecipeError(None, f"backbone must be one of {', '.join(BACKBONE_CHOICES)}, got {self.backbone!r}")
         for stage in self.stages:
             stage_arch(self.backbone, stage)
 
@@ -93,7 +94,7 @@ class TrainConfig:
         try:
             return cls(recipe=recipe, **{k: v for k, v in data.items() if k in known})
         except TypeError as exc:
-            raise RecipeError(f"{source}: {exc}") from None
+            raise RecipeError(source, str(exc)) from None
 
 
 def write_config(config: TrainConfig) -> Path:
@@ -106,11 +107,11 @@ def write_config(config: TrainConfig) -> Path:
 def read_config(run_dir: str | Path) -> TrainConfig:
     path = Path(run_dir) / CONFIG
     if not path.is_file():
-        raise RecipeError(f"{path}: no run configuration here; is {run_dir} a run folder?")
+        raise RecipeError(path, f"no run configuration here; is {run_dir} a run folder?")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise RecipeError(f"{path}: unreadable run configuration ({exc})") from None
+        raise RecipeError(path, f"unreadable run configuration ({exc})") from None
     config = TrainConfig.from_dict(data, str(path))
     config.out = str(Path(run_dir))
     return config

@@ -17,6 +17,7 @@ from typing import Callable
 
 import torch
 
+from ..errors import RecipeError
 from ..data.dataset import SegmentationDataset
 from ..data.detect import open_dataset
 from ..data.verify import verify_dataset
@@ -30,7 +31,7 @@ from . import distributed
 from .batches import derived_seed
 from .checkpoint import checkpoint_path, load_checkpoint
 from .events import CancelToken, EventHandler, StageFinished, ignore
-from .recipes import STAGES, RecipeError
+from .recipes import STAGES
 from .run_folder import BEST, CONFIG, TrainConfig, read_config, stage_arch, write_config
 from .trainer import StageSetup, StageTrainer
 
@@ -91,7 +92,7 @@ def train(config: TrainConfig, on_event: EventHandler = ignore, cancel: CancelTo
     """Run every stage of `config` in a new run folder (RUN/config.json is written first)."""
     existing = Path(config.out) / CONFIG
     if existing.is_file():
-        raise RecipeError(f"{config.out} already holds a run ({existing}); continue it with resume "
+        raise RecipeError(config.out, f"already holds a run ({existing}); continue it with resume "
                           "(--resume) or choose another folder")
     return _run(config, on_event, cancel, fresh=True)
 

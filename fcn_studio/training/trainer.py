@@ -20,19 +20,19 @@ import torch
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
+from ..errors import CheckpointError, RecipeError, WeightFileError
 from ..data.dataset import SegmentationDataset
 from ..engine.build import FCNModel
 from ..engine.predictor import normalize
-from ..engine.surgery import WeightFileError
 from ..engine.weights import save_model
 from ..files import remove_stale_temps
 from . import distributed
 from .batches import BatchPlan, derived_seed
-from .checkpoint import CheckpointError, checkpoint_path, load_checkpoint, save_checkpoint
+from .checkpoint import checkpoint_path, load_checkpoint, save_checkpoint
 from .evaluate import Cancelled, evaluate
 from .events import CancelToken, CheckpointSaved, Evaluated, EventHandler, StageFinished, StageStarted, StepDone, ignore
 from .loss import class_weights, pixel_loss, sample_cells
-from .recipes import Recipe, RecipeError
+from .recipes import Recipe
 from .run_folder import BEST, MetricsLog
 
 log = logging.getLogger(__name__)
@@ -97,7 +97,7 @@ class StageTrainer:
             without_dropout(self.model)
         world = dist.world_size if dist else 1
         if self.recipe.images_per_update % (world * self.recipe.batch_size):
-            raise RecipeError(f"images_per_update ({self.recipe.images_per_update}) must be a multiple of "
+            raise RecipeError(None, f"images_per_update ({self.recipe.images_per_update}) must be a multiple of "
                               f"processes × batch_size ({world} × {self.recipe.batch_size})")
         self.per_rank = self.recipe.images_per_update // world
         self.micro_steps = self.per_rank // self.recipe.batch_size

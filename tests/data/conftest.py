@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from fcn_studio.data.palette import save_label_png
+from fcn_studio.palette import save_label_png
 
 H, W = 6, 8
 

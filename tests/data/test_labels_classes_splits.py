@@ -6,7 +6,7 @@ from PIL import Image
 
 from fcn_studio.data import ClassList, DatasetError, classes_for_root, read_classes_json, write_classes_json
 from fcn_studio.data.labels import check_label, check_sizes, colours_to_labels, load_pair, read_label
-from fcn_studio.data.palette import save_label_png, voc_palette
+from fcn_studio.palette import save_label_png, voc_palette
 from fcn_studio.data.splits import (
     SplitEntry,
     index_folder,

@@ -5,7 +5,7 @@ import time
 import numpy as np
 import pytest
 
-from fcn_studio.data.palette import VOID_LABEL
+from fcn_studio.palette import VOID_LABEL
 from fcn_studio.data.synthetic import (
     DISTRACTORS,
     SCENE_CLASSES,

@@ -6,7 +6,7 @@ import torch
 from PIL import Image
 
 from fcn_studio.data import DatasetError, VOCDataset
-from fcn_studio.data.palette import save_label_png
+from fcn_studio.palette import save_label_png
 from fcn_studio.data.voc import find_voc_root
 
 

@@ -162,7 +162,7 @@ def test_a_model_the_exporter_rejects_falls_back_to_pytorch(model, monkeypatch, 
     monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path))
 
     def refuse(m, p):
-        raise backends.ExportError("not exportable")
+        raise backends.ExportError(p, "not exportable")
 
     monkeypatch.setattr(backends, "export_onnx", refuse)
     seg = Segmenter(model, device="cpu", precision="fp32", backend="onnxruntime")

@@ -16,7 +16,7 @@ from fcn_studio.app.jobs import JobError
 from fcn_studio.app.training_jobs import TrainJob
 from fcn_studio.cli import main
 from fcn_studio.data import DatasetError, FolderDataset, open_dataset
-from fcn_studio.data.palette import save_label_png
+from fcn_studio.palette import save_label_png
 from fcn_studio.data.verify import verify_dataset
 from fcn_studio.training import CancelToken, StepDone, TrainConfig, train
 from tests.training.conftest import quick_recipe

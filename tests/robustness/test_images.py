@@ -12,8 +12,9 @@ from PIL import Image
 
 from fcn_studio.app.jobs import ImageFailed, ImageOpened, OpenImagesJob
 from fcn_studio.cli import main
-from fcn_studio.data import images
-from fcn_studio.data.images import ImageLoadError, load_image, max_image_pixels, printable, set_max_image_pixels
+from fcn_studio import images
+from fcn_studio.errors import ImageLoadError, printable
+from fcn_studio.images import load_image, max_image_pixels, set_max_image_pixels
 from fcn_studio.engine import save_model
 from tests.compact_models import compact_model, write_image
 from tests.gui.conftest import drop, wait_idle

@@ -16,11 +16,12 @@ import time
 import pytest
 import torch
 
+from fcn_studio.errors import CheckpointError
 from fcn_studio.engine import load_model, weights
 from fcn_studio.training import CancelToken, EvalProgress, TrainConfig, resume, train
 from fcn_studio.training import checkpoint as checkpoint_module
 from fcn_studio.training import trainer as trainer_module
-from fcn_studio.training.checkpoint import CheckpointError, checkpoint_path, load_checkpoint, save_checkpoint
+from fcn_studio.training.checkpoint import checkpoint_path, load_checkpoint, save_checkpoint
 from fcn_studio.training.run_folder import BEST, MetricsLog
 from tests.compact_models import compact_model
 from tests.training.conftest import quick_recipe

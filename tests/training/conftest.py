@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from fcn_studio.data.classes import ClassList, write_classes_json
-from fcn_studio.data.palette import save_label_png
+from fcn_studio.palette import save_label_png
 from fcn_studio.training import Recipe
 
 COLOURS = {1: (220, 40, 40), 2: (40, 80, 230)}

@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from fcn_studio.data.dataset import DatasetError, SegmentationDataset
+from fcn_studio.errors import DatasetError
+from fcn_studio.data.dataset import SegmentationDataset
 from fcn_studio.training.batches import BatchPlan, derived_seed, translate
 from fcn_studio.training.loss import VOID
 

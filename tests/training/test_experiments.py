@@ -8,6 +8,7 @@ from dataclasses import replace
 import pytest
 import torch
 
+from fcn_studio.errors import RecipeError, TrainingStopped
 from fcn_studio.cli import main
 from fcn_studio.data.synthetic.classes import scene_class_list
 from fcn_studio.engine import ModelInfo, build_model
@@ -18,7 +19,6 @@ from fcn_studio.training.experiments import (
     ARM_RESULT, ARMS, EXPERIMENTS, SCRATCH, Settings, arm_config, arms_for, caption, default_recipe,
     experiment_table, prepare_init, run_arm, run_experiments, table_rows,
 )
-from fcn_studio.training.recipes import RecipeError
 from fcn_studio.training.release import SceneSet, write_scenes
 
 TINY = Settings(data=SceneSet(n=8, size=32, seed=2, val_fraction=0.25), updates=4,
@@ -158,7 +158,7 @@ def test_run_arm_reports_a_stopped_arm(trunk, tmp_path):
     config = arm_config(ARMS["balanced-32s"], settings, data, tmp_path, prepare_init(settings, tmp_path)[0])
     cancel = CancelToken()
     cancel.cancel()
-    with pytest.raises(RecipeError, match="balanced-32s: training stopped"):
+    with pytest.raises(TrainingStopped, match="balanced-32s: training stopped"):
         run_arm(config, {}, cancel=cancel)
 
 

@@ -10,10 +10,11 @@ import time
 import pytest
 import torch
 
+from fcn_studio.errors import CheckpointError
 from fcn_studio.data import open_dataset
 from fcn_studio.engine import load_model
 from fcn_studio.training import evaluate, save_recipe
-from fcn_studio.training.checkpoint import CheckpointError, checkpoint_path, load_checkpoint
+from fcn_studio.training.checkpoint import checkpoint_path, load_checkpoint
 from fcn_studio.training.run_folder import MetricsLog
 
 from .conftest import quick_recipe

@@ -2,7 +2,8 @@ import json
 
 import pytest
 
-from fcn_studio.training.recipes import PRESETS, Recipe, RecipeError, load_recipe, save_recipe
+from fcn_studio.errors import RecipeError
+from fcn_studio.training.recipes import PRESETS, Recipe, load_recipe, save_recipe
 
 
 def test_paper_preset_is_the_papers_solver():

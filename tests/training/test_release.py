@@ -10,13 +10,13 @@ import torch
 from PIL import Image
 from safetensors import safe_open
 
+from fcn_studio.errors import RecipeError
 from fcn_studio.cli import main
 from fcn_studio.data.detect import open_dataset
 from fcn_studio.data.synthetic.scene import render_scene
 from fcn_studio.data.synthetic.writer import scene_rng
 from fcn_studio.engine.weights import load_model, read_info
 from fcn_studio.training.evaluate import evaluate
-from fcn_studio.training.recipes import RecipeError
 from fcn_studio.training.release import headline, load_release, results_table, run_release
 
 TINY = """

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..classes import ClassList
-from ..palette import voc_palette
+from ...palette import voc_palette
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..palette import VOID_LABEL
+from ...palette import VOID_LABEL
 from .classes import DISTRACTORS, SCENE_CLASSES
 from .shapes import SHAPES
 from .textures import TEXTURES, partner_colour, sample_colour, value_noise

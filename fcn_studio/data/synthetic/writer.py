@@ -19,7 +19,7 @@ from PIL import Image
 
 from ..classes import CLASSES_FILE, write_classes_json
 from ..dataset import SegmentationDataset
-from ..palette import save_label_png
+from ...palette import save_label_png
 from ..voc import IMAGE_DIR, LABEL_DIR, LISTS_DIR
 from .classes import scene_class_list
 from .scene import render_scene

@@ -64,7 +64,7 @@ def own_data(model: torch.nn.Module) -> Calibration | None:
 def from_folder(folder: str | Path, model: torch.nn.Module, limit: int = 2 * CALIBRATION_IMAGES) -> Calibration:
     """The images of `folder` (sorted, at most `limit`): every other one calibrates, the rest are
     held out for the gate. For models trained on data we don't ship (a VOC FCN): the user's own."""
-    from ...data.images import load_image
+    from ...images import load_image
 
     paths = sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)[:limit]
     if len(paths) < 2:

@@ -20,6 +20,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from ...errors import FileProblem
 from ...files import replacing
 from ..weights import METADATA_KEY, current_umask
 
@@ -31,7 +32,7 @@ INPUT_NAME = "image"
 TRACE_SIZE = 224
 
 
-class ExportError(Exception):
+class ExportError(FileProblem):
     """The model could not be exported (an architecture or torch version the exporter rejects)."""
 
 
@@ -71,7 +72,7 @@ def export_onnx(model: nn.Module, path: str | Path, opset: int = OPSET) -> Path:
             program = torch.onnx.export(_Maps(model), (example,), dynamo=True, opset_version=opset, verbose=False,
                                         input_names=[INPUT_NAME], output_names=names, dynamic_shapes=dims)
     except Exception as exc:  # torch.export and onnxscript raise many types; all mean "not exportable"
-        raise ExportError(f"could not export {getattr(model, 'arch', type(model).__name__)} to ONNX: {exc}") from exc
+        raise ExportError(path, f"could not export {getattr(model, 'arch', type(model).__name__)} to ONNX: {exc}") from exc
     finally:
         for logger, level in zip(chatty, levels):
             logger.setLevel(level)

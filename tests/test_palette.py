@@ -1,7 +1,7 @@
 import numpy as np
 from PIL import Image
 
-from fcn_studio.data.palette import colorize, save_label_png, voc_color, voc_palette
+from fcn_studio.palette import colorize, save_label_png, voc_color, voc_palette
 
 
 def test_voc_palette_matches_the_reference_entries():

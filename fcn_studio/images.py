@@ -21,33 +21,14 @@ from typing import Union
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from .errors import ImageLoadError
+
 ImageLike = Union[str, os.PathLike, Image.Image, np.ndarray]
 
 log = logging.getLogger(__name__)
 
 MAX_PIXELS_ENV = "FCN_STUDIO_MAX_PIXELS"
 DEFAULT_MAX_PIXELS = 100_000_000  # a 10000×10000 image: ~300 MB as RGB, far above any photo we segment
-
-
-class ImageLoadError(Exception):
-    """An image could not be read; the message names the file and says why."""
-
-    def __init__(self, source: str, reason: str):
-        super().__init__(f"{printable(source)}: {reason}")
-        self.source = source
-        self.reason = reason
-
-
-def printable(name: str) -> str:
-    """A file name that any terminal, log or Qt label can show.
-
-    On POSIX a name that is not UTF-8 arrives with lone surrogates, which make `print` and Qt
-    raise; its undecodable bytes are shown as U+FFFD instead.
-    """
-    try:
-        return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    except UnicodeEncodeError:
-        return name.encode("utf-8", "replace").decode("utf-8")
 
 
 def _limit_from_env() -> int:

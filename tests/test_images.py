@@ -2,9 +2,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from fcn_studio.data.images import ImageLoadError, array_to_rgb, load_image, pil_to_rgb
+from fcn_studio.errors import ImageLoadError
+from fcn_studio.images import array_to_rgb, load_image, pil_to_rgb
 
-from ..images import write_mode_images
+from .images import write_mode_images
 
 
 def test_every_mode_becomes_rgb_uint8_of_the_right_size(tmp_path):
