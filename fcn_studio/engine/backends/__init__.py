@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -51,7 +51,6 @@ class Runtime:
     runner: Runner
     path: str
     verdict: Verdict | None = None
-    names: list[str] = field(default_factory=list)
 
     def maps(self, x: torch.Tensor, intermediates: bool) -> dict[str, torch.Tensor]:
         arr = np.ascontiguousarray(x.detach().to("cpu", torch.float32).numpy())
@@ -78,10 +77,10 @@ def build_runtime(model: torch.nn.Module, backend: str, int8: bool = True,
     onnx_path = cached_export(model)
     if compare and backend == "openvino":
         runner, note = fastest(onnx_path, ["onnxruntime", "openvino"])
-        fp32 = Runtime(runner, f"{runner.name} fp32 ({note})", names=runner.outputs)
+        fp32 = Runtime(runner, f"{runner.name} fp32 ({note})")
     else:
         runner = RUNNERS[backend](onnx_path)
-        fp32 = Runtime(runner, f"{backend} fp32", names=runner.outputs)
+        fp32 = Runtime(runner, f"{backend} fp32")
     data = (calibration or own_data(model)) if int8 else None
     if data is None:
         return fp32
@@ -90,7 +89,7 @@ def build_runtime(model: torch.nn.Module, backend: str, int8: bool = True,
     if quantized is None:
         fp32.path, fp32.verdict = f"{fp32.path}; {verdict.describe()}", verdict
         return fp32
-    return Runtime(quantized, f"onnxruntime {verdict.describe()}", verdict, quantized.outputs)
+    return Runtime(quantized, f"onnxruntime {verdict.describe()}", verdict)
 
 
 __all__ = ["BACKENDS", "BACKEND_ENV", "Calibration", "ExportError", "Runtime", "build_runtime", "cached_export",

@@ -17,9 +17,6 @@ import torch
 
 log = logging.getLogger(__name__)
 
-CPU_CLASSES = ("avx512-bf16", "avx512", "avx2", "other")
-
-
 @lru_cache(maxsize=1)
 def cpu_description() -> str:
     """Model name and the flags that matter here, for reports printed beside every ratio."""
