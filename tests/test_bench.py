@@ -25,6 +25,7 @@ def test_suite_reports_every_section_with_ratios(monkeypatch):
 
     monkeypatch.setattr(report, "shipped_stitch_model", lambda: None)  # accuracy: tests/test_bench_upsampling.py
     monkeypatch.setattr(report, "shipped_model", lambda name: None)  # trained agreement: its own test below
+    monkeypatch.setattr(report, "backend_sections", lambda cfg, model=None: {})  # tests/test_bench_backends.py
     cfg = BenchConfig(width=0.0625, size=64, repeat=1, photo=(120, 160), training=((0.0625, 48, 2),))
     sections = run_suite(cfg)
     precision = next(iter(sections.values()))
@@ -33,8 +34,9 @@ def test_suite_reports_every_section_with_ratios(monkeypatch):
     dense = sections["dense vs patchwise (CVPR §3.1)"]
     assert dense[1].seconds > dense[0].seconds  # 9 patches cost more than one dense pass at 64 px
     assert "peak RSS" in sections["large image (tiled)"][0].note
-    fp32, bf16 = sections["training throughput"]
+    fp32, bf16, channels_last = sections["training throughput"]
     assert fp32.ratio == 1.0 and fp32.note == f"{2 / fp32.seconds:.1f} images/s" and "bf16" in bf16.name
+    assert channels_last.name.endswith("fp32 channels-last") and channels_last.ratio > 0
     stitch = sections["shift-and-stitch vs learned upsampling (CVPR §3.2)"]
     assert [r.name.split("(")[1].split()[0] for r in stitch[1:]] == ["4", "16"]
     text = format_report(sections, "test machine")

@@ -159,6 +159,7 @@ class Session:
                 seg = self._segmenters[k] = Segmenter(open_model(entry.path), device=device, precision=precision,
                                                       upsampling="shift-stitch" if stitch else "learned",
                                                       stitch_factor=stitch or None)
+                seg.prepare_in_background()  # a runtime's first export takes seconds: PyTorch serves meanwhile
             return seg
 
     def segment(self, image: OpenImage, entry: ModelEntry, device: str, precision: str = "auto",

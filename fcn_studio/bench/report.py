@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 from dataclasses import dataclass
 
@@ -10,6 +11,8 @@ import torch
 from ..data.dataset import SegmentationDataset
 from ..data.detect import open_dataset
 from ..engine import FCN, build_model, open_model
+from ..engine.backends.cpu import cpu_description
+from .backends import backend_rows, load_latency_rows, shipped_backend_sections
 from .training import training_rows
 from .inference import Row, trained_agreement_rows, dense_vs_patch_rows, heads_rows, precision_rows, tiling_row, with_random_scores
 from .upsampling import shipped_model, shipped_stitch_model, stitch_accuracy_rows, stitch_rows, synthetic_val
@@ -18,6 +21,7 @@ STITCH_SECTION = "shift-and-stitch vs learned upsampling (CVPR §3.2)"
 
 
 AGREEMENT_MODEL = "fcn8s.safetensors"
+BACKEND_MODELS = ("fcn32s.safetensors", "fcn16s.safetensors", "fcn8s.safetensors")
 
 
 @dataclass
@@ -38,18 +42,21 @@ class BenchConfig:
     stitch_images: int = 20
     stitch_size: int = 128
     accuracy_factors: tuple[int, ...] = (2, 4, 8)
+    # Issue #19: runtimes on the shipped models at their training size, and under load.
+    backend_size: int = 192
+    busy: int = 0  # processes kept busy for the latency-under-load rows (0: one per core)
 
     @classmethod
     def quick(cls) -> "BenchConfig":
         """Seconds instead of minutes: compact width, small images (a smoke run, not figures)."""
         return cls(width=0.125, size=96, repeat=1, tiling=True, photo=(700, 900), training=((0.0625, 64, 2),),
-                   stitch_factors=(2, 4, 8), stitch_images=4, stitch_size=64, accuracy_factors=(2, 4))
+                   stitch_factors=(2, 4, 8), stitch_images=4, stitch_size=64, accuracy_factors=(2, 4), backend_size=64)
 
 
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     gpu = f", GPU {torch.cuda.get_device_name()}" if torch.cuda.is_available() else ""
-    return f"{cpu}, {torch.get_num_threads()} threads, torch {torch.__version__}{gpu}"
+    return f"{cpu}, {cpu_description()}, {torch.get_num_threads()} threads, torch {torch.__version__}{gpu}"
 
 
 def run_suite(cfg: BenchConfig) -> dict[str, list[Row] | dict]:
@@ -65,6 +72,7 @@ def run_suite(cfg: BenchConfig) -> dict[str, list[Row] | dict]:
     }
     sections.update(upsampling_sections(cfg, required=False))
     sections.update(agreement_sections(cfg))
+    sections.update(backend_sections(cfg, model))
     sections["training throughput"] = [row for w, s, b in cfg.training
                                        for row in training_rows(w, s, b, cfg.repeat, cfg.device)]
     if cfg.tiling:
@@ -110,6 +118,23 @@ def agreement_sections(cfg: BenchConfig) -> dict[str, list[Row]]:
     images = [scenes.load(i)[0] for i in range(len(scenes))]
     title = f"reduced precision on trained weights: shipped {path.stem}, {len(images)} held-out scenes of {cfg.stitch_size} px"
     return {title: trained_agreement_rows(open_model(path), images, cfg.device)}
+
+
+def backend_sections(cfg: BenchConfig, model: FCN | None = None) -> dict[str, list[Row]]:
+    """Issue #19: plain fp32, the default path, ONNX Runtime, OpenVINO and int8, side by side; then
+    on each shipped trained model (labels on held-out scenes, the gate's verdict); then under load."""
+    torch.manual_seed(0)
+    if model is None:
+        model = open_model(cfg.model) if cfg.model else with_random_scores(build_model("fcn8s", width=cfg.width))
+    title = f"backends: {model.arch} width {model.width:g}, 1×3×{cfg.size}×{cfg.size}, {cpu_description()}"
+    sections: dict[str, list[Row]] = {title: backend_rows(model, cfg.size, cfg.repeat)}
+    paths = [p for p in (shipped_model(name) for name in BACKEND_MODELS) if p is not None]
+    sections.update(shipped_backend_sections(paths, cfg.stitch_images, cfg.backend_size, cfg.repeat))
+    subject = open_model(paths[-1]) if paths else with_random_scores(build_model("fcn8s", width=0.125))
+    busy = cfg.busy or os.cpu_count() or 2
+    sections[f"latency under load: {subject.arch} width {subject.width:g}, {cfg.backend_size}², {busy} busy processes"] = \
+        load_latency_rows(subject, cfg.backend_size, cfg.repeat, busy)
+    return sections
 
 
 def format_report(sections: dict[str, list[Row] | dict], header: str) -> str:

@@ -1,4 +1,5 @@
-"""Training throughput (issue #7): images per second of one SGD update, fp32 vs bf16 autocast."""
+"""Training throughput (issues #7, #19): images per second of one SGD update, fp32 vs bf16
+autocast vs fp32 channels-last (oneDNN's preferred layout; the inference path uses it)."""
 
 from __future__ import annotations
 
@@ -26,17 +27,20 @@ def training_rows(width: float, size: int, batch: int, repeat: int, device: str 
     x = torch.randn(batch, 3, size, size, device=device)
     y = torch.randint(0, 21, (batch, size, size), device=device)
 
-    def step(dtype: torch.dtype | None) -> None:
+    def step(dtype: torch.dtype | None, inputs: torch.Tensor) -> None:
         optimizer.zero_grad(set_to_none=True)
         cast = torch.autocast(torch.device(device).type, dtype=dtype) if dtype else contextlib.nullcontext()
         with cast:
-            loss = pixel_loss(model(x), y)
+            loss = pixel_loss(model(inputs), y)
         loss.backward()
         optimizer.step()
 
     rows, base = [], None
-    for name, dtype in (("fp32", None), ("bf16 autocast", torch.bfloat16)):
-        seconds = median_seconds(lambda: step(dtype), repeat)
+    for name, dtype, layout in (("fp32", None, torch.contiguous_format), ("bf16 autocast", torch.bfloat16, torch.contiguous_format),
+                                ("fp32 channels-last", None, torch.channels_last)):
+        model.to(memory_format=layout)
+        inputs = x.contiguous(memory_format=layout)
+        seconds = median_seconds(lambda: step(dtype, inputs), repeat)
         base = base or seconds
         rows.append(Row(f"train FCN-8s width {width:g}, {batch}×{size}², {name}", seconds, base / seconds,
                         f"{batch / seconds:.1f} images/s"))

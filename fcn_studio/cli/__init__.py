@@ -14,7 +14,7 @@ from .. import __version__
 from ..errors import FileProblem
 from ..images import MAX_PIXELS_ENV, set_max_image_pixels
 
-COMMANDS = ("segment", "train", "eval", "info", "import_weights", "make_synthetic", "reproduce", "experiment", "bench")
+COMMANDS = ("segment", "train", "eval", "info", "import_weights", "make_synthetic", "reproduce", "experiment", "bench", "export")
 
 
 class CommandError(Exception):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..errors import FileProblem
-from ..bench.report import BenchConfig, format_report, machine, run_suite, upsampling_sections
+from ..bench.report import BenchConfig, backend_sections, format_report, machine, run_suite, upsampling_sections
 from . import CommandError
 
 
@@ -22,6 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
     p.add_argument("--model", help="trained weights for the label-agreement figures (default: random scores)")
     p.add_argument("--no-tiling", action="store_true", help="skip the large-photo memory measurement")
+    p.add_argument("--backends", action="store_true",
+                   help="run only the backend comparison: plain fp32 eager, the default path, ONNX Runtime, "
+                   "OpenVINO (if installed) and int8, on random and on the shipped trained weights, and under load")
     stitch = p.add_argument_group("shift-and-stitch vs learned upsampling (CVPR §3.2)")
     stitch.add_argument("--upsampling", action="store_true",
                         help="run only this comparison: mean IU and time per image of an FCN-32s with its learned "
@@ -55,7 +58,10 @@ def run(args: argparse.Namespace) -> int:
         except ValueError:
             raise CommandError(f"--factors takes whole numbers separated by commas, got {args.factors!r}") from None
     try:
-        sections = upsampling_sections(cfg) if args.upsampling else run_suite(cfg)
+        if args.upsampling:
+            sections = upsampling_sections(cfg)
+        else:
+            sections = backend_sections(cfg) if args.backends else run_suite(cfg)
     except (FileProblem, ValueError) as exc:
         raise CommandError(str(exc)) from None
     print(format_report(sections, machine()))

@@ -14,6 +14,8 @@ from ..errors import ImageLoadError
 from ..images import load_image
 from ..palette import colorize, save_label_png
 from ..engine import Segmenter
+from ..engine.backends import BACKENDS
+from ..engine.backends.calibration import from_folder
 from ..engine.memory import OutOfMemory
 from ..app.catalog import DEFAULT_MODEL
 from . import CommandError, add_max_pixels_argument
@@ -32,7 +34,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--overlay", action="store_true", help="also write <name>_overlay.png, the colours over the image")
     p.add_argument("--opacity", type=float, default=0.5, help="overlay opacity 0..1 (default 0.5)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 … (default auto)")
-    p.add_argument("--precision", default="auto", choices=("auto", "fp32", "bf16", "fp16"))
+    p.add_argument("--precision", default="auto", choices=("auto", "fp32", "bf16", "fp16"),
+                   help="auto: this CPU's fastest path, a gated int8 model included; fp32: float32 only")
+    p.add_argument("--backend", default="auto", choices=BACKENDS,
+                   help="auto (per CPU, see README 'Performance'), torch (PyTorch's exact arithmetic), "
+                   "onnxruntime, openvino (needs the [openvino] extra)")
+    p.add_argument("--calibrate", metavar="DIR",
+                   help="images of the model's own kind for an int8 model (half calibrate, half check); it is used "
+                   "only if its labels agree with fp32 on ≥ 99.5 %% of the checked pixels and it is faster")
     p.add_argument("--shift-stitch", action="store_true",
                    help="upsample a 32s net by shift-and-stitch (CVPR §3.2) instead of its bilinear deconvolution; "
                    "default model: the shipped FCN-32s")
@@ -52,9 +61,12 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError("--stitch-factor needs --shift-stitch")
     model = resolve_model(args.model, STITCH_MODEL_NAME if args.shift_stitch else DEFAULT_MODEL)
     try:
+        calibration = from_folder(args.calibrate, model) if args.calibrate else None
         segmenter = Segmenter(model, device=args.device, precision=args.precision, stitch_factor=args.stitch_factor,
-                              upsampling="shift-stitch" if args.shift_stitch else "learned")
-    except ValueError as exc:
+                              upsampling="shift-stitch" if args.shift_stitch else "learned", backend=args.backend,
+                              calibration=calibration)
+        log.info("segmenting with %s", segmenter.prepare())
+    except (ValueError, OSError, ImageLoadError) as exc:  # a bad option, calibration folder or image in it
         raise CommandError(str(exc)) from None
     palette = np.array(segmenter.info.palette, dtype=np.uint8)
     out = Path(args.out)

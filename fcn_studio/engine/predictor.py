@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ import numpy as np
 import torch
 
 from ..images import ImageLike, load_image
+from .backends import Calibration, ExportError, Runtime, build_runtime, resolve_backend
 from .devices import resolve_device
 from .fcn import FCN
 from .importers import open_model
@@ -43,6 +45,7 @@ class Prediction:
     # Where each intermediate map lies: cell j on input pixel stride·(j − offset), by map name.
     geometry: Geometry | None = None
     note: str = ""  # what the segmenter had to do instead (out of memory: tiles, CPU), for the user
+    path: str = ""  # the backend and precision that computed it ("onnxruntime fp32", "torch bf16", ...)
 
 
 def cpu_has_native_bf16() -> bool:
@@ -93,12 +96,19 @@ class Segmenter:
     `upsampling="shift-stitch"` replaces a 32s net's bilinear upsampling by shift-and-stitch
     (CVPR §3.2): score_fr made `stitch_factor`× denser from factor² shifted passes (default the
     stride, 1024 passes: every pixel its own prediction), the rest interpolated bilinearly.
+
+    `backend`: "auto" (per CPU class, see engine/backends/cpu.py), "torch", "onnxruntime" or
+    "openvino". A runtime runs the model exported once and cached on disk (first use takes
+    seconds); with `precision="auto"` it may run a gated int8 model calibrated on the model's own
+    images (or `calibration`); `precision="fp32"` keeps float32, `backend="torch"` PyTorch's exact
+    arithmetic. `path` (and `Prediction.path`) says which was taken.
     """
 
     max_pixels = 1600 * 1600
 
     def __init__(self, model_or_path: FCN | str | Path, device: str | torch.device = "auto",
-                 precision: str = "auto", upsampling: str = "learned", stitch_factor: int | None = None):
+                 precision: str = "auto", upsampling: str = "learned", stitch_factor: int | None = None,
+                 backend: str = "auto", calibration: Calibration | None = None):
         model = model_or_path if isinstance(model_or_path, torch.nn.Module) else open_model(model_or_path)
         self.upsampling, self.stitch_factor = upsampling, _stitch_factor(model, upsampling, stitch_factor)
         self.device = resolve_device(device)
@@ -106,6 +116,49 @@ class Segmenter:
         self.dtype = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}[self.precision]
         self.model = _prepare(model, self.device, self.dtype)
         self._on_cpu: Segmenter | None = None
+        self.backend = _backend(backend, self.device, self.precision, self.stitch_factor)
+        self._int8, self._calibration, self._compare = precision == "auto", calibration, backend == "auto"
+        self._runtime: Runtime | None = None
+        self._runtime_lock = threading.Lock()
+        self._preparing: threading.Thread | None = None
+
+    @property
+    def path(self) -> str:
+        """The backend and precision in use, in words (a runtime's once it has been prepared)."""
+        if self.backend == "torch":
+            return f"torch {self.precision}"
+        return self._runtime.path if self._runtime is not None else f"{self.backend} (not prepared yet)"
+
+    def prepare_in_background(self) -> None:
+        """Prepare the runtime on a thread; until it is ready, images are segmented by PyTorch (the
+        app calls this: the first export of a model takes seconds, and nobody should wait for it)."""
+        if self.backend != "torch" and self._runtime is None and self._preparing is None:
+            self._preparing = threading.Thread(target=self.prepare, name="fcn-studio-prepare", daemon=True)
+            self._preparing.start()
+
+    def _current_runtime(self) -> Runtime | None:
+        """The runtime to use for this call: None means PyTorch (the backend, or one still preparing)."""
+        if self._runtime is not None or self.backend == "torch":
+            return self._runtime
+        if self._preparing is not None and self._preparing.is_alive():
+            return None
+        self.prepare()
+        return self._runtime
+
+    def prepare(self) -> str:
+        """Export, quantize and open the runtime now rather than at the first image; returns `path`.
+        A model the runtime can't take falls back to PyTorch, with a warning."""
+        with self._runtime_lock:
+            if self.backend != "torch" and self._runtime is None:
+                try:
+                    self._runtime = build_runtime(self.model, self.backend, self._int8, self._calibration, self._compare)
+                except (ExportError, RuntimeError, OSError) as exc:  # ORT and OpenVINO raise RuntimeError kinds
+                    log.warning("%s unavailable for %s (%s); using PyTorch fp32", self.backend, self.info.arch, exc)
+                    self.backend = "torch"
+                else:
+                    self.backend = self._runtime.runner.name  # auto may have measured the other faster
+                    log.info("segmenting with %s", self._runtime.path)
+        return self.path
 
     @property
     def info(self) -> ModelInfo:
@@ -120,9 +173,12 @@ class Segmenter:
     @torch.inference_mode()
     def logits(self, x: torch.Tensor) -> torch.Tensor:
         """Already-normalised N×3×H×W input → float32 N×C×H×W logits."""
-        return self._maps(self._cast(x), intermediates=False)["logits"].float()
+        return self._maps(x, intermediates=False, runtime=self._current_runtime())["logits"].float()
 
-    def _maps(self, x: torch.Tensor, intermediates: bool) -> dict[str, torch.Tensor]:
+    def _maps(self, x: torch.Tensor, intermediates: bool, runtime: Runtime | None) -> dict[str, torch.Tensor]:
+        if runtime is not None:
+            return runtime.maps(x.to(self.device, torch.float32), intermediates)  # plain NCHW arrays
+        x = self._cast(x)
         if self.stitch_factor:
             dense = stitched_scores(self.model, x, self.stitch_factor)
             f = self.stitch_factor
@@ -160,10 +216,12 @@ class Segmenter:
         if x.shape[2] * x.shape[3] > self.max_pixels:
             # fp32 activations are twice bf16's: a smaller core keeps a 4000×3000 photo under 3 GB.
             return self._tiled(x, scores, 768 if self.dtype == torch.float32 else 1024)
-        maps = self._maps(self._cast(x), intermediates)
+        runtime = self._current_runtime()
+        maps = self._maps(x, intermediates, runtime)
         logits = maps["logits"].float()
         labels = logits.argmax(1)[0]
-        out = Prediction(labels=labels.to(torch.uint8 if self.info.num_classes <= 256 else torch.int32).cpu().numpy())
+        out = Prediction(labels=labels.to(torch.uint8 if self.info.num_classes <= 256 else torch.int32).cpu().numpy(),
+                         path=runtime.path if runtime is not None else f"torch {self.precision}")
         if scores:
             out.scores = logits.softmax(1)[0].cpu().numpy()
         if intermediates:
@@ -174,7 +232,9 @@ class Segmenter:
 
     def _tiled(self, x: torch.Tensor, scores: bool, core: int) -> Prediction:
         labels, probs = predict_tiled(self.logits, x, core=core, scores=scores)
-        return Prediction(labels=labels.numpy(), scores=None if probs is None else probs.numpy(), tiled=True)
+        runtime = self._current_runtime()
+        return Prediction(labels=labels.numpy(), scores=None if probs is None else probs.numpy(), tiled=True,
+                          path=runtime.path if runtime is not None else f"torch {self.precision}")
 
     def _after_oom(self, rgb: np.ndarray, scores: bool, intermediates: bool) -> Prediction:
         """Small tiles on the same device, then the CPU; each step logged and noted for the user."""
@@ -193,7 +253,7 @@ class Segmenter:
                               "close other programs or use a smaller image")
         log.warning("out of memory on %s even in tiles; segmenting the %s image on the CPU", self.device, size)
         if self._on_cpu is None:
-            self._on_cpu = Segmenter(cpu_copy(self.model), device="cpu", precision="fp32",
+            self._on_cpu = Segmenter(cpu_copy(self.model), device="cpu", precision="fp32", backend="torch",
                                      upsampling=self.upsampling, stitch_factor=self.stitch_factor or None)
         out = self._on_cpu.predict(rgb, scores=scores, intermediates=intermediates)
         out.note = f"out of memory on {self.device}: segmented on the CPU instead"
@@ -213,6 +273,19 @@ def _stitch_factor(model: FCN, upsampling: str, factor: int | None) -> int:
     if factor < 1 or model.stride % factor:
         raise ValueError(f"the stitch factor must divide the stride {model.stride}, got {factor}")
     return factor
+
+
+def _backend(backend: str, device: torch.device, precision: str, stitch_factor: int) -> str:
+    """The backend name: runtimes compute fp32 (int8 on top) and the plain upsampling only, so a
+    reduced precision or shift-and-stitch keeps `auto` on PyTorch and refuses a named runtime."""
+    if precision == "fp32" and not stitch_factor:
+        return resolve_backend(backend, device)
+    if backend not in ("auto", "torch"):
+        resolve_backend(backend, device)  # an unknown name is reported as such
+        what = "shift-and-stitch" if stitch_factor else f"{precision} precision"
+        raise ValueError(f"the {backend} backend runs fp32 (or gated int8) learned upsampling, not {what}; "
+                         "use backend torch for it")
+    return "torch"
 
 
 def _prepare(model: FCN, device: torch.device, dtype: torch.dtype) -> FCN:

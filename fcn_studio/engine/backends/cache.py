@@ -1,0 +1,64 @@
+"""Where exported and quantized models live on disk, keyed by what they were made from.
+
+An exported file depends on the weights, the architecture and the exporter; the key hashes all
+three, so a retrained model (or a newer torch) exports afresh and two models never share a file.
+The cache is a user cache directory, never the program's folder: $FCN_STUDIO_CACHE, else
+$XDG_CACHE_HOME/fcn-studio, else ~/.cache/fcn-studio. Only ONNX and JSON are stored (no pickles).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ...files import replacing
+
+CACHE_ENV = "FCN_STUDIO_CACHE"
+# Bump when the exported graph changes shape (outputs, opset, wrapper), so old files are not reused.
+EXPORT_FORMAT = 1
+
+
+def cache_dir() -> Path:
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "fcn-studio"
+
+
+def weights_key(model: torch.nn.Module, opset: int) -> str:
+    """sha256 of the architecture, the exporter and every tensor of the state_dict (name, dtype,
+    shape, bytes): equal keys mean an equal exported graph."""
+    digest = hashlib.sha256()
+    info = getattr(model, "info", None)
+    head = [getattr(model, "arch", type(model).__name__), getattr(info, "num_classes", None),
+            getattr(info, "width", None), torch.__version__.split("+")[0], opset, EXPORT_FORMAT]
+    digest.update(json.dumps(head).encode())
+    for name, tensor in model.state_dict().items():
+        t = tensor.detach().to("cpu").reshape(-1)  # flat: bytes in logical order, whatever the layout
+        digest.update(f"{name}:{t.dtype}:{tuple(tensor.shape)}".encode())
+        digest.update(t.view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+    return digest.hexdigest()[:32]
+
+
+def entry(key: str, suffix: str) -> Path:
+    """The cache file of `key` with `suffix` (".onnx", ".int8.onnx", ".int8.json")."""
+    return cache_dir() / "onnx" / f"{key}{suffix}"
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    with replacing(path) as tmp:
+        Path(tmp).write_text(json.dumps(data, indent=1))
+
+
+def read_json(path: Path) -> dict[str, Any] | None:
+    """The stored record, or None where it is missing or unreadable (then it is made again)."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None

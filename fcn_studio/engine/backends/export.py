@@ -1,0 +1,87 @@
+"""ONNX export of an FCN: dynamic height and width, every intermediate map an output.
+
+The graph's outputs are the maps `model.intermediates` returns (score_fr … logits, by reference
+name), so the app's *Inside the net* panel gets them from the same run as the labels; a caller
+that wants only `logits` asks the runtime for that output alone and the rest costs nothing extra
+(every map lies on the path to the logits). Crops are slices with fixed starts and sizes taken from
+the input (`Slice` on `Shape`), deconvolutions `ConvTranspose` with the learned weights: the same
+arithmetic as PyTorch, checked against its forward at several sizes in tests/engine/test_onnx_export.py.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import os
+import warnings
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from ...errors import FileProblem
+from ...files import replacing
+from ..build import build_model
+from ..weights import METADATA_KEY, current_umask
+
+log = logging.getLogger(__name__)
+
+OPSET = 18
+INPUT_NAME = "image"
+# The trace runs on an input of this size; height and width stay symbolic in the graph.
+TRACE_SIZE = 224
+
+
+class ExportError(FileProblem):
+    """The model could not be exported (an architecture or torch version the exporter rejects)."""
+
+
+class _Maps(nn.Module):
+    """The model with its intermediates as a tuple: what an ONNX graph can return."""
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        return tuple(self.model.intermediates(x).values())
+
+
+def output_names(model: nn.Module) -> list[str]:
+    """The names of the maps, in the order the graph returns them (traced on meta tensors: free)."""
+    meta = nn.Module.to(build_model(model.arch, num_classes=model.num_classes, width=model.width), "meta")
+    with torch.no_grad():
+        return list(meta.intermediates(torch.empty(1, 3, TRACE_SIZE, TRACE_SIZE, device="meta")))
+
+
+def export_onnx(model: nn.Module, path: str | Path, opset: int = OPSET) -> Path:
+    """Write `model` (float32, CPU) as ONNX to `path` atomically; raises ExportError if it can't."""
+    path = Path(path)
+    # A copy: the caller's model keeps its layout (channels-last) and device.
+    model = copy.deepcopy(model).float().to("cpu", memory_format=torch.contiguous_format).eval()
+    names = output_names(model)
+    example = torch.zeros(1, 3, TRACE_SIZE, TRACE_SIZE)
+    dims = {"x": {0: torch.export.Dim("batch", min=1, max=1024), 2: torch.export.Dim("height", min=1, max=16384), 3: torch.export.Dim("width", min=1, max=16384)}}
+    chatty = [logging.getLogger(name) for name in ("onnxscript", "onnx_ir", "torch.onnx")]
+    levels = [logger.level for logger in chatty]
+    for logger in chatty:  # their INFO lines (one per rewrite rule) are not the user's business
+        logger.setLevel(logging.WARNING)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the exporter's own progress chatter; failures raise
+            program = torch.onnx.export(_Maps(model), (example,), dynamo=True, opset_version=opset, verbose=False,
+                                        input_names=[INPUT_NAME], output_names=names, dynamic_shapes=dims)
+    except Exception as exc:  # torch.export and onnxscript raise many types; all mean "not exportable"
+        raise ExportError(path, f"could not export {getattr(model, 'arch', type(model).__name__)} to ONNX: {exc}") from exc
+    finally:
+        for logger, level in zip(chatty, levels):
+            logger.setLevel(level)
+    info = getattr(model, "info", None)
+    if info is not None:  # classes, palette and the input convention travel with the graph
+        program.model.metadata_props[METADATA_KEY] = json.dumps(info.to_json())
+    with replacing(path) as tmp:
+        program.save(tmp, external_data=False)
+        os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp makes 0600; an exported model is a file to share
+    log.info("exported %s to %s", getattr(model, "arch", "model"), path)
+    return path

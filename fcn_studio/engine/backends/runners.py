@@ -1,0 +1,75 @@
+"""Runtimes that execute an exported FCN: ONNX Runtime (a core dependency) and OpenVINO (extra).
+
+Both take a float32 N×3×H×W array and return the named output maps as float32 arrays. Threads:
+as many as PyTorch uses (`torch.get_num_threads()`, which the user may have set), and ONNX
+Runtime's workers do not spin-wait between kernels: spinning wins a little on an idle machine and
+loses badly when the cores are shared (segmenting while the app trains), see README "Performance".
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from importlib.util import find_spec
+from pathlib import Path
+
+import numpy as np
+import torch
+
+log = logging.getLogger(__name__)
+
+
+def openvino_installed() -> bool:
+    return find_spec("openvino") is not None
+
+
+class OrtRunner:
+    """An ONNX Runtime CPU session over one model file (fp32 or int8 QDQ)."""
+
+    name = "onnxruntime"
+
+    def __init__(self, path: str | Path, threads: int | None = None):
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or torch.get_num_threads()
+        options.inter_op_num_threads = 1
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.add_session_config_entry("session.inter_op.allow_spinning", "0")
+        options.log_severity_level = 3  # warnings about unused initialisers etc. are not the user's
+        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.input = self.session.get_inputs()[0].name
+        self.outputs = [o.name for o in self.session.get_outputs()]
+
+    def run(self, x: np.ndarray, names: list[str] | None = None) -> dict[str, np.ndarray]:
+        names = names or self.outputs
+        return dict(zip(names, self.session.run(names, {self.input: x})))
+
+
+class OpenVinoRunner:
+    """An OpenVINO CPU model compiled once for dynamic H×W, in fp32 (OpenVINO would otherwise
+    pick bf16 by itself on AMX CPUs: the fp32 path must stay fp32)."""
+
+    name = "openvino"
+
+    def __init__(self, path: str | Path, threads: int | None = None):
+        import openvino as ov
+
+        config = {"INFERENCE_NUM_THREADS": threads or torch.get_num_threads(),
+                  "PERFORMANCE_HINT": "LATENCY", "INFERENCE_PRECISION_HINT": "f32"}
+        self.model = ov.Core().compile_model(str(path), "CPU", config)
+        self.outputs = [o.get_any_name() for o in self.model.outputs]
+        self._request = self.model.create_infer_request()
+        self._lock = threading.Lock()  # one request object: calls from two threads take turns
+
+    def run(self, x: np.ndarray, names: list[str] | None = None) -> dict[str, np.ndarray]:
+        with self._lock:
+            result = self._request.infer({0: x})
+            maps = {port.get_any_name(): np.array(value) for port, value in result.items()}
+        return {k: maps[k] for k in (names or self.outputs)}
+
+
+Runner = OrtRunner | OpenVinoRunner
+RUNNERS: dict[str, type[OrtRunner] | type[OpenVinoRunner]] = {"onnxruntime": OrtRunner, "openvino": OpenVinoRunner}

@@ -1,0 +1,191 @@
+"""The runtime backends behind Segmenter: ONNX export, ONNX Runtime, the cache, the int8 gate.
+
+Compact widths and small images; one export per module (the exporter takes seconds), shared
+through the session's cache directory (tests/conftest.py points $FCN_STUDIO_CACHE at it).
+"""
+
+import numpy as np
+import onnx
+import pytest
+import torch
+
+from fcn_studio import Segmenter
+from fcn_studio.engine import backends, build_model
+from fcn_studio.engine.backends import build_runtime, cache, int8
+from fcn_studio.engine.backends.export import export_onnx
+from fcn_studio.engine.backends.runners import OrtRunner
+from fcn_studio.engine.predictor import to_input
+
+from ..compact_models import compact_model
+
+
+@pytest.fixture(scope="module")
+def model():
+    return compact_model("fcn8s", seed=3).eval()
+
+
+@pytest.fixture(scope="module")
+def exported(model, tmp_path_factory):
+    return export_onnx(model, tmp_path_factory.mktemp("export") / "fcn8s.onnx")
+
+
+def rgb(h, w, seed=0):
+    return np.random.default_rng(seed).integers(0, 256, (h, w, 3), dtype=np.uint8)
+
+
+def test_export_is_opset_17_plus_with_symbolic_height_and_width(exported, model):
+    graph = onnx.load(str(exported))
+    assert max(o.version for o in graph.opset_import if o.domain in ("", "ai.onnx")) >= 17
+    dims = [d.dim_param or d.dim_value for d in graph.graph.input[0].type.tensor_type.shape.dim]
+    assert dims[1] == 3 and all(isinstance(d, str) and d for d in (dims[2], dims[3]))
+    assert [o.name for o in graph.graph.output] == list(model.intermediates(torch.zeros(1, 3, 40, 40)))
+    assert any(p.key == "fcn_studio" and '"fcn8s"' in p.value for p in graph.metadata_props)
+
+
+@pytest.mark.parametrize("size", [(40, 56), (67, 93)])
+def test_onnx_runtime_gives_every_map_of_the_pytorch_forward(exported, model, size):
+    """Crops (start-aligned slices) and deconvolutions come out as in PyTorch at any H×W."""
+    x = torch.randn(1, 3, *size, generator=torch.Generator().manual_seed(size[0]))
+    with torch.no_grad():
+        ref = model.intermediates(x)
+    out = OrtRunner(exported).run(x.numpy())
+    assert list(out) == list(ref)
+    for name, value in ref.items():
+        assert out[name].shape == tuple(value.shape), name
+        np.testing.assert_allclose(out[name], value.numpy(), atol=2e-4, rtol=1e-4, err_msg=name)
+    assert (out["logits"].argmax(1) == ref["logits"].argmax(1).numpy()).mean() > 0.999
+
+
+def test_segmenter_on_onnx_runtime_matches_pytorch_with_intermediates(model):
+    rt = Segmenter(model, device="cpu", precision="fp32", backend="onnxruntime")
+    pt = Segmenter(model, device="cpu", precision="fp32", backend="torch")
+    assert rt.path == "onnxruntime (not prepared yet)" and rt.prepare() == "onnxruntime fp32"
+    image = rgb(45, 61)
+    a, b = rt.predict(image, scores=True, intermediates=True), pt.predict(image, scores=True, intermediates=True)
+    assert (a.path, b.path) == ("onnxruntime fp32", "torch fp32")
+    assert (a.labels == b.labels).mean() > 0.999 and a.geometry == b.geometry
+    assert list(a.intermediates) == list(b.intermediates)
+    np.testing.assert_allclose(a.scores, b.scores, atol=1e-4)
+    x = to_input(image, model.info.input)
+    torch.testing.assert_close(rt.logits(x), pt.logits(x), atol=2e-4, rtol=1e-4)
+
+
+def test_tiles_run_through_the_runtime_too(model, monkeypatch):
+    seg = Segmenter(model, device="cpu", precision="fp32", backend="onnxruntime")
+    ref = Segmenter(model, device="cpu", precision="fp32", backend="torch")
+    for s in (seg, ref):
+        s.max_pixels = 50 * 50
+    big = rgb(90, 110, seed=2)
+    a, b = seg.predict(big), ref.predict(big)
+    assert a.tiled and b.tiled and a.path == "onnxruntime fp32" and (a.labels == b.labels).mean() > 0.999
+
+
+def test_the_export_is_cached_by_the_weights_hash(model, monkeypatch):
+    Segmenter(model, device="cpu", precision="fp32", backend="onnxruntime").prepare()  # the module's model: cached
+    calls = []
+    monkeypatch.setattr(backends, "export_onnx", lambda m, p: calls.append(p) or export_onnx(m, p))
+    assert Segmenter(model, device="cpu", precision="fp32", backend="onnxruntime").prepare() == "onnxruntime fp32"
+    assert calls == []  # hit: same weights
+    changed = compact_model("fcn8s", seed=3)
+    with torch.no_grad():
+        changed.score_fr.bias[0] += 1
+    assert cache.weights_key(changed, 18) != cache.weights_key(model, 18)
+    Segmenter(changed, device="cpu", precision="fp32", backend="onnxruntime").prepare()
+    assert len(calls) == 1 and calls[0].name == f"{cache.weights_key(changed, 18)}.onnx"  # miss: exported
+
+
+def test_weights_key_ignores_layout_and_the_cache_dir_follows_the_environment(model, monkeypatch, tmp_path):
+    layout = build_model("fcn32s", num_classes=3, width=0.0625)
+    key = cache.weights_key(layout, 18)
+    assert cache.weights_key(layout.to(memory_format=torch.channels_last), 18) == key != cache.weights_key(layout, 17)
+    monkeypatch.delenv(cache.CACHE_ENV)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert cache.cache_dir() == tmp_path / "fcn-studio"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert cache.cache_dir() == tmp_path / "home" / ".cache" / "fcn-studio"
+
+
+def calibration(model, n=4):
+    images = [rgb(48, 48, seed=10 + i) for i in range(n)]
+    held = [rgb(48, 48, seed=50 + i) for i in range(n)]
+    return backends.calibration.from_rgb("random test images", images, held, model)
+
+
+def test_the_agreement_gate_refuses_int8_below_the_bar_and_says_so(model, monkeypatch):
+    monkeypatch.setattr(int8, "AGREEMENT_BAR", 1.01)  # no int8 model can reach 101 %
+    seg = Segmenter(model, device="cpu", precision="auto", backend="onnxruntime", calibration=calibration(model))
+    path = seg.prepare()
+    assert path.startswith("onnxruntime fp32; int8 refused (") and "below the 101.0 % bar" in path
+    assert seg.predict(rgb(40, 40)).path == path
+
+
+def test_int8_is_used_where_it_passes_the_gate(model, monkeypatch, tmp_path):
+    monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path))  # a fresh verdict, not the refusal above
+    monkeypatch.setattr(int8, "AGREEMENT_BAR", 0.0)
+    monkeypatch.setattr(int8, "MIN_SPEEDUP", 0.0)
+    seg = Segmenter(model, device="cpu", precision="auto", backend="onnxruntime", calibration=calibration(model))
+    assert seg.prepare().startswith("onnxruntime int8: ")
+    verdict = seg._runtime.verdict
+    assert verdict.images == 4 and 0.5 < verdict.agreement <= 1 and verdict.worst <= verdict.agreement
+    record = cache.read_json(next(tmp_path.glob("onnx/*.int8.json")))
+    assert record["source"] == "random test images" and record["agreement"] == verdict.agreement
+    pred = seg.predict(rgb(48, 48, seed=50), intermediates=True)
+    assert pred.path.startswith("onnxruntime int8") and "logits" in pred.intermediates
+    # precision fp32 is the one flag back to float32 arithmetic
+    assert Segmenter(model, device="cpu", precision="fp32", backend="onnxruntime").prepare() == "onnxruntime fp32"
+
+
+def test_verdict_needs_both_agreement_and_speed():
+    fast = int8.Verdict(agreement=0.997, worst=0.99, images=20, fp32_seconds=1.0, int8_seconds=0.5)
+    assert fast.passed and "int8: 99.70 %" in fast.describe() and "2.00× fp32" in fast.describe()
+    slow = int8.Verdict(agreement=0.997, worst=0.99, images=20, fp32_seconds=1.0, int8_seconds=1.0)
+    assert not slow.passed and "only 1.00× fp32" in slow.describe()
+    wrong = int8.Verdict(agreement=0.99, worst=0.97, images=20, fp32_seconds=1.0, int8_seconds=0.3)
+    assert not wrong.passed and "below the 99.5 % bar" in wrong.describe()
+
+
+def test_models_without_their_own_images_get_no_int8(model):
+    assert backends.calibration.own_data(build_model("fcn8s", width=0.0625)) is None
+    assert backends.calibration.own_data(model) is None  # family "t": not the synthetic scenes
+
+
+def test_runtime_keeps_only_logits_when_intermediates_are_not_asked(model):
+    runtime = build_runtime(model, "onnxruntime", int8=False)
+    maps = runtime.maps(torch.randn(1, 3, 36, 44), intermediates=False)
+    assert list(maps) == ["logits"] and maps["logits"].shape == (1, 4, 36, 44)
+    both = runtime.maps(torch.randn(2, 3, 36, 44), intermediates=False)  # the batch is dynamic too
+    assert both["logits"].shape == (2, 4, 36, 44)
+
+
+def test_a_model_the_exporter_rejects_falls_back_to_pytorch(model, monkeypatch, tmp_path, caplog):
+    monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path))
+
+    def refuse(m, p):
+        raise backends.ExportError(p, "not exportable")
+
+    monkeypatch.setattr(backends, "export_onnx", refuse)
+    seg = Segmenter(model, device="cpu", precision="fp32", backend="onnxruntime")
+    assert seg.prepare() == "torch fp32" and "not exportable" in caplog.text
+    assert seg.predict(rgb(40, 40)).path == "torch fp32"
+
+
+def test_pytorch_serves_while_the_runtime_is_prepared_in_the_background(model, monkeypatch):
+    import threading
+
+    release = threading.Event()
+    real = backends.build_runtime
+
+    def slow(*args, **kwargs):
+        release.wait(10)
+        return real(*args, **kwargs)
+
+    from fcn_studio.engine import predictor
+
+    monkeypatch.setattr(predictor, "build_runtime", slow)
+    seg = Segmenter(model, device="cpu", precision="fp32", backend="onnxruntime")
+    seg.prepare_in_background()
+    assert seg.predict(rgb(40, 40)).path == "torch fp32"  # not ready: PyTorch, no waiting
+    release.set()
+    seg._preparing.join(10)
+    assert seg.predict(rgb(40, 40)).path == "onnxruntime fp32"

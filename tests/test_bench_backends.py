@@ -1,0 +1,58 @@
+"""`fcn-studio bench`'s backend rows (issue #19), on compact nets and tiny inputs."""
+
+import numpy as np
+import pytest
+
+from fcn_studio.bench import report
+from fcn_studio.bench.backends import backend_rows, interleaved, load_latency_rows, trained_backend_rows
+from fcn_studio.bench.inference import with_random_scores
+from fcn_studio.engine import build_model
+from fcn_studio.engine.backends.runners import openvino_installed
+
+from .compact_models import compact_model
+
+RUNTIMES = ["ONNX Runtime fp32", "ONNX Runtime int8 (static QDQ, per channel)"] + (
+    ["OpenVINO fp32", "OpenVINO int8 (same QDQ model)"] if openvino_installed() else [])
+
+
+def test_interleaved_takes_medians_after_a_warm_up_round():
+    calls = []
+    out = interleaved({"a": lambda: calls.append("a"), "b": lambda: calls.append("b")}, repeat=3)
+    assert calls == ["a", "b"] * 4 and set(out) == {"a", "b"} and min(out.values()) >= 0
+
+
+def test_backend_rows_put_every_path_beside_plain_fp32():
+    model = with_random_scores(build_model("fcn8s", width=0.0625))
+    rows = backend_rows(model, size=48, repeat=1)
+    assert [r.name for r in rows] == ["plain fp32 eager (baseline)", "Segmenter default: torch fp32", *RUNTIMES]
+    assert rows[0].ratio == 1.0 and all(r.ratio > 0 and r.note.startswith("labels equal") for r in rows[1:])
+    assert rows[1].note == "labels equal 100.00 %"  # the suite pins auto to PyTorch fp32: the same forward
+
+
+def test_trained_rows_report_labels_on_every_image_and_the_gate():
+    model = compact_model("fcn16s", seed=5)
+    rng = np.random.default_rng(1)
+    images = [rng.integers(0, 256, (40, 40, 3), dtype=np.uint8) for _ in range(2)]
+    rows = trained_backend_rows(model, images, repeat=1)
+    assert [r.name for r in rows] == ["plain fp32 eager", "Segmenter default: torch fp32", *RUNTIMES]
+    assert rows[0].ratio == 1.0 and all("worst image" in r.note for r in rows)
+
+
+def test_latency_under_load_compares_spinning_and_not():
+    rows = load_latency_rows(compact_model("fcn32s"), size=40, repeat=1, busy=1)
+    assert [r.name.split(",")[0] for r in rows] == ["plain fp32 eager", "ONNX Runtime", "ONNX Runtime"]
+    assert "workers spin" in rows[1].name and "no spinning" in rows[2].name and all("idle" in r.note for r in rows)
+
+
+@pytest.mark.parametrize("shipped", [False, True])
+def test_backend_sections_cover_random_and_shipped_weights(monkeypatch, tmp_path, shipped):
+    from fcn_studio import save_model
+
+    path = save_model(compact_model("fcn8s", seed=2), tmp_path / "fcn8s.safetensors")
+    monkeypatch.setattr(report, "shipped_model", lambda name: path if shipped and name == "fcn8s.safetensors" else None)
+    cfg = report.BenchConfig(width=0.0625, size=40, repeat=1, stitch_images=2, backend_size=40, busy=1)
+    sections = report.backend_sections(cfg)
+    titles = list(sections)
+    assert titles[0].startswith("backends: fcn8s width 0.0625, 1×3×40×40, ") and "torch capability" in titles[0]
+    assert any(t.startswith("backends on trained weights: shipped fcn8s") for t in titles) == shipped
+    assert titles[-1].startswith("latency under load")
