@@ -35,7 +35,7 @@ from ...errors import DatasetError, FileProblem
 from ...files import replacing
 from ...images import load_image
 from ...palette import VOID_LABEL, save_label_png
-from . import label_set
+from . import class_edits
 from .annotation import Annotation
 
 log = logging.getLogger(__name__)
@@ -294,20 +294,20 @@ class AnnotationProject:
 
     # label set ------------------------------------------------------------------------------
 
-    def add_class(self, name: str, colour: label_set.Colour | None = None) -> int:
-        self._set_classes(label_set.added(self.classes, name, colour))
+    def add_class(self, name: str, colour: class_edits.Colour | None = None) -> int:
+        self._set_classes(class_edits.added(self.classes, name, colour))
         return len(self.classes.names) - 1
 
     def rename_class(self, old: str, new: str) -> None:
-        self._set_classes(label_set.renamed(self.classes, old, new))
+        self._set_classes(class_edits.renamed(self.classes, old, new))
 
-    def recolour_class(self, name: str, colour: label_set.Colour) -> None:
+    def recolour_class(self, name: str, colour: class_edits.Colour) -> None:
         """New colour in classes.json; masks store indices, so they stay as they are."""
-        self._set_classes(label_set.recoloured(self.classes, name, colour))
+        self._set_classes(class_edits.recoloured(self.classes, name, colour))
 
     def class_usage(self, name: str) -> dict[str, int]:
         """Pixels of class `name` per image that has any (open annotations counted from memory)."""
-        index = label_set.index_of(self.classes, name)
+        index = class_edits.index_of(self.classes, name)
         counts = {n: int(np.count_nonzero(self._labels_of(n) == index)) for n in self.names}
         return {n: c for n, c in counts.items() if c}
 
@@ -319,12 +319,12 @@ class AnnotationProject:
         returns how many pixels per image. All masks and classes.json are written to temporary
         files first and replaced only when every one is complete: a failure changes nothing."""
         usage = self.class_usage(name)
-        classes, lut = label_set.deleted(self.classes, name)
+        classes, lut = class_edits.deleted(self.classes, name)
         if usage and not unlabel:
             shown = ", ".join(f"{n} ({c} px)" for n, c in list(usage.items())[:5])
             raise ClassInUse(self.root / CLASSES_FILE, f"class {name!r} is used by {len(usage)} masks: {shown}; "
                              "delete it with unlabel=True to make those pixels unlabelled, or repaint them first")
-        index = label_set.index_of(self.classes, name)
+        index = class_edits.index_of(self.classes, name)
         remapped: dict[str, np.ndarray] = {}
         for n in self.names:
             labels = self._labels_of(n)
