@@ -149,3 +149,35 @@ def test_remap_relabels_pixels_and_history():
     assert ann.labels[1, 1] == 255 and ann.labels[1, 2] == 1
     ann.undo()
     assert ann.labels[1, 2] == 255 and ann.labels[1, 1] == 255
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+coords = st.floats(-5, 30, allow_nan=False)
+edits = st.lists(st.one_of(
+    st.tuples(st.just("paint"), st.lists(st.tuples(coords, coords), min_size=1, max_size=4), st.integers(0, 2),
+              st.floats(0, 4)),
+    st.tuples(st.just("erase"), st.lists(st.tuples(coords, coords), min_size=1, max_size=4), st.floats(0, 4)),
+    st.tuples(st.just("polygon"), st.lists(st.tuples(coords, coords), min_size=3, max_size=6), st.integers(0, 2)),
+), max_size=8)
+
+
+@settings(max_examples=40, deadline=None)
+@given(edits)
+def test_any_edits_undo_to_the_exact_start_and_redo_to_the_exact_end(steps):
+    start = np.random.default_rng(1).integers(0, 3, (24, 24)).astype(np.uint8)
+    start[::3] = 255
+    ann = Annotation(start, 3)
+    states = [start.tobytes()]
+    for step in steps:
+        box = {"paint": lambda s: ann.paint(s[1], s[2], s[3]), "erase": lambda s: ann.erase(s[1], s[2]),
+               "polygon": lambda s: ann.fill_polygon(s[1], s[2])}[step[0]](step)
+        if not box.empty:
+            states.append(ann.labels.tobytes())
+        assert ann.labels.tobytes() == states[-1]
+    for expected in reversed(states[:-1]):
+        ann.undo()
+        assert ann.labels.tobytes() == expected
+    for expected in states[1:]:
+        ann.redo()
+        assert ann.labels.tobytes() == expected
