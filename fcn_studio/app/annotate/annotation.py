@@ -19,7 +19,7 @@ import numpy as np
 from scipy import ndimage
 
 from ...palette import VOID_LABEL
-from .history import DEFAULT_MAX_BYTES, DEFAULT_MAX_STEPS, Diff, History
+from .history import DEFAULT_MAX_BYTES, DEFAULT_MAX_STEPS, Diff, History, Piece
 from .raster import EMPTY, Box, Point, capsule, full_box, polygon, tight_box
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ class Annotation:
         self.history = History(max_steps, max_bytes)
         self.revision = 0  # counts committed changes, undo and redo included
         self._listeners: list[Listener] = []
-        self._stroke: tuple[int, float, Point | None, Box, list[tuple[Box, np.ndarray]]] | None = None
+        self._stroke: tuple[int, float, Point | None, list[Piece | None]] | None = None
 
     @classmethod
     def blank(cls, height: int, width: int, num_classes: int, **history: int) -> "Annotation":
@@ -69,35 +69,33 @@ class Annotation:
         """Start a brush stroke of class `label` (UNLABELLED: the eraser) with a round brush."""
         if self._stroke is not None:
             self.end_stroke()
-        self._stroke = (self._check_label(label), float(radius), None, EMPTY, [])
+        self._stroke = (self._check_label(label), float(radius), None, [])
 
     def stroke_to(self, x: float, y: float) -> Box:
         """Paint from the previous point (a stamp for the first) to (x, y); the box it touched."""
         if self._stroke is None:
             raise RuntimeError("stroke_to before begin_stroke")
-        label, radius, last, union, saved = self._stroke
+        label, radius, last, pieces = self._stroke
         box, mask = capsule(last or (x, y), (x, y), radius, self.shape)
         if not box.empty:
             region = self.labels[box.slices]
-            saved.append((box, region.copy()))
+            old = region.copy()
             region[mask] = label
-            union = union.union(box)
-        self._stroke = (label, radius, (x, y), union, saved)
+            pieces.append(_piece(box, old, region))
+        self._stroke = (label, radius, (x, y), pieces)
         return box
 
     def end_stroke(self) -> Box:
         """Commit the stroke as one undo step; the box of the pixels it changed (may be empty)."""
         if self._stroke is None:
             return EMPTY
-        _, _, _, union, saved = self._stroke
+        pieces = tuple(p for p in self._stroke[3] if p is not None)
         self._stroke = None
-        if union.empty:
+        if not pieces:
             return EMPTY
-        new = self.labels[union.slices]
-        old = new.copy()
-        for box, pixels in reversed(saved):  # roll the union back to before the first segment
-            old[box.top - union.top:box.bottom - union.top, box.left - union.left:box.right - union.left] = pixels
-        return self._commit(union, old)
+        diff = Diff(pieces)
+        self.history.push(diff)
+        return self._changed(diff.box)
 
     def paint(self, points: Sequence[Point], label: int, radius: float) -> Box:
         """A whole polyline stroke at once (scripts, tests, a simulated user): one undo step."""
@@ -187,18 +185,24 @@ class Annotation:
         return self._commit(box, old)
 
     def _commit(self, box: Box, old: np.ndarray) -> Box:
-        """Push the change of `box` (from `old` to what is there now), tightened to the pixels
-        that really changed; nothing is pushed when none did."""
-        new = self.labels[box.slices]
-        tight = tight_box(old != new, box)
-        if tight.empty:
+        """Push the change of `box` (from `old` to what is there now); nothing when nothing changed."""
+        piece = _piece(box, old, self.labels[box.slices])
+        if piece is None:
             return EMPTY
-        inner = (slice(tight.top - box.top, tight.bottom - box.top), slice(tight.left - box.left, tight.right - box.left))
-        self.history.push(Diff.of(tight, old[inner], new[inner]))
-        return self._changed(tight)
+        self.history.push(Diff((piece,)))
+        return self._changed(piece.box)
 
     def _changed(self, box: Box) -> Box:
         self.revision += 1
         for listener in self._listeners:
             listener(box)
         return box
+
+
+def _piece(box: Box, old: np.ndarray, new: np.ndarray) -> Piece | None:
+    """The change from `old` to `new` in `box`, cut to the pixels that differ (None: none do)."""
+    tight = tight_box(old != new, box)
+    if tight.empty:
+        return None
+    inner = (slice(tight.top - box.top, tight.bottom - box.top), slice(tight.left - box.left, tight.right - box.left))
+    return Piece.of(tight, old[inner], new[inner])

@@ -1,6 +1,6 @@
-"""Undo and redo as a stack of diffs: a bounding box and the pixels in it before and after.
+"""Undo and redo as a stack of diffs: bounding boxes and the pixels in them before and after.
 
-A diff never holds a whole copy of the mask unless the change covered it; its two slices are
+A diff never holds a whole copy of the mask unless the change covered it; its slices are
 zlib-compressed (label maps are long runs, so an "accept the whole prediction" on a 4000×3000
 image shrinks from 2 × 12 MB to a few hundred KB). The stack keeps at most `max_steps` diffs and
 drops the oldest once their compressed size passes `max_bytes`, so memory stays bounded whatever
@@ -26,28 +26,54 @@ def _pack(pixels: np.ndarray) -> bytes:
 
 
 @dataclass(frozen=True)
-class Diff:
-    """One undoable step: `box` and its pixels before (`old`) and after (`new`), compressed."""
+class Piece:
+    """Pixels of one box before (`old`) and after (`new`) a change, compressed."""
 
     box: Box
     old: bytes
     new: bytes
 
     @classmethod
-    def of(cls, box: Box, old: np.ndarray, new: np.ndarray) -> "Diff":
+    def of(cls, box: Box, old: np.ndarray, new: np.ndarray) -> "Piece":
         return cls(box, _pack(old), _pack(new))
-
-    @property
-    def nbytes(self) -> int:
-        return len(self.old) + len(self.new)
 
     def pixels(self, which: str) -> np.ndarray:
         data = zlib.decompress(self.old if which == "old" else self.new)
         return np.frombuffer(data, np.uint8).reshape(self.box.shape)
 
+
+@dataclass(frozen=True)
+class Diff:
+    """One undoable step: pieces applied in order. A brush stroke keeps one piece per segment
+    (each `old` taken just before its segment), so committing a drag across a whole photo costs
+    what its segments cost, not a copy of the photo; undo restores the olds in reverse order."""
+
+    pieces: tuple[Piece, ...]
+
+    @property
+    def box(self) -> Box:
+        union = self.pieces[0].box
+        for piece in self.pieces[1:]:
+            union = union.union(piece.box)
+        return union
+
+    @property
+    def nbytes(self) -> int:
+        return sum(len(p.old) + len(p.new) for p in self.pieces)
+
+    def undo(self, labels: np.ndarray) -> Box:
+        for piece in reversed(self.pieces):
+            labels[piece.box.slices] = piece.pixels("old")
+        return self.box
+
+    def redo(self, labels: np.ndarray) -> Box:
+        for piece in self.pieces:
+            labels[piece.box.slices] = piece.pixels("new")
+        return self.box
+
     def remapped(self, lut: np.ndarray) -> "Diff":
         """The same step with every label passed through `lut` (after a class was deleted)."""
-        return Diff.of(self.box, lut[self.pixels("old")], lut[self.pixels("new")])
+        return Diff(tuple(Piece.of(p.box, lut[p.pixels("old")], lut[p.pixels("new")]) for p in self.pieces))
 
 
 class History:
@@ -87,17 +113,15 @@ class History:
         if not self._done:
             return None
         diff = self._done.pop()
-        labels[diff.box.slices] = diff.pixels("old")
         self._undone.append(diff)
-        return diff.box
+        return diff.undo(labels)
 
     def redo(self, labels: np.ndarray) -> Box | None:
         if not self._undone:
             return None
         diff = self._undone.pop()
-        labels[diff.box.slices] = diff.pixels("new")
         self._done.append(diff)
-        return diff.box
+        return diff.redo(labels)
 
     def remap(self, lut: np.ndarray) -> None:
         self._done = deque(d.remapped(lut) for d in self._done)

@@ -217,12 +217,18 @@ class AnnotationProject:
         return kept
 
     def save(self, name: str) -> Path:
-        """Write the annotation of `name` to its mask now; MaskProblem says why not (memory keeps it)."""
+        """Write the annotation of `name` to its mask now; MaskProblem says why not (memory keeps it).
+
+        It writes a copy taken first, so a GUI that opened the annotation with `autosave=False`
+        may call this on a worker thread while the user paints on (a 12-megapixel mask takes
+        ~0.15 s to encode); an edit that lands during the write just leaves it unsaved."""
         ann = self._open[name]
-        self._write_mask(name, ann.labels)
-        self._saved_revision[name] = ann.revision
+        revision = ann.revision
+        labels = ann.labels.copy()
+        self._write_mask(name, labels)
+        self._saved_revision[name] = revision
         self.unsaved.pop(name, None)
-        self._set_labelled(name, ann.labelled_pixels > 0)
+        self._set_labelled(name, bool((labels != VOID_LABEL).any()))
         return self.mask_path(name)
 
     def is_saved(self, name: str) -> bool:
