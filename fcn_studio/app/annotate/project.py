@@ -74,6 +74,18 @@ def _writable(path: Path) -> bool:
     return not path.exists() or bool(path.stat().st_mode & stat.S_IWUSR)
 
 
+def _replace(path: Path, write: Callable[[str], None]) -> None:
+    """`files.replacing` with the mode a shared project wants, and a MaskProblem when it fails."""
+    try:
+        with replacing(path) as tmp:
+            write(tmp)
+            os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide the file from other users
+    except OSError as exc:
+        kept = "the previous file is untouched" if path.exists() else "nothing was written"
+        raise MaskProblem(path, f"could not save ({exc.strerror or exc}); {kept}, and your annotation "
+                          "is kept in memory and saved with the next edit") from exc
+
+
 class AnnotationProject:
     """The images, masks, label set and held-out flags of one project folder; see the module doc."""
 
@@ -101,8 +113,7 @@ class AnnotationProject:
             raise DatasetError(root, "a new project needs an empty folder; open an existing project instead")
         (root / IMAGE_DIR).mkdir(parents=True, exist_ok=True)
         (root / MASK_DIR).mkdir(exist_ok=True)
-        with replacing(root / CLASSES_FILE) as tmp:
-            write_classes_json(tmp, classes)
+        _replace(root / CLASSES_FILE, lambda tmp: write_classes_json(tmp, classes))
         return cls(root, classes)
 
     @classmethod
@@ -156,6 +167,7 @@ class AnnotationProject:
                     shutil.copyfile(source, tmp)
                 else:
                     Image.fromarray(rgb).save(tmp, format="PNG")
+                os.chmod(tmp, 0o644)
             self._images[stem] = target
             self._write_mask(stem, np.full(rgb.shape[:2], VOID_LABEL, np.uint8))
         except OSError as exc:
@@ -252,17 +264,7 @@ class AnnotationProject:
         if not _writable(path):
             raise MaskProblem(path, "the mask file is read-only; your annotation is kept in memory and is "
                               "saved with the next edit once the file may be written")
-        self._replace(path, lambda tmp: save_label_png(labels, tmp, self.classes.palette, format="PNG"))
-
-    def _replace(self, path: Path, write: Callable[[str], None]) -> None:
-        try:
-            with replacing(path) as tmp:
-                write(tmp)
-                os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide the mask from other users
-        except OSError as exc:
-            kept = "the previous file is untouched" if path.exists() else "nothing was written"
-            raise MaskProblem(path, f"could not save ({exc.strerror or exc}); {kept}, and your annotation "
-                              "is kept in memory and saved with the next edit") from exc
+        _replace(path, lambda tmp: save_label_png(labels, tmp, self.classes.palette, format="PNG"))
 
     # held-out set ---------------------------------------------------------------------------
 
@@ -294,7 +296,7 @@ class AnnotationProject:
         for list_name, names in ((TRAIN_LIST, self.training_names()), (TEST_LIST, self.held_out_names())):
             path = self.root / list_name
             if names:
-                self._replace(path, lambda tmp: Path(tmp).write_text("\n".join(names) + "\n", encoding="utf-8"))
+                _replace(path, lambda tmp: Path(tmp).write_text("\n".join(names) + "\n", encoding="utf-8"))
             else:
                 path.unlink(missing_ok=True)  # an empty list is no split: the trainer then skips it
 
@@ -344,7 +346,10 @@ class AnnotationProject:
                 for n, labels in remapped.items():
                     tmp = stack.enter_context(replacing(self.mask_path(n)))
                     save_label_png(labels, tmp, classes.palette, format="PNG")
-                write_classes_json(stack.enter_context(replacing(self.root / CLASSES_FILE)), classes)
+                    os.chmod(tmp, 0o644)
+                tmp = stack.enter_context(replacing(self.root / CLASSES_FILE))
+                write_classes_json(tmp, classes)
+                os.chmod(tmp, 0o644)
         except OSError as exc:
             raise MaskProblem(self.root / MASK_DIR, f"could not rewrite the masks ({exc.strerror or exc}); "
                               f"nothing was changed, class {name!r} is still there") from exc
@@ -360,7 +365,7 @@ class AnnotationProject:
         return self._open[name].labels if name in self._open else self.read_mask(name)
 
     def _set_classes(self, classes: ClassList) -> None:
-        self._replace(self.root / CLASSES_FILE, lambda tmp: write_classes_json(tmp, classes))
+        _replace(self.root / CLASSES_FILE, lambda tmp: write_classes_json(tmp, classes))
         self.classes = classes
         for ann in self._open.values():
             ann.num_classes = len(classes.names)

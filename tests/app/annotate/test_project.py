@@ -38,6 +38,8 @@ def test_added_images_get_blank_masks_and_names_without_spaces(proj, tmp_path):
     assert proj.add_image(tmp_path / "dog.png") == "dog-2"
     assert (on_disk(proj, "my_cat") == 255).all() and on_disk(proj, "my_cat").shape == (8, 12)
     assert Image.open(proj.mask_path("dog")).mode == "P"
+    assert {stat.S_IMODE(p.stat().st_mode) for p in (proj.mask_path("dog"), proj.image_path("dog"),
+                                                      proj.root / "classes.json")} == {0o644}
     with pytest.raises(project_module.FileProblem, match="no such file"):
         proj.add_image(tmp_path / "missing.jpg")
 
@@ -54,6 +56,10 @@ def test_every_stroke_is_saved_and_reopening_restores_it(proj):
     assert (proj.root / "train.txt").read_text() == "my_cat\n" and (proj.root / "val.txt").read_text() == "dog\n"
     ann.undo()
     assert (on_disk(proj, "my_cat") == 255).all() and not (proj.root / "train.txt").exists()
+    photo(proj.root / "images" / "dropped.png", 5, 4)  # put into images/ by hand
+    assert (on_disk(AnnotationProject.open(proj.root), "dropped") == 255).all()
+    with pytest.raises(project_module.DatasetError, match="not an annotation project"):
+        AnnotationProject.open(proj.root / "images")
 
 
 def test_the_folder_dataset_reads_the_project_unchanged(proj):
