@@ -30,7 +30,7 @@ from ...engine.build import FCNModel
 from ...engine.label_set import adapt_to_classes
 from ...engine.predictor import resolve_device
 from ...engine.weights import save_model
-from ...errors import DatasetError
+from ...errors import DatasetError, RecipeError
 from ...training.events import CancelToken, Event, EventHandler, StageFinished, StepDone, ignore
 from ...training.recipes import STAGES, Recipe
 from ...training.run_folder import BEST, TrainConfig, write_config
@@ -125,20 +125,21 @@ def train_on_annotations(project: AnnotationProject, model: FCNModel, out: str |
     for name, problem in project.unsaved.items():
         log.warning("training on the last saved mask of %s; newer strokes are not saved (%s)", name, problem.reason)
     run_dir = Path(out) if out is not None else next_round_dir(project)
-    run_dir.mkdir(parents=True, exist_ok=False)
-    start = for_project(model, project)
-    init = save_model(start, run_dir / INIT_MODEL)
-    held_out = bool(project.held_out_names())
-    config = TrainConfig(data=str(project.root), out=str(run_dir), recipe=settings.recipe(), stage=stage_of(start.arch),
-                         width=start.width, init=str(init), backbone=start.backbone, train_split=Path(TRAIN_LIST).stem,
-                         val_split=Path(TEST_LIST).stem if held_out else "", seed=settings.seed, device=settings.device,
-                         family=f"annotations-{project.root.name}")
+    if run_dir.exists():
+        raise RecipeError(run_dir, "already exists; a round writes a new run folder")
     cancel = cancel or CancelToken()
-    train_set = FolderDataset(project.root, config.train_split)
-    val_set = FolderDataset(project.root, config.val_split) if held_out else None
-    verify_dataset(train_set, "painted images", lambda: cancel.cancelled)
+    held_out = bool(project.held_out_names())
+    train_set = FolderDataset(project.root, Path(TRAIN_LIST).stem)
+    val_set = FolderDataset(project.root, Path(TEST_LIST).stem) if held_out else None
+    verify_dataset(train_set, "painted images", lambda: cancel.cancelled)  # before anything is written
     if val_set is not None:
         verify_dataset(val_set, "held-out images", lambda: cancel.cancelled)
+    start = for_project(model, project)
+    config = TrainConfig(data=str(project.root), out=str(run_dir), recipe=settings.recipe(), stage=stage_of(start.arch),
+                         width=start.width, init=str(run_dir / INIT_MODEL), backbone=start.backbone, train_split=Path(TRAIN_LIST).stem,
+                         val_split=Path(TEST_LIST).stem if held_out else "", seed=settings.seed, device=settings.device,
+                         family=f"annotations-{project.root.name}")
+    save_model(start, config.init)
     write_config(config)
     net = stage_model(config, config.stage, train_set, config.init)
     setup = StageSetup(stage=config.stage, model=net, recipe=config.recipe, train_set=train_set, val_set=val_set,

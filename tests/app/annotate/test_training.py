@@ -13,7 +13,7 @@ from fcn_studio.data.folder import FolderDataset
 from fcn_studio.engine.build import build_model
 from fcn_studio.engine.model_info import ModelInfo
 from fcn_studio.engine.weights import read_info
-from fcn_studio.errors import DatasetError
+from fcn_studio.errors import DatasetError, RecipeError
 from fcn_studio.training.events import Evaluated
 from fcn_studio.training.run_folder import read_config
 from fcn_studio.training.stages import resume
@@ -71,6 +71,8 @@ def test_a_round_writes_a_normal_run_and_reports_held_out_metrics_and_live_model
     assert not lives[-1].model.training
     assert not torch.equal(lives[0].model.score_fr.weight, lives[-1].model.score_fr.weight)
     assert resume(done.run_dir)[0].message == "already finished"
+    with pytest.raises(RecipeError, match="already exists"):
+        train_on_annotations(project, small_model(), done.run_dir)
 
 
 def test_nothing_painted_is_refused(tmp_path):
