@@ -56,5 +56,9 @@ class RecipeError(FileProblem, ValueError):
     """A recipe, run configuration or training setting that cannot be used (path: the file or None)."""
 
 
+class DeviceError(FileProblem, ValueError):
+    """A device setting (`--device`, a run's config) this machine cannot run on (path: None)."""
+
+
 class TrainingStopped(FileProblem):
     """A training run ended before its last update (NaN loss, cancel, a failed checkpoint)."""

@@ -27,6 +27,10 @@ ImageLike = Union[str, os.PathLike, Image.Image, np.ndarray]
 
 log = logging.getLogger(__name__)
 
+# Every file name ending we treat as an image (Pillow decodes them all). Where two files share a
+# stem, the earlier suffix wins: JPEG first, as VOC and SBD ship their photos.
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".ppm")
+
 MAX_PIXELS_ENV = "FCN_STUDIO_MAX_PIXELS"
 DEFAULT_MAX_PIXELS = 100_000_000  # a 10000×10000 image: ~300 MB as RGB, far above any photo we segment
 

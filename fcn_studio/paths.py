@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .images import IMAGE_SUFFIXES
+
 _PACKAGE = Path(__file__).resolve().parent
 
 
@@ -30,5 +32,5 @@ def sample_images() -> list[Path]:
         return []
     return sorted(
         p for p in folder.iterdir()
-        if p.suffix.lower() in (".jpg", ".jpeg", ".png") and not p.stem.endswith("_mask")
+        if p.suffix.lower() in IMAGE_SUFFIXES and not p.stem.endswith("_mask")
     )

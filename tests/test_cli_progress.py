@@ -1,30 +1,43 @@
 import io
 
-from fcn_studio.cli import progress
-from fcn_studio.cli.progress import ProgressLine, format_duration
+from fcn_studio.cli.progress import LOG_INTERVAL, ProgressLine
 
 
-def test_format_duration():
-    assert format_duration(5) == "0:05"
-    assert format_duration(125.4) == "2:05"
-    assert format_duration(3 * 3600 + 61) == "3:01:01"
-    assert format_duration(-3) == "0:00"
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
 
 
-def test_log_output_is_a_line_per_ten_percent_and_after_a_quiet_minute(monkeypatch):
+def test_log_output_is_a_line_at_the_start_after_a_quiet_minute_and_at_the_end(monkeypatch):
     clock = [0.0]
-    monkeypatch.setattr(progress.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr("tqdm.std.time", lambda: clock[0])
     stream = io.StringIO()
     bar = ProgressLine("updates", stream)
     for done in range(1, 101):
+        clock[0] += 1.0
         bar(done, 100, f"loss {done}")
     lines = stream.getvalue().splitlines()
-    assert len(lines) == 11 and lines[-1].startswith("[" + "#" * 30 + "] 100/100 updates  loss 100")
-    stream.truncate(0)
-    stream.seek(0)
+    assert "\r" not in stream.getvalue()
+    assert len(lines) == 1 + 100 // int(LOG_INTERVAL) + 1
+    assert lines[0].startswith("  0%|") and " 0/100 updates [" in lines[0]
+    assert lines[-1].startswith("100%|" + "#" * 30 + "| 100/100 updates [") and lines[-1].endswith(", loss 100]")
+
+
+def test_a_written_line_stands_on_its_own_and_a_new_total_starts_a_new_bar(monkeypatch):
+    stream = io.StringIO()
     bar = ProgressLine("", stream)
-    bar(1, 1000)
-    bar(2, 1000)        # same 10 % step, no time passed: silent
-    clock[0] += 61
-    bar(3, 1000)        # a minute later: shown although still in the first 10 %
-    assert [line.split("] ")[1] for line in stream.getvalue().splitlines()] == ["1/1000", "3/1000"]
+    bar(1, 4)
+    bar.write("  val @ 1: mean IU 50.0")
+    bar(4, 4)
+    bar(1, 2)
+    lines = stream.getvalue().splitlines()
+    assert "  val @ 1: mean IU 50.0" in lines and sum("4/4" in line for line in lines) == 1
+    assert lines[-1].endswith("0/2  [00:00]")  # a new bar; its first step waits for the log interval
+
+
+def test_on_a_terminal_the_bar_is_redrawn_in_place():
+    stream = Terminal()
+    bar = ProgressLine("images", stream)
+    for done in range(1, 4):
+        bar(done, 3)
+    assert "\r" in stream.getvalue() and stream.getvalue().count("\n") == 1 and "3/3 images" in stream.getvalue()

@@ -62,3 +62,19 @@ def test_missing_file_and_folder(tmp_path):
         load_image(tmp_path / "absent.png")
     with pytest.raises(ImageLoadError, match="is a folder"):
         load_image(tmp_path)
+
+
+def test_every_image_suffix_is_one_pillow_reads_and_the_app_and_datasets_share_it(tmp_path):
+    from fcn_studio.app.session import is_image_file
+    from fcn_studio.data.folder import IMAGE_EXTENSIONS
+    from fcn_studio.data.voc import VOCDataset
+    from fcn_studio.images import IMAGE_SUFFIXES
+
+    rgb = np.arange(4 * 5 * 3, dtype=np.uint8).reshape(4, 5, 3)
+    for suffix in IMAGE_SUFFIXES:
+        path = tmp_path / f"x{suffix}"
+        Image.fromarray(rgb).save(path, **({"lossless": True} if suffix == ".webp" else {}))
+        assert load_image(path).shape == (4, 5, 3) and is_image_file(path)
+    assert IMAGE_SUFFIXES[0] == ".jpg" and VOCDataset.image_extensions == IMAGE_SUFFIXES
+    assert IMAGE_EXTENSIONS[0] == ".png" and sorted(IMAGE_EXTENSIONS) == sorted(IMAGE_SUFFIXES)
+    assert not is_image_file(tmp_path / "x_mask.png") and not is_image_file(tmp_path / "notes.txt")

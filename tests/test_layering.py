@@ -1,10 +1,56 @@
-"""DESIGN.md: engine, data, training, app, bench and cli never import Qt (only gui/ may)."""
+"""DESIGN.md's layers: imports point down only, and only gui/ may import Qt.
 
+    base      errors, files, paths, images, palette, text: no fcn_studio import above them
+    engine    pure PyTorch; base only
+    data      datasets; base and engine
+    training  base, engine, data
+    bench     measurements of engine and training; nothing but cli imports it
+    app       Qt-free application state; base, engine, data, training
+    gui       Qt widgets; base and app only (the app layer is its one door to the rest)
+    cli       the top: anything, the package root's __version__ included
+
+The package root (fcn_studio/__init__.py) re-exports the engine's public names; __main__ runs cli.
+Every import of every module is read with `ast`, lazy ones inside functions included.
+"""
+
+import ast
 import subprocess
 import sys
 from pathlib import Path
 
 import fcn_studio
+
+PACKAGE = Path(fcn_studio.__file__).parent
+BASE = ("errors", "files", "paths", "images", "palette", "text")
+MAY_IMPORT = {
+    "base": {"base"},
+    "engine": {"base", "engine"},
+    "data": {"base", "engine", "data"},
+    "training": {"base", "engine", "data", "training"},
+    "bench": {"base", "engine", "data", "training", "bench"},
+    "app": {"base", "engine", "data", "training", "app"},
+    "gui": {"base", "app", "gui"},
+    "cli": {"root", "base", "engine", "data", "training", "bench", "app", "gui", "cli"},
+    "root": {"base", "engine", "root"},
+    "__main__": {"cli"},
+}
+# Today's gui imports that go past app/; the view-model work removes them, and the lead deletes
+# this list after merging it. One line per importing module and imported name.
+GUI_PAST_APP_TODAY = {
+    ("fcn_studio.gui.training_control", "fcn_studio.training.StageFinished"),
+    ("fcn_studio.gui.training_control", "fcn_studio.training.TrainConfig"),
+    ("fcn_studio.gui.training_form", "fcn_studio.training.PRESETS"),
+    ("fcn_studio.gui.training_form", "fcn_studio.training.Recipe"),
+    ("fcn_studio.gui.training_form", "fcn_studio.training.load_recipe"),
+    ("fcn_studio.gui.training_form", "fcn_studio.engine.registry"),
+    ("fcn_studio.gui.training_form", "fcn_studio.training.run_folder.STAGED"),
+    ("fcn_studio.gui.training_plots", "fcn_studio.training.CheckpointSaved"),
+    ("fcn_studio.gui.training_plots", "fcn_studio.training.EvalProgress"),
+    ("fcn_studio.gui.training_plots", "fcn_studio.training.Evaluated"),
+    ("fcn_studio.gui.training_plots", "fcn_studio.training.StageFinished"),
+    ("fcn_studio.gui.training_plots", "fcn_studio.training.StageStarted"),
+    ("fcn_studio.gui.training_plots", "fcn_studio.training.StepDone"),
+}
 
 QT_FREE = ("engine", "data", "training", "app", "bench", "cli")
 
@@ -41,3 +87,51 @@ def test_the_blocker_does_catch_qt():
     code = BLOCKER.split("import fcn_studio")[0] + "import PySide6.QtCore\n"
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert res.returncode != 0 and "Qt imported: PySide6" in res.stderr
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imported_names(path: Path) -> list[str]:
+    """Every fcn_studio name `path` imports, absolute: `from ..training import X` → fcn_studio.training.X."""
+    name = module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = package.split(".")[: len(package.split(".")) - node.level + 1] if node.level else []
+            module = ".".join(base + ([node.module] if node.module else []))
+            found += [f"{module}.{alias.name}" for alias in node.names]
+    return [n for n in found if n == "fcn_studio" or n.startswith("fcn_studio.")]
+
+
+def layer_of(name: str) -> str:
+    parts = name.split(".")
+    if len(parts) == 1 or parts[1] == "__version__":
+        return "root"
+    if parts[1] in BASE:
+        return "base"
+    return parts[1]
+
+
+def test_imports_point_down_the_layers():
+    wrong = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        importer = module_name(path)
+        for name in imported_names(path):
+            if layer_of(name) not in MAY_IMPORT[layer_of(importer)] and (importer, name) not in GUI_PAST_APP_TODAY:
+                wrong.append(f"{importer} imports {name}")
+    assert wrong == []
+
+
+def test_every_layer_is_known_and_the_reader_resolves_relative_imports():
+    layers = {layer_of(module_name(p)) for p in PACKAGE.rglob("*.py")}
+    assert layers <= set(MAY_IMPORT) and {"base", "engine", "data", "training", "app", "gui", "cli"} <= layers
+    assert "fcn_studio.training.StepDone" in imported_names(PACKAGE / "gui" / "training_plots.py")
+    assert "fcn_studio.errors.DeviceError" in imported_names(PACKAGE / "engine" / "devices.py")
+    assert "fcn_studio.__version__" in imported_names(PACKAGE / "cli" / "__init__.py")
+    assert layer_of("fcn_studio.palette.VOID_LABEL") == "base" and layer_of("fcn_studio.engine.fcn.FCN") == "engine"

@@ -13,32 +13,30 @@ from pathlib import Path
 
 from ..errors import WeightFileError
 from ..engine import ARCHITECTURES, ModelInfo, open_model, read_info
+from ..engine.registry import HEADS, TRUNKS
 from ..paths import models_dir
 
 log = logging.getLogger(__name__)
 
-HEADS = ("32s", "16s", "8s")
-BACKBONE_NAMES = {"vgg16": "VGG16", "alexnet": "AlexNet", "googlenet": "GoogLeNet"}
+DEFAULT_MODEL = "fcn8s"  # the shipped model used wherever the user names none: the paper's best net
+BACKBONE_NAMES = {name: trunk.display for name, trunk in TRUNKS.items()}
 
 
 def head_of_arch(arch: str) -> str:
     """The head an architecture is (its output stride); unknown ones count as the finest."""
-    cls = ARCHITECTURES.get(arch)
-    return f"{cls.stride}s" if cls is not None else "8s"
+    known = ARCHITECTURES.get(arch)
+    return known.head if known is not None else HEADS[-1]
 
 
 def backbone_of_arch(arch: str) -> str:
-    cls = ARCHITECTURES.get(arch)
-    return cls.backbone if cls is not None else ""
+    known = ARCHITECTURES.get(arch)
+    return known.backbone if known is not None else ""
 
 
 def display_arch(arch: str) -> str:
     """FCN-8s, FCN-8s at-once, FCN-AlexNet-16s, FCN-GoogLeNet-32s, … (unknown names as they are)."""
-    if arch not in ARCHITECTURES:
-        return arch
-    backbone = backbone_of_arch(arch)
-    trunk = "" if backbone == "vgg16" else f"{BACKBONE_NAMES.get(backbone, backbone)}-"
-    return f"FCN-{trunk}{head_of_arch(arch)}" + (" at-once" if arch.endswith("atonce") else "")
+    known = ARCHITECTURES.get(arch)
+    return known.display if known is not None else arch
 
 
 @dataclass(frozen=True)
@@ -139,12 +137,13 @@ class Catalog:
             return next((e for e in self.entries if e.path == path.resolve()), None)
         return None
 
-    def default(self) -> ModelEntry | None:
-        """The shipped FCN-8s if there is one, else the finest head of anything we have."""
+    def default(self, name: str = DEFAULT_MODEL) -> ModelEntry | None:
+        """The shipped model called `name` (FCN-8s) if there is one, else the finest head of
+        anything we have (shipped first). The CLI and the app both start from this choice."""
         if not self.entries:
             return None
         for entry in self.entries:
-            if entry.shipped and entry.path.stem == "fcn8s":
+            if entry.shipped and entry.path.stem == name:
                 return entry
         order = {h: i for i, h in enumerate(HEADS)}
         return max(self.entries, key=lambda e: (e.shipped, order[e.head]))

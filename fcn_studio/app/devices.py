@@ -1,18 +1,18 @@
-"""Which devices the user can pick: always the CPU, CUDA when this machine has it."""
+"""Which devices the user can pick in the app, and what a remembered choice means on this machine."""
 
 from __future__ import annotations
 
-import torch
+from ..errors import DeviceError
+from ..engine.devices import available_devices, resolve_device
+
+__all__ = ["available_devices", "usable_device"]
 
 
-def available_devices() -> list[str]:
-    return ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
-
-
-def resolve(device: str | None) -> str:
-    """`auto` (or nothing) → cuda when present, else cpu; an unavailable choice falls back to cpu."""
-    choices = available_devices()
-    if not device or device == "auto":
-        return choices[-1]
-    base = device.split(":")[0]
-    return device if base in choices else "cpu"
+def usable_device(device: str | None) -> str:
+    """The engine's reading of `device` (auto → cuda when present, else cpu). A choice saved on
+    another machine that this one cannot run (cuda on a laptop) falls back to the CPU instead of
+    failing at start-up: the app only offers what is available."""
+    try:
+        return str(resolve_device(device))
+    except DeviceError:
+        return "cpu"

@@ -15,7 +15,7 @@ from typing import Iterator
 import numpy as np
 from PIL import Image
 
-from ..errors import ImageLoadError, WeightFileError, printable
+from ..errors import FileProblem, ImageLoadError, WeightFileError, printable
 from ..palette import save_label_png
 from ..engine import Prediction, load_model
 from ..training.events import CancelToken
@@ -133,7 +133,7 @@ class SegmentJob(Job):
                 return
             try:
                 pred, cached = self.session.segment(self.image, entry, self.device, self.precision)
-            except (RuntimeError, ValueError, WeightFileError, OSError) as exc:
+            except (FileProblem, RuntimeError, ValueError, OSError) as exc:
                 raise JobError(f"{self.image.name} with {entry.path.name}: {exc}") from exc
             yield HeadResult(self.image, entry, pred, cached)
 

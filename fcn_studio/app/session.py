@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DatasetError, printable
-from ..images import load_image
+from ..images import IMAGE_SUFFIXES, load_image
 from ..data.labels import read_label
 from ..palette import voc_palette
 from ..engine import Prediction, Segmenter, open_model
@@ -26,7 +26,6 @@ from .results import ResultCache, ResultKey
 
 log = logging.getLogger(__name__)
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm")
 MASK_SUFFIX = "_mask"
 
 

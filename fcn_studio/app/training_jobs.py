@@ -19,8 +19,9 @@ from typing import Any, Callable, Iterator
 from ..errors import FileProblem
 from ..data.detect import detect_layout, open_dataset
 from ..engine import load_model
-from ..engine.predictor import resolve_device
+from ..engine.devices import resolve_device
 from ..training import Cancelled, StageFinished, TrainConfig, evaluate, read_config, resume, train
+from ..training.events import Event
 from ..training.run_folder import MetricsLog
 from .jobs import Job, JobError
 
@@ -39,19 +40,19 @@ class TrainDone:
 
 @dataclass
 class RunHistory:
-    """The first event of a resumed TrainJob: what the run logged before (metrics.jsonl records
-    of every stage, in order), so a viewer continues the run's curves instead of starting empty."""
+    """The first event of a resumed TrainJob: the training events the run logged before (every
+    stage's, in order), so a viewer replays them and continues the curves instead of starting empty."""
 
-    records: list[dict[str, Any]]
+    events: list[Event]
 
 
-def run_history(run_dir: str | Path) -> list[dict[str, Any]]:
-    """The metrics.jsonl records of a run folder, stage by stage (a staged run keeps one log per
-    stage folder); empty where there is no run configuration to say which stages there are."""
+def run_history(run_dir: str | Path) -> list[Event]:
+    """The logged events of a run folder, stage by stage (a staged run keeps one log per stage
+    folder); empty where there is no run configuration to say which stages there are."""
     try:
         config = read_config(run_dir)
-        return [record for stage in config.stages for record in MetricsLog(config.stage_dir(stage)).read()]
-    except (FileProblem, OSError, ValueError):
+        return [event for stage in config.stages for event in MetricsLog(config.stage_dir(stage)).events()]
+    except (FileProblem, OSError, UnicodeDecodeError):
         return []  # the history is a courtesy: resuming itself reports an unreadable folder
 
 

@@ -9,6 +9,8 @@ from typing import Callable
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
+from ..engine import FCN, build_model
+
 
 def median_seconds(fn: Callable[[], object], repeat: int = 3, warmup: int = 1) -> float:
     """Median wall time of `fn` after `warmup` untimed calls (first calls pay for allocation)."""
@@ -24,9 +26,10 @@ def median_seconds(fn: Callable[[], object], repeat: int = 3, warmup: int = 1) -
     return statistics.median(times)
 
 
-def count_flops(model: torch.nn.Module, shape: tuple[int, ...]) -> int:
+def count_flops(model: FCN, shape: tuple[int, ...]) -> int:
     """FLOPs of one forward pass, counted by PyTorch on meta tensors (no compute, no guessing)."""
-    meta = type(model)(num_classes=model.num_classes, width=model.width).to("meta")
+    with torch.device("meta"):
+        meta = build_model(model.arch, num_classes=model.num_classes, width=model.width)
     with FlopCounterMode(display=False) as counter:
         meta(torch.empty(shape, device="meta"))
     return counter.get_total_flops()

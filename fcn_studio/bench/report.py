@@ -9,7 +9,7 @@ import torch
 
 from ..data.dataset import SegmentationDataset
 from ..data.detect import open_dataset
-from ..engine import FCNModel, build_model, open_model
+from ..engine import FCN, build_model, open_model
 from .training import training_rows
 from .inference import Row, trained_agreement_rows, dense_vs_patch_rows, heads_rows, precision_rows, tiling_row, with_random_scores
 from .upsampling import shipped_model, shipped_stitch_model, stitch_accuracy_rows, stitch_rows, synthetic_val
@@ -72,7 +72,7 @@ def run_suite(cfg: BenchConfig) -> dict[str, list[Row] | dict]:
     return sections
 
 
-def stitch_subject(cfg: BenchConfig) -> FCNModel | None:
+def stitch_subject(cfg: BenchConfig) -> FCN | None:
     """The trained 32s net whose upsampling the accuracy comparison swaps (None: there is none)."""
     if cfg.stitch_model:
         return open_model(cfg.stitch_model)

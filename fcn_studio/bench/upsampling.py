@@ -16,7 +16,7 @@ import torch
 
 from ..data.dataset import SegmentationDataset
 from ..data.synthetic import SyntheticScenes
-from ..engine import ConfusionMatrix, FCNModel, Segmenter, build_model
+from ..engine import FCN, ConfusionMatrix, Segmenter, build_model
 from ..engine.shift_stitch import stitched_scores
 from ..paths import models_dir
 from .inference import Row, plain_forward
@@ -55,7 +55,7 @@ def synthetic_val(n: int, size: int = 128, seed: int = VAL_SEED) -> SyntheticSce
     return SyntheticScenes(n, size, seed)
 
 
-def stitch_accuracy_rows(model: FCNModel, dataset: SegmentationDataset, factors: tuple[int, ...] = (2, 4, 8),
+def stitch_accuracy_rows(model: FCN, dataset: SegmentationDataset, factors: tuple[int, ...] = (2, 4, 8),
                          device: str = "cpu", precision: str = "fp32") -> list[Row]:
     """Mean IU over `dataset` and time per image, learned upsampling first, then each stitch factor.
 

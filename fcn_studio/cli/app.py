@@ -11,9 +11,8 @@ import os
 import sys
 from pathlib import Path
 
+from ..engine.registry import HEADS
 from ..paths import sample_images
-
-HEADS = ("32s", "16s", "8s")
 
 
 def add_app_arguments(parser: argparse.ArgumentParser) -> None:

@@ -8,15 +8,14 @@ from pathlib import Path
 
 import torch
 
-from ..errors import DatasetError
 from ..data.detect import open_dataset
-from ..engine.predictor import resolve_device
+from ..engine.devices import resolve_device
 from ..training import distributed
 from ..training.evaluate import DEFAULT_BAND, evaluate
 from ..training.events import EvalProgress
 from ..training.run_folder import json_safe
 from . import CommandError
-from .metrics_report import band_line, class_table, headline
+from .metrics_report import band_line, class_table, headline_line
 from .models import resolve_model
 from .progress import ProgressLine
 
@@ -44,15 +43,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        device = resolve_device(args.device)
-    except ValueError as exc:
-        raise CommandError(str(exc)) from None
+    device = resolve_device(args.device)
     model = resolve_model(args.model)
-    try:
-        dataset = open_dataset(args.data, args.split)
-    except DatasetError as exc:
-        raise CommandError(str(exc)) from None
+    dataset = open_dataset(args.data, args.split)
     if len(dataset) == 0:
         raise CommandError(f"{args.data}: split {args.split!r} has no images")
     if dataset.num_classes != model.num_classes:
@@ -66,14 +59,12 @@ def run(args: argparse.Namespace) -> int:
                            args.band, torch.bfloat16 if args.precision == "bf16" else None,
                            on_event=lambda e: bar(e.done, e.total) if bar and isinstance(e, EvalProgress) else None,
                            dist=dist)
-    except DatasetError as exc:
-        raise CommandError(str(exc)) from None
     finally:
         distributed.shutdown(dist)
     if not main:
         return 0
     print(f"{Path(args.model).name} on {args.data} ({args.split}, {metrics['images']} images)")
-    print(headline(metrics))
+    print(headline_line(metrics))
     print(band_line(metrics))
     if not args.quiet:
         print(class_table(metrics))

@@ -6,7 +6,6 @@ import argparse
 import signal
 from dataclasses import replace
 
-from ..errors import FileProblem
 from ..training.events import CancelToken
 from ..training.experiments import ARMS, EXPERIMENTS, SCRATCH, Settings, run_experiments
 from . import CommandError
@@ -56,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         settings = Settings(data=data, updates=args.updates, init=args.init)
         tables = run_experiments(names, args.out, settings, printer, cancel,
                                  on_arm=lambda key: print(f"\n== arm {key} ({ARMS[key].stage}) ==", flush=True))
-    except (FileProblem, ValueError, OSError) as exc:
+    except (ValueError, OSError) as exc:  # FileProblems reach the top level, which prints them alike
         raise CommandError(str(exc)) from None
     finally:
         signal.signal(signal.SIGINT, previous)

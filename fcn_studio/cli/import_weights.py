@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from ..errors import WeightFileError
 from ..engine import open_model, save_model
-from ..engine.fcn import VGG16_ARCHITECTURES
+from ..engine.registry import of_trunk
 from . import CommandError
 
 
@@ -16,18 +15,16 @@ def register(sub: argparse._SubParsersAction) -> None:
                        "into DST, an fcn-studio .safetensors file with metadata. Nothing is downloaded.")
     p.add_argument("src")
     p.add_argument("dst")
-    p.add_argument("--arch", choices=tuple(VGG16_ARCHITECTURES), help="force the architecture (needed to tell "
-                   "FCN-8s at-once from FCN-8s in a .pth whose name lacks 'atonce')")
+    p.add_argument("--arch", choices=tuple(arch.name for arch in of_trunk("vgg16")),
+                   help="force the architecture (needed to tell FCN-8s at-once from FCN-8s in a .pth whose name "
+                   "lacks 'atonce')")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     if not args.dst.endswith(".safetensors"):
         raise CommandError(f"{args.dst}: the destination must end in .safetensors")
-    try:
-        model = open_model(args.src, args.arch)
-    except WeightFileError as exc:
-        raise CommandError(str(exc)) from None
+    model = open_model(args.src, args.arch)
     path = save_model(model, args.dst)
     print(f"{args.src} → {path} ({model.info.arch}, {model.info.num_classes} classes, input {model.info.input.channel_order})")
     return 0

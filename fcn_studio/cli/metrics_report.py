@@ -5,16 +5,18 @@ from __future__ import annotations
 import math
 from typing import Any
 
-HEADLINE = (("pixel_acc", "pixel acc"), ("mean_acc", "mean acc"), ("mean_iu", "mean IU"), ("fwiu", "f.w. IU"))
+from ..training.evaluate import PAPER_METRICS, headline
+
+LABELS = dict(zip(PAPER_METRICS, ("pixel acc", "mean acc", "mean IU", "f.w. IU")))
 
 
 def pct(value: Any) -> str:
     return "  n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{100 * value:5.1f}"
 
 
-def headline(metrics: dict[str, Any]) -> str:
+def headline_line(metrics: dict[str, Any]) -> str:
     """`pixel acc 91.2 · mean acc 80.1 · mean IU 70.3 · f.w. IU 85.0` (percent, as the paper)."""
-    return " · ".join(f"{label} {pct(metrics.get(key)).strip()}" for key, label in HEADLINE)
+    return " · ".join(f"{LABELS[key]} {pct(value).strip()}" for key, value in headline(metrics).items() if key in LABELS)
 
 
 def band_line(metrics: dict[str, Any]) -> str:

@@ -6,7 +6,6 @@ import argparse
 import signal
 from pathlib import Path
 
-from ..errors import FileProblem
 from ..paths import models_dir
 from ..training.events import CancelToken
 from ..training.release import RESULTS_TABLE, load_release, run_release
@@ -39,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
         release = load_release(args.release)
         rows = run_release(release, args.out, args.models or models_dir(), printer, cancel,
                            on_step=lambda name: print(f"\n== {name} ==", flush=True))
-    except (FileProblem, ValueError, OSError) as exc:
+    except (ValueError, OSError) as exc:  # FileProblems reach the top level, which prints them alike
         raise CommandError(str(exc)) from None
     finally:
         signal.signal(signal.SIGINT, previous)

@@ -15,8 +15,9 @@ from ..images import load_image
 from ..palette import colorize, save_label_png
 from ..engine import Segmenter
 from ..engine.memory import OutOfMemory
+from ..app.catalog import DEFAULT_MODEL
 from . import CommandError, add_max_pixels_argument
-from .models import DEFAULT_MODEL_NAME, STITCH_MODEL_NAME, resolve_model
+from .models import STITCH_MODEL_NAME, resolve_model
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ def overlay(rgb: np.ndarray, colours: np.ndarray, opacity: float) -> np.ndarray:
 def run(args: argparse.Namespace) -> int:
     if args.stitch_factor is not None and not args.shift_stitch:
         raise CommandError("--stitch-factor needs --shift-stitch")
-    model = resolve_model(args.model, STITCH_MODEL_NAME if args.shift_stitch else DEFAULT_MODEL_NAME)
+    model = resolve_model(args.model, STITCH_MODEL_NAME if args.shift_stitch else DEFAULT_MODEL)
     try:
         segmenter = Segmenter(model, device=args.device, precision=args.precision, stitch_factor=args.stitch_factor,
                               upsampling="shift-stitch" if args.shift_stitch else "learned")

@@ -8,14 +8,14 @@ import signal
 import sys
 from typing import Any
 
-from ..errors import FileProblem, RecipeError
+from ..text import duration
 from ..training.events import CancelToken, Evaluated, StageFinished, StageStarted, StepDone
 from ..training.recipes import PRESETS, load_recipe
 from ..training.run_folder import BACKBONE_CHOICES, STAGE_CHOICES, TrainConfig
 from ..training.stages import resume, train
 from . import CommandError
-from .metrics_report import band_line, class_table, headline
-from .progress import ProgressLine, format_duration
+from .metrics_report import band_line, class_table, headline_line
+from .progress import ProgressLine
 
 DESCRIPTION = """\
 Train a Fully Convolutional Network on a segmentation dataset, the way the paper does.
@@ -69,7 +69,6 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="trunk of the FCN (default vgg16; with --init, the init model's)")
     p.add_argument("--pretrained", metavar="PTH", default="",
                    help="initialise the trunk from a torchvision ImageNet state_dict of the backbone")
-    p.add_argument("--vgg16", metavar="PTH", default="", help="the same as --backbone vgg16 --pretrained PTH")
     p.add_argument("--width", type=float, default=1.0, help="channel width multiplier; 1 is the paper's net "
                    "(default 1; 0.25 trains on a CPU)")
     p.add_argument("--train-split", default="train", help="training split name or list file (default train)")
@@ -98,28 +97,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
     if not args.data or not args.out:
         raise CommandError("train needs --data ROOT and --out RUN (or --resume RUN)")
-    try:
-        recipe = load_recipe(args.recipe).with_overrides(
-            iterations=args.iterations, lr=args.lr, optimizer=args.optimizer, momentum=args.momentum,
-            images_per_update=args.images_per_update, batch_size=args.batch_size, eval_every=args.eval_every,
-            checkpoint_every=args.checkpoint_every, loss_sampling=args.loss_sampling,
-            class_balance=args.class_balance, mirror=args.mirror, jitter=args.jitter)
-        backbone, pretrained = pretrained_from_args(args)
-        return TrainConfig(data=args.data, out=args.out, recipe=recipe, stage=args.stage, width=args.width,
-                           init=args.init, backbone=backbone, pretrained=pretrained, train_split=args.train_split,
-                           val_split=args.val_split, seed=args.seed, device=args.device, precision=args.precision,
-                           family=args.family, band=args.band)
-    except RecipeError as exc:
-        raise CommandError(str(exc)) from None
-
-
-def pretrained_from_args(args: argparse.Namespace) -> tuple[str, str]:
-    """(backbone, pretrained file): `--vgg16 PTH`, the older spelling, is `--backbone vgg16 --pretrained PTH`."""
-    if not args.vgg16:
-        return args.backbone, args.pretrained
-    if args.pretrained or args.backbone != "vgg16":
-        raise CommandError("--vgg16 PTH means --backbone vgg16 --pretrained PTH; give either it or those")
-    return "vgg16", args.vgg16
+    recipe = load_recipe(args.recipe).with_overrides(
+        iterations=args.iterations, lr=args.lr, optimizer=args.optimizer, momentum=args.momentum,
+        images_per_update=args.images_per_update, batch_size=args.batch_size, eval_every=args.eval_every,
+        checkpoint_every=args.checkpoint_every, loss_sampling=args.loss_sampling,
+        class_balance=args.class_balance, mirror=args.mirror, jitter=args.jitter)
+    return TrainConfig(data=args.data, out=args.out, recipe=recipe, stage=args.stage, width=args.width,
+                       init=args.init, backbone=args.backbone, pretrained=args.pretrained, train_split=args.train_split,
+                       val_split=args.val_split, seed=args.seed, device=args.device, precision=args.precision,
+                       family=args.family, band=args.band)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -131,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
             results = resume(args.resume, printer, cancel)
         else:
             results = train(config_from_args(args), printer, cancel)
-    except (FileProblem, ValueError) as exc:
+    except ValueError as exc:  # a setting the library refused (FileProblems would print alike at the top)
         raise CommandError(str(exc)) from None
     finally:
         signal.signal(signal.SIGINT, previous)
@@ -168,23 +154,27 @@ class TrainPrinter:
             self.bar = ProgressLine("updates")
         elif isinstance(event, StepDone) and self.bar is not None:
             self.bar(event.iteration, event.iterations, f"loss {event.loss:.4f}  lr {event.lr:.2g}  "
-                     f"{event.images_per_s:.1f} img/s  ETA {format_duration(event.eta_s)}")
+                     f"{event.images_per_s:.1f} img/s  ETA {duration(event.eta_s)}")
         elif isinstance(event, Evaluated):
-            if self.bar is not None:
-                self.bar.break_line()
             best = "  (best so far)" if event.is_best else ""
-            print(f"  val @ {event.iteration}: {headline(event.metrics)}{best}", flush=True)
+            self._line(f"  val @ {event.iteration}: {headline_line(event.metrics)}{best}")
         elif isinstance(event, StageFinished):
             if self.bar is not None:
-                self.bar.break_line()
-            print(f"stage {event.stage} {event.status}: {event.message}", flush=True)
+                self.bar.close()
+            self._line(f"stage {event.stage} {event.status}: {event.message}")
+
+    def _line(self, text: str) -> None:
+        if self.bar is not None:
+            self.bar.write(text)
+        else:
+            print(text, flush=True)
 
     def summary(self, results: list[StageFinished]) -> None:
         if not self.enabled or not results:
             return
         print("\nsummary")
         for r in results:
-            scores = headline(r.metrics) if r.metrics else "no validation"
+            scores = headline_line(r.metrics) if r.metrics else "no validation"
             print(f"  {r.stage:>6}  {r.status:<9} {scores}")
         final = results[-1]
         if final.metrics:

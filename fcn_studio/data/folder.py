@@ -2,7 +2,7 @@
 
 Accepted layouts:
 
-    ROOT/images/<name>.<jpg|jpeg|png|bmp|tif|tiff|webp>
+    ROOT/images/<name>.<png|jpg|jpeg|bmp|tif|tiff|webp|ppm>
     ROOT/masks/<name>.png           (or ROOT/labels/; <name>_mask.png matches too; .bmp/.tif/.gif too)
     ROOT/classes.json               optional; else the 21 VOC classes
     ROOT/train.txt, ROOT/val.txt …  optional lists of names, one per line
@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import DatasetError
+from ..images import IMAGE_SUFFIXES
 from .classes import classes_for_root
 from .file_dataset import FileDataset
 from .splits import SplitEntry, index_folder, match_files, read_split_file, require_folder, resolve_split
@@ -35,7 +36,8 @@ log = logging.getLogger(__name__)
 
 IMAGE_DIR = "images"
 MASK_DIRS = ("masks", "labels")
-IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
+# Users' folders are mostly PNG: a PNG wins a tie of stems and names the file a list line lacks.
+IMAGE_EXTENSIONS = (".png", *(s for s in IMAGE_SUFFIXES if s != ".png"))
 MASK_EXTENSIONS = (".png", ".bmp", ".tif", ".tiff", ".gif")
 MASK_SUFFIXES = ("", "_mask")
 ALL = "all"

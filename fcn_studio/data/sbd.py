@@ -21,12 +21,12 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DatasetError
+from ..images import IMAGE_SUFFIXES
 from .file_dataset import ListedDataset
 from .labels import checked_pair, load_rgb
 
 IMAGE_DIR = "img"
 LABEL_DIR = "cls"
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png")
 LABEL_EXTENSIONS = (".mat",)
 
 
@@ -71,7 +71,7 @@ class SBDDataset(ListedDataset):
     """SBD's img/ + cls/*.mat with its train/val lists (or any list file given as a path)."""
 
     image_dir, label_dir = IMAGE_DIR, LABEL_DIR
-    image_extensions, label_extensions = IMAGE_EXTENSIONS, LABEL_EXTENSIONS
+    image_extensions, label_extensions = IMAGE_SUFFIXES, LABEL_EXTENSIONS
     layout_hint = (f"not an SBD folder: expected {IMAGE_DIR}/ and {LABEL_DIR}/ "
                    "(or benchmark_RELEASE/dataset/ holding them)")
 

@@ -1,6 +1,6 @@
 """PASCAL VOC 2011/2012 segmentation layout, and everything written in it (our synthetic scenes).
 
-    ROOT/JPEGImages/<id>.jpg        (.jpeg or .png accepted too)
+    ROOT/JPEGImages/<id>.jpg        (.jpeg, .png or any other of images.IMAGE_SUFFIXES too)
     ROOT/SegmentationClass/<id>.png palette PNGs: pixel value = class index, 255 = void
     ROOT/ImageSets/Segmentation/<split>.txt
     ROOT/classes.json               optional; else the 21 VOC classes
@@ -21,12 +21,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ..images import IMAGE_SUFFIXES
 from .file_dataset import ListedDataset
 
 IMAGE_DIR = "JPEGImages"
 LABEL_DIR = "SegmentationClass"
 LISTS_DIR = Path("ImageSets") / "Segmentation"
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png")
 LABEL_EXTENSIONS = (".png",)
 
 
@@ -51,7 +51,7 @@ class VOCDataset(ListedDataset):
     """A VOC-layout segmentation set; every listed file is checked to exist when it opens."""
 
     image_dir, label_dir = IMAGE_DIR, LABEL_DIR
-    image_extensions, label_extensions = IMAGE_EXTENSIONS, LABEL_EXTENSIONS
+    image_extensions, label_extensions = IMAGE_SUFFIXES, LABEL_EXTENSIONS
     layout_hint = (f"not a PASCAL VOC folder: expected {IMAGE_DIR}/ and {LABEL_DIR}/ "
                    "(or VOCdevkit/VOC2012/ holding them)")
 

@@ -21,8 +21,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
-from .backbone_fcn import BackboneFCN
-from .vgg import scaled
+from .fcn import FCN, scaled
 
 # (name, channels at width 1, kernel, stride, padding); conv1's padding is REF's 100, not torchvision's 2.
 ALEXNET_CONVS: tuple[tuple[str, int, int, int, int], ...] = (
@@ -34,11 +33,12 @@ FC_CHANNELS = 4096
 FC6_KERNEL = 6
 
 
-class AlexNetFCN(BackboneFCN):
-    """The AlexNet trunk; the subclasses choose the head."""
+class AlexNetFCN(FCN):
+    """conv1 … fc7 under the FCN head."""
 
     backbone = "alexnet"
     last_blob = "fc7"
+    skip_blobs = ("pool2", "pool1")
 
     def _build_trunk(self, width: float) -> dict[str, int]:
         channels = {}
@@ -78,18 +78,3 @@ class AlexNetFCN(BackboneFCN):
         out["fc7"] = self.drop7(F.relu(self.fc7(h), inplace=True))
         return out
 
-
-class AlexNetFCN32s(AlexNetFCN):
-    arch = "alexnet-fcn32s"
-
-
-class AlexNetFCN16s(AlexNetFCN):
-    arch = "alexnet-fcn16s"
-    stride = 16
-    skips = ("pool2",)
-
-
-class AlexNetFCN8s(AlexNetFCN):
-    arch = "alexnet-fcn8s"
-    stride = 8
-    skips = ("pool2", "pool1")

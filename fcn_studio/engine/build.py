@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-from .alexnet import AlexNetFCN8s, AlexNetFCN16s, AlexNetFCN32s
-from .backbone_fcn import BackboneFCN
-from .fcn import FCN, VGG16_ARCHITECTURES
-from .googlenet import GoogLeNetFCN8s, GoogLeNetFCN16s, GoogLeNetFCN32s
+from .fcn import FCN
 from .model_info import ModelInfo
-
-# Every net of the paper that `build_model` makes: the VGG16 heads and CVPR Table 1's other trunks.
-FCNModel = FCN | BackboneFCN
-BACKBONE_ARCHITECTURES: tuple[type[BackboneFCN], ...] = (
-    AlexNetFCN32s, AlexNetFCN16s, AlexNetFCN8s, GoogLeNetFCN32s, GoogLeNetFCN16s, GoogLeNetFCN8s,
-)
-ARCHITECTURES: dict[str, type[FCNModel]] = {
-    **VGG16_ARCHITECTURES, **{cls.arch: cls for cls in BACKBONE_ARCHITECTURES}
-}
+from .registry import ARCHITECTURES
 
 
-def build_model(name: str, num_classes: int = 21, width: float = 1.0, info: ModelInfo | None = None) -> FCNModel:
+def build_model(name: str, num_classes: int = 21, width: float = 1.0, info: ModelInfo | None = None) -> FCN:
     """A freshly initialised FCN: He-initialised trunk, zero scores, bilinear upsampling.
 
     `info` defaults to VOC class names and palette for 21 classes; pass one to describe
@@ -27,7 +16,7 @@ def build_model(name: str, num_classes: int = 21, width: float = 1.0, info: Mode
     key = name.lower().replace("_", "-")
     if key not in ARCHITECTURES:
         raise ValueError(f"unknown architecture {name!r}; choose one of {', '.join(ARCHITECTURES)}")
-    model = ARCHITECTURES[key](num_classes=num_classes, width=width)
+    model = ARCHITECTURES[key].build(num_classes=num_classes, width=width)
     if info is None:
         info = ModelInfo(arch=key, num_classes=num_classes, width=width)
     elif (info.arch, info.num_classes, info.width) != (key, num_classes, width):

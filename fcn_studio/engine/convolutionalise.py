@@ -8,7 +8,8 @@ The user passes a local state_dict file (read with `weights_only=True`, never do
 - GoogLeNet: the keys are ours already; `fc` (after the average pooling the FCN drops) → score_fr
   1×1, and the auxiliary classifiers are left out (the paper keeps the final loss layer only).
   Averaging the convolutional score map over the 7×7 cells of a 224 px input is the classifier.
-- VGG16 goes through `surgery.vgg16_to_fcn_state`.
+- VGG16: `features.{0,2,5,…,28}` → conv1_1 … conv5_3, `classifier.0` → fc6 (the C-major view of
+  pool5 as 4096×512×7×7), `classifier.3` → fc7 (×1×1); fc8 is not taken over.
 """
 
 from __future__ import annotations
@@ -19,20 +20,25 @@ from pathlib import Path
 import torch
 
 from ..errors import WeightFileError
-from .backbone_fcn import BackboneFCN
-from .build import FCNModel, build_model
-from .model_info import GOOGLENET_INPUT, TORCHVISION_INPUT, InputSpec, ModelInfo
-from .surgery import load_torch_state_dict, vgg16_to_fcn_state
+from .build import build_model
+from .fcn import FCN
+from .model_info import InputSpec, ModelInfo
+from .registry import TRUNKS, find
+from .torch_files import load_torch_state_dict
+from .vgg import CONV_NAMES
 from .weights import load_state_checked
 
 log = logging.getLogger(__name__)
 
+# torchvision `vgg16().features` indices of the 13 convolutions, in order (FCN_REFERENCE §8).
+VGG16_FEATURE_INDICES = (0, 2, 5, 7, 10, 12, 14, 17, 19, 21, 24, 26, 28)
 ALEXNET_CONV_KEYS = {"conv1": "features.0", "conv2": "features.3", "conv3": "features.6",
                      "conv4": "features.8", "conv5": "features.10"}
 ALEXNET_FC_KEYS = {"fc6": "classifier.1", "fc7": "classifier.4"}
 ALEXNET_FC8, GOOGLENET_FC8 = "classifier.6", "fc"
-INPUT_OF = {"vgg16": TORCHVISION_INPUT, "alexnet": TORCHVISION_INPUT, "googlenet": GOOGLENET_INPUT}
-CLASSIFIER_ARCHS = {"alexnet": "alexnet-fcn32s", "googlenet": "googlenet-fcn32s"}
+INPUT_OF = {name: trunk.imagenet_input for name, trunk in TRUNKS.items()}
+# The classifiers whose fc8 becomes score_fr: their 32s nets are the whole classifier, convolutional.
+CLASSIFIER_ARCHS = {backbone: find(backbone, "32s").name for backbone in ("alexnet", "googlenet")}
 
 
 def _require(state: dict[str, torch.Tensor], keys: list[str], backbone: str, source: str | Path) -> None:
@@ -44,6 +50,25 @@ def _require(state: dict[str, torch.Tensor], keys: list[str], backbone: str, sou
 def _fc8_as_score(state: dict[str, torch.Tensor], key: str) -> dict[str, torch.Tensor]:
     weight = state[f"{key}.weight"]
     return {"score_fr.weight": weight.reshape(*weight.shape, 1, 1), "score_fr.bias": state[f"{key}.bias"]}
+
+
+def vgg16_to_fcn_state(vgg: dict[str, torch.Tensor], source: str | Path = "VGG16") -> dict[str, torch.Tensor]:
+    """torchvision VGG16 keys → FCN trunk keys, fc6/fc7 reshaped into convolutions."""
+    _require(vgg, [f"features.{i}.weight" for i in VGG16_FEATURE_INDICES] + ["classifier.0.weight", "classifier.3.weight"],
+             "VGG16", source)
+    out: dict[str, torch.Tensor] = {}
+    for name, idx in zip(CONV_NAMES, VGG16_FEATURE_INDICES):
+        out[f"{name}.weight"] = vgg[f"features.{idx}.weight"]
+        out[f"{name}.bias"] = vgg[f"features.{idx}.bias"]
+    fc6, fc7 = vgg["classifier.0.weight"], vgg["classifier.3.weight"]
+    pool5 = out["conv5_3.weight"].shape[0]
+    if fc6.ndim != 2 or fc6.shape[1] != pool5 * 49:
+        raise WeightFileError(source, f"classifier.0 has shape {tuple(fc6.shape)}, not VGG16's (4096, {pool5 * 49})")
+    out["fc6.weight"] = fc6.reshape(fc6.shape[0], pool5, 7, 7)
+    out["fc6.bias"] = vgg["classifier.0.bias"]
+    out["fc7.weight"] = fc7.reshape(fc7.shape[0], fc7.shape[1], 1, 1)
+    out["fc7.bias"] = vgg["classifier.3.bias"]
+    return out
 
 
 def alexnet_to_fcn_state(tv: dict[str, torch.Tensor], source: str | Path = "AlexNet") -> dict[str, torch.Tensor]:
@@ -76,7 +101,7 @@ def googlenet_to_fcn_state(tv: dict[str, torch.Tensor], source: str | Path = "Go
 CONVERTERS = {"vgg16": vgg16_to_fcn_state, "alexnet": alexnet_to_fcn_state, "googlenet": googlenet_to_fcn_state}
 
 
-def copy_imagenet(model: FCNModel, path: str | Path) -> None:
+def copy_imagenet(model: FCN, path: str | Path) -> None:
     """Initialise `model`'s trunk from a torchvision ImageNet file of its backbone (the paper's start).
 
     score_fr stays zero and upscore bilinear; the model's input convention becomes the weights'.
@@ -95,7 +120,7 @@ def copy_imagenet(model: FCNModel, path: str | Path) -> None:
     log.info("%s trunk initialised from ImageNet weights %s", model.backbone, path)
 
 
-def import_imagenet_classifier(path: str | Path, backbone: str, input_spec: InputSpec | None = None) -> BackboneFCN:
+def import_imagenet_classifier(path: str | Path, backbone: str, input_spec: InputSpec | None = None) -> FCN:
     """The whole ImageNet classifier as a fully convolutional net: score_fr holds fc8, so
     `intermediates(x)["score_fr"]` is the class heatmap of CVPR Fig. 2 (one cell per 32 px)."""
     if backbone not in CLASSIFIER_ARCHS:

@@ -77,7 +77,7 @@ def coord_map(layers: Iterable[Layer], start: Map = (Fraction(1), Fraction(0))) 
 
 
 def blob_geometry(layers: Iterable[Layer]) -> tuple[int, float]:
-    """(stride, offset) such that cell j sits on input pixel stride·(j − offset) (BLOB_GEOMETRY's form)."""
+    """(stride, offset) such that cell j sits on input pixel stride·(j − offset) (`FCN.blob_geometry`'s form)."""
     return stride_offset(coord_map(layers))
 
 

@@ -35,8 +35,7 @@ import torch
 from torch import nn
 from torchvision.models.googlenet import BasicConv2d, Inception
 
-from .backbone_fcn import BackboneFCN
-from .vgg import scaled
+from .fcn import FCN, scaled
 
 INPUT_PAD = 3
 MIN_INPUT = 15  # smaller inputs leave a pooling layer with nothing to pool
@@ -51,11 +50,12 @@ INCEPTIONS: tuple[tuple[str, tuple[int, ...]], ...] = (
 POOL_AFTER = {"inception3b": "maxpool3", "inception4e": "maxpool4"}
 
 
-class GoogLeNetFCN(BackboneFCN):
-    """The GoogLeNet trunk (frozen batch norm); the subclasses choose the head."""
+class GoogLeNetFCN(FCN):
+    """conv1 … inception5b (frozen batch norm) under the FCN head."""
 
     backbone = "googlenet"
     last_blob = "inception5b"
+    skip_blobs = ("inception4e", "inception3b")
 
     def _build_trunk(self, width: float) -> dict[str, int]:
         channels = {}
@@ -111,18 +111,3 @@ class GoogLeNetFCN(BackboneFCN):
         out[self.last_blob] = self.dropout(h)
         return out
 
-
-class GoogLeNetFCN32s(GoogLeNetFCN):
-    arch = "googlenet-fcn32s"
-
-
-class GoogLeNetFCN16s(GoogLeNetFCN):
-    arch = "googlenet-fcn16s"
-    stride = 16
-    skips = ("inception4e",)
-
-
-class GoogLeNetFCN8s(GoogLeNetFCN):
-    arch = "googlenet-fcn8s"
-    stride = 8
-    skips = ("inception4e", "inception3b")

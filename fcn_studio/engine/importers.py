@@ -15,18 +15,19 @@ from .build import build_model
 from .caffe_proto import ProtoError, parse_net
 from .fcn import FCN
 from .model_info import CAFFE_INPUT, ModelInfo
-from .surgery import load_torch_state_dict
+from .registry import of_trunk
+from .torch_files import load_torch_state_dict
 from .weights import load_model, load_state_checked
 
 
 def _arch_from_names(names: set[str], atonce: bool) -> str | None:
-    if "score_pool3" in names:
-        return "fcn8s-atonce" if atonce else "fcn8s"
-    if "score_pool4" in names:
-        return "fcn16s"
-    if "score_fr" in names:
-        return "fcn32s"
-    return None
+    """The finest VGG16 net (REF's and pytorch-fcn's trunk) whose finest score layer the file holds,
+    the at-once one if `atonce` and there is one at that stride."""
+    fitting = [a for a in of_trunk("vgg16") if f"score_{a.skips[-1] if a.skips else 'fr'}" in names]
+    if not fitting:
+        return None
+    finest = [a for a in fitting if a.stride == min(f.stride for f in fitting)]
+    return next((a for a in finest if a.at_once == atonce), finest[0]).name
 
 
 def _build_for(state: dict[str, torch.Tensor], arch: str, source: Path, fmt: str) -> FCN:

@@ -13,9 +13,11 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..palette import VOID_LABEL
+
 
 class ConfusionMatrix:
-    def __init__(self, num_classes: int, ignore_index: int = 255):
+    def __init__(self, num_classes: int, ignore_index: int = VOID_LABEL):
         if num_classes < 1:
             raise ValueError("num_classes must be at least 1")
         self.num_classes = num_classes

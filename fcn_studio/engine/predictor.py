@@ -16,7 +16,8 @@ import numpy as np
 import torch
 
 from ..images import ImageLike, load_image
-from .build import FCNModel
+from .devices import resolve_device
+from .fcn import FCN
 from .importers import open_model
 from .memory import OOM_ERRORS, OutOfMemory, cpu_copy, release
 from .model_info import InputSpec, ModelInfo
@@ -42,15 +43,6 @@ class Prediction:
     # Where each intermediate map lies: cell j on input pixel stride·(j − offset), by map name.
     geometry: Geometry | None = None
     note: str = ""  # what the segmenter had to do instead (out of memory: tiles, CPU), for the user
-
-
-def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    if str(device) == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    dev = torch.device(device)
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device {device!r} was asked for but CUDA is not available here")
-    return dev
 
 
 def cpu_has_native_bf16() -> bool:
@@ -105,7 +97,7 @@ class Segmenter:
 
     max_pixels = 1600 * 1600
 
-    def __init__(self, model_or_path: FCNModel | str | Path, device: str | torch.device = "auto",
+    def __init__(self, model_or_path: FCN | str | Path, device: str | torch.device = "auto",
                  precision: str = "auto", upsampling: str = "learned", stitch_factor: int | None = None):
         model = model_or_path if isinstance(model_or_path, torch.nn.Module) else open_model(model_or_path)
         self.upsampling, self.stitch_factor = upsampling, _stitch_factor(model, upsampling, stitch_factor)
@@ -208,7 +200,7 @@ class Segmenter:
         return out
 
 
-def _stitch_factor(model: FCNModel, upsampling: str, factor: int | None) -> int:
+def _stitch_factor(model: FCN, upsampling: str, factor: int | None) -> int:
     """0 for learned upsampling, else the checked shift-and-stitch factor."""
     if upsampling not in UPSAMPLINGS:
         raise ValueError(f"upsampling must be one of {', '.join(UPSAMPLINGS)}, got {upsampling!r}")
@@ -223,7 +215,7 @@ def _stitch_factor(model: FCNModel, upsampling: str, factor: int | None) -> int:
     return factor
 
 
-def _prepare(model: FCNModel, device: torch.device, dtype: torch.dtype) -> FCNModel:
+def _prepare(model: FCN, device: torch.device, dtype: torch.dtype) -> FCN:
     """Inference copy of the weights: channels-last (oneDNN's and cuDNN's fast layout), and in
     bf16/fp16 the weights themselves are cast once instead of per call as autocast would."""
     if dtype != torch.float32:

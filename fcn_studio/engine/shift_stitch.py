@@ -31,8 +31,7 @@ from torch import nn
 import torch.nn.functional as F
 
 from .bilinear import upsample_filt
-from .build import FCNModel
-from .fcn import crop
+from .fcn import FCN, crop
 from .geometry import Layer, coord_map, crop_of, upsampling_kernel
 
 # Layers without spatial extent pass through rarefaction unchanged.
@@ -82,7 +81,7 @@ def rarefy(net: nn.Sequential, start: int = 0) -> nn.Sequential:
     return out
 
 
-def coarse_scores(model: FCNModel) -> Callable[[torch.Tensor], torch.Tensor]:
+def coarse_scores(model: FCN) -> Callable[[torch.Tensor], torch.Tensor]:
     """The stride-32 score_fr of any FCN (skip heads are not part of shift-and-stitch)."""
     return lambda x: model.score_fr(model.features(x, keep=())[model.last_blob])
 
@@ -97,7 +96,7 @@ class StitchedScores:
     passes: int
 
 
-def stitched_scores(model: FCNModel, x: torch.Tensor, factor: int) -> StitchedScores:
+def stitched_scores(model: FCN, x: torch.Tensor, factor: int) -> StitchedScores:
     """score_fr made `factor` times denser by shift-and-stitch (factor² passes; factor divides 32)."""
     if model.stride % factor:
         raise ValueError(f"factor must divide the output stride {model.stride}, got {factor}")
@@ -108,7 +107,7 @@ def stitched_scores(model: FCNModel, x: torch.Tensor, factor: int) -> StitchedSc
     return StitchedScores(scores, step, factor - 1 + factor * b, factor * factor)
 
 
-def stitched_logits(model: FCNModel, x: torch.Tensor, factor: int | None = None) -> torch.Tensor:
+def stitched_logits(model: FCN, x: torch.Tensor, factor: int | None = None) -> torch.Tensor:
     """Input-sized logits from score_fr stitched `factor`× denser (factor² passes; default the
     stride: fully dense, no interpolation), the remaining stride/factor upsampled bilinearly.
 

@@ -15,9 +15,10 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QStackedWid
 
 from ..app import analysis
 from ..app.catalog import HEADS, ModelEntry
-from ..app.devices import available_devices, resolve
+from ..app.devices import available_devices, usable_device
 from ..app.jobs import FileWritten, HeadResult, ImageFailed, ImageOpened, Progress, SegmentJob
 from ..app.session import OpenImage, Session
+from ..palette import VOID_LABEL
 from .actions import SHORTCUTS, build_actions
 from .compare_view import CompareView
 from .error_dialog import ErrorDialog
@@ -52,7 +53,7 @@ class MainWindow(OpeningMixin, ExportBatchMixin, QMainWindow):
         self.current: OpenImage | None = None
         self.family: dict[str, ModelEntry] = {}
         self.head = str(settings.value("head", "8s"))
-        self.device = resolve(str(settings.value("device", "auto")))
+        self.device = usable_device(str(settings.value("device", "auto")))
         self.opacity = float(settings.value("opacity", 0.5))
         self.hidden: set[int] = set()
         self._requested: tuple | None = None
@@ -265,7 +266,7 @@ class MainWindow(OpeningMixin, ExportBatchMixin, QMainWindow):
             lines.append(self._metrics_text(head, short=True))
             self.compare_view.show_pane(head, image.rgb, self._overlay(pred), changed, "<br>".join(lines))
         if image.truth is not None and self.entry is not None:
-            truth = analysis.overlay_rgba(image.truth, self._palette(), self.opacity, self.hidden | {255})
+            truth = analysis.overlay_rgba(image.truth, self._palette(), self.opacity, self.hidden | {VOID_LABEL})
             self.compare_view.show_pane("truth", image.rgb, truth, None, "ground truth")
         if not self.family:
             self.compare_view.show_pane("image", image.rgb, None, None, NO_MODEL_HINT)

@@ -12,8 +12,10 @@ from PySide6.QtWidgets import QFileDialog
 
 from ..app.jobs import OpenImagesJob, OpenModelJob
 from ..app.session import OpenImage
+from ..images import IMAGE_SUFFIXES
 
 MAX_RECENT = 10
+IMAGE_FILTER = f"Images ({' '.join('*' + s for s in IMAGE_SUFFIXES)});;All files (*)"
 
 
 class OpeningMixin:
@@ -57,7 +59,7 @@ class OpeningMixin:
         self.handle_mime(QGuiApplication.clipboard().mimeData())
 
     def open_dialog(self) -> None:
-        files, _ = QFileDialog.getOpenFileNames(self, "Open images", self._last_dir(), "Images (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp);;All files (*)")
+        files, _ = QFileDialog.getOpenFileNames(self, "Open images", self._last_dir(), IMAGE_FILTER)
         self.open_paths(files)
 
     def open_folder_dialog(self) -> None:

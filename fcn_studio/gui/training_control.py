@@ -153,7 +153,7 @@ class TrainingControl(QObject):
         if lane != "train":
             return
         if isinstance(event, RunHistory):  # a resume: its earlier points first, then the new ones
-            self.panel.plots.show_history(event.records)
+            self.panel.plots.show_history(event.events)
             return
         self.panel.plots.show_event(event)
         if isinstance(event, StageFinished):

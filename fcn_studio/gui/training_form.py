@@ -20,17 +20,27 @@ from ..errors import RecipeError
 from ..app.catalog import BACKBONE_NAMES
 from ..app.devices import available_devices
 from ..app.training_jobs import CheckDatasetJob, DatasetCheck
+from ..engine import registry
 from ..training import PRESETS, Recipe, load_recipe
+from ..training.run_folder import STAGED
 from .worker import JobRunner
 
-# (label, TrainConfig.stage, whether it starts from the current model)
-STAGES = (
-    ("FCN-32s from scratch", "32s", False),
-    ("FCN-16s from current model", "16s", True),
-    ("FCN-8s from current model", "8s", True),
-    ("staged 32s → 16s → 8s", "staged", False),
-    ("FCN-8s at-once (VGG16)", "atonce", False),
-)
+
+def stage_choices() -> tuple[tuple[str, str, bool], ...]:
+    """(label, TrainConfig.stage, whether it starts from the current model) for every stage the
+    registry knows: staged ones from the current model but the first, all staged, then at once."""
+    first, *finer = registry.STAGED_ORDER
+    choices = [(f"FCN-{first} from scratch", first, False)]
+    choices += [(f"FCN-{stage} from current model", stage, True) for stage in finer]
+    choices.append((f"{STAGED} {' → '.join(registry.STAGED_ORDER)}", STAGED, False))
+    at_once = [registry.find(trunk, registry.AT_ONCE) for trunk in registry.at_once_trunks()]
+    if at_once:
+        trunks = ", ".join(arch.trunk.display for arch in at_once)
+        choices.append((f"{at_once[0].display} ({trunks})", registry.AT_ONCE, False))
+    return tuple(choices)
+
+
+STAGES = stage_choices()
 FILE_ITEM = "file…"
 CHECK_LANE = "check"
 CHECKING = "checking…"

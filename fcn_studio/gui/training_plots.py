@@ -1,32 +1,24 @@
 """Live training plots: loss and mean IU against the update count (one curve per stage), the
 per-class IU of the last evaluation as bars, a progress bar with the ETA, and a status line.
 
-`show_event(event)` takes the trainer's own events (fcn_studio.training.events) and
-`show_history(records)` a run's metrics.jsonl records, so a resumed run continues its curves;
-nothing here knows about jobs or threads.
+`show_event(event)` takes the trainer's own events (fcn_studio.training.events);
+`show_history(events)` replays the same events read back from a run's metrics.jsonl through
+`show_event`, so a resumed run continues its curves; nothing here knows about jobs or threads.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
 
+from ..text import time_left
 from ..training import CheckpointSaved, EvalProgress, Evaluated, StageFinished, StageStarted, StepDone
 
 STAGE_PENS = {"32s": (80, 160, 255), "16s": (255, 170, 60), "8s": (90, 210, 120), "atonce": (230, 90, 200)}
 BAR_BRUSH = (90, 160, 230)
-
-
-def eta_text(seconds: float) -> str:
-    if not math.isfinite(seconds) or seconds < 0:
-        return "ETA –"
-    seconds = int(round(seconds))
-    h, rest = divmod(seconds, 3600)
-    return f"ETA {h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"ETA {rest // 60}:{rest % 60:02d}"
 
 
 def _plot(title: str, y_label: str) -> pg.PlotWidget:
@@ -62,6 +54,9 @@ class TrainingPlots(QWidget):
         self.points: dict[str, dict[str, list]] = {}
         self.bars: pg.BarGraphItem | None = None
         self.bar_values: list[float] = []
+        # While a history replays, curves and bars are drawn once at its end, not per event.
+        self._replay: dict[tuple[str, str], None] | None = None
+        self._replay_bars: tuple[list[float], list[str]] | None = None
         for plot in (self.loss_plot, self.iu_plot):
             plot.addLegend(offset=(-8, 8), labelTextSize="8pt")
 
@@ -103,8 +98,12 @@ class TrainingPlots(QWidget):
             self.status.setText(f"{event.stage}: update {event.iteration}/{event.iterations} · loss {event.loss:.4f} · "
                                 f"lr {event.lr:.2g} · {event.images_per_s:.1f} img/s")
         elif isinstance(event, Evaluated):
-            self._add("iu", event.stage, event.iteration, event.metrics["mean_iu"])
-            self.show_bars(event.metrics.get("iu", []), event.metrics.get("class_names", []))
+            self._add("iu", event.stage, event.iteration, event.metrics.get("mean_iu"))
+            bars = (event.metrics.get("iu", []), event.metrics.get("class_names", []))
+            if self._replay is None:
+                self.show_bars(*bars)
+            else:
+                self._replay_bars = bars
         elif isinstance(event, EvalProgress):
             self.progress.setRange(0, 100)
             self.progress.setValue(round(100 * event.done / max(event.total, 1)))
@@ -120,24 +119,21 @@ class TrainingPlots(QWidget):
             else:
                 self.progress.setFormat(f"%p% · {event.status} at update {event.iteration}")
 
-    def show_history(self, records: list[dict[str, Any]]) -> None:
-        """Plot what a run logged before (metrics.jsonl: "train" records carry the loss, "eval"
-        ones the metrics) and the per-class IU of its last evaluation; the resumed run's own
-        steps then continue the same curves."""
-        drawn: dict[tuple[str, str], None] = {}  # ordered: the legend lists stages as they ran
-        last_eval = None
-        for record in records:
-            kind = {"train": "loss", "eval": "iu"}.get(record.get("kind"))
-            if kind is None or "stage" not in record or "iteration" not in record:
-                continue
-            value = record.get("loss") if kind == "loss" else record.get("mean_iu")
-            self._append(kind, record["stage"], int(record["iteration"]), value)
-            drawn[kind, record["stage"]] = None
-            last_eval = record if kind == "iu" else last_eval
-        for kind, stage in drawn:  # one setData per curve: a long run logs thousands of steps
+    def show_history(self, events: list[object]) -> None:
+        """Replay what a run logged before through `show_event`, as if it were happening; the
+        resumed run's own events then continue the same curves. Each curve is drawn once at the
+        end (one setData per curve: a long run logs thousands of steps)."""
+        self._replay, self._replay_bars = {}, None  # ordered: the legend lists stages as they ran
+        try:
+            for event in events:
+                self.show_event(event)
+        finally:
+            drawn, bars = self._replay, self._replay_bars
+            self._replay = self._replay_bars = None
+        for kind, stage in drawn:
             self._draw(kind, stage)
-        if last_eval is not None:
-            self.show_bars(last_eval.get("iu", []), last_eval.get("class_names", []))
+        if bars is not None:
+            self.show_bars(*bars)
 
     def show_bars(self, iu: list[float], names: list[str]) -> None:
         values = [0.0 if v is None or not math.isfinite(v) else float(v) for v in iu]
@@ -158,7 +154,10 @@ class TrainingPlots(QWidget):
     # ----- helpers -----------------------------------------------------------------------------
     def _add(self, kind: str, stage: str, x: int, y: float | None) -> None:
         self._append(kind, stage, x, y)
-        self._draw(kind, stage)
+        if self._replay is None:
+            self._draw(kind, stage)
+        else:
+            self._replay[kind, stage] = None
 
     def _append(self, kind: str, stage: str, x: int, y: float | None) -> None:
         pts = self.points.setdefault(f"{kind}:{stage}", {"x": [], "y": []})
@@ -180,4 +179,4 @@ class TrainingPlots(QWidget):
     def _progress(self, done: int, total: int, eta_s: float) -> None:
         self.progress.setRange(0, 100)
         self.progress.setValue(round(100 * done / max(total, 1)))
-        self.progress.setFormat(f"%p% · {done}/{total} · {eta_text(eta_s)}")
+        self.progress.setFormat(f"%p% · {done}/{total} · {time_left(eta_s)}")

@@ -13,7 +13,7 @@ from torch.utils.data import DistributedSampler
 
 from ..errors import DatasetError
 from ..data.dataset import SegmentationDataset
-from .loss import VOID
+from ..palette import VOID_LABEL
 
 
 def derived_seed(*parts: int) -> int:
@@ -75,7 +75,7 @@ def translate(image: torch.Tensor, label: torch.Tensor, dy: int, dx: int) -> tup
     """Shift content by (dy, dx) px; uncovered pixels become black and void (no loss there)."""
     h, w = label.shape
     out_img = torch.zeros_like(image)
-    out_lab = torch.full_like(label, VOID)
+    out_lab = torch.full_like(label, VOID_LABEL)
     ys, yd = (slice(0, h - dy), slice(dy, h)) if dy >= 0 else (slice(-dy, h), slice(0, h + dy))
     xs, xd = (slice(0, w - dx), slice(dx, w)) if dx >= 0 else (slice(-dx, w), slice(0, w + dx))
     out_img[:, yd, xd] = image[:, ys, xs]

@@ -15,14 +15,15 @@ import torch
 import torch.nn.functional as F
 
 from ..data.dataset import SegmentationDataset
-from ..engine.build import FCNModel
+from ..engine.fcn import FCN
 from ..engine.metrics import ConfusionMatrix
 from ..engine.predictor import normalize
 from . import distributed
 from .events import CancelToken, EvalProgress, EventHandler, ignore
-from .loss import VOID
+from ..palette import VOID_LABEL
 
 DEFAULT_BAND = 4
+PAPER_METRICS = ("pixel_acc", "mean_acc", "mean_iu", "fwiu")  # CVPR §5's four, in its tables' order
 
 
 class Cancelled(Exception):
@@ -51,7 +52,7 @@ def boundary_band(labels: torch.Tensor, width: int) -> torch.Tensor:
 
 
 def evaluate(
-    model: FCNModel,
+    model: FCN,
     dataset: SegmentationDataset,
     device: torch.device | str = "cpu",
     band: int = DEFAULT_BAND,
@@ -82,7 +83,7 @@ def evaluate(
                 pred = model(x).argmax(1)
                 target = label[None].to(device)
                 near = boundary_band(target, band)
-                void = torch.full_like(target, VOID)
+                void = torch.full_like(target, VOID_LABEL)
                 whole.update(pred, target)
                 edge.update(pred, torch.where(near, target, void))
                 inner.update(pred, torch.where(near, void, target))
@@ -104,3 +105,14 @@ def _summary(matrix: ConfusionMatrix) -> dict[str, Any]:
     found = matrix.compute()
     found["pixels"] = int(matrix.matrix().sum())
     return found
+
+
+def headline(metrics: dict[str, Any]) -> dict[str, float | None]:
+    """The numbers every summary shows (README and experiment tables, model metadata, the CLI):
+    the paper's four under the metrics' own keys, then mean IU near boundaries and inside
+    (`boundary_iu`, `interior_iu`) where the evaluation measured them. Missing values are None."""
+    out = {key: metrics.get(key) for key in PAPER_METRICS}
+    for part in ("boundary", "interior"):
+        if part in metrics:
+            out[f"{part}_iu"] = metrics[part].get("mean_iu")
+    return out

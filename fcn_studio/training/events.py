@@ -1,14 +1,16 @@
 """What training and evaluation report while they run.
 
 The trainer calls `on_event(event)` with these plain dataclasses; the CLI prints them as a
-progress bar and the GUI turns them into plot points. Cancellation goes the other way: a
-`CancelToken` the caller sets and the loop checks between steps.
+progress bar and the GUI turns them into plot points. The run folder's metrics.jsonl holds the
+same events (`event_record` / `event_from_record`), so what a viewer replays from a log is what it
+drew live. Cancellation goes the other way: a `CancelToken` the caller sets and the loop checks
+between steps.
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Callable
 
 
@@ -69,6 +71,27 @@ class StageFinished:
 
 Event = StageStarted | StepDone | Evaluated | EvalProgress | CheckpointSaved | StageFinished
 EventHandler = Callable[[Event], None]
+EVENT_TYPES: dict[str, type] = {cls.__name__: cls for cls in
+                                (StageStarted, StepDone, Evaluated, EvalProgress, CheckpointSaved, StageFinished)}
+TYPE_KEY = "event"
+
+
+def event_record(event: Event) -> dict[str, Any]:
+    """The event as a JSON-ready dict: its fields and, under "event", its type's name."""
+    return {TYPE_KEY: type(event).__name__, **asdict(event)}
+
+
+def event_from_record(record: dict[str, Any]) -> Event | None:
+    """The event `event_record` made, or None for a record of no known event type. Fields a
+    later version added are left out; fields it dropped take their defaults."""
+    cls = EVENT_TYPES.get(str(record.get(TYPE_KEY)))
+    if cls is None:
+        return None
+    names = {f.name for f in fields(cls)}
+    try:
+        return cls(**{k: v for k, v in record.items() if k in names})
+    except TypeError:  # a required field is missing: not a record this version wrote
+        return None
 
 
 def ignore(event: Event) -> None:

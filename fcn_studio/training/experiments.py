@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -30,7 +30,8 @@ from ..engine.weights import load_model, save_model
 from ..paths import models_dir
 from .events import CancelToken, EventHandler, Evaluated, StepDone, ignore
 from .recipes import Recipe
-from .release import SceneSet, headline, write_scenes
+from .evaluate import headline
+from .release import SceneSet, write_scenes
 from .run_folder import BEST, CONFIG, TrainConfig
 from .stages import train
 
@@ -170,8 +171,8 @@ def prepare_init(settings: Settings, out: Path) -> tuple[str, str]:
         for name, param in model.named_parameters():
             if name.startswith("score_"):
                 param.zero_()
-    model.info.notes = {**model.info.notes, "experiment_init": str(source)}
-    return str(save_model(model, out / "init.safetensors")), model.backbone
+    info = replace(model.info, notes={**model.info.notes, "experiment_init": str(source)})
+    return str(save_model(model, out / "init.safetensors", info)), model.backbone
 
 
 def arm_config(arm: Arm, settings: Settings, data: Path, out: Path, init: str, backbone: str = "vgg16") -> TrainConfig:
@@ -288,7 +289,7 @@ def experiment_table(experiment: Experiment, rows: list[dict[str, Any]], note: s
     for r in rows:
         cells = [r["label"], str(r["updates"]), str(r["images"]), *([f"{r['seconds']:.0f}"] if experiment.timed else []),
                  f"{r['loss']:.3f}", *(f"{100 * r[k]:.1f}" if r[k] is not None else "–"
-                                        for k in ("pixel_acc", "mean_acc", "mean_iu", "fw_iu", "boundary_iu"))]
+                                        for k in ("pixel_acc", "mean_acc", "mean_iu", "fwiu", "boundary_iu"))]
         lines.append("| " + " | ".join(cells) + " |")
     lines += ["", note + (" Training s: the updates' own time, evaluations excluded." if experiment.timed else "")]
     return "\n".join(lines)

@@ -7,11 +7,12 @@ import logging
 import torch
 import torch.nn.functional as F
 
+from ..errors import DatasetError
 from ..data.dataset import SegmentationDataset
+from ..palette import VOID_LABEL
 
 log = logging.getLogger(__name__)
 
-VOID = 255
 SAMPLING_CELL = 32
 
 
@@ -28,11 +29,11 @@ def pixel_loss(
     reference's lr 1e-10 was tuned for.
     """
     if normalize:
-        valid = (target != VOID).sum()
+        valid = (target != VOID_LABEL).sum()
         if valid == 0:
             return logits.sum() * 0.0
-        return F.cross_entropy(logits.float(), target, weight=weights, ignore_index=VOID)
-    summed = F.cross_entropy(logits.float(), target, weight=weights, ignore_index=VOID, reduction="sum")
+        return F.cross_entropy(logits.float(), target, weight=weights, ignore_index=VOID_LABEL)
+    summed = F.cross_entropy(logits.float(), target, weight=weights, ignore_index=VOID_LABEL, reduction="sum")
     return summed / logits.shape[0]
 
 
@@ -47,7 +48,7 @@ def sample_cells(target: torch.Tensor, keep: float, generator: torch.Generator, 
     n, h, w = target.shape
     grid = torch.rand(n, -(-h // cell), -(-w // cell), generator=generator) < keep
     mask = grid.repeat_interleave(cell, 1).repeat_interleave(cell, 2)[:, :h, :w].to(target.device)
-    return torch.where(mask, target, torch.full_like(target, VOID))
+    return torch.where(mask, target, torch.full_like(target, VOID_LABEL))
 
 
 def class_weights(dataset: SegmentationDataset, num_classes: int) -> torch.Tensor:
@@ -58,11 +59,11 @@ def class_weights(dataset: SegmentationDataset, num_classes: int) -> torch.Tenso
     counts = torch.zeros(num_classes, dtype=torch.float64)
     for index in range(len(dataset)):
         _, label = dataset[index]
-        valid = label[label != VOID]
+        valid = label[label != VOID_LABEL]
         counts += torch.bincount(valid.reshape(-1), minlength=num_classes)[:num_classes].double()
     present = counts > 0
     if not present.any():
-        raise ValueError("no labelled pixels in the training set: cannot balance classes")
+        raise DatasetError(getattr(dataset, "root", None), "no labelled pixels in the training set: cannot balance classes")
     freq = counts / counts.sum()
     weights = torch.zeros(num_classes, dtype=torch.float64)
     weights[present] = freq[present].quantile(0.5) / freq[present]  # the true median, not torch.median's lower one

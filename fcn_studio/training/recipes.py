@@ -10,16 +10,28 @@ from __future__ import annotations
 
 import json
 import math
-import tomllib
+import sys
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+import tomli_w
+
+from ..engine.registry import STAGED_ORDER, STAGES
 from ..errors import RecipeError
 
-STAGES = ("32s", "16s", "8s", "atonce")
+if sys.version_info >= (3, 11):
+    from tomllib import TOMLDecodeError, loads as parse_toml
+else:  # Python 3.10 has no tomllib; tomli is the same parser, released before it joined the standard library
+    from tomli import TOMLDecodeError, loads as parse_toml
+
 LR_POLICIES = ("fixed", "poly")
 OPTIMIZERS = ("sgd", "adam")
+
+
+def paper_stage_lr_scale() -> dict[str, float]:
+    """lr ÷ 100 for the stages that fine-tune the one before (16s from 32s, 8s from 16s), 1 for the others."""
+    return {stage: 0.01 if stage in STAGED_ORDER[1:] else 1.0 for stage in STAGES}
 
 
 @dataclass(frozen=True)
@@ -27,7 +39,7 @@ class Recipe:
     name: str = "paper"
     lr: float = 1e-4
     # Each stage's lr is `lr × stage_lr_scale[stage]`: the paper fine-tunes 16s/8s at lr ÷ 100.
-    stage_lr_scale: dict[str, float] = field(default_factory=lambda: {"32s": 1.0, "16s": 0.01, "8s": 0.01, "atonce": 1.0})
+    stage_lr_scale: dict[str, float] = field(default_factory=paper_stage_lr_scale)
     lr_policy: str = "fixed"
     # "sgd" is the paper's; "adam" is an option for nets trained from scratch (no ImageNet trunk).
     optimizer: str = "sgd"
@@ -130,8 +142,8 @@ def load_recipe(spec: str | Path) -> Recipe:
         raise RecipeError(spec, f"neither a recipe preset ({', '.join(PRESETS)}) nor a recipe file")
     try:
         text = path.read_text(encoding="utf-8")
-        data = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+        data = parse_toml(text) if path.suffix.lower() == ".toml" else json.loads(text)
+    except (OSError, UnicodeDecodeError, TOMLDecodeError, json.JSONDecodeError) as exc:
         raise RecipeError(path, f"cannot read recipe ({exc})") from None
     data = data.get("recipe", data)
     if not isinstance(data, dict):
@@ -155,29 +167,7 @@ def save_recipe(recipe: Recipe, path: str | Path) -> Path:
     path = Path(path)
     data = recipe.to_dict()
     if path.suffix.lower() == ".toml":
-        path.write_text(_to_toml(data), encoding="utf-8")
+        path.write_text(tomli_w.dumps(data), encoding="utf-8")
     else:
         path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     return path
-
-
-def _to_toml(data: dict[str, Any]) -> str:
-    """TOML for a recipe: scalars first, then the one nested table (stage_lr_scale)."""
-    lines, tables = [], []
-    for key, value in data.items():
-        if isinstance(value, dict):
-            tables.append(f"\n[{key}]")
-            tables.extend(f'"{k}" = {_toml_value(v)}' for k, v in value.items())
-        else:
-            lines.append(f"{key} = {_toml_value(value)}")
-    return "\n".join(lines + tables) + "\n"
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return json.dumps(value)
-    if isinstance(value, float):
-        return repr(value)
-    return str(value)

@@ -13,26 +13,20 @@ from __future__ import annotations
 
 import json
 import logging
-import tomllib
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
 import torch
 
-from PIL import Image
-
 from ..errors import RecipeError, TrainingStopped
 from ..data.detect import open_dataset
-from ..palette import save_label_png
 from ..data.synthetic import make_synthetic
-from ..data.synthetic.classes import scene_class_list
-from ..data.synthetic.scene import render_scene
-from ..data.synthetic.writer import scene_rng
+from ..data.synthetic.samples import write_samples
 from ..engine.weights import load_model, save_model
-from .evaluate import evaluate
+from .evaluate import evaluate, headline
 from .events import CancelToken, EventHandler, ignore
-from .recipes import PRESETS, Recipe
+from .recipes import PRESETS, Recipe, TOMLDecodeError, parse_toml
 from .run_folder import BEST, CONFIG, TrainConfig, json_safe
 from .stages import resume, train
 
@@ -81,8 +75,8 @@ def load_release(path: str | Path) -> Release:
     """Read and check a release file; every error names the file and the field."""
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        data = parse_toml(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, TOMLDecodeError) as exc:
         raise RecipeError(path, f"cannot read release file ({exc})") from None
     try:
         train_set, test_set = SceneSet(**data["data"]), SceneSet(**data["test"])
@@ -154,40 +148,19 @@ def run_release(release: Release, out: str | Path, models: str | Path | None, on
         if models is not None:
             export(model, Path(models) / f"{step.name}.safetensors", release, step, metrics)
     if release.samples is not None and models is not None:
-        write_samples(release.samples, Path(models).parent / "resources" / "samples")
+        samples = release.samples
+        write_samples(Path(models).parent / "resources" / "samples", samples.n, samples.size, samples.seed)
     (out / RESULTS_JSON).write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
     (out / RESULTS_TABLE).write_text(results_table(rows, release) + "\n", encoding="utf-8")
     return rows
 
 
-def write_samples(scene_set: SceneSet, folder: Path) -> list[Path]:
-    """Held-out scenes as the app's samples: scene-NN.png with its truth beside it, scene-NN_mask.png."""
-    folder.mkdir(parents=True, exist_ok=True)
-    palette = scene_class_list().palette
-    written = []
-    for i in range(scene_set.n):
-        rgb, label = render_scene(scene_rng(scene_set.seed, i), scene_set.size)
-        image = folder / f"scene-{i + 1:02d}.png"
-        Image.fromarray(rgb).save(image)
-        save_label_png(label, folder / f"scene-{i + 1:02d}_mask.png", palette)
-        written.append(image)
-    return written
-
-
 def export(model: torch.nn.Module, path: Path, release: Release, step: ModelStep, metrics: dict[str, Any]) -> Path:
     """fp16 storage halves the file; loading copies into float32 parameters, so nothing else changes."""
-    info = model.info
-    info.notes = {**info.notes, "release": Path(release.source).name, "data": {
-        "train": release.train.__dict__, "test": release.test.__dict__}, "data_seed": release.train.seed}
-    info.metrics = json_safe({"test": headline(metrics)})
+    info = replace(model.info, metrics=json_safe({"test": headline(metrics)}), notes={
+        **model.info.notes, "release": Path(release.source).name,
+        "data": {"train": asdict(release.train), "test": asdict(release.test)}, "data_seed": release.train.seed})
     return save_model(model, path, info, dtype=torch.float16)
-
-
-def headline(metrics: dict[str, Any]) -> dict[str, float]:
-    """The numbers of the README table: the paper's four, and IU near boundaries and inside."""
-    return {"pixel_acc": metrics["pixel_acc"], "mean_acc": metrics["mean_acc"], "mean_iu": metrics["mean_iu"],
-            "fw_iu": metrics["fwiu"], "boundary_iu": metrics["boundary"]["mean_iu"],
-            "interior_iu": metrics["interior"]["mean_iu"]}
 
 
 def results_table(rows: list[dict], release: Release) -> str:

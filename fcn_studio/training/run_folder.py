@@ -1,7 +1,8 @@
 """A run folder: what was asked (config.json), what happened (metrics.jsonl), what came out.
 
     RUN/config.json          the TrainConfig, recipe included — `--resume RUN` needs nothing else
-    RUN/metrics.jsonl        one JSON object per logged step and per evaluation
+    RUN/metrics.jsonl        the trainer's events, one JSON object a line (steps every log_every)
+    RUN/tensorboard/         the same as TensorBoard scalars, when tensorboard is installed
     RUN/checkpoints/last.pt  the resumable state
     RUN/best.safetensors     the best model so far, in our own self-describing format
 A staged run keeps one such folder per stage: RUN/32s, RUN/16s, RUN/8s.
@@ -16,27 +17,32 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from ..engine import registry
 from ..errors import RecipeError
-from ..engine.convolutionalise import INPUT_OF
 from ..files import replacing
+from .events import TYPE_KEY, Evaluated, Event, event_from_record, event_record
 from .recipes import PRESETS, Recipe
 
 CONFIG = "config.json"
 METRICS = "metrics.jsonl"
 BEST = "best.safetensors"
-STAGE_CHOICES = ("32s", "16s", "8s", "staged", "atonce")
-STAGED_ORDER = ("32s", "16s", "8s")
-BACKBONE_CHOICES = tuple(INPUT_OF)  # the trunks the engine knows how to start: vgg16, alexnet, googlenet
-HEAD_ARCH = {"32s": "fcn32s", "16s": "fcn16s", "8s": "fcn8s", "atonce": "fcn8s-atonce"}
+STAGED = "staged"  # every stage of STAGED_ORDER in turn, each from the one before
+STAGED_ORDER = registry.STAGED_ORDER
+STAGE_CHOICES = (*STAGED_ORDER, STAGED, *(s for s in registry.STAGES if s not in STAGED_ORDER))
+BACKBONE_CHOICES = tuple(registry.TRUNKS)  # vgg16, alexnet, googlenet
 
 
 def stage_arch(backbone: str, stage: str) -> str:
-    """The net a stage trains on a trunk: VGG16's keep the paper's names (fcn16s), the other
-    trunks are prefixed (alexnet-fcn16s). FCN-8s at once is REF's VGG16 net only."""
-    if stage == "atonce" and backbone != "vgg16":
-        raise RecipeError(None, f"FCN-8s at once exists for VGG16 only, not {backbone}; "
-                          "train the other trunks staged (32s → 16s → 8s) instead")
-    return HEAD_ARCH[stage] if backbone == "vgg16" else f"{backbone}-{HEAD_ARCH[stage]}"
+    """The net a stage trains on a trunk (registry names: fcn16s, alexnet-fcn16s). FCN-8s at once
+    is REF's VGG16 net only."""
+    arch = registry.find(backbone, stage)
+    if arch is not None:
+        return arch.name
+    if stage == registry.AT_ONCE:
+        have = " and ".join(registry.TRUNKS[t].display for t in registry.at_once_trunks())
+        raise RecipeError(None, f"FCN-8s at once exists for {have} only, not {backbone}; "
+                          f"train the other trunks staged ({' → '.join(STAGED_ORDER)}) instead")
+    raise RecipeError(None, f"no {stage} net on the {backbone} trunk; stages are {', '.join(registry.STAGES)}")
 
 
 @dataclass
@@ -73,10 +79,10 @@ class TrainConfig:
 
     @property
     def stages(self) -> tuple[str, ...]:
-        return STAGED_ORDER if self.stage == "staged" else (self.stage,)
+        return STAGED_ORDER if self.stage == STAGED else (self.stage,)
 
     def stage_dir(self, stage: str) -> Path:
-        return Path(self.out) / stage if self.stage == "staged" else Path(self.out)
+        return Path(self.out) / stage if self.stage == STAGED else Path(self.out)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -87,9 +93,6 @@ class TrainConfig:
     def from_dict(cls, data: dict[str, Any], source: str = CONFIG) -> "TrainConfig":
         data = dict(data)
         recipe = Recipe.from_dict(data.pop("recipe", {}), source)
-        legacy_vgg16 = data.pop("vgg16", "")  # runs written before `backbone`/`pretrained`
-        if legacy_vgg16:
-            data.setdefault("pretrained", legacy_vgg16)
         known = {f.name for f in fields(cls)}
         try:
             return cls(recipe=recipe, **{k: v for k, v in data.items() if k in known})
@@ -118,19 +121,25 @@ def read_config(run_dir: str | Path) -> TrainConfig:
 
 
 class MetricsLog:
-    """Append-only JSON lines; `truncate_after(i)` forgets what a resumed run will redo."""
+    """The events of a run as JSON lines: written as they happen, read back as the same event
+    dataclasses (`events()`), so a viewer replays a log exactly as it drew the live run.
+    `truncate_after(i)` forgets what a resumed run will redo."""
 
     def __init__(self, run_dir: str | Path):
         self.path = Path(run_dir) / METRICS
 
-    def append(self, record: dict[str, Any]) -> None:
+    def append(self, event: Event) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.path.open("a", encoding="utf-8") as f:
-            f.write(json.dumps(json_safe(record)) + "\n")
+            f.write(json.dumps(json_safe(event_record(event))) + "\n")
             f.flush()
             os.fsync(f.fileno())
 
-    def read(self) -> list[dict[str, Any]]:
+    def events(self) -> list[Event]:
+        """Every logged event, oldest first (undefined metrics come back as None)."""
+        return [event for event in map(event_from_record, self._records()) if event is not None]
+
+    def _records(self) -> list[dict[str, Any]]:
         if not self.path.is_file():
             return []
         records = []
@@ -142,11 +151,15 @@ class MetricsLog:
         return records
 
     def truncate_after(self, iteration: int, redo_eval: bool = False) -> None:
-        """Keep records up to `iteration`; with `redo_eval`, not its evaluation, which runs again."""
-        kept = [r for r in self.read() if r.get("iteration", 0) < iteration
-                or (r.get("iteration", 0) == iteration and not (redo_eval and r.get("kind") == "eval"))]
+        """Keep events up to `iteration`; with `redo_eval`, not its evaluation, which runs again."""
+        def kept(record: dict[str, Any]) -> bool:
+            at = record.get("iteration", record.get("start_iteration", 0))
+            redone = redo_eval and record.get(TYPE_KEY) == Evaluated.__name__
+            return at < iteration or (at == iteration and not redone)
+
+        records = [r for r in self._records() if kept(r)]
         with replacing(self.path) as tmp:
-            Path(tmp).write_text("".join(json.dumps(r) + "\n" for r in kept), encoding="utf-8")
+            Path(tmp).write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
 
 
 def json_safe(value: Any) -> Any:

@@ -21,11 +21,12 @@ from ..errors import RecipeError
 from ..data.dataset import SegmentationDataset
 from ..data.detect import open_dataset
 from ..data.verify import verify_dataset
-from ..engine.build import FCNModel, build_model
+from ..engine.build import build_model
 from ..engine.convolutionalise import INPUT_OF, copy_imagenet
+from ..engine.fcn import FCN
 from ..engine.importers import open_model
 from ..engine.model_info import ModelInfo
-from ..engine.predictor import resolve_device
+from ..engine.devices import resolve_device
 from ..engine.surgery import transplant
 from . import distributed
 from .batches import derived_seed
@@ -38,7 +39,7 @@ from .trainer import StageSetup, StageTrainer
 log = logging.getLogger(__name__)
 
 
-def stage_model(config: TrainConfig, stage: str, dataset: SegmentationDataset, init: str = "") -> FCNModel:
+def stage_model(config: TrainConfig, stage: str, dataset: SegmentationDataset, init: str = "") -> FCN:
     """A fresh model for `stage`, with the dataset's classes, started from `init` or ImageNet if given.
 
     From `init` every parameter with the same name and shape is copied (score layers of another

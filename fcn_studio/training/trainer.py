@@ -12,7 +12,7 @@ import contextlib
 import logging
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from torch.nn.parallel import DistributedDataParallel
 
 from ..errors import CheckpointError, RecipeError, WeightFileError
 from ..data.dataset import SegmentationDataset
-from ..engine.build import FCNModel
+from ..engine.fcn import FCN
 from ..engine.predictor import normalize
 from ..engine.weights import save_model
 from ..files import remove_stale_temps
@@ -30,10 +30,11 @@ from . import distributed
 from .batches import BatchPlan, derived_seed
 from .checkpoint import checkpoint_path, load_checkpoint, save_checkpoint
 from .evaluate import Cancelled, evaluate
-from .events import CancelToken, CheckpointSaved, Evaluated, EventHandler, StageFinished, StageStarted, StepDone, ignore
+from .events import CancelToken, CheckpointSaved, Evaluated, Event, EventHandler, StageFinished, StageStarted, StepDone, ignore
 from .loss import class_weights, pixel_loss, sample_cells
 from .recipes import Recipe
 from .run_folder import BEST, MetricsLog
+from .tensorboard import TensorBoardLog
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ class StageSetup:
     """Everything one stage needs, built by `stages.py` from a TrainConfig."""
 
     stage: str
-    model: FCNModel
+    model: FCN
     recipe: Recipe
     train_set: SegmentationDataset
     val_set: SegmentationDataset | None
@@ -55,7 +56,7 @@ class StageSetup:
     init: str = ""
 
 
-def parameter_groups(model: FCNModel, recipe: Recipe) -> list[dict[str, Any]]:
+def parameter_groups(model: FCN, recipe: Recipe) -> list[dict[str, Any]]:
     """Weights at lr with weight decay; biases at `bias_lr_mult`× lr without (REF lr_mult 2,
     decay_mult 0). Frozen parameters (the fixed final upsampling, a fixed trunk) stay out."""
     weights, biases = [], []
@@ -68,7 +69,7 @@ def parameter_groups(model: FCNModel, recipe: Recipe) -> list[dict[str, Any]]:
     return groups
 
 
-def without_dropout(model: FCNModel) -> None:
+def without_dropout(model: FCN) -> None:
     """Switch off every dropout of the trunk (VGG16's and AlexNet's drop6/drop7, GoogLeNet's
     dropout before score_fr), whichever the trunk has."""
     for module in model.modules():
@@ -87,7 +88,7 @@ def make_optimizer(groups: list[dict[str, Any]], recipe: Recipe, stage: str) -> 
 class StageTrainer:
     def __init__(self, setup: StageSetup, on_event: EventHandler = ignore, cancel: CancelToken | None = None,
                  dist: distributed.Context | None = None):
-        self.s = setup
+        self.setup = setup
         self.recipe = setup.recipe
         self.on_event = on_event
         self.cancel = cancel or CancelToken()
@@ -108,6 +109,7 @@ class StageTrainer:
         self.net = DistributedDataParallel(self.model) if dist else self.model
         self.weights = class_weights(setup.train_set, self.model.num_classes).to(setup.device) if self.recipe.class_balance else None
         self.log = MetricsLog(setup.run_dir)
+        self.board: TensorBoardLog | None = None  # opened by run(), once a resume has set the update
         self.iteration = 0
         self.best_mean_iu = -math.inf
         self.best_metrics: dict[str, Any] = {}
@@ -127,7 +129,7 @@ class StageTrainer:
     def resume(self, state: dict[str, Any] | None = None) -> None:
         """Continue from a checkpoint (RUN/checkpoints/last.pt unless the caller read it already):
         weights, momentum, update count, best so far."""
-        state = state or load_checkpoint(checkpoint_path(self.s.run_dir), self.s.device)
+        state = state or load_checkpoint(checkpoint_path(self.setup.run_dir), self.setup.device)
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.iteration = self.saved_at = int(state["iteration"])
@@ -137,17 +139,31 @@ class StageTrainer:
         self.evaluated_at = -1 if pending else self.iteration
         if self.main:
             self.log.truncate_after(self.iteration, redo_eval=pending)
-        log.info("resumed %s at update %d of %d", self.s.stage, self.iteration, self.recipe.iterations)
+        log.info("resumed %s at update %d of %d", self.setup.stage, self.iteration, self.recipe.iterations)
 
     def run(self) -> StageFinished:
         total = self.recipe.iterations
-        self.on_event(StageStarted(self.s.stage, self.model.arch, total, self.iteration, self.s.init))
+        if self.main:
+            self.board = TensorBoardLog.open(self.setup.run_dir, purge_step=self.iteration + 1 if self.iteration else None)
         try:
+            self._emit(StageStarted(self.setup.stage, self.model.arch, total, self.iteration, self.setup.init))
             return self._loop(total)
         except (CheckpointError, WeightFileError, OSError) as exc:  # a full disk, a vanished folder: nothing more can be kept
-            kept = (f"the checkpoint of update {self.saved_at} is intact, continue with --resume {self.s.run_dir}"
+            kept = (f"the checkpoint of update {self.saved_at} is intact, continue with --resume {self.setup.run_dir}"
                     if self.saved_at is not None else "no checkpoint had been saved yet")
             return self._finish("failed", f"stopped at update {self.iteration}: {exc}; {kept}", self._best_path())
+        finally:
+            if self.board is not None:
+                self.board.close()
+
+    def _emit(self, event: Event, logged: bool = True) -> None:
+        """Report `event` to the caller and, on the main process, record it in the run folder
+        (metrics.jsonl and TensorBoard): the record is the events themselves."""
+        self.on_event(event)
+        if logged and self.main:
+            self.log.append(event)
+            if self.board is not None:
+                self.board.write(event)
 
     def _loop(self, total: int) -> StageFinished:
         seconds_per_update = None
@@ -157,14 +173,14 @@ class StageTrainer:
             while self.iteration < total:
                 if self._stop_requested():
                     return self._stop("cancelled", f"cancelled at update {self.iteration}; checkpoint saved, "
-                                      f"continue with --resume {self.s.run_dir}")
+                                      f"continue with --resume {self.setup.run_dir}")
                 start = time.perf_counter()
                 lr = self._set_lr()
                 loss = self._update()
                 if loss is None:
                     return self._stop("failed", f"the loss became NaN or infinite at update {self.iteration + 1} "
-                                      f"(lr {self.recipe.stage_lr(self.s.stage):g} may be too high); the last good "
-                                      f"state (update {self.iteration}) is saved in {checkpoint_path(self.s.run_dir)}")
+                                      f"(lr {self.recipe.stage_lr(self.setup.stage):g} may be too high); the last good "
+                                      f"state (update {self.iteration}) is saved in {checkpoint_path(self.setup.run_dir)}")
                 self.iteration += 1
                 took = time.perf_counter() - start
                 seconds_per_update = took if seconds_per_update is None else 0.9 * seconds_per_update + 0.1 * took
@@ -175,28 +191,28 @@ class StageTrainer:
                     self._evaluate()
         except Cancelled:
             return self._stop("cancelled", f"cancelled during evaluation at update {self.iteration}; checkpoint saved, "
-                              f"--resume {self.s.run_dir} evaluates again and continues")
+                              f"--resume {self.setup.run_dir} evaluates again and continues")
         self._checkpoint(finished=True)
-        if self.s.val_set is None and self.main:
+        if self.setup.val_set is None and self.main:
             self._save_best({})
-        best = str(self.s.run_dir / BEST)
+        best = str(self.setup.run_dir / BEST)
         return self._finish("done", f"finished {total} updates; best model {best}", best)
 
     def _eval_pending(self) -> bool:
         """An evaluation is due at this update and has not run to its end."""
         due = self.iteration > 0 and (self.iteration % self.recipe.eval_every == 0 or self.iteration == self.recipe.iterations)
-        return due and self.s.val_set is not None and self.evaluated_at != self.iteration
+        return due and self.setup.val_set is not None and self.evaluated_at != self.iteration
 
     def _best_path(self) -> str:
-        best = self.s.run_dir / BEST
+        best = self.setup.run_dir / BEST
         return str(best) if best.is_file() else ""
 
     def _stop_requested(self) -> bool:
-        return distributed.any_rank(self.cancel.cancelled, self.dist, self.s.device)
+        return distributed.any_rank(self.cancel.cancelled, self.dist, self.setup.device)
 
     def _set_lr(self) -> float:
         """The lr of the coming update, written into every group (biases at their multiple)."""
-        lr = self.recipe.lr_at(self.s.stage, self.iteration)
+        lr = self.recipe.lr_at(self.setup.stage, self.iteration)
         for group in self.optimizer.param_groups:
             group["lr"] = lr * group["lr_mult"]
         return lr
@@ -212,20 +228,20 @@ class StageTrainer:
         rank = self.dist.rank if self.dist else 0
         losses = []
         for micro in range(self.micro_steps):
-            torch.manual_seed(derived_seed(self.s.seed, self.iteration, micro, rank))
+            torch.manual_seed(derived_seed(self.setup.seed, self.iteration, micro, rank))
             position = self.iteration * self.per_rank + micro * self.recipe.batch_size
             images, labels = self.plan.batch(position, self.recipe.batch_size)
-            x = normalize(images.to(self.s.device), self.model.info.input)
-            y = labels.to(self.s.device)
+            x = normalize(images.to(self.setup.device), self.model.info.input)
+            y = labels.to(self.setup.device)
             if self.recipe.loss_sampling < 1:
-                gen = torch.Generator().manual_seed(derived_seed(self.s.seed, self.iteration, micro, rank, 1))
+                gen = torch.Generator().manual_seed(derived_seed(self.setup.seed, self.iteration, micro, rank, 1))
                 y = sample_cells(y, self.recipe.loss_sampling, gen)
             last = micro == self.micro_steps - 1
             sync = contextlib.nullcontext() if last or self.dist is None else self.net.no_sync()
             with sync:
                 with self.autocast:
                     loss = pixel_loss(self.net(x), y, self.recipe.normalize_loss, self.weights)
-                if distributed.any_rank(not torch.isfinite(loss).item(), self.dist, self.s.device):
+                if distributed.any_rank(not torch.isfinite(loss).item(), self.dist, self.setup.device):
                     return None
                 (loss / self.micro_steps).backward()
             losses.append(loss.item())
@@ -233,34 +249,28 @@ class StageTrainer:
         return sum(losses) / len(losses)
 
     def _report_step(self, loss: float, lr: float, seconds_per_update: float, took: float) -> None:
-        world = self.dist.world_size if self.dist else 1
         rate = self.recipe.images_per_update / seconds_per_update if seconds_per_update > 0 else 0.0
         eta = seconds_per_update * (self.recipe.iterations - self.iteration)
-        self.on_event(StepDone(self.s.stage, self.iteration, self.recipe.iterations, loss, lr, rate, eta, took))
-        if self.main and (self.iteration % self.recipe.log_every == 0 or self.iteration == 1):
-            self.log.append({"kind": "train", "stage": self.s.stage, "iteration": self.iteration, "loss": loss,
-                             "lr": lr, "images_per_s": rate, "processes": world})
+        logged = self.iteration % self.recipe.log_every == 0 or self.iteration == 1
+        self._emit(StepDone(self.setup.stage, self.iteration, self.recipe.iterations, loss, lr, rate, eta, took), logged)
 
     def _evaluate(self) -> None:
-        if self.s.val_set is None:
+        if self.setup.val_set is None:
             return
-        metrics = evaluate(self.model, self.s.val_set, self.s.device, self.s.band, cancel=self.cancel, dist=self.dist)
+        metrics = evaluate(self.model, self.setup.val_set, self.setup.device, self.setup.band, cancel=self.cancel, dist=self.dist)
         score = metrics["mean_iu"]
         is_best = not math.isnan(score) and score > self.best_mean_iu
         if is_best:
             self.best_mean_iu, self.best_metrics = score, metrics
             if self.main:
                 self._save_best(metrics)
-        if self.main:
-            self.log.append({"kind": "eval", "stage": self.s.stage, "iteration": self.iteration, "best": is_best, **metrics})
         self.evaluated_at = self.iteration
-        self.on_event(Evaluated(self.s.stage, self.iteration, metrics, is_best))
+        self._emit(Evaluated(self.setup.stage, self.iteration, metrics, is_best))
 
     def _save_best(self, metrics: dict[str, Any]) -> None:
-        info = self.model.info
-        info.metrics = {k: v for k, v in metrics.items() if k != "class_names"}
-        info.notes = {**info.notes, "stage": self.s.stage, "iteration": self.iteration}
-        save_model(self.model, self.s.run_dir / BEST, info)
+        info = replace(self.model.info, metrics={k: v for k, v in metrics.items() if k != "class_names"},
+                       notes={**self.model.info.notes, "stage": self.setup.stage, "iteration": self.iteration})
+        save_model(self.model, self.setup.run_dir / BEST, info)
 
     def _checkpoint(self, finished: bool = False) -> None:
         if not self.main:
@@ -268,17 +278,20 @@ class StageTrainer:
         state = {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
                  "iteration": self.iteration, "best_mean_iu": self.best_mean_iu, "best_metrics": self.best_metrics,
                  "finished": finished, "eval_pending": self._eval_pending(),
-                 "stage": self.s.stage}
-        path = save_checkpoint(state, checkpoint_path(self.s.run_dir))
+                 "stage": self.setup.stage}
+        path = save_checkpoint(state, checkpoint_path(self.setup.run_dir))
         self.saved_at = self.iteration
-        self.on_event(CheckpointSaved(self.s.stage, self.iteration, str(path)))
+        self._emit(CheckpointSaved(self.setup.stage, self.iteration, str(path)))
 
     def _stop(self, status: str, message: str) -> StageFinished:
         self._checkpoint()
         return self._finish(status, message, self._best_path())
 
     def _finish(self, status: str, message: str, best: str) -> StageFinished:
-        log.debug("%s %s: %s", self.s.stage, status, message)  # the event carries it to the user
-        event = StageFinished(self.s.stage, status, self.iteration, message, best, self.best_metrics)
-        self.on_event(event)
+        log.debug("%s %s: %s", self.setup.stage, status, message)  # the event carries it to the user
+        event = StageFinished(self.setup.stage, status, self.iteration, message, best, self.best_metrics)
+        try:
+            self._emit(event)
+        except OSError as exc:  # the full disk that stopped the stage may refuse its log line too
+            log.warning("%s: the end of stage %s is not in the log (%s)", self.log.path, self.setup.stage, exc)
         return event

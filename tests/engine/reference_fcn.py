@@ -10,6 +10,24 @@ import torch.nn.functional as F
 BLOCKS = [["conv1_1", "conv1_2"], ["conv2_1", "conv2_2"], ["conv3_1", "conv3_2", "conv3_3"],
           ["conv4_1", "conv4_2", "conv4_3"], ["conv5_1", "conv5_2", "conv5_3"]]
 
+# The reference constants (REF net.py, FCN_REFERENCE §1.2), as `reference_forward` spells them:
+# crop offsets per variant (skip crops, coarse to fine, then the final crop), deconvolution kernel
+# sizes, and where each blob's cell j sits in the input, x = stride · (j − offset). The engine
+# derives them from its layers; tests hold it to these.
+CROPS = {"fcn32s": (19,), "fcn16s": (5, 27), "fcn8s": (5, 9, 31), "fcn8s-atonce": (5, 9, 31)}
+KERNELS = {"upscore": 64, "upscore2": 4, "upscore16": 32, "upscore_pool4": 4, "upscore8": 16}
+AT_ONCE_SCALES = {"pool4": 0.01, "pool3": 0.0001}
+BLOB_GEOMETRY = {
+    "score_fr": (32, -0.390625),
+    "upscore2": (16, 0.71875),
+    "score_pool4": (16, 0.71875),
+    "fuse_pool4": (16, 0.71875),
+    "upscore_pool4": (8, 2.9375),
+    "score_pool3": (8, 2.9375),
+    "fuse_pool3": (8, 2.9375),
+    "logits": (1, 0.0),
+}
+
 
 def _conv(x, sd, name, padding):
     return F.conv2d(x, sd[f"{name}.weight"], sd[f"{name}.bias"], padding=padding)

@@ -7,7 +7,7 @@ import torch
 
 from fcn_studio import build_model, load_model, save_model
 from fcn_studio.engine import next_stage
-from fcn_studio.engine.backbone_fcn import align
+from fcn_studio.engine.fcn import align
 from fcn_studio.engine.geometry import Layer, coord_map, upsampling_kernel
 from fcn_studio.engine.googlenet import MIN_INPUT
 from tests.engine.test_backbones import linearised, randomised, vgg16_layers

@@ -3,7 +3,7 @@ import torch
 
 from fcn_studio import build_model
 from fcn_studio.engine.bilinear import bilinear_weight, upsample_filt
-from fcn_studio.engine.build import ARCHITECTURES
+from fcn_studio.engine.registry import ARCHITECTURES
 
 from .reference_fcn import reference_forward
 

@@ -5,7 +5,8 @@ import torch
 from fcn_studio import Segmenter, save_model
 from fcn_studio.engine.model_info import TORCHVISION_INPUT
 from fcn_studio.engine import predictor
-from fcn_studio.engine.predictor import cpu_has_native_bf16, resolve_device, resolve_precision, to_input
+from fcn_studio.engine.devices import resolve_device
+from fcn_studio.engine.predictor import cpu_has_native_bf16, resolve_precision, to_input
 
 from .test_fcn import randomised
 

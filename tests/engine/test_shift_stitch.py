@@ -6,7 +6,7 @@ from torch import nn
 import torch.nn.functional as F
 
 from fcn_studio import build_model
-from fcn_studio.engine.backbone_fcn import BackboneFCN
+from fcn_studio.engine.fcn import FCN
 from fcn_studio.engine.geometry import blob_geometry, layers_of
 from fcn_studio.engine.shift_stitch import rarefy, shift_and_stitch, stitched_logits, stitched_scores
 
@@ -107,7 +107,7 @@ def test_stitched_alexnet_scores_match_the_rarefied_net_and_its_geometry():
                                rtol=1e-9, atol=1e-9)
 
 
-class TinyFCN(BackboneFCN):
+class TinyFCN(FCN):
     """A stride-4 trunk under the shared FCN-32s head, so fully dense stitching costs 16 passes."""
 
     arch = "tiny-fcn4s"

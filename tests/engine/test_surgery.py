@@ -3,8 +3,8 @@ import torch
 
 from fcn_studio import build_model
 from fcn_studio.engine.bilinear import bilinear_weight
-from fcn_studio.engine import WeightFileError, copy_vgg16, next_stage, transplant
-from fcn_studio.engine.surgery import VGG16_FEATURE_INDICES, vgg16_to_fcn_state
+from fcn_studio.engine import WeightFileError, copy_imagenet, next_stage, transplant
+from fcn_studio.engine.convolutionalise import VGG16_FEATURE_INDICES, vgg16_to_fcn_state
 
 from .test_fcn import randomised
 
@@ -37,12 +37,12 @@ def test_torchvision_vgg16_keys_are_the_ones_we_map():
     assert mapped | {"classifier.0.weight", "classifier.3.weight"} <= keys
 
 
-def test_copy_vgg16_convolutionalises_fc6_as_the_classifier(tmp_path):
+def test_copy_imagenet_convolutionalises_vgg16_fc6_as_the_classifier(tmp_path):
     vgg = fake_torchvision_vgg16(0.0625)
     path = tmp_path / "vgg16.pth"
     torch.save(vgg, path)
     model = build_model("fcn32s", num_classes=3, width=0.0625)
-    copy_vgg16(model, path)
+    copy_imagenet(model, path)
     assert torch.equal(model.conv3_2.weight, vgg["features.12.weight"])
     pool5 = torch.randn(1, 32, 7, 7)
     with torch.no_grad():
@@ -53,18 +53,18 @@ def test_copy_vgg16_convolutionalises_fc6_as_the_classifier(tmp_path):
     assert model.score_fr.weight.abs().sum() == 0
 
 
-def test_copy_vgg16_errors_name_the_file(tmp_path):
+def test_copy_imagenet_vgg16_errors_name_the_file(tmp_path):
     model = build_model("fcn32s", num_classes=3, width=0.0625)
     with pytest.raises(WeightFileError, match="vgg16.pth: no such file"):
-        copy_vgg16(model, tmp_path / "vgg16.pth")
+        copy_imagenet(model, tmp_path / "vgg16.pth")
     resnet = tmp_path / "resnet.pth"
     torch.save({"conv1.weight": torch.zeros(1)}, resnet)
     with pytest.raises(WeightFileError, match="resnet.pth: not a torchvision VGG16"):
-        copy_vgg16(model, resnet)
+        copy_imagenet(model, resnet)
     wide = tmp_path / "wide.pth"
     torch.save(fake_torchvision_vgg16(0.125), wide)
     with pytest.raises(WeightFileError, match="wide.pth: conv1_1.weight has shape"):
-        copy_vgg16(model, wide)
+        copy_imagenet(model, wide)
 
 
 def test_vgg16_state_rejects_wrong_classifier():

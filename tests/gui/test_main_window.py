@@ -8,9 +8,9 @@ from PySide6.QtGui import QImage
 
 from fcn_studio.app import analysis
 from fcn_studio.app.session import Session
-from fcn_studio.engine import BLOB_GEOMETRY
 from fcn_studio.gui.main_window import NO_MODEL_HINT
 from tests.compact_models import PALETTE, write_image
+from tests.engine.reference_fcn import BLOB_GEOMETRY
 from tests.gui.conftest import drop, make_window, wait_idle
 
 PAL = np.array(PALETTE, dtype=np.uint8)

@@ -7,7 +7,7 @@ import pytest
 
 import fcn_studio.app.training_jobs as training_jobs
 from fcn_studio.app.training_jobs import DatasetCheck
-from fcn_studio.gui.training_form import CHECKING, TrainingForm
+from fcn_studio.gui.training_form import CHECKING, STAGES, TrainingForm, stage_choices
 
 WAIT_S = 10
 
@@ -96,3 +96,13 @@ def test_check_finishing_during_the_typing_pause_is_not_shown(qtbot, form, monke
     assert summary("/data/old") not in form.shown
     assert [f for f, _ in checks.calls] == ["/data/old", "/data/new"]
     assert form.data_problem.text() == summary("/data/new")
+
+
+def test_the_stage_choices_are_the_registrys_stages():
+    assert STAGES == stage_choices() == (
+        ("FCN-32s from scratch", "32s", False),
+        ("FCN-16s from current model", "16s", True),
+        ("FCN-8s from current model", "8s", True),
+        ("staged 32s → 16s → 8s", "staged", False),
+        ("FCN-8s at-once (VGG16)", "atonce", False),
+    )

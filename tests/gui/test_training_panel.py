@@ -131,9 +131,9 @@ def test_resume_plots_the_runs_earlier_points_then_the_new_ones(qtbot, window, c
         if isinstance(event, StepDone) and event.iteration == 4:
             job.cancel()
     stopped = job.results[0].iteration
-    records = MetricsLog(run).read()
-    old_steps = [(r["iteration"], r["loss"]) for r in records if r["kind"] == "train"]
-    old_evals = [(r["iteration"], r["mean_iu"]) for r in records if r["kind"] == "eval"]
+    records = MetricsLog(run).events()
+    old_steps = [(r.iteration, r.loss) for r in records if isinstance(r, StepDone)]
+    old_evals = [(r.iteration, r.metrics["mean_iu"]) for r in records if isinstance(r, Evaluated)]
     assert [i for i, _ in old_steps] == list(range(1, stopped + 1)) and old_evals[0][0] == 3
 
     events = record(window)

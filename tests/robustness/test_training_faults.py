@@ -18,7 +18,7 @@ import torch
 
 from fcn_studio.errors import CheckpointError
 from fcn_studio.engine import load_model, weights
-from fcn_studio.training import CancelToken, EvalProgress, TrainConfig, resume, train
+from fcn_studio.training import CancelToken, EvalProgress, Evaluated, TrainConfig, resume, train
 from fcn_studio.training import checkpoint as checkpoint_module
 from fcn_studio.training import trainer as trainer_module
 from fcn_studio.training.checkpoint import checkpoint_path, load_checkpoint, save_checkpoint
@@ -37,7 +37,7 @@ def same_weights(run_a, run_b):
 
 
 def evals(run):
-    return [(r["iteration"], r["mean_iu"]) for r in MetricsLog(run).read() if r["kind"] == "eval"]
+    return [(r.iteration, r.metrics["mean_iu"]) for r in MetricsLog(run).events() if isinstance(r, Evaluated)]
 
 
 def _child(run, fresh, cfg):

@@ -5,7 +5,7 @@ import torch
 from fcn_studio.errors import DatasetError
 from fcn_studio.data.dataset import SegmentationDataset
 from fcn_studio.training.batches import BatchPlan, derived_seed, translate
-from fcn_studio.training.loss import VOID
+from fcn_studio.palette import VOID_LABEL
 
 
 class Numbered(SegmentationDataset):
@@ -69,7 +69,7 @@ def test_translate_by_hand():
     image = torch.arange(12, dtype=torch.uint8).reshape(1, 3, 4)
     label = torch.arange(12).reshape(3, 4)
     img, lab = translate(image, label, 1, -2)
-    assert lab.tolist() == [[VOID] * 4, [2, 3, VOID, VOID], [6, 7, VOID, VOID]]
+    assert lab.tolist() == [[VOID_LABEL] * 4, [2, 3, VOID_LABEL, VOID_LABEL], [6, 7, VOID_LABEL, VOID_LABEL]]
     assert img[0].tolist() == [[0] * 4, [2, 3, 0, 0], [6, 7, 0, 0]]
 
 
@@ -80,7 +80,7 @@ def test_augmentation_is_a_function_of_position():
     b = BatchPlan(ds, seed=5, mirror=True, jitter=1).batch(0, 4)
     assert torch.equal(a[1], b[1])
     flipped = [bool((lab[:, 0] == 0).all() and (lab[:, -1] == 1).any()) for lab in a[1]]
-    assert any(flipped) or any(bool((lab == VOID).any()) for lab in a[1])  # something was augmented
+    assert any(flipped) or any(bool((lab == VOID_LABEL).any()) for lab in a[1])  # something was augmented
 
 
 def test_derived_seed_separates_streams():

@@ -1,3 +1,5 @@
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -5,8 +7,10 @@ from torch import nn
 
 from fcn_studio.data.dataset import SegmentationDataset
 from fcn_studio.engine.model_info import ModelInfo
+from fcn_studio.cli.metrics_report import headline_line
+from fcn_studio.palette import VOID_LABEL
 from fcn_studio.training import CancelToken, Cancelled, boundary_band, evaluate
-from fcn_studio.training.loss import VOID
+from fcn_studio.training.evaluate import PAPER_METRICS, headline
 
 
 def test_boundary_band_by_hand():
@@ -50,11 +54,11 @@ class RedIsForeground(nn.Module):
 def test_metrics_and_band_split_by_hand():
     label = np.zeros((4, 8), np.uint8)
     label[:, 4:] = 1          # truth edge at column 4, prediction edge at column 3
-    label[0, 0] = VOID
+    label[0, 0] = VOID_LABEL
     m = evaluate(RedIsForeground(), Known([label]), band=1)
     pred = np.zeros((4, 8), int)
     pred[:, 3:] = 1
-    valid = label != VOID
+    valid = label != VOID_LABEL
     tp_bg = ((pred == 0) & (label == 0) & valid).sum()
     iu_bg = tp_bg / (((pred == 0) | (label == 0)) & valid).sum()
     iu_fg = ((pred == 1) & (label == 1)).sum() / (((pred == 1) | (label == 1)) & valid).sum()
@@ -75,3 +79,17 @@ def test_cancel_stops_evaluation():
     token.cancel()
     with pytest.raises(Cancelled):
         evaluate(RedIsForeground(), Known([np.zeros((4, 8), np.uint8)]), cancel=token)
+
+
+def test_headline_keeps_the_metrics_own_keys_and_adds_the_band_means():
+    metrics = {"pixel_acc": 0.9, "mean_acc": 0.8, "mean_iu": 0.7, "fwiu": 0.85, "iu": [0.7],
+               "boundary": {"mean_iu": 0.5}, "interior": {"mean_iu": 0.75}}
+    assert headline(metrics) == {"pixel_acc": 0.9, "mean_acc": 0.8, "mean_iu": 0.7, "fwiu": 0.85,
+                                 "boundary_iu": 0.5, "interior_iu": 0.75}
+    assert headline({"mean_iu": 0.5}) == {"pixel_acc": None, "mean_acc": None, "mean_iu": 0.5, "fwiu": None}
+    assert tuple(headline(metrics))[:4] == PAPER_METRICS
+
+
+def test_headline_line_prints_the_four_in_percent():
+    metrics = {"pixel_acc": 0.912, "mean_acc": 0.801, "mean_iu": 0.703, "fwiu": math.nan, "boundary": {"mean_iu": 0.1}}
+    assert headline_line(metrics) == "pixel acc 91.2 · mean acc 80.1 · mean IU 70.3 · f.w. IU n/a"

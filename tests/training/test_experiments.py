@@ -76,7 +76,7 @@ def test_init_zeroes_the_score_layers_and_keeps_the_trunk(trunk, tmp_path):
 
 def _evals(updates, images_per_update, seconds_per_update, mean_iu):
     return [{"updates": u, "images": u * images_per_update, "seconds": u * seconds_per_update, "loss": 1.0 / u,
-             "pixel_acc": 0.9, "mean_acc": 0.5, "mean_iu": mean_iu + u / 1000, "fw_iu": 0.8, "boundary_iu": 0.3}
+             "pixel_acc": 0.9, "mean_acc": 0.5, "mean_iu": mean_iu + u / 1000, "fwiu": 0.8, "boundary_iu": 0.3}
             for u in updates]
 
 

@@ -4,13 +4,14 @@ import numpy as np
 import torch
 
 from fcn_studio.data.dataset import SegmentationDataset
-from fcn_studio.training.loss import VOID, class_weights, pixel_loss, sample_cells
+from fcn_studio.palette import VOID_LABEL
+from fcn_studio.training.loss import class_weights, pixel_loss, sample_cells
 
 
 def test_pixel_loss_by_hand():
     # Two pixels, two classes; the third pixel is void and must not count.
     logits = torch.tensor([[[[2.0, 0.0, 5.0]], [[0.0, 1.0, -5.0]]]])  # 1×2×1×3
-    target = torch.tensor([[[0, 1, VOID]]])
+    target = torch.tensor([[[0, 1, VOID_LABEL]]])
     nll = [-math.log(math.exp(2) / (math.exp(2) + 1)), -math.log(math.e / (1 + math.e))]
     assert abs(pixel_loss(logits, target).item() - sum(nll) / 2) < 1e-6
     assert abs(pixel_loss(logits, target, normalize=False).item() - sum(nll)) < 1e-6
@@ -27,7 +28,7 @@ def test_summed_loss_divides_by_batch_only():
 
 def test_all_void_gives_zero_not_nan():
     logits = torch.randn(1, 3, 2, 2, requires_grad=True)
-    loss = pixel_loss(logits, torch.full((1, 2, 2), VOID))
+    loss = pixel_loss(logits, torch.full((1, 2, 2), VOID_LABEL))
     loss.backward()
     assert loss.item() == 0.0 and torch.all(logits.grad == 0)
 
@@ -39,7 +40,7 @@ def test_sample_cells_drops_whole_cells():
     cells = kept.reshape(2, 32, 3, 32).permute(0, 2, 1, 3).reshape(6, -1)
     assert all(len(torch.unique(c)) == 1 for c in cells)  # each cell is all kept or all void
     many = sample_cells(torch.zeros(1, 32 * 40, 32 * 40, dtype=torch.long), 0.25, gen)
-    assert abs((many != VOID).float().mean().item() - 0.25) < 0.05
+    assert abs((many != VOID_LABEL).float().mean().item() - 0.25) < 0.05
     assert sample_cells(target, 1.0, gen) is target
 
 
@@ -56,7 +57,7 @@ class Labels(SegmentationDataset):
 
 def test_median_frequency_weights_by_hand():
     # counts: class 0 → 6, class 1 → 2, class 2 → 0; void ignored
-    labels = [np.array([[0, 0, 0, 1]], np.uint8), np.array([[0, 0, 0, 1], [VOID, VOID, VOID, VOID]], np.uint8)]
+    labels = [np.array([[0, 0, 0, 1]], np.uint8), np.array([[0, 0, 0, 1], [VOID_LABEL, VOID_LABEL, VOID_LABEL, VOID_LABEL]], np.uint8)]
     w = class_weights(Labels(labels), 3)
     # frequencies of present classes 0.75, 0.25 → median 0.5 → weights 0.5/0.75, 0.5/0.25, absent 0
     assert torch.allclose(w, torch.tensor([2 / 3, 2.0, 0.0]))

@@ -13,7 +13,7 @@ import torch
 from fcn_studio.errors import CheckpointError
 from fcn_studio.data import open_dataset
 from fcn_studio.engine import load_model
-from fcn_studio.training import evaluate, save_recipe
+from fcn_studio.training import Evaluated, evaluate, save_recipe
 from fcn_studio.training.checkpoint import checkpoint_path, load_checkpoint
 from fcn_studio.training.run_folder import MetricsLog
 
@@ -68,12 +68,12 @@ def test_two_process_torchrun_training_and_eval_equal_single_process_eval(colour
     out = subprocess.run(torchrun + train_args(colour_set, recipe, run), env=ENV, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.count("summary") == 1  # only rank 0 prints
-    [final] = [r for r in MetricsLog(run).read() if r["kind"] == "eval"]
-    assert final["iteration"] == 4
+    [final] = [r for r in MetricsLog(run).events() if isinstance(r, Evaluated)]
+    assert final.iteration == 4
     model = load_model(run / "best.safetensors")
     single = evaluate(model, open_dataset(colour_set, "val"))
-    assert final["iu"] == pytest.approx(single["iu"], abs=1e-12)
-    assert final["boundary"]["pixels"] == single["boundary"]["pixels"]
+    assert final.metrics["iu"] == pytest.approx(single["iu"], abs=1e-12)
+    assert final.metrics["boundary"]["pixels"] == single["boundary"]["pixels"]
     two = subprocess.run(torchrun + ["eval", str(run / "best.safetensors"), str(colour_set), "--json", str(tmp_path / "two.json")],
                          env=ENV, capture_output=True, text=True, timeout=300)
     assert two.returncode == 0, two.stderr[-3000:]

@@ -2,8 +2,9 @@ import json
 
 import pytest
 
+from fcn_studio.engine.registry import STAGES
 from fcn_studio.errors import RecipeError
-from fcn_studio.training.recipes import PRESETS, Recipe, load_recipe, save_recipe
+from fcn_studio.training.recipes import PRESETS, Recipe, load_recipe, paper_stage_lr_scale, save_recipe
 
 
 def test_paper_preset_is_the_papers_solver():
@@ -60,3 +61,9 @@ def test_bad_files_and_values_are_named(tmp_path):
         Recipe(images_per_update=5, batch_size=2)
     with pytest.raises(RecipeError, match="loss_sampling"):
         Recipe(loss_sampling=0)
+
+
+def test_paper_stage_scales_come_from_the_registrys_stages():
+    """lr ÷ 100 for the stages that fine-tune the one before; every stage the registry knows has one."""
+    assert paper_stage_lr_scale() == {"32s": 1.0, "16s": 0.01, "8s": 0.01, "atonce": 1.0} == Recipe().stage_lr_scale
+    assert tuple(paper_stage_lr_scale()) == STAGES

@@ -13,7 +13,7 @@ from fcn_studio.cli import main
 from fcn_studio.data import open_dataset
 from fcn_studio.engine import GOOGLENET_INPUT, TORCHVISION_INPUT, load_model, read_info
 from fcn_studio.training import CancelToken, RecipeError, StepDone, TrainConfig, resume, save_recipe, stage_model, train
-from fcn_studio.training.run_folder import CONFIG, read_config
+from fcn_studio.training.run_folder import CONFIG, STAGE_CHOICES, read_config, stage_arch
 
 from .conftest import quick_recipe
 
@@ -143,17 +143,7 @@ def test_backbone_choices_and_at_once_are_checked(colour_set, tmp_path, capsys):
     args = ["train", "--data", str(colour_set), "--out", str(tmp_path / "r")]
     assert main([*args, "--stage", "atonce", "--backbone", "googlenet"]) == 1
     assert "VGG16 only, not googlenet" in capsys.readouterr().err
-    assert main([*args, "--vgg16", "v.pth", "--backbone", "alexnet"]) == 1
-    assert "--vgg16 PTH means --backbone vgg16 --pretrained PTH" in capsys.readouterr().err
     assert not (tmp_path / "r").exists()
-
-
-def test_vgg16_option_is_backbone_vgg16_pretrained(colour_set, tmp_path, capsys):
-    args = ["train", "--data", str(colour_set), "--out", str(tmp_path / "r"), "--vgg16", str(tmp_path / "v.pth")]
-    assert main(args) == 1
-    assert "v.pth: no such file" in capsys.readouterr().err
-    written = json.loads((tmp_path / "r" / CONFIG).read_text())
-    assert (written["backbone"], written["pretrained"]) == ("vgg16", str(tmp_path / "v.pth"))
 
 
 def test_an_old_run_without_backbone_resumes_as_vgg16(colour_set, tmp_path):
@@ -169,5 +159,11 @@ def test_an_old_run_without_backbone_resumes_as_vgg16(colour_set, tmp_path):
     assert (read_config(run).backbone, read_config(run).pretrained) == ("vgg16", "")
     [resumed] = resume(run)
     assert resumed.status == "done" and resumed.iteration == 4 and read_info(resumed.best_model).arch == "fcn32s"
-    old["vgg16"] = "weights/vgg16.pth"
-    assert TrainConfig.from_dict(old).pretrained == "weights/vgg16.pth"
+
+
+def test_stage_arch_names_each_stages_net_from_the_registry():
+    assert STAGE_CHOICES == ("32s", "16s", "8s", "staged", "atonce")
+    assert [stage_arch("vgg16", s) for s in ("32s", "16s", "8s", "atonce")] == ["fcn32s", "fcn16s", "fcn8s", "fcn8s-atonce"]
+    assert stage_arch("googlenet", "16s") == "googlenet-fcn16s"
+    with pytest.raises(RecipeError, match="no staged net on the vgg16 trunk; stages are 32s, 16s, 8s, atonce"):
+        stage_arch("vgg16", "staged")

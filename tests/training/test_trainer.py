@@ -36,9 +36,9 @@ def test_training_lowers_the_loss_and_raises_mean_iu(colour_set, tmp_path):
     assert best.arch == "fcn8s" and best.info.class_names == ["background", "rectangle", "disc"]
     assert best.info.metrics["mean_iu"] == pytest.approx(result.metrics["mean_iu"])
     assert evaluate(best, val)["mean_iu"] == pytest.approx(result.metrics["mean_iu"])
-    log = MetricsLog(tmp_path / "run").read()
-    assert [r["iteration"] for r in log if r["kind"] == "eval"] == [20, 40, 60]
-    assert all(math.isfinite(r["loss"]) for r in log if r["kind"] == "train")
+    log = MetricsLog(tmp_path / "run").events()
+    assert [r.iteration for r in log if isinstance(r, Evaluated)] == [20, 40, 60]
+    assert all(math.isfinite(r.loss) for r in log if isinstance(r, StepDone))
 
 
 def test_cancel_saves_and_resume_matches_an_uninterrupted_run(colour_set, tmp_path):
@@ -57,7 +57,7 @@ def test_cancel_saves_and_resume_matches_an_uninterrupted_run(colour_set, tmp_pa
     a = load_checkpoint(checkpoint_path(tmp_path / "whole"))["model"]
     b = load_checkpoint(checkpoint_path(tmp_path / "cut"))["model"]
     assert all(torch.equal(a[k], b[k]) for k in a)
-    iterations = [r["iteration"] for r in MetricsLog(tmp_path / "cut").read() if r["kind"] == "train"]
+    iterations = [r.iteration for r in MetricsLog(tmp_path / "cut").events() if isinstance(r, StepDone)]
     assert iterations == sorted(set(iterations))  # nothing logged twice across the resume
 
 
