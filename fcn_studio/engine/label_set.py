@@ -23,7 +23,8 @@ import torch
 from torch import nn
 
 from ..palette import voc_color
-from .build import FCNModel, build_model
+from .build import build_model
+from .fcn import FCN
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ def kept_classes(old: Sequence[str], new: Sequence[str]) -> list[tuple[int, int]
     return [(i, where[name]) for i, name in enumerate(new) if name in where]
 
 
-def _class_layers(model: FCNModel) -> dict[str, nn.Module]:
+def _class_layers(model: FCN) -> dict[str, nn.Module]:
     """The layers whose channels are the classes: 1×1 `score_*` convs and C→C deconvolutions."""
     n = model.num_classes
     found = {}
@@ -46,8 +47,8 @@ def _class_layers(model: FCNModel) -> dict[str, nn.Module]:
     return found
 
 
-def adapt_to_classes(model: FCNModel, class_names: Sequence[str],
-                     palette: Sequence[Sequence[int]] | None = None) -> FCNModel:
+def adapt_to_classes(model: FCN, class_names: Sequence[str],
+                     palette: Sequence[Sequence[int]] | None = None) -> FCN:
     """A new model of the same architecture and trunk for `class_names` (see the module doc).
 
     `palette` gives the new classes' colours (kept classes keep theirs when it is None; new ones

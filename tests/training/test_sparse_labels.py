@@ -3,7 +3,8 @@
 import torch
 
 from fcn_studio.engine.build import build_model
-from fcn_studio.training.loss import VOID, pixel_loss
+from fcn_studio.palette import VOID_LABEL as VOID
+from fcn_studio.training.loss import pixel_loss
 
 
 def sparse_target(gen, n=1, h=48, w=48, classes=3, labelled=0.05):

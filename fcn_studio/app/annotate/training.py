@@ -26,7 +26,7 @@ from pathlib import Path
 
 from ...data.folder import FolderDataset
 from ...data.verify import verify_dataset
-from ...engine.build import FCNModel
+from ...engine.fcn import FCN
 from ...engine.label_set import adapt_to_classes
 from ...engine.predictor import resolve_device
 from ...engine.weights import save_model
@@ -77,7 +77,7 @@ class LiveModel:
 
     iteration: int
     elapsed_s: float
-    model: FCNModel
+    model: FCN
 
 
 @dataclass
@@ -97,7 +97,7 @@ def stage_of(arch: str) -> str:
     return "atonce" if found.group(2) else f"{found.group(1)}s"
 
 
-def for_project(model: FCNModel, project: AnnotationProject) -> FCNModel:
+def for_project(model: FCN, project: AnnotationProject) -> FCN:
     """`model` with the project's label set: adapted by surgery unless it has those classes already."""
     names, palette = list(project.classes.names), project.classes.palette.astype(int).tolist()
     if list(model.info.class_names) == names:
@@ -112,7 +112,7 @@ def next_round_dir(project: AnnotationProject) -> Path:
     return rounds / next(f"round-{k:03d}" for k in range(1, 10_000) if f"round-{k:03d}" not in taken)
 
 
-def train_on_annotations(project: AnnotationProject, model: FCNModel, out: str | Path | None = None,
+def train_on_annotations(project: AnnotationProject, model: FCN, out: str | Path | None = None,
                          settings: AnnotationTraining = AnnotationTraining(), on_event: EventHandler = ignore,
                          cancel: CancelToken | None = None) -> RoundDone:
     """Fine-tune `model` (unchanged itself) on the project's painted, not held-out images.
@@ -160,6 +160,6 @@ def train_on_annotations(project: AnnotationProject, model: FCNModel, out: str |
     return RoundDone(run_dir, run_dir / BEST, result)
 
 
-def live_copy(model: FCNModel) -> FCNModel:
+def live_copy(model: FCN) -> FCN:
     """An independent CPU copy in eval mode: the trainer keeps updating its own."""
     return copy.deepcopy(model).to("cpu").eval()
