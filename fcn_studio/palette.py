@@ -43,8 +43,12 @@ def colorize(labels: np.ndarray, palette: np.ndarray | None = None) -> np.ndarra
     return pal[np.asarray(labels, dtype=np.int64).clip(0, 255)]
 
 
-def save_label_png(labels: np.ndarray, path: str | Path, palette: np.ndarray | None = None) -> None:
-    """Write labels as a VOC-style palette PNG (indices preserved, colours for viewers)."""
+def save_label_png(labels: np.ndarray, path: str | Path, palette: np.ndarray | None = None,
+                   format: str | None = None) -> None:
+    """Write labels as a VOC-style palette PNG (indices preserved, colours for viewers).
+
+    `format="PNG"` for a path whose name does not say it (the temporary file of an atomic write).
+    """
     labels = np.asarray(labels)
     if labels.ndim != 2:
         raise ValueError(f"labels must be H×W, got shape {labels.shape}")
@@ -53,7 +57,7 @@ def save_label_png(labels: np.ndarray, path: str | Path, palette: np.ndarray | N
     img = Image.fromarray(labels.astype(np.uint8), mode="P")
     pal = voc_palette() if palette is None else _full_palette(palette)
     img.putpalette(pal.reshape(-1).tolist())
-    img.save(path)
+    img.save(path, format=format)
 
 
 def _full_palette(palette: np.ndarray) -> np.ndarray:

@@ -1,0 +1,165 @@
+""""Train on my annotations": one fine-tuning round of the current model on a project's masks.
+
+A round is an ordinary run folder (config.json, metrics.jsonl, checkpoints/, best.safetensors),
+so `fcn-studio train --resume`, `eval` and `segment` take it as any other; the model it starts
+from is adapted to the project's label set first (`engine.label_set`, the paper's surgery) and
+saved beside it as `init.safetensors`. Unlabelled pixels (255) carry no loss: sparse strokes are
+the paper's loss sampling with the user choosing the cells.
+
+The training images are the project's train.txt (painted, not kept for testing), evaluation runs
+on val.txt (the held-out images) every `eval_every` updates and at the end: mean IU and per class.
+Masks are read from disk each time an image comes up, so strokes saved during a round join at
+that image's next turn (its next epoch); images first painted during a round join the next one.
+
+While it trains, a `LiveModel` event every `live_every_s` seconds carries a copy of the newest
+weights, for the GUI to re-segment the visible image on its own thread.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ...data.folder import FolderDataset
+from ...data.verify import verify_dataset
+from ...engine.fcn import FCN
+from ...engine.label_set import adapt_to_classes
+from ...engine.predictor import resolve_device
+from ...engine.weights import save_model
+from ...errors import DatasetError, RecipeError
+from ...training.events import CancelToken, Event, EventHandler, StageFinished, StepDone, ignore
+from ...training.recipes import STAGES, Recipe
+from ...training.run_folder import BEST, TrainConfig, write_config
+from ...training.stages import stage_model
+from ...training.trainer import StageSetup, StageTrainer
+from .project import TEST_LIST, TRAIN_LIST, AnnotationProject
+
+log = logging.getLogger(__name__)
+
+INIT_MODEL = "init.safetensors"
+ROUNDS_DIR = "rounds"
+
+
+@dataclass(frozen=True)
+class AnnotationTraining:
+    """A round's settings; the defaults suit a CPU and a compact model (a few minutes).
+
+    Adam at a fixed lr, as the shipped models were trained, with the 2× bias lr of the paper and
+    no weight decay; one image per update (users' photos differ in size); mirror and a small
+    translation jitter, since a handful of painted images is all there is."""
+
+    updates: int = 300
+    lr: float = 2e-4
+    optimizer: str = "adam"
+    images_per_update: int = 1
+    mirror: bool = True
+    jitter: int = 8
+    eval_every: int = 100
+    live_every_s: float = 5.0
+    seed: int = 0
+    device: str = "cpu"
+
+    def recipe(self) -> Recipe:
+        return Recipe(name="annotations", lr=self.lr, stage_lr_scale={s: 1.0 for s in STAGES}, optimizer=self.optimizer,
+                      weight_decay=0.0, images_per_update=self.images_per_update, batch_size=1,
+                      iterations=self.updates, eval_every=min(self.eval_every, self.updates),
+                      checkpoint_every=max(1, self.updates // 4), log_every=10, dropout=False,
+                      mirror=self.mirror, jitter=self.jitter)
+
+
+@dataclass
+class LiveModel:
+    """The newest weights as a model of their own (eval mode, CPU): predict with it freely."""
+
+    iteration: int
+    elapsed_s: float
+    model: FCN
+
+
+@dataclass
+class RoundDone:
+    """The end of a round: its run folder, best model (the model picker's new entry) and result."""
+
+    run_dir: Path
+    best_model: Path
+    result: StageFinished
+
+
+def stage_of(arch: str) -> str:
+    """The training stage that trains `arch` (fcn8s and alexnet-fcn8s → "8s", fcn8s-atonce → "atonce")."""
+    found = re.search(r"fcn(32|16|8)s(-atonce)?$", arch)
+    if found is None:
+        raise ValueError(f"{arch} is not an FCN this program trains")
+    return "atonce" if found.group(2) else f"{found.group(1)}s"
+
+
+def for_project(model: FCN, project: AnnotationProject) -> FCN:
+    """`model` with the project's label set: adapted by surgery unless it has those classes already."""
+    names, palette = list(project.classes.names), project.classes.palette.astype(int).tolist()
+    if list(model.info.class_names) == names:
+        return model
+    return adapt_to_classes(model, names, palette)
+
+
+def next_round_dir(project: AnnotationProject) -> Path:
+    """ROOT/rounds/round-NNN, the first number not yet used (the datasets ignore this folder)."""
+    rounds = project.root / ROUNDS_DIR
+    taken = {p.name for p in rounds.iterdir()} if rounds.is_dir() else set()
+    return rounds / next(f"round-{k:03d}" for k in range(1, 10_000) if f"round-{k:03d}" not in taken)
+
+
+def train_on_annotations(project: AnnotationProject, model: FCN, out: str | Path | None = None,
+                         settings: AnnotationTraining = AnnotationTraining(), on_event: EventHandler = ignore,
+                         cancel: CancelToken | None = None) -> RoundDone:
+    """Fine-tune `model` (unchanged itself) on the project's painted, not held-out images.
+
+    Reports the trainer's events plus `LiveModel`; returns when the round ends (done, cancelled
+    or failed: see `result.status`). Raises DatasetError naming the project when nothing is painted."""
+    if not project.training_names():
+        raise DatasetError(project.root, "no painted images to train on (paint some first, or untick "
+                           "'keep for testing' on a painted one)")
+    for name, problem in project.unsaved.items():
+        log.warning("training on the last saved mask of %s; newer strokes are not saved (%s)", name, problem.reason)
+    run_dir = Path(out) if out is not None else next_round_dir(project)
+    if run_dir.exists():
+        raise RecipeError(run_dir, "already exists; a round writes a new run folder")
+    cancel = cancel or CancelToken()
+    held_out = bool(project.held_out_names())
+    train_set = FolderDataset(project.root, Path(TRAIN_LIST).stem)
+    val_set = FolderDataset(project.root, Path(TEST_LIST).stem) if held_out else None
+    verify_dataset(train_set, "painted images", lambda: cancel.cancelled)  # before anything is written
+    if val_set is not None:
+        verify_dataset(val_set, "held-out images", lambda: cancel.cancelled)
+    start = for_project(model, project)
+    config = TrainConfig(data=str(project.root), out=str(run_dir), recipe=settings.recipe(), stage=stage_of(start.arch),
+                         width=start.width, init=str(run_dir / INIT_MODEL), backbone=start.backbone, train_split=Path(TRAIN_LIST).stem,
+                         val_split=Path(TEST_LIST).stem if held_out else "", seed=settings.seed, device=settings.device,
+                         family=f"annotations-{project.root.name}")
+    save_model(start, config.init)
+    write_config(config)
+    net = stage_model(config, config.stage, train_set, config.init)
+    setup = StageSetup(stage=config.stage, model=net, recipe=config.recipe, train_set=train_set, val_set=val_set,
+                       run_dir=run_dir, device=resolve_device(config.device), seed=config.seed, init=config.init)
+    began = time.perf_counter()
+    last_live = [began]
+
+    def handler(event: Event) -> None:
+        on_event(event)
+        if isinstance(event, StepDone):
+            now = time.perf_counter()
+            if now - last_live[0] >= settings.live_every_s or event.iteration == event.iterations:
+                last_live[0] = now
+                on_event(LiveModel(event.iteration, now - began, live_copy(trainer.model)))
+
+    trainer = StageTrainer(setup, handler, cancel)
+    result = trainer.run()
+    return RoundDone(run_dir, run_dir / BEST, result)
+
+
+def live_copy(model: FCN) -> FCN:
+    """An independent CPU copy in eval mode: the trainer keeps updating its own."""
+    return copy.deepcopy(model).to("cpu").eval()
