@@ -17,6 +17,7 @@ from torch import nn
 from ..errors import WeightFileError
 from .build import FCNModel, build_model
 from .fcn import FCN
+from .torch_load import refusal_reason, safe_torch_load
 from .vgg import CONV_NAMES
 
 log = logging.getLogger(__name__)
@@ -31,10 +32,9 @@ def load_torch_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
     if not p.is_file():
         raise WeightFileError(p, "no such file")
     try:
-        obj = torch.load(p, map_location="cpu", weights_only=True)
+        obj = safe_torch_load(p)
     except Exception as exc:  # torch raises UnpicklingError, RuntimeError, EOFError, ...
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise WeightFileError(p, f"not a plain PyTorch weights file; refused to load it ({first})") from None
+        raise WeightFileError(p, refusal_reason(exc)) from None
     if isinstance(obj, dict) and isinstance(obj.get("model_state_dict"), dict):
         obj = obj["model_state_dict"]  # pytorch-fcn trainer checkpoints wrap the state_dict
     if not isinstance(obj, dict) or not all(isinstance(v, torch.Tensor) for v in obj.values()):
