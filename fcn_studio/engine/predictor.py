@@ -18,7 +18,7 @@ import torch
 from ..images import ImageLike, load_image
 from .build import FCNModel
 from .importers import open_model
-from .memory import OOM_ERRORS, OutOfMemory, cpu_copy, release
+from .memory import ALLOCATION_ERRORS, OutOfMemory, cpu_copy, out_of_memory, release
 from .model_info import InputSpec, ModelInfo
 from .shift_stitch import stitched_scores, upsample_stitched
 from .tiling import predict_tiled
@@ -45,11 +45,19 @@ class Prediction:
 
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    """"auto", "cpu", "cuda", "cuda:1" … → a device this machine has; ValueError (one line) otherwise."""
     if str(device) == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    dev = torch.device(device)
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError, ValueError):
+        raise ValueError(f"unknown device {str(device)!r}; use auto, cpu, cuda or cuda:N") from None
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device {device!r} was asked for but CUDA is not available here")
+    if dev.type == "cuda" and dev.index is not None and dev.index >= torch.cuda.device_count():
+        raise ValueError(f"device {device!r} was asked for but this machine has {torch.cuda.device_count()} GPU(s)")
+    if dev.type not in ("cpu", "cuda"):
+        raise ValueError(f"device {device!r} is not supported; use auto, cpu, cuda or cuda:N")
     return dev
 
 
@@ -156,7 +164,9 @@ class Segmenter:
         rgb = load_image(image)
         try:
             out = self._predict(rgb, scores, intermediates)
-        except OOM_ERRORS:
+        except ALLOCATION_ERRORS as exc:
+            if not out_of_memory(exc):
+                raise
             out = None  # retried below, outside this block, so the failed attempt's tensors are freed
         if out is None:
             out = self._after_oom(rgb, scores, intermediates)
@@ -193,8 +203,9 @@ class Segmenter:
             out = self._tiled(to_input(rgb, self.info.input, self.device), scores, FALLBACK_CORE)
             out.note = f"out of memory on {self.device}: segmented in tiles of {FALLBACK_CORE} px (no internal maps)"
             return out
-        except OOM_ERRORS:
-            pass
+        except ALLOCATION_ERRORS as exc:
+            if not out_of_memory(exc):
+                raise
         release(self.device)
         if self.device.type == "cpu":
             raise OutOfMemory(f"out of memory on the CPU for a {size} image, even in tiles of {FALLBACK_CORE} px; "

@@ -20,6 +20,9 @@ from ..errors import RecipeError
 STAGES = ("32s", "16s", "8s", "atonce")
 LR_POLICIES = ("fixed", "poly")
 OPTIMIZERS = ("sgd", "adam")
+# Learning rates, their multipliers and weight decay stay far below float32's limit (3.4e38):
+# torch's SGD step fails with an overflow error, not a NaN, on an lr such as 1e39.
+MAX_LR = 1e3
 
 
 @dataclass(frozen=True)
@@ -53,17 +56,24 @@ class Recipe:
     jitter: int = 0
 
     def __post_init__(self) -> None:
-        problems = []
-        if not (self.lr > 0 and math.isfinite(self.lr)):
-            problems.append(f"lr must be a positive number, got {self.lr}")
+        problems = _type_problems(self)
+        if problems:  # the range checks below assume the types
+            raise RecipeError(None, "; ".join(problems))
+        if not 0 < self.lr <= MAX_LR:
+            problems.append(f"lr must be a positive number up to {MAX_LR:g}, got {self.lr}")
+        if not 0 <= self.bias_lr_mult <= MAX_LR:
+            problems.append(f"bias_lr_mult must be in [0, {MAX_LR:g}], got {self.bias_lr_mult}")
+        bad_scales = {k: v for k, v in self.stage_lr_scale.items() if not 0 < v <= MAX_LR}
+        if bad_scales:
+            problems.append(f"stage_lr_scale values must be in (0, {MAX_LR:g}], got {bad_scales}")
         if self.lr_policy not in LR_POLICIES:
             problems.append(f"lr_policy must be one of {', '.join(LR_POLICIES)}, got {self.lr_policy!r}")
         if self.optimizer not in OPTIMIZERS:
             problems.append(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}")
         if not 0 <= self.momentum < 1:
             problems.append(f"momentum must be in [0, 1), got {self.momentum}")
-        if self.weight_decay < 0:
-            problems.append(f"weight_decay must be 0 or more, got {self.weight_decay}")
+        if not 0 <= self.weight_decay <= MAX_LR:
+            problems.append(f"weight_decay must be in [0, {MAX_LR:g}], got {self.weight_decay}")
         for name in ("images_per_update", "batch_size", "iterations", "eval_every", "checkpoint_every", "log_every"):
             if getattr(self, name) < 1:
                 problems.append(f"{name} must be at least 1, got {getattr(self, name)}")
@@ -106,6 +116,31 @@ class Recipe:
             return cls(**data)
         except (TypeError, RecipeError) as exc:
             raise RecipeError(source, str(exc)) from None
+
+
+def _type_problems(recipe: Recipe) -> list[str]:
+    """Each field of the type it is declared with (recipe files are JSON/TOML; a bool is no number)."""
+    problems = []
+    for f in fields(recipe):
+        value = getattr(recipe, f.name)
+        kind = _KINDS.get(f.type, str)
+        if kind is float:
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        elif kind is int:
+            ok = isinstance(value, int) and not isinstance(value, bool)
+        elif kind is dict:
+            ok = isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, (int, float))
+                                                 and not isinstance(v, bool) and math.isfinite(v) for k, v in value.items())
+        else:
+            ok = isinstance(value, kind)
+        if not ok:
+            problems.append(f"{f.name} must be {_KIND_NAMES[kind]}, got {value!r}")
+    return problems
+
+
+_KINDS = {"float": float, "int": int, "bool": bool, "str": str, "dict[str, float]": dict}
+_KIND_NAMES = {float: "a finite number", int: "a whole number", bool: "true or false", str: "text",
+               dict: "a table of stage names to finite numbers"}
 
 
 PRESETS: dict[str, Recipe] = {

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import RecipeError
 from ..engine.convolutionalise import INPUT_OF
-from ..files import replacing
+from ..files import replacing, write_text
 from .recipes import PRESETS, Recipe
 
 CONFIG = "config.json"
@@ -98,10 +98,8 @@ class TrainConfig:
 
 
 def write_config(config: TrainConfig) -> Path:
-    path = Path(config.out) / CONFIG
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(config.to_dict(), indent=2) + "\n", encoding="utf-8")
-    return path
+    """RUN/config.json, atomically: a full disk leaves no 0-byte file that would block the folder."""
+    return write_text(Path(config.out) / CONFIG, json.dumps(config.to_dict(), indent=2) + "\n", "run configuration")
 
 
 def read_config(run_dir: str | Path) -> TrainConfig:
@@ -124,11 +122,20 @@ class MetricsLog:
         self.path = Path(run_dir) / METRICS
 
     def append(self, record: dict[str, Any]) -> None:
+        """One record, whole or not at all: a write that fails (a full disk) is cut back off."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as f:
-            f.write(json.dumps(json_safe(record)) + "\n")
-            f.flush()
-            os.fsync(f.fileno())
+        line = (json.dumps(json_safe(record)) + "\n").encode("utf-8")
+        with self.path.open("ab") as f:
+            start = f.tell()
+            try:
+                f.write(line)
+                f.flush()
+                os.fsync(f.fileno())
+            except OSError:
+                f.truncate(start)
+                raise
+        if start == 0 and self.path.stat().st_size == 0:
+            self.path.unlink()
 
     def read(self) -> list[dict[str, Any]]:
         if not self.path.is_file():
@@ -147,6 +154,11 @@ class MetricsLog:
                 or (r.get("iteration", 0) == iteration and not (redo_eval and r.get("kind") == "eval"))]
         with replacing(self.path) as tmp:
             Path(tmp).write_text("".join(json.dumps(r) + "\n" for r in kept), encoding="utf-8")
+
+    def restart(self) -> None:
+        """Forget every record: a stage starting without a checkpoint redoes all it had logged
+        (a run killed between its first log line and its first checkpoint)."""
+        self.path.unlink(missing_ok=True)
 
 
 def json_safe(value: Any) -> Any:
