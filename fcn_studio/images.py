@@ -174,7 +174,7 @@ def _to_uint8(arr: np.ndarray) -> np.ndarray:
     return (arr * 255.0).round().clip(0, 255).astype(np.uint8)
 
 
-def save_image(rgb: np.ndarray, path: str | Path, what: str = "image") -> Path:
+def save_image(rgb: np.ndarray, path: str | Path, what: str = "image", **options: object) -> Path:
     """Write an H×W×3 (or ×4) uint8 array atomically, in the format of `path`'s suffix (PNG if none).
 
     Like every file the program writes it goes through `files.write_file`: a failure is an
@@ -182,4 +182,4 @@ def save_image(rgb: np.ndarray, path: str | Path, what: str = "image") -> Path:
     """
     path = Path(path)
     fmt = Image.registered_extensions().get(path.suffix.lower(), "PNG")
-    return write_file(path, lambda tmp: Image.fromarray(rgb).save(tmp, format=fmt), what)
+    return write_file(path, lambda tmp: Image.fromarray(rgb).save(tmp, format=fmt, **options), what)

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Iterator
 
 import numpy as np
-from PIL import Image
 
 from ..errors import ImageLoadError, WeightFileError, printable
+from ..images import save_image
 from ..palette import save_label_png
 from ..engine import Prediction, load_model
 from ..training.events import CancelToken
@@ -168,6 +168,6 @@ class BatchSegmentJob(Job):
             labels_path = self.out_dir / f"{path.stem}.png"
             overlay_path = self.out_dir / f"{path.stem}_overlay.png"
             save_label_png(pred.labels, labels_path, palette)
-            Image.fromarray(blend(image.rgb, pred.labels, palette, self.opacity)).save(overlay_path)
+            save_image(blend(image.rgb, pred.labels, palette, self.opacity), overlay_path, "overlay")
             yield FileWritten(path, [labels_path, overlay_path])
             yield Progress(done, len(paths), path.name)

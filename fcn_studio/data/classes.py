@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import DatasetError
+from ..files import write_text
 from ..palette import VOC_CLASSES, VOID_LABEL, voc_palette
 
 CLASSES_FILE = "classes.json"
@@ -68,8 +69,7 @@ def write_classes_json(path: str | Path, classes: ClassList, **extra: Any) -> Pa
     """Write names, palette and any extra JSON-able fields (e.g. how the data was made)."""
     path = Path(path)
     data = {"class_names": list(classes.names), "palette": classes.palette.astype(int).tolist(), **extra}
-    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    return path
+    return write_text(path, json.dumps(data, indent=2) + "\n", "class list")
 
 
 def classes_for_root(root: str | Path) -> ClassList:

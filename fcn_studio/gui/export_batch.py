@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PIL import Image
 from PySide6.QtWidgets import QFileDialog
 
 from ..app import analysis
 from ..app.jobs import BatchSegmentJob
+from ..images import save_image
 from ..palette import save_label_png
 
 NO_MODEL_HINT = "no model: open a model file (Model ▸ Open…)"
@@ -24,7 +24,7 @@ class ExportBatchMixin:
     def export_overlay(self, path: str | Path | None = None) -> Path | None:
         def write(pred, out):
             rgba = analysis.blend(self.current.rgb, pred.labels, self._palette(), self.opacity, self.hidden)
-            Image.fromarray(rgba).save(out)
+            save_image(rgba, out, "overlay")
         return self._export("Export overlay", "_overlay", path, write)
 
     def _export(self, title: str, suffix: str, path: str | Path | None, write) -> Path | None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import RecipeError
+from ..files import write_text
 
 STAGES = ("32s", "16s", "8s", "atonce")
 LR_POLICIES = ("fixed", "poly")
@@ -189,11 +190,8 @@ def save_recipe(recipe: Recipe, path: str | Path) -> Path:
     """Write a recipe as JSON or (by suffix) TOML; `load_recipe` reads either back unchanged."""
     path = Path(path)
     data = recipe.to_dict()
-    if path.suffix.lower() == ".toml":
-        path.write_text(_to_toml(data), encoding="utf-8")
-    else:
-        path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    return path
+    text = _to_toml(data) if path.suffix.lower() == ".toml" else json.dumps(data, indent=2) + "\n"
+    return write_text(path, text, "recipe")
 
 
 def _to_toml(data: dict[str, Any]) -> str:

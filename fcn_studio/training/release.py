@@ -20,10 +20,10 @@ from typing import Any, Callable
 
 import torch
 
-from PIL import Image
-
 from ..errors import RecipeError, TrainingStopped
 from ..data.detect import open_dataset
+from ..files import write_text
+from ..images import save_image
 from ..palette import save_label_png
 from ..data.synthetic import make_synthetic
 from ..data.synthetic.classes import scene_class_list
@@ -155,8 +155,8 @@ def run_release(release: Release, out: str | Path, models: str | Path | None, on
             export(model, Path(models) / f"{step.name}.safetensors", release, step, metrics)
     if release.samples is not None and models is not None:
         write_samples(release.samples, Path(models).parent / "resources" / "samples")
-    (out / RESULTS_JSON).write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
-    (out / RESULTS_TABLE).write_text(results_table(rows, release) + "\n", encoding="utf-8")
+    write_text(out / RESULTS_JSON, json.dumps(rows, indent=1) + "\n", "results")
+    write_text(out / RESULTS_TABLE, results_table(rows, release) + "\n", "results table")
     return rows
 
 
@@ -168,7 +168,7 @@ def write_samples(scene_set: SceneSet, folder: Path) -> list[Path]:
     for i in range(scene_set.n):
         rgb, label = render_scene(scene_rng(scene_set.seed, i), scene_set.size)
         image = folder / f"scene-{i + 1:02d}.png"
-        Image.fromarray(rgb).save(image)
+        save_image(rgb, image, "sample image")
         save_label_png(label, folder / f"scene-{i + 1:02d}_mask.png", palette)
         written.append(image)
     return written
