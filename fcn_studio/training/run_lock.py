@@ -52,9 +52,12 @@ def run_lock(run_dir: str | Path) -> Iterator[Path]:
             holder = os.read(fd, 32).decode("ascii", "replace").strip() or "unknown"
             raise RecipeError(None, f"{printable(str(run_dir))} is in use by process {holder} (another training run); "
                               "wait for it to finish or stop it, or choose another folder")
-        os.ftruncate(fd, 0)
-        os.lseek(fd, 0, os.SEEK_SET)
-        os.write(fd, f"{os.getpid()}\n".encode())
+        try:  # who holds it, for the message of the next one; the lock works without it (a full disk)
+            os.ftruncate(fd, 0)
+            os.lseek(fd, 0, os.SEEK_SET)
+            os.write(fd, f"{os.getpid()}\n".encode())
+        except OSError:
+            pass
         yield path
     finally:
         os.close(fd)
