@@ -56,7 +56,7 @@ def _parse_palette(path: Path, raw: Any, n: int) -> np.ndarray:
         return voc_palette(n)
     try:
         palette = np.array(raw, dtype=np.int64)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: inf or a number past int64
         raise DatasetError(path, '"palette" must be a list of [r, g, b] triples') from None
     if palette.shape != (n, 3):
         raise DatasetError(path, f'"palette" has shape {list(palette.shape)}; expected {n} [r, g, b] triples, one per class')

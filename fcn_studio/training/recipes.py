@@ -57,7 +57,7 @@ class Recipe:
     jitter: int = 0
 
     def __post_init__(self) -> None:
-        problems = _type_problems(self)
+        problems = type_problems(self)
         if problems:  # the range checks below assume the types
             raise RecipeError(None, "; ".join(problems))
         if not 0 < self.lr <= MAX_LR:
@@ -109,6 +109,8 @@ class Recipe:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str = "recipe") -> "Recipe":
+        if not isinstance(data, dict):
+            raise RecipeError(source, f"a recipe must be a table of fields, found {type(data).__name__}")
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
@@ -119,12 +121,15 @@ class Recipe:
             raise RecipeError(source, str(exc)) from None
 
 
-def _type_problems(recipe: Recipe) -> list[str]:
-    """Each field of the type it is declared with (recipe files are JSON/TOML; a bool is no number)."""
+def type_problems(obj: Any) -> list[str]:
+    """Each field of a dataclass of the type it is declared with (recipes and run configurations come
+    from JSON/TOML files; a bool is no number). Fields of other types are left to their own checks."""
     problems = []
-    for f in fields(recipe):
-        value = getattr(recipe, f.name)
-        kind = _KINDS.get(f.type, str)
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        kind = _KINDS.get(f.type)
+        if kind is None:
+            continue
         if kind is float:
             ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
         elif kind is int:
@@ -169,7 +174,7 @@ def load_recipe(spec: str | Path) -> Recipe:
         data = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
         raise RecipeError(path, f"cannot read recipe ({exc})") from None
-    data = data.get("recipe", data)
+    data = data.get("recipe", data) if isinstance(data, dict) else data
     if not isinstance(data, dict):
         raise RecipeError(path, "a recipe must be a table of fields")
     preset = data.pop("preset", None)

@@ -19,7 +19,7 @@ from typing import Any
 from ..errors import RecipeError
 from ..engine.convolutionalise import INPUT_OF
 from ..files import replacing, write_text
-from .recipes import PRESETS, Recipe
+from .recipes import PRESETS, Recipe, type_problems
 
 CONFIG = "config.json"
 METRICS = "metrics.jsonl"
@@ -60,6 +60,9 @@ class TrainConfig:
     band: int = 4
 
     def __post_init__(self) -> None:
+        problems = type_problems(self)
+        if problems:
+            raise RecipeError(None, "; ".join(problems))
         if self.stage not in STAGE_CHOICES:
             raise RecipeError(None, f"stage must be one of {', '.join(STAGE_CHOICES)}, got {self.stage!r}")
         if self.precision not in ("fp32", "bf16"):
@@ -85,6 +88,8 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str = CONFIG) -> "TrainConfig":
+        if not isinstance(data, dict):
+            raise RecipeError(source, f"a run configuration must be a JSON object, found {type(data).__name__}")
         data = dict(data)
         recipe = Recipe.from_dict(data.pop("recipe", {}), source)
         legacy_vgg16 = data.pop("vgg16", "")  # runs written before `backbone`/`pretrained`
