@@ -100,6 +100,10 @@ class TrainConfig:
             return cls(recipe=recipe, **{k: v for k, v in data.items() if k in known})
         except TypeError as exc:
             raise RecipeError(source, str(exc)) from None
+        except RecipeError as exc:
+            if exc.path is not None:
+                raise
+            raise RecipeError(source, exc.reason) from None  # name the file the bad field is in
 
 
 def write_config(config: TrainConfig) -> Path:

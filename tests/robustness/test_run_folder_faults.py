@@ -21,13 +21,11 @@ import torch
 
 from fcn_studio.cli import main
 from fcn_studio.engine import build_model, save_model
-from fcn_studio.errors import CheckpointError, OutputError, RecipeError
-from fcn_studio.files import write_text
+from fcn_studio.errors import CheckpointError, RecipeError
 from fcn_studio.training import TrainConfig, resume, train
 from fcn_studio.training import checkpoint as checkpoint_module
 from fcn_studio.training.checkpoint import checkpoint_path, load_checkpoint, save_checkpoint
 from fcn_studio.training.run_folder import CONFIG, METRICS, MetricsLog
-from fcn_studio.training.run_lock import run_lock
 from tests.compact_models import compact_model, write_image
 from tests.training.conftest import quick_recipe
 
@@ -98,6 +96,9 @@ def test_a_full_disk_inside_torch_save_stops_the_stage_as_failed(colour_set, tmp
 
 
 def test_write_text_on_a_full_disk_leaves_no_file(tmp_path, monkeypatch):
+    from fcn_studio.errors import OutputError
+    from fcn_studio.files import write_text
+
     real = Path.write_text
 
     def half(self, text, *args, **kwargs):
@@ -175,12 +176,16 @@ def test_a_refused_init_leaves_no_run_folder(colour_set, tmp_path, capsys, init)
 
 
 def _hold(run, ready):
+    from fcn_studio.training.run_lock import run_lock
+
     with run_lock(run):
         ready.set()
         time.sleep(60)
 
 
 def test_a_second_run_in_the_same_folder_is_refused_while_the_first_lives(colour_set, tmp_path):
+    from fcn_studio.training.run_lock import run_lock
+
     run = tmp_path / "run"
     cfg = config(colour_set, run, iterations=3, eval_every=3)
     fork = multiprocessing.get_context("fork")
