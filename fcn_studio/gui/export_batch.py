@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog
 
 from ..app import analysis
+from ..errors import FileProblem
 from ..app.jobs import BatchSegmentJob
 from ..images import save_image
 from ..palette import save_label_png
@@ -34,9 +35,14 @@ class ExportBatchMixin:
             return None
         default = f"{Path(self.current.name).stem}_{self.head}{suffix}.png"
         path = path or QFileDialog.getSaveFileName(self, title, default, "PNG (*.png)")[0]
-        if path:
+        if not path:
+            return None
+        try:
             write(pred, path)
-        return Path(path) if path else None
+        except FileProblem as exc:  # a full disk, a read-only folder: said in the error list, nothing half-written
+            self.errors.report(str(exc))
+            return None
+        return Path(path)
 
     def run_batch(self, sources: list[str | Path] | None = None, out_dir: str | Path | None = None) -> None:
         if self.entry is None:
