@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 import torch
 
-from fcn_studio.errors import RecipeError
+from fcn_studio.errors import RecipeError, TrainingStopped
 from fcn_studio.cli import main
 from fcn_studio.data.synthetic.classes import scene_class_list
 from fcn_studio.engine import ModelInfo, build_model
@@ -158,7 +158,7 @@ def test_run_arm_reports_a_stopped_arm(trunk, tmp_path):
     config = arm_config(ARMS["balanced-32s"], settings, data, tmp_path, prepare_init(settings, tmp_path)[0])
     cancel = CancelToken()
     cancel.cancel()
-    with pytest.raises(RecipeError, match="balanced-32s: training stopped"):
+    with pytest.raises(TrainingStopped, match="balanced-32s: training stopped"):
         run_arm(config, {}, cancel=cancel)
 
 
