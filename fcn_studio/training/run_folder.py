@@ -134,17 +134,20 @@ class MetricsLog:
         """One record, whole or not at all: a write that fails (a full disk) is cut back off."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         line = (json.dumps(json_safe(record)) + "\n").encode("utf-8")
-        with self.path.open("ab") as f:
-            start = f.tell()
-            try:
-                f.write(line)
-                f.flush()
-                os.fsync(f.fileno())
-            except OSError:
-                f.truncate(start)
-                raise
-        if start == 0 and self.path.stat().st_size == 0:
-            self.path.unlink()
+        try:
+            with self.path.open("ab") as f:
+                start = f.tell()
+                try:
+                    f.write(line)
+                    f.flush()
+                    os.fsync(f.fileno())
+                except OSError:
+                    f.truncate(start)
+                    raise
+        except OSError:
+            if self.path.is_file() and self.path.stat().st_size == 0:
+                self.path.unlink()  # the first record never made it: no 0-byte log is left
+            raise
 
     def read(self) -> list[dict[str, Any]]:
         if not self.path.is_file():

@@ -96,7 +96,7 @@ def train(config: TrainConfig, on_event: EventHandler = ignore, cancel: CancelTo
     A folder whose run never saved a checkpoint (it was refused, killed or out of disk before
     its first one) holds nothing to continue, so it is started again rather than refused.
     """
-    refuse_existing_run(config)
+    refuse_existing_run(config, quiet=True)  # early, before the data are read; again under the lock
     return _run(config, on_event, cancel, fresh=True)
 
 
@@ -104,7 +104,7 @@ def resume(run_dir: str | Path, on_event: EventHandler = ignore, cancel: CancelT
     return _run(read_config(run_dir), on_event, cancel, fresh=False)
 
 
-def refuse_existing_run(config: TrainConfig) -> None:
+def refuse_existing_run(config: TrainConfig, quiet: bool = False) -> None:
     """RecipeError if `config.out` holds a run with a checkpoint or a model to continue."""
     out = Path(config.out)
     existing = out / CONFIG
@@ -114,7 +114,8 @@ def refuse_existing_run(config: TrainConfig) -> None:
     if saved:
         raise RecipeError(config.out, f"already holds a run ({existing}); continue it with resume "
                           "(--resume) or choose another folder")
-    log.warning("%s holds a run that never saved a checkpoint; starting it again", config.out)
+    if not quiet:
+        log.warning("%s holds a run that never saved a checkpoint; starting it again", config.out)
 
 
 def _run(config: TrainConfig, on_event: EventHandler, cancel: CancelToken | None, fresh: bool) -> list[StageFinished]:

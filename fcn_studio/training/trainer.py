@@ -154,7 +154,8 @@ class StageTrainer:
         missing = sorted(set(own) - set(saved))
         wrong = [k for k in own if k in saved and getattr(saved[k], "shape", None) != own[k].shape]
         if missing or wrong:
-            what = (f"{wrong[0]} has shape {tuple(saved[wrong[0]].shape)}, this run's {self.model.arch} needs "
+            shape = getattr(saved[wrong[0]], "shape", None) if wrong else None
+            what = (f"{wrong[0]} has shape {tuple(shape) if shape is not None else None}, this run's {self.model.arch} needs "
                     f"{tuple(own[wrong[0]].shape)}" if wrong else f"it lacks {missing[0]}")
             raise CheckpointError(path, f"was saved by another model ({what}); resume it with the configuration it "
                                   "was trained with, or start a new run folder")
