@@ -78,7 +78,7 @@ class Recipe:
         for name in ("images_per_update", "batch_size", "iterations", "eval_every", "checkpoint_every", "log_every"):
             if getattr(self, name) < 1:
                 problems.append(f"{name} must be at least 1, got {getattr(self, name)}")
-        if self.images_per_update % self.batch_size:
+        if self.batch_size >= 1 and self.images_per_update % self.batch_size:
             problems.append(f"images_per_update ({self.images_per_update}) must be a multiple of batch_size ({self.batch_size})")
         if not 0 < self.loss_sampling <= 1:
             problems.append(f"loss_sampling must be in (0, 1], got {self.loss_sampling}")
@@ -178,7 +178,7 @@ def load_recipe(spec: str | Path) -> Recipe:
     if not isinstance(data, dict):
         raise RecipeError(path, "a recipe must be a table of fields")
     preset = data.pop("preset", None)
-    if preset is not None and preset not in PRESETS:
+    if preset is not None and (not isinstance(preset, str) or preset not in PRESETS):
         raise RecipeError(path, f"unknown preset {preset!r}; presets are {', '.join(PRESETS)}")
     base = PRESETS[preset] if preset else Recipe(name=path.stem)
     known = {f.name for f in fields(Recipe)}

@@ -6,6 +6,7 @@
 
 import json
 import os
+import re
 
 import pytest
 
@@ -51,3 +52,15 @@ def test_a_palette_of_infinities_in_classes_json_is_refused(tmp_path):
     path.write_text('{"class_names": ["a", "b"], "palette": [[0, 0, 0], [1e999, 0, 0]]}')
     with pytest.raises(DatasetError, match='classes.json: "palette" must be a list of'):
         read_classes_json(path)
+
+
+@pytest.mark.parametrize("text,reason", [
+    ('{"preset": ["heavy"]}', "unknown preset ['heavy']"),
+    ('{"preset": {"a": 1}}', "unknown preset"),
+    ('{"batch_size": 0}', "batch_size must be at least 1, got 0"),
+])
+def test_recipe_fields_the_fuzzer_broke_are_refused(tmp_path, text, reason):
+    path = tmp_path / "r.json"
+    path.write_text(text)
+    with pytest.raises(RecipeError, match=re.escape(reason)):
+        load_recipe(path)

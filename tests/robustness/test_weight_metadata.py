@@ -28,7 +28,7 @@ def caffemodel_with_blob(tmp_path, blob_bytes, name="odd"):
 @pytest.mark.parametrize("blob,reason", [
     (field_bytes(5, b"\x00" * 5), "float field of 5 bytes"),
     (field_bytes(8, b"\x00" * 12), "float field of 12 bytes"),
-    (field_bytes(7, field_bytes(1, varint(2 ** 62) + varint(4))) + field_bytes(5, b"\x00" * 16), "does not match its 4 values"),
+    (field_bytes(7, field_bytes(1, varint(2 ** 62) + varint(4))), "does not match its 0 values"),  # 2^64 wraps to 0 in int64
     (field_bytes(7, b"") + field_bytes(5, b"\x00" * 4), "blob without dimensions"),
 ])
 def test_damaged_caffemodel_blobs_are_refused_naming_the_file(tmp_path, blob, reason):
@@ -38,10 +38,13 @@ def test_damaged_caffemodel_blobs_are_refused_naming_the_file(tmp_path, blob, re
     assert str(err.value).startswith(f"{path}: not a valid caffemodel")
 
 
-def test_a_zero_d_weight_in_a_caffemodel_is_refused(tmp_path):
-    """A legacy blob of 1 value whose num/channels/height/width say nothing (all 0: shape [1])."""
-    path = caffemodel_with_blob(tmp_path, field_varint(1, 0) + field_bytes(5, b"\x00" * 4), "flat")
-    with pytest.raises(WeightFileError, match=r"flat\.caffemodel: weights do not fit fcn32s"):
+def test_an_empty_score_blob_claiming_a_billion_classes_is_refused(tmp_path):
+    """score_fr of shape (10^9, 0, 1, 1) holds no values, yet would make 10^9 class names and score rows."""
+    state = compact_model("fcn32s").state_dict()
+    state["score_fr.weight"] = torch.zeros(10 ** 9, 0, 1, 1)
+    path = tmp_path / "billion.caffemodel"
+    path.write_bytes(caffemodel_from_state(state))
+    with pytest.raises(WeightFileError, match=r"billion\.caffemodel: conv1_1 or score_fr weights are missing or empty"):
         open_model(path)
 
 
