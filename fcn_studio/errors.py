@@ -62,3 +62,7 @@ class DeviceError(FileProblem, ValueError):
 
 class TrainingStopped(FileProblem):
     """A training run ended before its last update (NaN loss, cancel, a failed checkpoint)."""
+
+
+class OutputError(FileProblem):
+    """A result (labels, overlay, metrics, a converted model) could not be written where asked."""

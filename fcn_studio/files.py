@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from .errors import OutputError
 
 
 @contextmanager
@@ -29,6 +31,36 @@ def replacing(path: Path) -> Iterator[str]:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def write_file(path: str | Path, write: Callable[[str], object], what: str = "file") -> Path:
+    """Write `path` through `replacing`, with an ordinary file's permissions (mkstemp makes 0600).
+
+    Any OSError (a full disk, a read-only folder, a file where the folder should be) becomes an
+    OutputError naming `path`; as with `replacing`, no 0-byte or partial file is ever left.
+    """
+    path = Path(path)
+    existed = path.is_file()
+    try:
+        with replacing(path) as tmp:
+            write(tmp)
+            os.chmod(tmp, 0o666 & ~current_umask())
+    except OSError as exc:
+        kept = "the previous file is untouched" if existed else "nothing was written"
+        raise OutputError(path, f"could not write the {what} ({exc.strerror or exc}); {kept}") from exc
+    return path
+
+
+def write_text(path: str | Path, text: str, what: str = "file") -> Path:
+    """`write_file` for UTF-8 text (JSON, TOML, Markdown, split lists)."""
+    return write_file(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"), what)
+
+
+def current_umask() -> int:
+    """The process umask (reading it means setting it, so it is set straight back)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def remove_stale_temps(path: str | Path) -> list[Path]:

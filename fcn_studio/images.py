@@ -22,6 +22,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .errors import ImageLoadError
+from .files import write_file
 
 ImageLike = Union[str, os.PathLike, Image.Image, np.ndarray]
 
@@ -71,8 +72,16 @@ def load_image(image: ImageLike) -> np.ndarray:
     if isinstance(image, np.ndarray):
         return array_to_rgb(image, "array")
     if isinstance(image, Image.Image):
-        return pil_to_rgb(image, getattr(image, "filename", "") or "PIL image")
-    return pil_to_rgb(open_image(image), str(image))
+        name, img = getattr(image, "filename", "") or "PIL image", image
+    else:
+        name, img = str(image), None
+    try:
+        return pil_to_rgb(img if img is not None else open_image(image), name)
+    except MemoryError:
+        # With the bomb guard off (--max-pixels 0) a huge image can exhaust memory while decoding
+        # or converting; that image fails, the others of a batch still go through.
+        raise ImageLoadError(name, "not enough memory to decode this image; segment it on a machine with more "
+                             "memory, or keep the pixel limit (--max-pixels) on") from None
 
 
 def open_image(path: str | os.PathLike) -> Image.Image:
@@ -147,14 +156,34 @@ def array_to_rgb(arr: np.ndarray, name: str = "array") -> np.ndarray:
     return np.ascontiguousarray(arr)
 
 
+def _integer_top(arr: np.ndarray) -> int:
+    """Full scale of an integer image: its type's for 8 and 16 bits (a dark 16-bit image whose values
+    are all ≤ 255 stays dark). Pillow hands 32-bit images over as int32 without saying how many bits
+    they use, so there values over 255 are read as 16-bit and others as 8-bit."""
+    if arr.dtype.itemsize <= 2:
+        return int(np.iinfo(arr.dtype).max)
+    return 65535 if arr.max(initial=0) > 255 else 255
+
+
 def _to_uint8(arr: np.ndarray) -> np.ndarray:
-    """Integer images are scaled from their type's range (16-bit → /257); floats from 0..1."""
+    """Integer images are scaled from their bit depth (16-bit → /257); floats from 0..1."""
     if arr.dtype == np.bool_:
         return arr.astype(np.uint8) * 255
     if np.issubdtype(arr.dtype, np.integer):
-        top = 65535 if arr.max(initial=0) > 255 else 255
+        top = _integer_top(arr)
         return (arr.astype(np.float64) * (255.0 / top)).round().clip(0, 255).astype(np.uint8)
     arr = np.nan_to_num(arr.astype(np.float64))
     if arr.max(initial=0) > 1.0:
         return arr.round().clip(0, 255).astype(np.uint8)
     return (arr * 255.0).round().clip(0, 255).astype(np.uint8)
+
+
+def save_image(rgb: np.ndarray, path: str | Path, what: str = "image", **options: object) -> Path:
+    """Write an H×W×3 (or ×4) uint8 array atomically, in the format of `path`'s suffix (PNG if none).
+
+    Like every file the program writes it goes through `files.write_file`: a failure is an
+    OutputError naming `path`, and never leaves a half-written image.
+    """
+    path = Path(path)
+    fmt = Image.registered_extensions().get(path.suffix.lower(), "PNG")
+    return write_file(path, lambda tmp: Image.fromarray(rgb).save(tmp, format=fmt, **options), what)

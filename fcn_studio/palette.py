@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from .files import write_file
+
 VOID_LABEL = 255
 
 VOC_CLASSES: tuple[str, ...] = (
@@ -43,12 +45,8 @@ def colorize(labels: np.ndarray, palette: np.ndarray | None = None) -> np.ndarra
     return pal[np.asarray(labels, dtype=np.int64).clip(0, 255)]
 
 
-def save_label_png(labels: np.ndarray, path: str | Path, palette: np.ndarray | None = None,
-                   format: str | None = None) -> None:
-    """Write labels as a VOC-style palette PNG (indices preserved, colours for viewers).
-
-    `format="PNG"` for a path whose name does not say it (the temporary file of an atomic write).
-    """
+def label_png(labels: np.ndarray, palette: np.ndarray | None = None) -> Image.Image:
+    """Labels as a VOC-style palette image (indices preserved, colours for viewers)."""
     labels = np.asarray(labels)
     if labels.ndim != 2:
         raise ValueError(f"labels must be H×W, got shape {labels.shape}")
@@ -57,7 +55,14 @@ def save_label_png(labels: np.ndarray, path: str | Path, palette: np.ndarray | N
     img = Image.fromarray(labels.astype(np.uint8), mode="P")
     pal = voc_palette() if palette is None else _full_palette(palette)
     img.putpalette(pal.reshape(-1).tolist())
-    img.save(path, format=format)
+    return img
+
+
+def save_label_png(labels: np.ndarray, path: str | Path, palette: np.ndarray | None = None) -> None:
+    """Write `label_png(labels, palette)` atomically: a full disk or a read-only folder is an
+    OutputError and leaves no partial file."""
+    img = label_png(labels, palette)
+    write_file(path, lambda tmp: img.save(tmp, format="PNG"), "label PNG")
 
 
 def _full_palette(palette: np.ndarray) -> np.ndarray:

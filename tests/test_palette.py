@@ -1,7 +1,7 @@
 import numpy as np
 from PIL import Image
 
-from fcn_studio.palette import colorize, save_label_png, voc_color, voc_palette
+from fcn_studio.palette import colorize, label_png, save_label_png, voc_color, voc_palette
 
 
 def test_voc_palette_matches_the_reference_entries():
@@ -25,3 +25,10 @@ def test_colorize_uses_a_class_palette_and_void_colour():
     pal = np.array([[1, 2, 3], [4, 5, 6]], np.uint8)
     out = colorize(np.array([[0, 1, 255]]), pal)
     assert out.tolist() == [[[1, 2, 3], [4, 5, 6], [224, 224, 192]]]
+
+
+def test_label_png_is_a_palette_image_of_the_indices():
+    labels = np.array([[0, 1], [2, 255]], dtype=np.uint8)
+    img = label_png(labels)
+    assert img.mode == "P" and np.array_equal(np.asarray(img), labels)
+    assert img.getpalette()[3:6] == list(voc_palette()[1])

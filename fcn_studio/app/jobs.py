@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any, Generator
 
 import numpy as np
-from PIL import Image
 
 from ..errors import FileProblem, ImageLoadError, WeightFileError, printable
+from ..images import save_image
 from ..palette import save_label_png
 from ..engine import Prediction, load_model
 from ..training.events import CancelToken
@@ -206,6 +206,6 @@ class BatchSegmentJob(Job):
             labels_path = self.out_dir / f"{path.stem}.png"
             overlay_path = self.out_dir / f"{path.stem}_overlay.png"
             save_label_png(pred.labels, labels_path, palette)
-            Image.fromarray(blend(image.rgb, pred.labels, palette, self.opacity)).save(overlay_path)
+            save_image(blend(image.rgb, pred.labels, palette, self.opacity), overlay_path, "overlay")
             yield FileWritten(path, [labels_path, overlay_path])
             yield Progress(done, len(paths), path.name)

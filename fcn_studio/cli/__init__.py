@@ -6,12 +6,14 @@ Each subcommand lives in its own module with `register(subparsers)`; `COMMANDS` 
 from __future__ import annotations
 
 import argparse
+import difflib
 import logging
+import os
 import sys
 from importlib import import_module
 
 from .. import __version__
-from ..errors import FileProblem
+from ..errors import FileProblem, printable
 from ..images import MAX_PIXELS_ENV, set_max_image_pixels
 
 COMMANDS = ("segment", "train", "eval", "info", "import_weights", "make_synthetic", "reproduce", "experiment", "bench", "export")
@@ -80,6 +82,11 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     words = [a for a in argv if not a.startswith("-")]
     wants_command = bool(words) and words[0] in command_names() or any(a in ("-h", "--help") for a in argv[:1])
+    if words and not wants_command and argv[0] == words[0] and not os.path.exists(words[0]):
+        guess = difflib.get_close_matches(words[0], sorted(command_names()), n=1, cutoff=0.6)
+        if guess:  # `fcn-studio segmnt img.png`: a mistyped command, not an image to open
+            print(f"fcn-studio: error: unknown command {words[0]!r}; did you mean {guess[0]}?", file=sys.stderr)
+            return 2
     parser = build_parser() if wants_command else build_app_parser()
     args = parser.parse_args(argv)
     if getattr(args, "func", None) is None:
@@ -95,6 +102,10 @@ def main(argv: list[str] | None = None) -> int:
         return exc.code
     except FileProblem as exc:
         print(f"fcn-studio: error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # a file the program writes or reads that no command foresaw (a full disk)
+        where = f"{printable(str(exc.filename))}: " if exc.filename else ""
+        print(f"fcn-studio: error: {where}{exc.strerror or exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("fcn-studio: interrupted", file=sys.stderr)

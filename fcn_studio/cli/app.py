@@ -49,7 +49,10 @@ def run(args: argparse.Namespace) -> int:
 def run_headless(args: argparse.Namespace) -> int:
     from . import segment
 
-    images = [str(p) for p in (args.images or sample_images())]
+    from ..app.session import expand_paths
+
+    # Folders stand for the images in them, as when the window opens them.
+    images = [str(p) for p in (expand_paths(args.images) if args.images else sample_images())]
     print("fcn-studio: no display found (DISPLAY and WAYLAND_DISPLAY are unset), so the window cannot open.\n"
           "  To see the app: run it on a desktop session, or under a virtual display with\n"
           "  `xvfb-run -a .venv/bin/fcn-studio` (Debian/Ubuntu: apt-get install xvfb).\n"
@@ -57,9 +60,11 @@ def run_headless(args: argparse.Namespace) -> int:
     if not images:
         print("fcn-studio: no images given and no sample images shipped; nothing to do", file=sys.stderr)
         return 0
+    # The app's own output folder: each headless launch replaces the results of the last.
     seg_args = argparse.Namespace(images=images, model=args.model, out=args.headless_out, overlay=True,
                                   opacity=0.5, device=args.device, precision="auto",
-                                  shift_stitch=False, stitch_factor=None)
+                                  shift_stitch=False, stitch_factor=None, overwrite=True)
     code = segment.run(seg_args)
     print(f"fcn-studio: results in {Path(args.headless_out).resolve()}", file=sys.stderr)
     return code
+

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import torch
 
+from ..files import write_text
 from ..data.detect import open_dataset
 from ..engine.devices import resolve_device
 from ..training import distributed
@@ -75,6 +76,4 @@ def run(args: argparse.Namespace) -> int:
 
 def write_json(metrics: dict, path: str) -> None:
     """Keys pixel_acc, mean_acc, mean_iu, fwiu, iu (+ boundary, interior); undefined IU → null."""
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(json_safe(metrics), indent=2) + "\n", encoding="utf-8")
+    write_text(path, json.dumps(json_safe(metrics), indent=2) + "\n", "metrics JSON")

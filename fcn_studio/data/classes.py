@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import DatasetError
+from ..files import write_text
 from ..palette import VOC_CLASSES, VOID_LABEL, voc_palette
 
 CLASSES_FILE = "classes.json"
@@ -55,7 +56,7 @@ def _parse_palette(path: Path, raw: Any, n: int) -> np.ndarray:
         return voc_palette(n)
     try:
         palette = np.array(raw, dtype=np.int64)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: inf or a number past int64
         raise DatasetError(path, '"palette" must be a list of [r, g, b] triples') from None
     if palette.shape != (n, 3):
         raise DatasetError(path, f'"palette" has shape {list(palette.shape)}; expected {n} [r, g, b] triples, one per class')
@@ -68,8 +69,7 @@ def write_classes_json(path: str | Path, classes: ClassList, **extra: Any) -> Pa
     """Write names, palette and any extra JSON-able fields (e.g. how the data was made)."""
     path = Path(path)
     data = {"class_names": list(classes.names), "palette": classes.palette.astype(int).tolist(), **extra}
-    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    return path
+    return write_text(path, json.dumps(data, indent=2) + "\n", "class list")
 
 
 def classes_for_root(root: str | Path) -> ClassList:

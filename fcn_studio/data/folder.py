@@ -16,7 +16,8 @@ images painted in the class colours of classes.json. Lossy JPEG masks are not ac
 compression invents colours at every edge.
 
 `split="all"` takes every image (in the per-split layout: every split folder, ids `train/<name>`);
-another name takes `ROOT/<name>.txt` or the folder `ROOT/<name>/`; a path takes that list file.
+another name takes `ROOT/<name>.txt` or the folder `ROOT/<name>/`; a path takes that list file. A
+flat folder without any list file still has "train" and "val": every 10th image by name validates.
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ IMAGE_EXTENSIONS = (".png", *(s for s in IMAGE_SUFFIXES if s != ".png"))
 MASK_EXTENSIONS = (".png", ".bmp", ".tif", ".tiff", ".gif")
 MASK_SUFFIXES = ("", "_mask")
 ALL = "all"
+# With no split lists, the default "train"/"val" splits divide the images: one in HOLDOUT_EVERY validates.
+HOLDOUT_SPLITS = ("train", "val")
+HOLDOUT_EVERY = 10
 
 
 @dataclass(frozen=True)
@@ -92,7 +96,10 @@ class FolderDataset(FileDataset):
         super().__init__(root, list(classes.names), classes.palette)
         self.split = os.fspath(split)
         flat = pair_in(root)
-        if flat is not None and self.split != ALL:
+        if flat is not None and self.split in HOLDOUT_SPLITS and not any(root.glob("*.txt")):
+            self._from_folder(flat)
+            self._hold_out(self.split == "val")
+        elif flat is not None and self.split != ALL:
             self._from_list(flat, resolve_split(self.split, root, root))
         elif flat is not None:
             self._from_folder(flat)
@@ -122,6 +129,18 @@ class FolderDataset(FileDataset):
         stray = sorted(set(masks) - used)
         if stray:
             log.warning("%s: %d masks without an image (e.g. %s)", pair.masks, len(stray), masks[stray[0]].name)
+
+    def _hold_out(self, validation: bool) -> None:
+        """Without split lists, train/val are a fixed division of the images sorted by name: every
+        `HOLDOUT_EVERY`-th (at least one) is validation, so the default flags train on a bare folder."""
+        n = len(self.ids)
+        every = max(1, min(HOLDOUT_EVERY, n))
+        keep = [i for i in range(n) if (i % every == every - 1) == validation] if n > 1 else ([] if validation else [0])
+        log.info("%s has no split lists (train.txt, val.txt): %s on %d of %d images (1 in %d by name is held out "
+                 "for validation)", self.root, "validating" if validation else "training", len(keep), n, every)
+        self.ids = [self.ids[i] for i in keep]
+        self._images = [self._images[i] for i in keep]
+        self._labels = [self._labels[i] for i in keep]
 
     def _from_split_folders(self, root: Path) -> None:
         pairs = split_pairs(root)

@@ -14,6 +14,9 @@ from pathlib import Path
 from ..errors import DatasetError
 
 
+MISSING_SHOWN = 20  # missing files named in one error; the rest are counted
+
+
 @dataclass(frozen=True)
 class SplitEntry:
     """One id from a split list and the 1-based line it stood on."""
@@ -99,16 +102,28 @@ def match_files(entries: list[SplitEntry], split_file: Path,
                 folders: list[tuple[Path, tuple[str, ...], str]]) -> list[list[Path]]:
     """For each (folder, extensions, what): the file of every entry, in entry order.
 
-    The first id without a file raises DatasetError naming that file and its line in `split_file`.
+    Ids without a file raise one DatasetError naming the first file and its line in `split_file`,
+    and listing every other missing one (as `verify_dataset` does for broken files), so one run
+    finds them all.
     """
     indexes = [index_folder(folder, extensions) for folder, extensions, _ in folders]
     columns: list[list[Path]] = [[] for _ in folders]
+    missing: list[DatasetError] = []
     for entry in entries:
         for (folder, extensions, what), index, column in zip(folders, indexes, columns):
             path = index.get(entry.id)
             if path is None:
-                raise missing_file_error(folder, entry, split_file, extensions, what)
-            column.append(path)
+                missing.append(missing_file_error(folder, entry, split_file, extensions, what))
+            else:
+                column.append(path)
+    if missing:
+        first, rest = missing[0], missing[1:]
+        reason = first.reason
+        if rest:
+            listed = "\n".join(f"  {exc}" for exc in rest[: MISSING_SHOWN - 1])
+            more = f"\n  … and {len(rest) - MISSING_SHOWN + 1} more" if len(rest) > MISSING_SHOWN - 1 else ""
+            reason += f"\n{len(missing)} files listed in {split_file} are missing; the others:\n{listed}{more}"
+        raise DatasetError(first.path, reason)
     return columns
 
 

@@ -9,6 +9,7 @@ double_data 8}. Field numbers are those of BVLC `caffe.proto`.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Iterator
 
@@ -74,6 +75,14 @@ def _packed_varints(buf: memoryview) -> list[int]:
     return out
 
 
+def _floats(value: memoryview, dtype: str) -> np.ndarray:
+    """Packed little-endian floats; a length that is no multiple of the item size is a damaged file."""
+    size = np.dtype(dtype).itemsize
+    if len(value) % size:
+        raise ProtoError(f"float field of {len(value)} bytes is not a whole number of {size}-byte values")
+    return np.frombuffer(value, dtype=dtype).astype(np.float32)
+
+
 def parse_blob(buf: memoryview) -> np.ndarray:
     legacy = {1: 0, 2: 0, 3: 0, 4: 0}
     shape: list[int] | None = None
@@ -82,9 +91,9 @@ def parse_blob(buf: memoryview) -> np.ndarray:
         if number in legacy and wire == 0:
             legacy[number] = value
         elif number == 5:
-            chunks.append(np.frombuffer(value, dtype="<f4") if wire in (2, 5) else np.empty(0, np.float32))
+            chunks.append(_floats(value, "<f4") if wire in (2, 5) else np.empty(0, np.float32))
         elif number == 8 and wire in (1, 2):
-            chunks.append(np.frombuffer(value, dtype="<f8").astype(np.float32))
+            chunks.append(_floats(value, "<f8"))
         elif number == 7 and wire == 2:
             shape = []
             for n, w, v in fields(value):
@@ -93,7 +102,9 @@ def parse_blob(buf: memoryview) -> np.ndarray:
     data = np.concatenate(chunks) if chunks else np.empty(0, np.float32)
     if shape is None:
         shape = [legacy[1], legacy[2], legacy[3], legacy[4]] if any(legacy.values()) else [data.size]
-    if int(np.prod(shape)) != data.size:
+    if not shape:
+        raise ProtoError("blob without dimensions")
+    if math.prod(shape) != data.size:  # Python ints: a dimension of 2^62 must not wrap around
         raise ProtoError(f"blob shape {shape} does not match its {data.size} values")
     return data.reshape(shape).copy()
 

@@ -6,6 +6,7 @@ attach says so, and the predictor obeys it.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import torch
@@ -17,7 +18,7 @@ from .fcn import FCN
 from .model_info import CAFFE_INPUT, ModelInfo
 from .registry import of_trunk
 from .torch_files import load_torch_state_dict
-from .weights import load_model, load_state_checked
+from .weights import check_fit, expected_shapes, load_model, load_state_checked
 
 
 def _arch_from_names(names: set[str], atonce: bool) -> str | None:
@@ -31,14 +32,28 @@ def _arch_from_names(names: set[str], atonce: bool) -> str | None:
 
 
 def _build_for(state: dict[str, torch.Tensor], arch: str, source: Path, fmt: str) -> FCN:
-    num_classes = state["score_fr.weight"].shape[0]
-    width = state["conv1_1.weight"].shape[0] / 64
+    """The model the tensors describe, checked on the meta device before anything is allocated.
+
+    Classes and width are read from score_fr's and conv1_1's shapes, so a tiny file cannot make
+    us build a gigantic net: every tensor must be in the file, with the shape the model needs.
+    """
+    odd = sorted(k for k, v in state.items() if not v.is_floating_point())
+    if odd:
+        raise WeightFileError(source, f"tensor {odd[0]} is {state[odd[0]].dtype}; a model's weights are floating point")
+    score_fr, conv1 = (state.get(k) for k in ("score_fr.weight", "conv1_1.weight"))
+    if score_fr is None or conv1 is None or min(score_fr.ndim, conv1.ndim, score_fr.numel(), conv1.numel()) < 1:
+        raise WeightFileError(source, "conv1_1 or score_fr weights are missing or empty")
     info = ModelInfo(
-        arch=arch, num_classes=num_classes, width=width, input=CAFFE_INPUT,
+        arch=arch, num_classes=int(score_fr.shape[0]), width=conv1.shape[0] / 64, input=CAFFE_INPUT,
         notes={"imported_from": source.name, "format": fmt},
     )
-    model = build_model(arch, num_classes=num_classes, width=width, info=info)
-    load_state_checked(model, state, source)
+    own = expected_shapes(info)
+    for key, value in list(state.items()):  # legacy 4-D Caffe blob shapes (1, 1, 1, N)
+        if key in own and tuple(value.shape) != own[key] and value.numel() == math.prod(own[key]):
+            state[key] = value.reshape(own[key])
+    check_fit(arch, own, {k: tuple(v.shape) for k, v in state.items()}, source)
+    model = build_model(arch, num_classes=info.num_classes, width=info.width, info=info)
+    load_state_checked(model, {k: v.float() for k, v in state.items()}, source)
     return model.eval()
 
 
@@ -53,7 +68,7 @@ def import_pytorch_fcn(path: str | Path, arch: str | None = None) -> FCN:
     arch = arch or guessed
     if arch is None or "conv1_1.weight" not in state:
         raise WeightFileError(path, "not an FCN-VGG16 state_dict (no conv1_1 / score_fr weights)")
-    return _build_for({k: v.float() for k, v in state.items()}, arch, path, "pytorch-fcn")
+    return _build_for(dict(state), arch, path, "pytorch-fcn")
 
 
 def import_caffemodel(path: str | Path) -> FCN:
@@ -77,11 +92,6 @@ def import_caffemodel(path: str | Path) -> FCN:
         state[f"{layer.name}.weight"] = torch.from_numpy(layer.blobs[0])
         if len(layer.blobs) > 1:
             state[f"{layer.name}.bias"] = torch.from_numpy(layer.blobs[1].reshape(-1))
-    expected = build_model(arch, num_classes=state["score_fr.weight"].shape[0],
-                           width=state["conv1_1.weight"].shape[0] / 64).state_dict()
-    for key, value in list(state.items()):
-        if key in expected and value.shape != expected[key].shape and value.numel() == expected[key].numel():
-            state[key] = value.reshape(expected[key].shape)  # legacy 4-D blob shapes (1, 1, 1, N)
     return _build_for(state, arch, path, "caffe")
 
 

@@ -1,7 +1,8 @@
 """Running out of memory during a forward pass: what counts as it, and what to fall back to.
 
 An out-of-memory error must not cost the user the image: the `Segmenter` retries in tiles (peak
-memory set by the tile, not the image) and then, if the model sat on a GPU, on the CPU.
+memory set by the tile, not the image) and then, if the model sat on a GPU, on the CPU. A CPU
+allocation failure (an address-space limit, a machine short of RAM) takes the same path.
 """
 
 from __future__ import annotations
@@ -17,6 +18,20 @@ from .fcn import FCN
 # have the CUDA one.
 OOM_ERRORS: tuple[type[BaseException], ...] = tuple(
     {getattr(torch, "OutOfMemoryError", None), getattr(torch.cuda, "OutOfMemoryError", None)} - {None})
+
+
+# A CPU allocation failure is a plain RuntimeError from torch's allocator ("DefaultCPUAllocator: can't
+# allocate memory"), or a MemoryError from numpy; `out_of_memory` tells those from other errors.
+ALLOCATION_ERRORS: tuple[type[BaseException], ...] = (*OOM_ERRORS, MemoryError, RuntimeError)
+_ALLOCATOR_MESSAGES = ("can't allocate memory", "out of memory", "not enough memory", "failed to allocate")
+
+
+def out_of_memory(exc: BaseException) -> bool:
+    """True for any failure to allocate memory on a GPU or on the CPU."""
+    if isinstance(exc, (*OOM_ERRORS, MemoryError)):
+        return True
+    text = str(exc).lower()
+    return isinstance(exc, RuntimeError) and any(m in text for m in _ALLOCATOR_MESSAGES)
 
 
 class OutOfMemory(RuntimeError):

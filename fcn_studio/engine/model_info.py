@@ -6,6 +6,8 @@ self-describing and loading it never runs code.
 
 from __future__ import annotations
 
+import math
+import numbers
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -26,8 +28,23 @@ class InputSpec:
     def __post_init__(self) -> None:
         if self.channel_order not in ("RGB", "BGR"):
             raise ValueError(f"channel_order must be RGB or BGR, got {self.channel_order!r}")
-        if len(self.mean) != 3 or len(self.std) != 3 or min(self.std) <= 0:
-            raise ValueError("mean and std need three values, std positive")
+        if not _finite_number(self.scale) or self.scale <= 0:
+            raise ValueError(f"input scale must be a positive number, got {self.scale!r}")
+        triples = (self.mean, self.std)
+        if not all(isinstance(t, (tuple, list)) and len(t) == 3 and all(map(_finite_number, t)) for t in triples):
+            raise ValueError(f"mean and std need three numbers each, got {self.mean!r} and {self.std!r}")
+        if min(self.std) <= 0:
+            raise ValueError(f"std must be positive, got {self.std!r}")
+
+
+def _finite_number(value: object) -> bool:
+    """A real number (not a bool, a string, NaN or infinity)."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _whole(value: object, low: int, high: float = math.inf) -> bool:
+    """A whole number in [low, high] (numpy integers count; bools do not)."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and low <= value <= high
 
 
 # torchvision's ImageNet convention (RGB, 0–1, mean/std): our own models use it.
@@ -63,6 +80,19 @@ class ModelInfo:
     notes: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        # A model file's metadata arrives here straight from JSON: every field is checked for its
+        # type and range, so a palette entry 999 or a width "wide" fails as a bad file, not later.
+        if not isinstance(self.arch, str):
+            raise ValueError(f"arch must be a name, got {self.arch!r}")
+        if not _whole(self.num_classes, 1):
+            raise ValueError(f"num_classes must be a whole number >= 1, got {self.num_classes!r}")
+        if not _finite_number(self.width) or self.width <= 0:
+            raise ValueError(f"width must be a positive number, got {self.width!r}")
+        if not isinstance(self.input, InputSpec):
+            raise ValueError(f"input must be an input convention, got {self.input!r}")
+        for name in ("recipe", "metrics", "notes"):
+            if not isinstance(getattr(self, name), dict):
+                raise ValueError(f"{name} must be a JSON object, got {getattr(self, name)!r}")
         if not self.class_names:
             self.class_names = default_class_names(self.num_classes)
         if not self.palette:
@@ -71,6 +101,12 @@ class ModelInfo:
             raise ValueError(f"{len(self.class_names)} class names for {self.num_classes} classes")
         if len(self.palette) != self.num_classes:
             raise ValueError(f"{len(self.palette)} palette colours for {self.num_classes} classes")
+        if not all(isinstance(name, str) for name in self.class_names):
+            raise ValueError("class names must be text")
+        for colour in self.palette:
+            if isinstance(colour, (str, bytes, dict)) or not hasattr(colour, "__len__") or len(colour) != 3 \
+                    or not all(_whole(c, 0, 255) for c in colour):
+                raise ValueError(f"palette colour {colour!r} is not three whole numbers in 0..255")
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -83,6 +119,13 @@ class ModelInfo:
         version = data.pop("format_version", FORMAT_VERSION)
         if version > FORMAT_VERSION:
             raise ValueError(f"model format version {version} is newer than this program ({FORMAT_VERSION})")
+        if not _whole(version, 0):
+            raise ValueError(f"format_version must be a whole number, got {version!r}")
         spec = data.pop("input", {})
+        if not isinstance(spec, dict):
+            raise ValueError(f"input must be a JSON object, got {spec!r}")
         known = {k: data[k] for k in cls.__dataclass_fields__ if k in data and k != "input"}
+        for key in ("class_names", "palette"):
+            if key in known and not isinstance(known[key], list):
+                raise ValueError(f"{key} must be a list, got {known[key]!r}")
         return cls(input=InputSpec(**{k: tuple(v) if isinstance(v, list) else v for k, v in spec.items()}), **known)

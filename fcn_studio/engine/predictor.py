@@ -21,7 +21,7 @@ from .backends import Calibration, ExportError, Runtime, build_runtime, resolve_
 from .devices import resolve_device
 from .fcn import FCN
 from .importers import open_model
-from .memory import OOM_ERRORS, OutOfMemory, cpu_copy, release
+from .memory import ALLOCATION_ERRORS, OutOfMemory, cpu_copy, out_of_memory, release
 from .model_info import InputSpec, ModelInfo
 from .shift_stitch import stitched_scores, upsample_stitched
 from .tiling import predict_tiled
@@ -204,7 +204,9 @@ class Segmenter:
         rgb = load_image(image)
         try:
             out = self._predict(rgb, scores, intermediates)
-        except OOM_ERRORS:
+        except ALLOCATION_ERRORS as exc:
+            if not out_of_memory(exc):
+                raise
             out = None  # retried below, outside this block, so the failed attempt's tensors are freed
         if out is None:
             out = self._after_oom(rgb, scores, intermediates)
@@ -245,8 +247,9 @@ class Segmenter:
             out = self._tiled(to_input(rgb, self.info.input, self.device), scores, FALLBACK_CORE)
             out.note = f"out of memory on {self.device}: segmented in tiles of {FALLBACK_CORE} px (no internal maps)"
             return out
-        except OOM_ERRORS:
-            pass
+        except ALLOCATION_ERRORS as exc:
+            if not out_of_memory(exc):
+                raise
         release(self.device)
         if self.device.type == "cpu":
             raise OutOfMemory(f"out of memory on the CPU for a {size} image, even in tiles of {FALLBACK_CORE} px; "

@@ -8,6 +8,7 @@ deadline saves what is there and returns 1 instead of hanging a script forever.
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import sys
 import tempfile
@@ -17,7 +18,8 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
-from ..errors import WeightFileError
+from ..errors import OutputError, WeightFileError
+from ..files import write_file
 from ..app.catalog import Catalog
 from ..app.session import Session
 from ..paths import sample_images
@@ -93,9 +95,7 @@ def _screenshot_when_idle(app: QApplication, window: MainWindow, target: Path) -
         # Two idle polls in a row: queued result signals have been delivered and drawn.
         idle_polls["n"] = 0 if window.busy() else idle_polls["n"] + 1
         if idle_polls["n"] >= 2 or timed_out:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            ok = window.grab().save(str(target))
-            log.info("screenshot %s%s", target, "" if ok else " FAILED")
+            ok = save_screenshot(window, target)
             code["rc"] = 0 if ok and not timed_out else 1
             timer.stop()
             window.close()
@@ -106,3 +106,17 @@ def _screenshot_when_idle(app: QApplication, window: MainWindow, target: Path) -
     timer.start(100)
     app.exec()
     return code["rc"]
+
+
+def save_screenshot(window: object, target: Path) -> bool:
+    """The window as a PNG, atomically like every file the program writes; False (logged) on failure."""
+    def grab(tmp: str) -> None:
+        if not window.grab().save(tmp, "PNG"):  # Qt reports a failed write by returning False
+            raise OSError(errno.EIO, "Qt could not write the PNG")
+    try:
+        write_file(target, grab, "screenshot")
+    except OutputError as exc:
+        log.error("screenshot FAILED: %s", exc)
+        return False
+    log.info("screenshot %s", target)
+    return True

@@ -6,12 +6,13 @@ import logging
 from pathlib import Path
 from typing import Callable
 
-from PIL import Image
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QWidget
 
 from ..app import analysis
 from ..app.jobs import BatchSegmentJob, FileWritten, ImageFailed, Lane, Progress
 from ..app.view_model import ViewModel
+from ..errors import FileProblem
+from ..images import save_image
 from ..palette import save_label_png
 from .error_dialog import ErrorDialog
 from .image_view import NO_MODEL_HINT
@@ -39,7 +40,7 @@ class Exporter:
 
         def write(pred, out):
             rgba = analysis.blend(vm.image.rgb, pred.labels, vm.palette, vm.opacity, vm.hidden)
-            Image.fromarray(rgba).save(out)
+            save_image(rgba, out, "overlay")
         return self._export("Export overlay", "_overlay", path, write)
 
     def _export(self, title: str, suffix: str, path: str | Path | None, write) -> Path | None:
@@ -49,9 +50,14 @@ class Exporter:
             return None
         default = f"{Path(self.vm.image.name).stem}_{self.vm.head}{suffix}.png"
         path = path or QFileDialog.getSaveFileName(self.dialog_parent, title, default, "PNG (*.png)")[0]
-        if path:
+        if not path:
+            return None
+        try:
             write(pred, path)
-        return Path(path) if path else None
+        except FileProblem as exc:  # a full disk, a read-only folder: said in the error list, nothing half-written
+            self.errors.report(str(exc))
+            return None
+        return Path(path)
 
     def run_batch(self, sources: list[str | Path] | None = None, out_dir: str | Path | None = None) -> None:
         vm = self.vm

@@ -13,6 +13,7 @@ from typing import Any
 
 import torch
 
+from ..engine.torch_files import refusal_reason, safe_torch_load
 from ..errors import CheckpointError
 from ..files import replacing
 
@@ -33,10 +34,17 @@ def save_checkpoint(state: dict[str, Any], path: str | Path) -> Path:
             torch.save(state, f)
             f.flush()
             os.fsync(f.fileno())
-    except OSError as exc:  # a full disk, a folder that vanished, lost permissions
+    except (OSError, RuntimeError) as exc:  # a full disk, a folder that vanished, lost permissions
+        # torch's zip writer reports a failed write as RuntimeError("... unexpected pos ..."), not OSError.
         kept = "the previous checkpoint is untouched" if path.is_file() else "there is no earlier checkpoint"
-        raise CheckpointError(path, f"could not save the checkpoint ({exc.strerror or exc}); {kept}") from exc
+        raise CheckpointError(path, f"could not save the checkpoint ({_why(exc)}); {kept}") from exc
     return path
+
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc)
+    return "the write failed; is the disk full?"
 
 
 def load_checkpoint(path: str | Path, device: torch.device | str = "cpu") -> dict[str, Any]:
@@ -44,9 +52,9 @@ def load_checkpoint(path: str | Path, device: torch.device | str = "cpu") -> dic
     if not path.is_file():
         raise CheckpointError(path, "no checkpoint here (was the run started with this folder?)")
     try:
-        state = torch.load(path, map_location=device, weights_only=True)
+        state = safe_torch_load(path, map_location=device)
     except Exception as exc:  # torch raises many types for a damaged or hostile file
-        raise CheckpointError(path, f"unreadable checkpoint ({type(exc).__name__}: {exc})") from None
+        raise CheckpointError(path, f"unreadable checkpoint: {refusal_reason(exc)}") from None
     missing = {"model", "optimizer", "iteration"} - set(state if isinstance(state, dict) else ())
     if missing:
         raise CheckpointError(path, f"not an fcn-studio checkpoint (missing {', '.join(sorted(missing))})")

@@ -27,6 +27,7 @@ import torch
 from ..errors import RecipeError, TrainingStopped
 from ..data.detect import open_dataset
 from ..engine.weights import load_model, save_model
+from ..files import write_text
 from ..paths import models_dir
 from .events import CancelToken, EventHandler, Evaluated, StepDone, ignore
 from .recipes import Recipe
@@ -220,7 +221,7 @@ def run_arm(config: TrainConfig, stamp: dict[str, Any], on_event: EventHandler =
         raise TrainingStopped(folder.name, f"training stopped ({finished[-1].message if finished else 'no stage ran'}); "
                           "run the same command again to train this arm anew")
     result = {"arm": folder.name, "stage": config.stage, "evals": evals, "stamp": stamp}
-    (folder / ARM_RESULT).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    write_text(folder / ARM_RESULT, json.dumps(result, indent=1) + "\n", "arm result")
     return result
 
 
@@ -249,8 +250,8 @@ def run_experiments(names: list[str], out: str | Path, settings: Settings = Sett
     for name in names:
         rows = table_rows(EXPERIMENTS[name], results)
         tables[name] = experiment_table(EXPERIMENTS[name], rows, caption(settings, n_train, n_val))
-        (out / f"{name}.json").write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
-        (out / f"{name}.md").write_text(tables[name] + "\n", encoding="utf-8")
+        write_text(out / f"{name}.json", json.dumps(rows, indent=1) + "\n", "experiment rows")
+        write_text(out / f"{name}.md", tables[name] + "\n", "experiment table")
     return tables
 
 

@@ -19,6 +19,7 @@ import tomli_w
 
 from ..engine.registry import STAGED_ORDER, STAGES
 from ..errors import RecipeError
+from ..files import write_text
 
 if sys.version_info >= (3, 11):
     from tomllib import TOMLDecodeError, loads as parse_toml
@@ -27,6 +28,9 @@ else:  # Python 3.10 has no tomllib; tomli is the same parser, released before i
 
 LR_POLICIES = ("fixed", "poly")
 OPTIMIZERS = ("sgd", "adam")
+# Learning rates, their multipliers and weight decay stay far below float32's limit (3.4e38):
+# torch's SGD step fails with an overflow error, not a NaN, on an lr such as 1e39.
+MAX_LR = 1e3
 
 
 def paper_stage_lr_scale() -> dict[str, float]:
@@ -65,21 +69,28 @@ class Recipe:
     jitter: int = 0
 
     def __post_init__(self) -> None:
-        problems = []
-        if not (self.lr > 0 and math.isfinite(self.lr)):
-            problems.append(f"lr must be a positive number, got {self.lr}")
+        problems = type_problems(self)
+        if problems:  # the range checks below assume the types
+            raise RecipeError(None, "; ".join(problems))
+        if not 0 < self.lr <= MAX_LR:
+            problems.append(f"lr must be a positive number up to {MAX_LR:g}, got {self.lr}")
+        if not 0 <= self.bias_lr_mult <= MAX_LR:
+            problems.append(f"bias_lr_mult must be in [0, {MAX_LR:g}], got {self.bias_lr_mult}")
+        bad_scales = {k: v for k, v in self.stage_lr_scale.items() if not 0 < v <= MAX_LR}
+        if bad_scales:
+            problems.append(f"stage_lr_scale values must be in (0, {MAX_LR:g}], got {bad_scales}")
         if self.lr_policy not in LR_POLICIES:
             problems.append(f"lr_policy must be one of {', '.join(LR_POLICIES)}, got {self.lr_policy!r}")
         if self.optimizer not in OPTIMIZERS:
             problems.append(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}")
         if not 0 <= self.momentum < 1:
             problems.append(f"momentum must be in [0, 1), got {self.momentum}")
-        if self.weight_decay < 0:
-            problems.append(f"weight_decay must be 0 or more, got {self.weight_decay}")
+        if not 0 <= self.weight_decay <= MAX_LR:
+            problems.append(f"weight_decay must be in [0, {MAX_LR:g}], got {self.weight_decay}")
         for name in ("images_per_update", "batch_size", "iterations", "eval_every", "checkpoint_every", "log_every"):
             if getattr(self, name) < 1:
                 problems.append(f"{name} must be at least 1, got {getattr(self, name)}")
-        if self.images_per_update % self.batch_size:
+        if self.batch_size >= 1 and self.images_per_update % self.batch_size:
             problems.append(f"images_per_update ({self.images_per_update}) must be a multiple of batch_size ({self.batch_size})")
         if not 0 < self.loss_sampling <= 1:
             problems.append(f"loss_sampling must be in (0, 1], got {self.loss_sampling}")
@@ -110,6 +121,8 @@ class Recipe:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str = "recipe") -> "Recipe":
+        if not isinstance(data, dict):
+            raise RecipeError(source, f"a recipe must be a table of fields, found {type(data).__name__}")
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
@@ -118,6 +131,34 @@ class Recipe:
             return cls(**data)
         except (TypeError, RecipeError) as exc:
             raise RecipeError(source, str(exc)) from None
+
+
+def type_problems(obj: Any) -> list[str]:
+    """Each field of a dataclass of the type it is declared with (recipes and run configurations come
+    from JSON/TOML files; a bool is no number). Fields of other types are left to their own checks."""
+    problems = []
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        kind = _KINDS.get(f.type)
+        if kind is None:
+            continue
+        if kind is float:
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        elif kind is int:
+            ok = isinstance(value, int) and not isinstance(value, bool)
+        elif kind is dict:
+            ok = isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, (int, float))
+                                                 and not isinstance(v, bool) and math.isfinite(v) for k, v in value.items())
+        else:
+            ok = isinstance(value, kind)
+        if not ok:
+            problems.append(f"{f.name} must be {_KIND_NAMES[kind]}, got {value!r}")
+    return problems
+
+
+_KINDS = {"float": float, "int": int, "bool": bool, "str": str, "dict[str, float]": dict}
+_KIND_NAMES = {float: "a finite number", int: "a whole number", bool: "true or false", str: "text",
+               dict: "a table of stage names to finite numbers"}
 
 
 PRESETS: dict[str, Recipe] = {
@@ -145,11 +186,11 @@ def load_recipe(spec: str | Path) -> Recipe:
         data = parse_toml(text) if path.suffix.lower() == ".toml" else json.loads(text)
     except (OSError, UnicodeDecodeError, TOMLDecodeError, json.JSONDecodeError) as exc:
         raise RecipeError(path, f"cannot read recipe ({exc})") from None
-    data = data.get("recipe", data)
+    data = data.get("recipe", data) if isinstance(data, dict) else data
     if not isinstance(data, dict):
         raise RecipeError(path, "a recipe must be a table of fields")
     preset = data.pop("preset", None)
-    if preset is not None and preset not in PRESETS:
+    if preset is not None and (not isinstance(preset, str) or preset not in PRESETS):
         raise RecipeError(path, f"unknown preset {preset!r}; presets are {', '.join(PRESETS)}")
     base = PRESETS[preset] if preset else Recipe(name=path.stem)
     known = {f.name for f in fields(Recipe)}
@@ -166,8 +207,5 @@ def save_recipe(recipe: Recipe, path: str | Path) -> Path:
     """Write a recipe as JSON or (by suffix) TOML; `load_recipe` reads either back unchanged."""
     path = Path(path)
     data = recipe.to_dict()
-    if path.suffix.lower() == ".toml":
-        path.write_text(tomli_w.dumps(data), encoding="utf-8")
-    else:
-        path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    return path
+    text = tomli_w.dumps(data) if path.suffix.lower() == ".toml" else json.dumps(data, indent=2) + "\n"
+    return write_text(path, text, "recipe")

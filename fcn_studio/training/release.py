@@ -21,6 +21,7 @@ import torch
 
 from ..errors import RecipeError, TrainingStopped
 from ..data.detect import open_dataset
+from ..files import write_text
 from ..data.synthetic import make_synthetic
 from ..data.synthetic.samples import write_samples
 from ..engine.weights import load_model, save_model
@@ -150,8 +151,8 @@ def run_release(release: Release, out: str | Path, models: str | Path | None, on
     if release.samples is not None and models is not None:
         samples = release.samples
         write_samples(Path(models).parent / "resources" / "samples", samples.n, samples.size, samples.seed)
-    (out / RESULTS_JSON).write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
-    (out / RESULTS_TABLE).write_text(results_table(rows, release) + "\n", encoding="utf-8")
+    write_text(out / RESULTS_JSON, json.dumps(rows, indent=1) + "\n", "results")
+    write_text(out / RESULTS_TABLE, results_table(rows, release) + "\n", "results table")
     return rows
 
 

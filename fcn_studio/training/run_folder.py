@@ -19,9 +19,9 @@ from typing import Any
 
 from ..engine import registry
 from ..errors import RecipeError
-from ..files import replacing
+from ..files import replacing, write_text
 from .events import TYPE_KEY, Evaluated, Event, event_from_record, event_record
-from .recipes import PRESETS, Recipe
+from .recipes import PRESETS, Recipe, type_problems
 
 CONFIG = "config.json"
 METRICS = "metrics.jsonl"
@@ -66,6 +66,9 @@ class TrainConfig:
     band: int = 4
 
     def __post_init__(self) -> None:
+        problems = type_problems(self)
+        if problems:
+            raise RecipeError(None, "; ".join(problems))
         if self.stage not in STAGE_CHOICES:
             raise RecipeError(None, f"stage must be one of {', '.join(STAGE_CHOICES)}, got {self.stage!r}")
         if self.precision not in ("fp32", "bf16"):
@@ -91,6 +94,8 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str = CONFIG) -> "TrainConfig":
+        if not isinstance(data, dict):
+            raise RecipeError(source, f"a run configuration must be a JSON object, found {type(data).__name__}")
         data = dict(data)
         recipe = Recipe.from_dict(data.pop("recipe", {}), source)
         known = {f.name for f in fields(cls)}
@@ -98,13 +103,15 @@ class TrainConfig:
             return cls(recipe=recipe, **{k: v for k, v in data.items() if k in known})
         except TypeError as exc:
             raise RecipeError(source, str(exc)) from None
+        except RecipeError as exc:
+            if exc.path is not None:
+                raise
+            raise RecipeError(source, exc.reason) from None  # name the file the bad field is in
 
 
 def write_config(config: TrainConfig) -> Path:
-    path = Path(config.out) / CONFIG
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(config.to_dict(), indent=2) + "\n", encoding="utf-8")
-    return path
+    """RUN/config.json, atomically: a full disk leaves no 0-byte file that would block the folder."""
+    return write_text(Path(config.out) / CONFIG, json.dumps(config.to_dict(), indent=2) + "\n", "run configuration")
 
 
 def read_config(run_dir: str | Path) -> TrainConfig:
@@ -129,11 +136,23 @@ class MetricsLog:
         self.path = Path(run_dir) / METRICS
 
     def append(self, event: Event) -> None:
+        """One record, whole or not at all: a write that fails (a full disk) is cut back off."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as f:
-            f.write(json.dumps(json_safe(event_record(event))) + "\n")
-            f.flush()
-            os.fsync(f.fileno())
+        line = (json.dumps(json_safe(event_record(event))) + "\n").encode("utf-8")
+        try:
+            with self.path.open("ab") as f:
+                start = f.tell()
+                try:
+                    f.write(line)
+                    f.flush()
+                    os.fsync(f.fileno())
+                except OSError:
+                    f.truncate(start)
+                    raise
+        except OSError:
+            if self.path.is_file() and self.path.stat().st_size == 0:
+                self.path.unlink()  # the first record never made it: no 0-byte log is left
+            raise
 
     def events(self) -> list[Event]:
         """Every logged event, oldest first (undefined metrics come back as None)."""
@@ -160,6 +179,11 @@ class MetricsLog:
         records = [r for r in self._records() if kept(r)]
         with replacing(self.path) as tmp:
             Path(tmp).write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+
+    def restart(self) -> None:
+        """Forget every record: a stage starting without a checkpoint redoes all it had logged
+        (a run killed between its first log line and its first checkpoint)."""
+        self.path.unlink(missing_ok=True)
 
 
 def json_safe(value: Any) -> Any:

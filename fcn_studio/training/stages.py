@@ -10,6 +10,7 @@ model, as REF's solve.py does with `copy_from`.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 from pathlib import Path
@@ -30,10 +31,11 @@ from ..engine.devices import resolve_device
 from ..engine.surgery import transplant
 from . import distributed
 from .batches import derived_seed
-from .checkpoint import checkpoint_path, load_checkpoint
+from .checkpoint import CHECKPOINT_DIR, LAST, checkpoint_path, load_checkpoint
 from .events import CancelToken, EventHandler, StageFinished, ignore
 from .recipes import STAGES
 from .run_folder import BEST, CONFIG, TrainConfig, read_config, stage_arch, write_config
+from .run_lock import run_lock
 from .trainer import StageSetup, StageTrainer
 
 log = logging.getLogger(__name__)
@@ -90,16 +92,31 @@ def _datasets(config: TrainConfig) -> tuple[SegmentationDataset, SegmentationDat
 
 
 def train(config: TrainConfig, on_event: EventHandler = ignore, cancel: CancelToken | None = None) -> list[StageFinished]:
-    """Run every stage of `config` in a new run folder (RUN/config.json is written first)."""
-    existing = Path(config.out) / CONFIG
-    if existing.is_file():
-        raise RecipeError(config.out, f"already holds a run ({existing}); continue it with resume "
-                          "(--resume) or choose another folder")
+    """Run every stage of `config` in a new run folder (RUN/config.json is written first).
+
+    A folder whose run never saved a checkpoint (it was refused, killed or out of disk before
+    its first one) holds nothing to continue, so it is started again rather than refused.
+    """
+    refuse_existing_run(config, quiet=True)  # early, before the data are read; again under the lock
     return _run(config, on_event, cancel, fresh=True)
 
 
 def resume(run_dir: str | Path, on_event: EventHandler = ignore, cancel: CancelToken | None = None) -> list[StageFinished]:
     return _run(read_config(run_dir), on_event, cancel, fresh=False)
+
+
+def refuse_existing_run(config: TrainConfig, quiet: bool = False) -> None:
+    """RecipeError if `config.out` holds a run with a checkpoint or a model to continue."""
+    out = Path(config.out)
+    existing = out / CONFIG
+    if not existing.is_file():
+        return
+    saved = [*out.glob(f"{CHECKPOINT_DIR}/{LAST}"), *out.glob(f"*/{CHECKPOINT_DIR}/{LAST}"), *out.glob(BEST), *out.glob(f"*/{BEST}")]
+    if saved:
+        raise RecipeError(config.out, f"already holds a run ({existing}); continue it with resume "
+                          "(--resume) or choose another folder")
+    if not quiet:
+        log.warning("%s holds a run that never saved a checkpoint; starting it again", config.out)
 
 
 def _run(config: TrainConfig, on_event: EventHandler, cancel: CancelToken | None, fresh: bool) -> list[StageFinished]:
@@ -108,24 +125,32 @@ def _run(config: TrainConfig, on_event: EventHandler, cancel: CancelToken | None
     dist = distributed.from_env(device)
     if dist is not None:
         device = dist.device
+    main = distributed.is_main(dist)
     try:
         train_set, val_set = _datasets(config)
         # Every item is decoded once before the first update; a run whose stages all finished
         # (resumed to re-read its results) has nothing left to train and skips it.
         verify = functools.cache(lambda: _verify(config, train_set, val_set, cancel))
+        first = None
         if fresh:
             verify()  # before config.json: a broken set leaves no run folder behind
-        if distributed.is_main(dist) and fresh:
-            write_config(config)
-        results: list[StageFinished] = []
-        init = config.init
-        for stage in config.stages:
-            result = _run_stage(config, stage, init, train_set, val_set, device, dist, on_event, cancel, verify)
-            results.append(result)
-            if result.status != "done":
-                break
-            init = str(config.stage_dir(stage) / BEST)
-        return results
+            # --init and --pretrained are opened before config.json too: a refused file leaves nothing.
+            first = stage_model(config, config.stages[0], train_set, config.init)
+        # One process per run folder; the lock makes "no run here yet" and writing config.json one step.
+        with run_lock(config.out) if main else contextlib.nullcontext():
+            if fresh and main:
+                refuse_existing_run(config)
+                write_config(config)
+            results: list[StageFinished] = []
+            init = config.init
+            for stage in config.stages:
+                result = _run_stage(config, stage, init, train_set, val_set, device, dist, on_event, cancel, verify, first)
+                first = None
+                results.append(result)
+                if result.status != "done":
+                    break
+                init = str(config.stage_dir(stage) / BEST)
+            return results
     finally:
         distributed.barrier(dist)
         distributed.shutdown(dist)
@@ -140,7 +165,9 @@ def _verify(config: TrainConfig, train_set: SegmentationDataset, val_set: Segmen
 
 def _run_stage(config: TrainConfig, stage: str, init: str, train_set: SegmentationDataset,
                val_set: SegmentationDataset | None, device: torch.device, dist: distributed.Context | None,
-               on_event: EventHandler, cancel: CancelToken, verify: Callable[[], None]) -> StageFinished:
+               on_event: EventHandler, cancel: CancelToken, verify: Callable[[], None],
+               model: FCN | None = None) -> StageFinished:
+    """Train (or continue) one stage; `model` is the stage's fresh model when the caller built it already."""
     run_dir = config.stage_dir(stage)
     ckpt = checkpoint_path(run_dir)
     state = load_checkpoint(ckpt, device) if ckpt.is_file() else None
@@ -149,7 +176,8 @@ def _run_stage(config: TrainConfig, stage: str, init: str, train_set: Segmentati
         return StageFinished(stage, "done", int(state["iteration"]), "already finished", str(run_dir / BEST),
                              state.get("best_metrics", {}) or {})
     verify()
-    model = stage_model(config, stage, train_set, init)
+    if model is None:
+        model = stage_model(config, stage, train_set, init)
     setup = StageSetup(stage=stage, model=model, recipe=config.recipe, train_set=train_set, val_set=val_set,
                        run_dir=run_dir, device=device, seed=config.seed, precision=config.precision,
                        band=config.band, init=init)

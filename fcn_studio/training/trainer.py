@@ -129,9 +129,14 @@ class StageTrainer:
     def resume(self, state: dict[str, Any] | None = None) -> None:
         """Continue from a checkpoint (RUN/checkpoints/last.pt unless the caller read it already):
         weights, momentum, update count, best so far."""
-        state = state or load_checkpoint(checkpoint_path(self.setup.run_dir), self.setup.device)
-        self.model.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
+        path = checkpoint_path(self.setup.run_dir)
+        state = state or load_checkpoint(path, self.setup.device)
+        self._check_fits(state, path)
+        try:
+            self.model.load_state_dict(state["model"])
+            self.optimizer.load_state_dict(state["optimizer"])
+        except (RuntimeError, ValueError, KeyError, TypeError) as exc:
+            raise CheckpointError(path, f"does not fit this run's model or optimizer ({str(exc).splitlines()[0]})") from None
         self.iteration = self.saved_at = int(state["iteration"])
         self.best_mean_iu = float(state.get("best_mean_iu", -math.inf))
         self.best_metrics = state.get("best_metrics", {}) or {}
@@ -141,8 +146,26 @@ class StageTrainer:
             self.log.truncate_after(self.iteration, redo_eval=pending)
         log.info("resumed %s at update %d of %d", self.setup.stage, self.iteration, self.recipe.iterations)
 
+    def _check_fits(self, state: dict[str, Any], path: Path) -> None:
+        """A checkpoint of another width, trunk or class count (a copied last.pt, an edited
+        config.json) is refused naming the first tensor that differs."""
+        saved = state["model"]
+        if not isinstance(saved, dict):
+            raise CheckpointError(path, "holds no model state")
+        own = self.model.state_dict()
+        missing = sorted(set(own) - set(saved))
+        wrong = [k for k in own if k in saved and getattr(saved[k], "shape", None) != own[k].shape]
+        if missing or wrong:
+            shape = getattr(saved[wrong[0]], "shape", None) if wrong else None
+            what = (f"{wrong[0]} has shape {tuple(shape) if shape is not None else None}, this run's {self.model.arch} needs "
+                    f"{tuple(own[wrong[0]].shape)}" if wrong else f"it lacks {missing[0]}")
+            raise CheckpointError(path, f"was saved by another model ({what}); resume it with the configuration it "
+                                  "was trained with, or start a new run folder")
+
     def run(self) -> StageFinished:
         total = self.recipe.iterations
+        if self.main and self.saved_at is None:
+            self.log.restart()  # no checkpoint: whatever an earlier attempt logged is redone from update 0
         if self.main:
             self.board = TensorBoardLog.open(self.setup.run_dir, purge_step=self.iteration + 1 if self.iteration else None)
         try:

@@ -52,7 +52,7 @@ def test_truncated_pth_is_named(tmp_path):
     ('{"arch": "resnet50", "num_classes": 4}', "unknown architecture 'resnet50'"),
     ('{"arch": "fcn32s", "num_classes": "many"}', "invalid fcn-studio metadata"),
     ('{"arch": "fcn32s", "num_classes": 4, "input": [1, 2]}', "invalid fcn-studio metadata"),
-    ('{"arch": "fcn32s", "num_classes": 4, "width": "wide"}', "metadata describes no model"),
+    ('{"arch": "fcn32s", "num_classes": 4, "width": "wide"}', "width must be a positive number"),
     ('{"arch": "fcn32s", "num_classes": 4, "width": 0.125}', "weights do not fit fcn32s: wrong shape conv1_1"),
     ('{"arch": "fcn8s", "num_classes": 4, "width": 0.0625}', "weights do not fit fcn8s: missing score_pool3"),
 ])

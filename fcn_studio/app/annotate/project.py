@@ -34,7 +34,7 @@ from ...data.splits import index_folder, read_split_file
 from ...errors import DatasetError, FileProblem
 from ...files import replacing
 from ...images import load_image
-from ...palette import VOID_LABEL, save_label_png
+from ...palette import VOID_LABEL, label_png
 from . import class_edits
 from .annotation import Annotation
 
@@ -264,7 +264,7 @@ class AnnotationProject:
         if not _writable(path):
             raise MaskProblem(path, "the mask file is read-only; your annotation is kept in memory and is "
                               "saved with the next edit once the file may be written")
-        _replace(path, lambda tmp: save_label_png(labels, tmp, self.classes.palette, format="PNG"))
+        _replace(path, lambda tmp: label_png(labels, self.classes.palette).save(tmp, format="PNG"))
 
     # held-out set ---------------------------------------------------------------------------
 
@@ -345,7 +345,7 @@ class AnnotationProject:
             with contextlib.ExitStack() as stack:
                 for n, labels in remapped.items():
                     tmp = stack.enter_context(replacing(self.mask_path(n)))
-                    save_label_png(labels, tmp, classes.palette, format="PNG")
+                    label_png(labels, classes.palette).save(tmp, format="PNG")
                     os.chmod(tmp, 0o644)
                 tmp = stack.enter_context(replacing(self.root / CLASSES_FILE))
                 write_classes_json(tmp, classes)

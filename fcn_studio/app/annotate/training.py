@@ -28,7 +28,7 @@ from ...data.folder import FolderDataset
 from ...data.verify import verify_dataset
 from ...engine.fcn import FCN
 from ...engine.label_set import adapt_to_classes
-from ...engine.predictor import resolve_device
+from ...engine.devices import resolve_device
 from ...engine.weights import save_model
 from ...errors import DatasetError, RecipeError
 from ...training.events import CancelToken, Event, EventHandler, StageFinished, StepDone, ignore

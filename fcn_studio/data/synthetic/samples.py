@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PIL import Image
-
+from ...images import save_image
 from ...palette import save_label_png
 from .classes import scene_class_list
 from .scene import render_scene
@@ -26,7 +25,7 @@ def write_samples(folder: Path, n: int, size: int, seed: int) -> list[Path]:
     for i in range(n):
         rgb, label = render_scene(scene_rng(seed, i), size)
         image = folder / f"scene-{i + 1:02d}.png"
-        Image.fromarray(rgb).save(image)
+        save_image(rgb, image, "sample image")
         save_label_png(label, folder / f"scene-{i + 1:02d}_mask.png", palette)
         written.append(image)
     return written

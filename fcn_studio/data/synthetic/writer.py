@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
-from PIL import Image
 
 from ..classes import CLASSES_FILE, write_classes_json
 from ..dataset import SegmentationDataset
+from ...files import write_text
+from ...images import save_image
 from ...palette import save_label_png
 from ..voc import IMAGE_DIR, LABEL_DIR, LISTS_DIR
 from .classes import scene_class_list
@@ -79,12 +80,12 @@ def make_synthetic(out: str | os.PathLike, n: int, size: int = 128, seed: int = 
     log.debug("writing %d synthetic scenes of %d px (seed %d) to %s", n, size, seed, root)
     for i in range(n):
         rgb, label = render_scene(scene_rng(seed, i), size)
-        Image.fromarray(rgb).save(root / IMAGE_DIR / f"{scene_id(i)}.png", compress_level=3)
+        save_image(rgb, root / IMAGE_DIR / f"{scene_id(i)}.png", "scene", compress_level=3)
         save_label_png(label, root / LABEL_DIR / f"{scene_id(i)}.png", classes.palette)
         if progress is not None:
             progress(i + 1, n)
     for name, ids in (("train", train), ("val", val), ("trainval", sorted(train + val))):
-        (root / LISTS_DIR / f"{name}.txt").write_text("".join(f"{i}\n" for i in ids), encoding="utf-8")
+        write_text(root / LISTS_DIR / f"{name}.txt", "".join(f"{i}\n" for i in ids), "split list")
     write_classes_json(root / CLASSES_FILE, classes, generator={
         "name": "fcn-studio synthetic scenes", "version": GENERATOR_VERSION, "n": n, "size": size,
         "seed": seed, "val_fraction": val_fraction})

@@ -85,7 +85,7 @@ def test_a_full_disk_keeps_the_old_mask_and_the_annotation(proj, monkeypatch):
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(project_module, "save_label_png", full)
+    monkeypatch.setattr(project_module, "label_png", full)
     ann.paint([(5.5, 5.5)], 2, 0.5)  # the edit itself works; only its save fails
     assert ann.labels[5, 5] == 2
     assert proj.mask_path("my_cat").read_bytes() == before
