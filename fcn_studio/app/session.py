@@ -21,6 +21,7 @@ from ..errors import DatasetError, printable
 from ..images import IMAGE_SUFFIXES, load_image
 from ..data.labels import read_label
 from ..palette import voc_palette
+from ..data.synthetic.calibration import own_scenes
 from ..engine import Prediction, Segmenter, open_model
 from .catalog import Catalog, ModelEntry
 from .results import ResultCache, ResultKey
@@ -158,7 +159,7 @@ class Session:
                 log.info("loading %s on %s%s", entry.path, device, f", shift-and-stitch ×{stitch}" if stitch else "")
                 seg = self._segmenters[k] = Segmenter(open_model(entry.path), device=device, precision=precision,
                                                       upsampling="shift-stitch" if stitch else "learned",
-                                                      stitch_factor=stitch or None)
+                                                      stitch_factor=stitch or None, calibration=own_scenes)
                 seg.prepare_in_background()  # a runtime's first export takes seconds: PyTorch serves meanwhile
             return seg
 

@@ -19,7 +19,8 @@ import numpy as np
 import torch
 
 from ..engine import FCN, Segmenter
-from ..engine.backends.calibration import Calibration, from_rgb, own_data
+from ..data.synthetic.calibration import own_scenes
+from ..engine.backends.calibration import Calibration, from_rgb
 from ..engine.backends.cpu import cpu_description
 from ..engine.backends import cached_export
 from ..engine.backends.int8 import quantize
@@ -56,7 +57,7 @@ def runtime_forwards(model: FCN, folder: Path, calibration: Calibration) -> dict
 
 def scene_calibration(model: FCN, size: int, n: int = 4) -> Calibration:
     """The model's own images if it has any, else synthetic scenes at `size` (random weights)."""
-    mine = own_data(model)
+    mine = own_scenes(model)
     if mine is not None:
         return mine
     scenes = synthetic_val(2 * n, size, seed=31337)

@@ -13,6 +13,7 @@ from ..images import load_image, save_image
 from ..palette import colorize, save_label_png
 from ..engine import Segmenter
 from ..engine.backends import BACKENDS
+from ..data.synthetic.calibration import own_scenes
 from ..engine.backends.calibration import from_folder
 from ..engine.memory import OutOfMemory
 from ..app.catalog import DEFAULT_MODEL
@@ -69,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
                            "or choose another -o folder")
     model = resolve_model(args.model, STITCH_MODEL_NAME if args.shift_stitch else DEFAULT_MODEL)
     try:
-        calibration = from_folder(args.calibrate, model) if args.calibrate else None
+        calibration = from_folder(args.calibrate, model) if args.calibrate else own_scenes
         segmenter = Segmenter(model, device=args.device, precision=args.precision, stitch_factor=args.stitch_factor,
                               upsampling="shift-stitch" if args.shift_stitch else "learned", backend=args.backend,
                               calibration=calibration)

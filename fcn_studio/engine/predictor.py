@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from ..images import ImageLike, load_image
-from .backends import Calibration, ExportError, Runtime, build_runtime, resolve_backend
+from .backends import CalibrationSource, ExportError, Runtime, build_runtime, resolve_backend
 from .devices import resolve_device
 from .fcn import FCN
 from .importers import open_model
@@ -108,7 +108,7 @@ class Segmenter:
 
     def __init__(self, model_or_path: FCN | str | Path, device: str | torch.device = "auto",
                  precision: str = "auto", upsampling: str = "learned", stitch_factor: int | None = None,
-                 backend: str = "auto", calibration: Calibration | None = None):
+                 backend: str = "auto", calibration: CalibrationSource | None = None):
         model = model_or_path if isinstance(model_or_path, torch.nn.Module) else open_model(model_or_path)
         self.upsampling, self.stitch_factor = upsampling, _stitch_factor(model, upsampling, stitch_factor)
         self.device = resolve_device(device)

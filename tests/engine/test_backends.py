@@ -15,6 +15,7 @@ from fcn_studio.engine.backends import build_runtime, cache, int8
 from fcn_studio.engine.backends.export import export_onnx
 from fcn_studio.engine.backends.runners import OrtRunner
 from fcn_studio.engine.predictor import to_input
+from fcn_studio.data.synthetic.calibration import own_scenes
 
 from ..compact_models import compact_model
 
@@ -146,8 +147,8 @@ def test_verdict_needs_both_agreement_and_speed():
 
 
 def test_models_without_their_own_images_get_no_int8(model):
-    assert backends.calibration.own_data(build_model("fcn8s", width=0.0625)) is None
-    assert backends.calibration.own_data(model) is None  # family "t": not the synthetic scenes
+    assert own_scenes(build_model("fcn8s", width=0.0625)) is None
+    assert own_scenes(model) is None  # family "t": not the synthetic scenes
 
 
 def test_runtime_keeps_only_logits_when_intermediates_are_not_asked(model):

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from .cache import entry, weights_key
-from .calibration import Calibration, own_data
+from .calibration import Calibration, CalibrationSource, resolve_calibration
 from .choice import fastest
 from .cpu import auto_backend, cpu_class
 from .export import INPUT_NAME, OPSET, ExportError, export_onnx
@@ -70,10 +70,10 @@ def cached_export(model: torch.nn.Module) -> Path:
 
 
 def build_runtime(model: torch.nn.Module, backend: str, int8: bool = True,
-                  calibration: Calibration | None = None, compare: bool = False) -> Runtime:
+                  calibration: CalibrationSource | None = None, compare: bool = False) -> Runtime:
     """Export (or reuse the cached export of) `model`, open it in `backend`; with `compare` (auto)
     and OpenVINO, in whichever of OpenVINO and ONNX Runtime is measured faster; with `int8`, also
-    try the gated int8 model on the model's own data (or `calibration`). Raises ExportError."""
+    try the gated int8 model on `calibration`'s images (none: no int8). Raises ExportError."""
     onnx_path = cached_export(model)
     if compare and backend == "openvino":
         runner, note = fastest(onnx_path, ["onnxruntime", "openvino"])
@@ -81,7 +81,7 @@ def build_runtime(model: torch.nn.Module, backend: str, int8: bool = True,
     else:
         runner = RUNNERS[backend](onnx_path)
         fp32 = Runtime(runner, f"{backend} fp32")
-    data = (calibration or own_data(model)) if int8 else None
+    data = resolve_calibration(calibration, model) if int8 else None
     if data is None:
         return fp32
     quantized, verdict = gated_int8(onnx_path, lambda a: runner.run(a, ["logits"])["logits"], data.images,
@@ -92,5 +92,5 @@ def build_runtime(model: torch.nn.Module, backend: str, int8: bool = True,
     return Runtime(quantized, f"onnxruntime {verdict.describe()}", verdict)
 
 
-__all__ = ["BACKENDS", "BACKEND_ENV", "Calibration", "ExportError", "Runtime", "build_runtime", "cached_export",
+__all__ = ["BACKENDS", "BACKEND_ENV", "Calibration", "CalibrationSource", "ExportError", "Runtime", "build_runtime", "cached_export",
            "export_onnx", "resolve_backend"]

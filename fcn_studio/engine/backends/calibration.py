@@ -1,9 +1,8 @@
 """A model's own images, for int8 calibration and the agreement gate.
 
-A model file says what it was trained on (`info.notes["family"]`); for the synthetic-scenes family
-(the shipped models) the scenes are rendered here, from seeds that are neither the training seed
-nor the test seed, at the training size. Other models have no images we could ship or download,
-so they get no int8 path unless the caller passes images of their own (`Calibration`).
+The engine knows no dataset: a caller passes the images (`Calibration`), or a function that makes
+them for a model only when int8 is tried (`CalibrationSource`; the shipped synthetic-scenes models'
+is `data.synthetic.calibration.own_scenes`). Models without images get no int8 path.
 
 The held-out images come at the training size and at half of it: int8's agreement falls on
 smaller images (fewer pixels far from a boundary), and users segment images of any size.
@@ -13,16 +12,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, Union
 
 import numpy as np
 import torch
 
-CALIBRATION_SEED = 4242
-HELD_OUT_SEED = 4243
+from ...images import IMAGE_SUFFIXES
+
 CALIBRATION_IMAGES = 16
-HELD_OUT_IMAGES = 20
-DEFAULT_SIZE = 192
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 
 
 @dataclass
@@ -34,6 +31,15 @@ class Calibration:
     held_out: list[np.ndarray]
 
 
+CalibrationSource = Union[Calibration, Callable[[torch.nn.Module], Union[Calibration, None]]]
+
+
+def resolve_calibration(source: CalibrationSource | None, model: torch.nn.Module) -> Calibration | None:
+    """The images of `source`: itself, or what the function makes for `model` (called only now,
+    when int8 is tried, so that opening a model renders nothing)."""
+    return source(model) if callable(source) else source
+
+
 def from_rgb(source: str, images: list[np.ndarray], held_out: list[np.ndarray], model: torch.nn.Module) -> Calibration:
     """Calibration from H×W×3 uint8 RGB images, in the model's input convention."""
     from ..predictor import to_input  # the predictor imports this package: import at call time
@@ -42,23 +48,6 @@ def from_rgb(source: str, images: list[np.ndarray], held_out: list[np.ndarray], 
         return [to_input(rgb, model.info.input).numpy() for rgb in rgbs]
 
     return Calibration(source, prepare(images), prepare(held_out))
-
-
-def own_data(model: torch.nn.Module) -> Calibration | None:
-    """Synthetic scenes for a synthetic-scenes model (the classes it knows), else None."""
-    info = getattr(model, "info", None)
-    notes = getattr(info, "notes", None) or {}
-    if notes.get("family") != "synthetic-scenes":
-        return None
-    from ...data.synthetic import SyntheticScenes
-
-    size = int(notes.get("data", {}).get("train", {}).get("size", DEFAULT_SIZE))
-    calib = SyntheticScenes(CALIBRATION_IMAGES, size, CALIBRATION_SEED)
-    held = [SyntheticScenes(HELD_OUT_IMAGES, size, HELD_OUT_SEED), SyntheticScenes(HELD_OUT_IMAGES // 2, size // 2, HELD_OUT_SEED)]
-    source = (f"synthetic scenes: {CALIBRATION_IMAGES} of {size} px to calibrate (seed {CALIBRATION_SEED}), "
-              f"{HELD_OUT_IMAGES} of {size} px and {HELD_OUT_IMAGES // 2} of {size // 2} px held out (seed {HELD_OUT_SEED})")
-    return from_rgb(source, [calib.load(i)[0] for i in range(len(calib))],
-                    [s.load(i)[0] for s in held for i in range(len(s))], model)
 
 
 def from_folder(folder: str | Path, model: torch.nn.Module, limit: int = 2 * CALIBRATION_IMAGES) -> Calibration:
