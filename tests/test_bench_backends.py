@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from fcn_studio.bench import report
-from fcn_studio.bench.backends import backend_rows, interleaved, load_latency_rows, trained_backend_rows
-from fcn_studio.bench.inference import with_random_scores
+from benchmarks import report
+from benchmarks.backends import backend_rows, interleaved, load_latency_rows, trained_backend_rows
+from benchmarks.inference import with_random_scores
 from fcn_studio.engine import build_model
 from fcn_studio.engine.backends.runners import openvino_installed
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..errors import FileProblem
-from ..bench.report import BenchConfig, backend_sections, format_report, machine, run_suite, upsampling_sections
+from benchmarks.report import BenchConfig, backend_sections, format_report, machine, run_suite, upsampling_sections
 from . import CommandError
 
 

@@ -9,7 +9,7 @@ from typing import Callable
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from ..engine import FCN, build_model
+from fcn_studio.engine import FCN, build_model
 
 
 def median_seconds(fn: Callable[[], object], repeat: int = 3, warmup: int = 1) -> float:

@@ -7,10 +7,10 @@ import contextlib
 
 import torch
 
-from ..engine import build_model
-from ..training.loss import pixel_loss
-from ..training.recipes import Recipe
-from ..training.trainer import make_optimizer, parameter_groups
+from fcn_studio.engine import build_model
+from fcn_studio.training.loss import pixel_loss
+from fcn_studio.training.recipes import Recipe
+from fcn_studio.training.trainer import make_optimizer, parameter_groups
 from .inference import Row, with_random_scores
 from .measure import median_seconds
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ..engine import FCN, Segmenter, build_model
+from fcn_studio.engine import FCN, Segmenter, build_model
 from .measure import count_flops, matmul_peak, median_seconds
 
 log = logging.getLogger(__name__)

@@ -18,14 +18,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..engine import FCN, Segmenter
-from ..data.synthetic.calibration import own_scenes
-from ..engine.backends.calibration import Calibration, from_rgb
-from ..engine.backends.cpu import cpu_description
-from ..engine.backends import cached_export
-from ..engine.backends.int8 import quantize
-from ..engine.backends.runners import OpenVinoRunner, OrtRunner, openvino_installed
-from ..engine.predictor import to_input
+from fcn_studio.data.synthetic.calibration import own_scenes
+from fcn_studio.engine import FCN, Segmenter
+from fcn_studio.engine.backends.calibration import Calibration, from_rgb
+from fcn_studio.engine.backends.cpu import cpu_description
+from fcn_studio.engine.backends import cached_export
+from fcn_studio.engine.backends.int8 import quantize
+from fcn_studio.engine.backends.runners import OpenVinoRunner, OrtRunner, openvino_installed
+from fcn_studio.engine.predictor import to_input
 from .inference import Row, plain_forward
 from .upsampling import synthetic_val
 
@@ -110,7 +110,7 @@ def trained_backend_rows(model: FCN, images: list[np.ndarray], repeat: int = 3) 
 
 def shipped_backend_sections(paths: list[Path], images: int, size: int, repeat: int) -> dict[str, list[Row]]:
     """`trained_backend_rows` for each shipped model, on held-out synthetic scenes."""
-    from ..engine import open_model
+    from fcn_studio.engine import open_model
 
     scenes = synthetic_val(images, size)
     rgbs = [scenes.load(i)[0] for i in range(len(scenes))]

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 import torch
 
-from ..data.dataset import SegmentationDataset
-from ..data.detect import open_dataset
-from ..engine import FCN, build_model, open_model
-from ..engine.backends.cpu import cpu_description
+from fcn_studio.data.dataset import SegmentationDataset
+from fcn_studio.data.detect import open_dataset
+from fcn_studio.engine import FCN, build_model, open_model
+from fcn_studio.engine.backends.cpu import cpu_description
 from .backends import backend_rows, load_latency_rows, shipped_backend_sections
 from .training import training_rows
 from .inference import Row, trained_agreement_rows, dense_vs_patch_rows, heads_rows, precision_rows, tiling_row, with_random_scores

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import torch
 
-from ..data.dataset import SegmentationDataset
-from ..data.synthetic import SyntheticScenes
-from ..engine import FCN, ConfusionMatrix, Segmenter, build_model
-from ..engine.shift_stitch import stitched_scores
-from ..paths import models_dir
+from fcn_studio.data.dataset import SegmentationDataset
+from fcn_studio.data.synthetic import SyntheticScenes
+from fcn_studio.engine import FCN, ConfusionMatrix, Segmenter, build_model
+from fcn_studio.engine.shift_stitch import stitched_scores
+from fcn_studio.paths import models_dir
 from .inference import Row, plain_forward
 from .measure import median_seconds
 
