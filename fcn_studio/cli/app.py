@@ -62,8 +62,8 @@ def run_headless(args: argparse.Namespace) -> int:
         return 0
     # The app's own output folder: each headless launch replaces the results of the last.
     seg_args = argparse.Namespace(images=images, model=args.model, out=args.headless_out, overlay=True,
-                                  opacity=0.5, device=args.device, precision="auto",
-                                  shift_stitch=False, stitch_factor=None, overwrite=True)
+                                  opacity=0.5, device=args.device, precision="auto", backend="auto",
+                                  calibrate=None, shift_stitch=False, stitch_factor=None, overwrite=True)
     code = segment.run(seg_args)
     print(f"fcn-studio: results in {Path(args.headless_out).resolve()}", file=sys.stderr)
     return code

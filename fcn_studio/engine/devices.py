@@ -41,5 +41,6 @@ def resolve_device(device: str | torch.device | None = AUTO) -> torch.device:
         return dev
     backend = getattr(torch, dev.type, None)
     if backend is None or not getattr(backend, "is_available", lambda: False)():
-        raise DeviceError(None, f"device {str(device)!r} is not available here; use {DEVICE_HELP}")
+        raise DeviceError(None, f"device {str(device)!r} is not available here ({dev.type} devices are not "
+                          f"supported by this machine's PyTorch); use {DEVICE_HELP}")
     return dev

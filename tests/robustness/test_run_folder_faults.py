@@ -22,7 +22,7 @@ import torch
 from fcn_studio.cli import main
 from fcn_studio.engine import build_model, save_model
 from fcn_studio.errors import CheckpointError, RecipeError
-from fcn_studio.training import TrainConfig, resume, train
+from fcn_studio.training import StepDone, TrainConfig, resume, train
 from fcn_studio.training import checkpoint as checkpoint_module
 from fcn_studio.training.checkpoint import checkpoint_path, load_checkpoint, save_checkpoint
 from fcn_studio.training.run_folder import CONFIG, METRICS, MetricsLog
@@ -213,18 +213,22 @@ def _train_quietly(cfg):
     train(cfg)
 
 
+def steps(run: Path) -> list[int]:
+    """The updates the run's event log holds a StepDone for, in order."""
+    return [e.iteration for e in MetricsLog(run).events() if isinstance(e, StepDone)]
+
+
 def test_a_kill_before_the_first_checkpoint_does_not_repeat_log_records(colour_set, tmp_path):
     run = tmp_path / "run"
     cfg = config(colour_set, run, iterations=8, eval_every=8, checkpoint_every=100, log_every=1)
     proc = multiprocessing.get_context("fork").Process(target=_train_quietly, args=(cfg,))
     proc.start()
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not MetricsLog(run).read():
+    while time.monotonic() < deadline and not steps(run):
         time.sleep(0.002)
     os.kill(proc.pid, signal.SIGKILL)
     proc.join()
-    assert MetricsLog(run).read() and not checkpoint_path(run).exists()
+    assert steps(run) and not checkpoint_path(run).exists()
     [done] = resume(run)
     assert done.status == "done"
-    train_records = [r["iteration"] for r in MetricsLog(run).read() if r["kind"] == "train"]
-    assert train_records == list(range(1, 9)), (run / METRICS).read_text()
+    assert steps(run) == list(range(1, 9)), (run / METRICS).read_text()
