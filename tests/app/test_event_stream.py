@@ -3,15 +3,9 @@
 import pytest
 
 from fcn_studio.app.event_stream import stream
+from tests.app.draining import drain
 
 
-def drain(generator):
-    events = []
-    while True:
-        try:
-            events.append(next(generator))
-        except StopIteration as stop:
-            return events, stop.value
 
 
 def test_events_come_in_order_and_the_value_is_returned():

@@ -11,6 +11,7 @@ from fcn_studio.engine import load_model
 from fcn_studio.training import EvalProgress, Evaluated, StageFinished, StepDone, TrainConfig, evaluate
 from fcn_studio.training.checkpoint import checkpoint_path
 from tests.training.conftest import quick_recipe, write_colour_set
+from tests.app.draining import drain
 
 
 @pytest.fixture(scope="module")
@@ -23,14 +24,6 @@ def config(data, out, **recipe):
                        device="cpu")
 
 
-def drain(generator):
-    """(the events a job yielded, the value it returned)."""
-    events = []
-    while True:
-        try:
-            events.append(next(generator))
-        except StopIteration as stop:
-            return events, stop.value
 
 
 def test_dataset_check_reports_layout_counts_and_classes(colour_set):
