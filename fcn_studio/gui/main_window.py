@@ -60,6 +60,10 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(legend_dock, card_dock)
         legend_dock.raise_()
         internals_dock = self._dock("Inside the net", self.internals, Qt.DockWidgetArea.RightDockWidgetArea)
+        # The side columns run the window's full height: a bottom dock (Training, Jobs) then takes
+        # height from the image only, and Inside the net keeps its rows of maps.
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         # The image is the point: side panels get what they need, the view the rest.
         self.resizeDocks([images_dock, legend_dock], [170, 360], Qt.Orientation.Horizontal)
         self.resizeDocks([legend_dock, internals_dock], [150, 520], Qt.Orientation.Vertical)
