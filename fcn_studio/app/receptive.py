@@ -44,7 +44,7 @@ class Probe:
         """Per score map: its feeding cells' value × weight for the class, largest shares first."""
         if not self.parts:
             return self.note
-        lines = [f"pixel ({self.x}, {self.y}), class {self.class_name}: logit = Σ value × weight"]
+        lines = [f"pixel ({self.x}, {self.y}) {self.class_name}: logit = Σ value × weight"]
         for name in dict.fromkeys(p.map for p in self.parts):
             parts = sorted((p for p in self.parts if p.map == name), key=lambda p: -abs(p.share))
             lines.append(f"{name}: {len(parts)} cells, Σ = {sum(p.share for p in parts):+.3g}")

@@ -125,7 +125,7 @@ class ProbeItems:
         self.pixel = QGraphicsRectItem()
         self.pixel.setPen(pg.mkPen(PROBE_COLOUR, width=1, cosmetic=True))
         self.pixel.setBrush(pg.mkBrush(*PROBE_COLOUR, 200))
-        self.caption = pg.TextItem(color=(20, 20, 20), fill=pg.mkBrush(*PROBE_COLOUR, 220), anchor=(0, 0))
+        self.caption = pg.TextItem(color=(20, 20, 20), fill=pg.mkBrush(*PROBE_COLOUR, 220), anchor=(0, 1))  # over the box's bottom edge
         for item in (self.box, self.pixel, self.caption):
             item.setZValue(10)
             view.addItem(item)
@@ -144,7 +144,7 @@ class ProbeItems:
         self.box.setVisible(box is not None)
         if box is not None:
             self.box.setRect(QRectF(box.left, box.top, box.width, box.height))
-            self.caption.setPos(box.left, box.top)
+            self.caption.setPos(box.left, box.bottom)  # the top-left corner is the view's hint's
         else:
             self.caption.setPos(probe.x, probe.y)
 

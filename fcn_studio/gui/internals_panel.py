@@ -37,7 +37,7 @@ MIN_MAP = 100  # px a side: score_fr's 1/32 cells stay tellable apart; below it 
 TITLE_PT = 8
 TITLE_HEIGHT = 50  # three lines of TITLE_PT: name / stride and size / value range
 TITLE_SLACK = 10  # px the text item adds around its text
-PROBE_TEXT_HEIGHT = 130  # px of the probed pixel's cell list; it scrolls beyond
+PROBE_TEXT_HEIGHT = 110  # px of the probed pixel's cell list (it scrolls), in place of the note
 
 
 class _MapPane:
@@ -156,6 +156,7 @@ class InternalsPanel(QWidget):
         self.probe_text.setReadOnly(True)
         self.probe_text.setStyleSheet("QPlainTextEdit { font-family: monospace; font-size: 11px; }")
         self.probe_text.setMaximumHeight(PROBE_TEXT_HEIGHT)
+        self.probe_text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.probe_text.hide()
         layout.addWidget(self.probe_text)
         self.placed: dict[str, tuple[int, float]] = {}  # (stride, offset) of each map drawn
@@ -250,3 +251,4 @@ class InternalsPanel(QWidget):
                 pane.feeding.setRect(QRectF(*cell_rects(cells, *self.placed[name])))
         self.probe_text.setPlainText(probe.table() if probe is not None else "")
         self.probe_text.setVisible(probe is not None)
+        self.note.setVisible(probe is None)  # the maps keep their rows

@@ -67,7 +67,7 @@ def test_probe_is_the_engines_field_and_cells_and_is_dropped_with_the_image(vm, 
     assert probe.cells["logits"] == Cells(range(30, 31), range(40, 41))
     assert "receptive field" in probe.label and "(clipped to the image)" in probe.label
     table = probe.table()
-    assert table.startswith(f"pixel (40, 30), class {vm.class_names[vm.class_index]}")
+    assert table.startswith(f"pixel (40, 30) {vm.class_names[vm.class_index]}: logit")
     assert "score_fr:" in table and "score_pool4:" in table and "score_pool3:" in table
     logit = maps["logits"][vm.class_index, 30, 40]
     assert sum(p.share for p in probe.parts) == pytest.approx(float(logit), rel=1e-3, abs=1e-3)
