@@ -6,6 +6,7 @@ from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
 from fcn_studio.app.receptive import cell_rects
 from fcn_studio.engine import load_model
 from fcn_studio.engine.receptive import feeding_cells, receptive_field
+from fcn_studio.gui.internals_panel import MIN_MAP, TITLE_HEIGHT
 from fcn_studio.paths import sample_images
 from tests.compact_models import write_image
 from tests.gui.conftest import drop, wait_idle
@@ -113,3 +114,18 @@ def test_show_background_colours_class_zero_and_is_in_the_view_menu(qtbot, windo
     window.legend.background.setChecked(False)
     assert not window.actions.background.isChecked()
     assert np.array_equal(window.image_view.pane.drawn_overlay()[..., 3] == 0, labels == 0)
+
+
+def test_inside_the_net_keeps_two_rows_of_maps_with_training_shown_and_a_pixel_probed(qtbot, window, tmp_path):
+    """The side columns run the window's full height: the Training dock takes height from the image only."""
+    drop(window, [write_image(tmp_path / "a.png", size=96)])
+    wait_idle(qtbot, window, "a.png")
+    window.resize(1280, 760)
+    window.show_training()
+    window.view_model.probe = (40, 40)
+    qtbot.wait(100)
+    panel = window.internals
+    assert window.training.dock.isVisible() and panel.probe_text.isVisible()
+    assert panel.scroll.viewport().height() >= 2 * (TITLE_HEIGHT + MIN_MAP)
+    training = window.training.dock.geometry()
+    assert training.right() < window.internals.parentWidget().geometry().left()  # beside, not under, the docks
