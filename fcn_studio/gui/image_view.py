@@ -125,26 +125,33 @@ class ProbeItems:
         self.pixel = QGraphicsRectItem()
         self.pixel.setPen(pg.mkPen(PROBE_COLOUR, width=1, cosmetic=True))
         self.pixel.setBrush(pg.mkBrush(*PROBE_COLOUR, 200))
+        # A screen-sized cross: the pixel itself is a speck at the default zoom.
+        self.marker = pg.ScatterPlotItem(symbol="+", size=18, pen=pg.mkPen((20, 20, 20), width=1),
+                                         brush=pg.mkBrush(*PROBE_COLOUR))
         self.caption = pg.TextItem(color=(20, 20, 20), fill=pg.mkBrush(*PROBE_COLOUR, 220), anchor=(0, 1))  # over the box's bottom edge
-        for item in (self.box, self.pixel, self.caption):
+        for item in (self.box, self.pixel, self.marker, self.caption):
             item.setZValue(10)
             view.addItem(item)
         self.show(None)
 
-    def show(self, probe) -> None:
-        """Draw `probe` (an app.receptive.Probe) or hide everything for None."""
+    def show(self, probe, width: int = 0) -> None:
+        """Draw `probe` (an app.receptive.Probe) or hide everything for None; the caption keeps to
+        the side of the box nearer the middle of an image `width` px wide."""
         visible = probe is not None
-        for item in (self.box, self.pixel, self.caption):
+        for item in (self.box, self.pixel, self.marker, self.caption):
             item.setVisible(visible)
         if probe is None:
             return
         self.pixel.setRect(QRectF(probe.x, probe.y, 1, 1))
+        self.marker.setData([probe.x + 0.5], [probe.y + 0.5])
         self.caption.setText(probe.label)
         box = probe.box
         self.box.setVisible(box is not None)
         if box is not None:
             self.box.setRect(QRectF(box.left, box.top, box.width, box.height))
-            self.caption.setPos(box.left, box.bottom)  # the top-left corner is the view's hint's
+            right = box.left + box.right > width  # a box in the right half: caption from its right edge
+            self.caption.setAnchor((1, 1) if right else (0, 1))
+            self.caption.setPos(box.right if right else box.left, box.bottom)  # the top-left is the hint's
         else:
             self.caption.setPos(probe.x, probe.y)
 
@@ -256,7 +263,7 @@ class ImageView(pg.GraphicsView):
         self._draw_probe()
 
     def _draw_probe(self) -> None:
-        self.probe_items.show(self.vm.probed())
+        self.probe_items.show(self.vm.probed(), self.pane.shape[1] if self.pane.shape else 0)
 
     def _draw_marks(self) -> None:
         vm = self.vm
