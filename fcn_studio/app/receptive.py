@@ -29,6 +29,7 @@ class Probe:
     cells: dict[str, Cells] = field(default_factory=dict)
     parts: list[Contribution] = field(default_factory=list)
     class_name: str = ""
+    logit: float = 0.0  # the class's logit at the pixel
     note: str = ""
 
     @property
@@ -52,6 +53,10 @@ class Probe:
                       for p in parts[:SHOWN_PER_MAP]]
             if len(parts) > SHOWN_PER_MAP:
                 lines.append(f"  … {len(parts) - SHOWN_PER_MAP} more, Σ = {sum(p.share for p in parts[SHOWN_PER_MAP:]):+.3g}")
+        rest = self.logit - sum(p.share for p in self.parts)
+        if abs(rest) > 1e-3 * max(1.0, abs(self.logit)):  # learned 2× kernels that mix classes
+            lines.append(f"other classes' cells, through the learned 2× kernels: {rest:+.3g}")
+        lines.append(f"logit = {self.logit:+.3g}")
         return "\n".join(lines)
 
 
@@ -71,6 +76,7 @@ def probe_at(model: FCN, pred: Prediction, x: int, y: int, class_index: int, cla
     out.cells["logits"] = Cells(range(y, y + 1), range(x, x + 1))
     if 0 <= class_index < maps["logits"].shape[0]:
         out.parts = contributions(model, maps, y, x, class_index)
+        out.logit = float(maps["logits"][class_index, y, x])
     return out
 
 

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import torch
 
 from fcn_studio.app.analysis import InternalMap
 from fcn_studio.app.catalog import Catalog
@@ -9,21 +10,11 @@ from fcn_studio.app.jobs import SegmentJob
 from fcn_studio.app.receptive import Probe, cell_rects, probe_at
 from fcn_studio.app.session import Session, open_image_file
 from fcn_studio.app.view_model import MemoryStore, ViewModel
-from fcn_studio.engine import load_model
+from fcn_studio.engine import Segmenter, load_model
 from fcn_studio.engine.receptive import Cells, feeding_cells, receptive_field
-from tests.compact_models import write_family, write_image
-
-
-@pytest.fixture(scope="module")
-def family(tmp_path_factory):
-    return write_family(tmp_path_factory.mktemp("models"))
-
-
-@pytest.fixture
-def vm(family):
-    model = ViewModel(Session(Catalog(family["8s"].parent)), MemoryStore(device="cpu"))
-    model.restore()
-    return model
+from tests.app.test_view_model import family, vm  # noqa: F401 - the same compact family and view model
+from tests.compact_models import write_image
+from tests.engine.test_receptive import generic
 
 
 def shown(vm, path):
@@ -71,6 +62,7 @@ def test_probe_is_the_engines_field_and_cells_and_is_dropped_with_the_image(vm, 
     assert "score_fr:" in table and "score_pool4:" in table and "score_pool3:" in table
     logit = maps["logits"][vm.class_index, 30, 40]
     assert sum(p.share for p in probe.parts) == pytest.approx(float(logit), rel=1e-3, abs=1e-3)
+    assert table.endswith(f"logit = {logit:+.3g}") and "other classes" not in table  # bilinear 2× kernels
     assert vm.probed() is probe  # drawn by two widgets, computed once
     vm.head = "32s"
     assert set(vm.probed().cells) == {"score_fr", "logits"}  # the same pixel, the 32s head's cells
@@ -96,3 +88,24 @@ def test_cell_rects_are_the_cells_of_the_map_as_drawn():
     x0, y0, _, _ = m.rect
     assert cell_rects(Cells(range(2, 4), range(1, 2)), 16, 5.71875) == (x0 + 16, y0 + 32, 16, 32)
     assert Probe(1, 2, note="n").table() == "n"
+
+
+@pytest.mark.parametrize("arch", ["alexnet-fcn8s", "googlenet-fcn16s"])
+def test_probe_of_other_trunks_from_the_predictors_maps(arch):
+    """The predictor's maps (no batch axis, the final upsampling among them for these trunks) give
+    each trunk's own field and cells, and the shares add up to the logit."""
+    model = generic(arch)
+    with torch.no_grad():  # the random 2× kernels class to same class only, as bilinear ones are
+        for name, param in model.named_parameters():
+            if name.startswith("upscore"):
+                param.mul_(torch.eye(param.shape[0])[:, :, None, None])
+    rgb = np.random.default_rng(0).integers(0, 256, (120, 100, 3), dtype=np.uint8)
+    pred = Segmenter(model, device="cpu", precision="fp32", backend="torch").predict(rgb, scores=True, intermediates=True)
+    probe = probe_at(model, pred, 50, 60, 1, "one")
+    assert probe.box == receptive_field(model, pred.intermediates, 60, 50)
+    assert probe.trunk_field == (355 if arch.startswith("alexnet") else 379)
+    assert model.final_upsampling in probe.cells and len(probe.cells[model.final_upsampling]) == 1
+    logit = pred.intermediates["logits"][1, 60, 50]
+    assert sum(p.share for p in probe.parts) == pytest.approx(float(logit), rel=1e-3, abs=1e-3)
+    probe.logit += 0.5  # as if a learned 2× kernel carried other classes' scores in
+    assert "other classes' cells, through the learned 2× kernels: +0.5" in probe.table()

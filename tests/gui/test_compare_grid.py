@@ -8,12 +8,17 @@ from tests.compact_models import write_image
 from tests.gui.conftest import drop, wait_idle
 
 
-def test_grid_images_fill_their_equal_cells_with_square_pixels(qtbot, window, tmp_path):
+def compare_grid(qtbot, window, tmp_path):
+    """The grid of a 96 px image with its truth: four panes."""
     drop(window, [write_image(tmp_path / "a.png", size=96, mask=True)])
     wait_idle(qtbot, window, "a.png")
     window.actions.compare.trigger()
-    grid = window.compare_view
     qtbot.wait(50)
+    return window.compare_view
+
+
+def test_grid_images_fill_their_equal_cells_with_square_pixels(qtbot, window, tmp_path):
+    grid = compare_grid(qtbot, window, tmp_path)
     grid.fit()
     qtbot.wait(50)
     views = [grid.panes[c].view for c in grid.columns]
@@ -29,11 +34,7 @@ def test_grid_images_fill_their_equal_cells_with_square_pixels(qtbot, window, tm
 
 def test_four_panes_of_the_default_window_are_two_by_two_and_a_wide_window_one_row(qtbot, window, tmp_path):
     """The default window's four panes (3 heads and the truth) were four tall, narrow columns."""
-    drop(window, [write_image(tmp_path / "a.png", size=96, mask=True)])
-    wait_idle(qtbot, window, "a.png")
-    window.actions.compare.trigger()
-    grid = window.compare_view
-    qtbot.wait(50)
+    grid = compare_grid(qtbot, window, tmp_path)
     assert grid.shape == (2, 2)
     spots = {name: (round(p.view.sceneBoundingRect().left()), round(p.view.sceneBoundingRect().top()))
              for name, p in grid.panes.items()}
