@@ -22,7 +22,8 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QWidget
+from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QGraphicsRectItem, QLabel, QLineEdit, QPlainTextEdit,
+                               QTextEdit, QWidget)
 
 from ..app.analysis import MARKS_LUT
 from ..app.view_model import ViewModel
@@ -212,6 +213,13 @@ class ImageView(pg.GraphicsView):
             self.vm.probe = None
         else:
             super().keyPressEvent(event)
+
+    def enterEvent(self, event) -> None:  # noqa: N802 - Qt override
+        """Take the keyboard when the mouse comes in, so R works without a click first — unless the
+        user is typing somewhere (a training form's field keeps its keys)."""
+        if not isinstance(QApplication.focusWidget(), (QLineEdit, QAbstractSpinBox, QPlainTextEdit, QTextEdit)):
+            self.setFocus(Qt.FocusReason.MouseFocusReason)
+        super().enterEvent(event)
 
     def keyReleaseEvent(self, event) -> None:  # noqa: N802 - Qt override
         if event.key() == PROBE_KEY and not event.isAutoRepeat():

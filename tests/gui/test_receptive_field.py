@@ -2,6 +2,7 @@
 
 import numpy as np
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
+from PySide6.QtGui import QEnterEvent
 
 from fcn_studio.app.receptive import cell_rects
 from fcn_studio.engine import load_model
@@ -67,7 +68,9 @@ def test_r_held_follows_the_mouse_a_paint_tool_keeps_the_click_and_escape_clears
     drop(window, [write_image(tmp_path / "a.png", size=128)])
     wait_idle(qtbot, window, "a.png")
     view, vm = window.image_view, window.view_model
-    view.setFocus()
+    window.image_list.setFocus()
+    view.enterEvent(QEnterEvent(QPointF(5, 5), QPointF(5, 5), QPointF(5, 5)))  # the mouse comes in
+    assert view.hasFocus()  # so R needs no click first
     qtbot.keyPress(view, Qt.Key.Key_R)
     for x, y in ((10, 20), (90, 60)):
         view._moved(view.mapToScene(viewport_point(view, x, y)))  # what a mouse move over the view emits
