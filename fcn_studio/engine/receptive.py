@@ -224,7 +224,7 @@ def contributions(model: FCN, maps: Mapping[str, Any], y: int, x: int, class_ind
     grads = torch.autograd.grad(logits[0, class_index, y, x], list(scores.values()))
     cells = feeding_cells(model, maps, y, x)
     out = []
-    for (name, score), grad in zip(scores.items(), grads):
+    for (name, score), grad in zip(scores.items(), grads, strict=True):
         for row, col in cells[name]:
             out.append(Contribution(name, row, col, float(score[0, class_index, row, col].detach()),
                                     float(grad[0, class_index, row, col])))

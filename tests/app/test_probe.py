@@ -12,9 +12,11 @@ from fcn_studio.app.session import Session, open_image_file
 from fcn_studio.app.view_model import MemoryStore, ViewModel
 from fcn_studio.engine import Segmenter, load_model
 from fcn_studio.engine.receptive import Cells, feeding_cells, receptive_field
-from tests.app.test_view_model import family, vm  # noqa: F401 - the same compact family and view model
+from tests.app import test_view_model
 from tests.compact_models import write_image
 from tests.engine.test_receptive import generic
+
+family, vm = test_view_model.family, test_view_model.vm  # the same compact family and view model fixtures
 
 
 def shown(vm, path):

@@ -106,7 +106,7 @@ def test_gradient_by_each_map_is_non_zero_exactly_at_the_feeding_cells(case):
         cells = feeding_cells(model, maps, y, px)
         assert set(cells) == set(names)
         grads = torch.autograd.grad(maps["logits"][0, 1, y, px], [maps[n] for n in names], retain_graph=True)
-        for name, grad in zip(names, grads):
+        for name, grad in zip(names, grads, strict=True):
             support = grad[0].abs().sum(0) != 0
             expected = torch.zeros_like(support)
             block = cells[name]
