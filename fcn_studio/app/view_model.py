@@ -150,6 +150,9 @@ class ViewModel:
         if entry is not None:
             self._head = entry.head
             self.store.setValue("model", str(entry.path))
+            # The head the model brings is the shown one: remembered with it, or a relaunch would
+            # come back on the head switched to before (the 32s clicked before picking fcn8s).
+            self.store.setValue("head", entry.head)
         if self.class_names != names:  # toggles and the inspected class belong to the old classes
             self.hidden = frozenset()
             self.class_index = 1 if len(self.class_names) > 1 else 0

@@ -195,3 +195,16 @@ def test_images_opened_models_and_plain_switches_emit(vm, family, tmp_path):
     vm.device, vm.compare, vm.changes = "cpu", True, True
     vm.device = "cuda:0"
     assert devices == ["cuda:0"] and compare == [True] and changes == [True] and vm.store.value("device") == "cuda:0"
+
+
+def test_a_model_chosen_after_a_head_switch_is_restored_at_its_own_head(family):
+    """Issue #17/6: left on FCN-8s (picked in the model list after FCN-32s), reopened on FCN-32s."""
+    store = MemoryStore(device="cpu")
+    vm = ViewModel(Session(Catalog(family["8s"].parent)), store)
+    vm.restore()
+    vm.head = "32s"
+    vm.model = vm.session.catalog.find(str(family["8s"]))  # the model list: the 8s file, at its own head
+    assert vm.head == "8s"
+    again = ViewModel(Session(Catalog(family["8s"].parent)), store)
+    again.restore()
+    assert again.head == "8s" and again.entry.path == family["8s"].resolve()
