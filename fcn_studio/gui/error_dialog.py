@@ -33,6 +33,8 @@ class ErrorDialog(QDialog):
         self.list = QListWidget()
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.list.setWordWrap(True)
+        self.list.setAlternatingRowColors(True)  # a wrapped line still reads as one file
+        self.list.setSpacing(1)
         self.list.setMinimumHeight(140)
         self.list.hide()
         self.hint = QLabel()
@@ -62,7 +64,8 @@ class ErrorDialog(QDialog):
         self.messages.append(message)
         many = len(self.messages) > 1
         self.header.setText(f"{len(self.messages)} problems:" if many else message)
-        self.hint.setText(hint if not many else "")
+        if not many:
+            self.hint.setText(hint)
         self.hint.setVisible(bool(self.hint.text()))
         if many:
             if self.list.count() == 0:
@@ -75,5 +78,6 @@ class ErrorDialog(QDialog):
 
     def _clear(self) -> None:
         self.messages = []
+        self.hint.clear()
         self.list.clear()
         self.list.hide()
