@@ -83,6 +83,11 @@ class TrainingPlots(QWidget):
             self.bars_plot.removeItem(self.bars)
             self.bars = None
         self.bar_values = []
+        # A new run starts on fresh axes: not the last run's updates, nor a range the user zoomed to.
+        self.loss_plot.enableAutoRange()
+        self.iu_plot.enableAutoRange(x=True, y=False)
+        self.iu_plot.setYRange(0, 1)
+        self.bars_plot.setYRange(0, 1)
         self.progress.setValue(0)
         self.progress.setFormat("%p%")
 
