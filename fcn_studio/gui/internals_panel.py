@@ -40,15 +40,25 @@ ZOOM_LIMIT = 4.0  # Ctrl+wheel zooms between 1/4 and 4× the image's longer side
 
 class _MapView(pg.ViewBox):
     """A map's view: a plain wheel is left to the scroll area around the grid (it scrolls the
-    panel); only Ctrl+wheel zooms."""
+    panel); Ctrl+wheel zooms the grid's leading view (the others follow its ranges) about the
+    point under the mouse, clamped to ZOOM_LIMIT. Clamping here rather than with ViewBox limits:
+    those fight the leader's aspect lock and the links, and squash the followers' maps."""
+
+    leader: pg.ViewBox | None = None
+    side = 0.0  # the image's longer side, in image pixels
 
     def wheelEvent(self, ev, axis=None) -> None:  # noqa: N802 - pyqtgraph override
-        if not ev.modifiers() & Qt.KeyboardModifier.ControlModifier:
+        if not ev.modifiers() & Qt.KeyboardModifier.ControlModifier or not self.side:
             ev.ignore()
             return
-        super().wheelEvent(ev, axis)
-
-
+        leader = self.leader or self
+        (x0, x1), (y0, y1) = leader.viewRange()
+        spans = (x1 - x0, y1 - y0)
+        factor = 1.02 ** (ev.delta() * self.state["wheelScaleFactor"])  # > 1 zooms out, as pyqtgraph's
+        factor = min(max(factor, self.side / ZOOM_LIMIT / min(spans)), self.side * ZOOM_LIMIT / max(spans))
+        centre = self.mapSceneToView(ev.scenePos())
+        leader.scaleBy((factor, factor), centre)
+        ev.accept()
 class _MapPane:
     def __init__(self, name: str, title: pg.LabelItem, view: pg.ViewBox, lut: np.ndarray):
         self.title, self.view = title, view
@@ -86,7 +96,10 @@ class _Grid(pg.GraphicsLayoutWidget):
             view = _MapView(enableMenu=False)
             self.addItem(view, row=row + 1, col=col)
             self.panes[name] = _MapPane(name, title, view, lut)
-        link_views([pane.view for pane in self.panes.values()])
+        views = [pane.view for pane in self.panes.values()]
+        link_views(views)
+        for view in views:
+            view.leader = views[0]
         layout = self.ci.layout
         left, top, right, bottom = layout.getContentsMargins()
         rows = math.ceil(len(names) / COLUMNS)
@@ -121,12 +134,10 @@ class _Grid(pg.GraphicsLayoutWidget):
             next(iter(self.panes.values())).view.setRange(xRange=(0, w), yRange=(0, h), padding=0.02)
 
     def set_extent(self, w: int, h: int) -> None:
-        """A new image size: zoom limits around it, columns and titles laid out, the maps whole."""
+        """A new image size: the zoom limits' measure, columns and titles laid out, the maps whole."""
         self.extent = (w, h)
-        side = max(w, h)
         for pane in self.panes.values():
-            pane.view.setLimits(minXRange=side / ZOOM_LIMIT, minYRange=side / ZOOM_LIMIT,
-                                maxXRange=side * ZOOM_LIMIT, maxYRange=side * ZOOM_LIMIT)
+            pane.view.side = float(max(w, h))
         self.equal_columns()
         self.fit()
 
