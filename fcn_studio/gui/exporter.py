@@ -26,7 +26,7 @@ from .worker import JobRunner
 
 log = logging.getLogger(__name__)
 
-STATUS_MS = 15000  # how long the status bar says what was written
+STATUS_MS = 30000  # how long the status bar says what was written
 
 
 class Exporter:
