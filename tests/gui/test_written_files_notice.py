@@ -1,5 +1,6 @@
 """Issue #17/3 and /12: Batch and Export say what they wrote where, failures included, with Open folder."""
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,8 @@ from fcn_studio.app.jobs import Lane
 from fcn_studio.gui import notice as notice_module
 from tests.compact_models import write_image
 from tests.gui.conftest import drop, wait_idle
+
+SHOTS = os.environ.get("FCN_STUDIO_SHOTS")  # set to a folder to keep the screenshots for a look
 
 
 def _opened_urls(monkeypatch):
@@ -54,5 +57,8 @@ def test_export_says_what_it_wrote_where_and_opens_the_folder(qtbot, window, tmp
     assert notice.isVisible() and not notice.list.isVisible()
     assert notice.label.text() == f"Wrote the labels of a.png (8s) to {target}"
     assert window.status.currentMessage() == notice.label.text()
+    if SHOTS:
+        notice.grab().save(str(Path(SHOTS) / "export-notice.png"))
+        window.grab().save(str(Path(SHOTS) / "export-window.png"))
     notice.open_folder.click()
     assert urls == [QUrl.fromLocalFile(str(target.parent))] and Path(urls[0].toLocalFile()) == target.parent
