@@ -16,7 +16,7 @@ def test_failed_files_are_listed_in_the_body_and_stay_out_of_recent(qtbot, windo
     errors = window.errors
     lines = [errors.list.item(k).text() for k in range(errors.list.count())]
     assert errors.isVisible() and errors.list.isVisible() and errors.text() == "3 problems:"
-    assert len(lines) == 3 and all(line.startswith(f"{path}: ") for line, path in zip(lines, bad))
+    assert len(lines) == 3 and all(line.startswith(f"{path}: ") for line, path in zip(lines, bad, strict=True))
     assert not hasattr(errors, "detailedText")  # nothing hidden behind "Show Details"
     errors.grab().save(str(tmp_path / "errors.png"))
     assert window.opener.recent() == [str(good)]
