@@ -73,7 +73,8 @@ class MainWindow(QMainWindow):
         training_dock.hide()
         self.tabifyDockWidget(self.jobs_dock, training_dock)
         self.opener = Opener(vm, self.runner, settings, self.errors, self.actions.recent_menu, self)
-        self.exporter = Exporter(vm, self.runner, self.errors, self.jobs_panel, self.jobs_dock, self.opener.last_dir, self)
+        self.exporter = Exporter(vm, self.runner, self.errors, self.jobs_panel, self.jobs_dock, self.opener.last_dir, self,
+                                 self.status)
         self.training = TrainingControl(vm, self.runner, self.errors, training_panel, training_dock)
 
         for widget in (self.image_view, self.compare_view, self.image_list, self.legend, self.internals,
