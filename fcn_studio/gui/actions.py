@@ -47,6 +47,7 @@ class Actions:
     compare: QAction
     changes: QAction
     stitch: dict[int, QAction]
+    background: QAction
 
     def bind(self, vm: ViewModel) -> None:
         """Make the view choices edit `vm` and show its state, whoever changed it."""
@@ -57,6 +58,8 @@ class Actions:
         vm.events.device.connect(lambda device: self.device_combo.setCurrentText(device))
         vm.events.compare.connect(lambda on: self.compare.setChecked(on))
         vm.events.changes.connect(lambda on: self.changes.setChecked(on))
+        vm.events.show_background.connect(lambda on: self.background.setChecked(on))
+        self.background.setChecked(vm.show_background)
         vm.events.catalog.connect(lambda: self.fill_models(vm))
         for signal in (vm.events.model, vm.events.head, vm.events.stitch, vm.events.catalog, vm.events.compare,
                        vm.events.changes):
@@ -128,12 +131,13 @@ def build_actions(w: QMainWindow, do: Commands, vm: ViewModel) -> Actions:
     compare = _action(w, "&Compare heads", lambda on: setattr(vm, "compare", on), "C", checkable=True)
     changes = _action(w, "Show where the &skips changed the answer", lambda on: setattr(vm, "changes", on), "D",
                       checkable=True)
+    background = _action(w, "Show &background", lambda on: setattr(vm, "show_background", on), "B", checkable=True)
     next_img = _action(w, "&Next image", lambda: do.step_image(1), "PgDown")
     prev_img = _action(w, "&Previous image", lambda: do.step_image(-1), "PgUp")
     view_menu = w.menuBar().addMenu("&View")
     view_menu.addActions([fit, zoom_in, zoom_out])
     view_menu.addSeparator()
-    view_menu.addActions([compare, changes, next_img, prev_img])
+    view_menu.addActions([compare, changes, background, next_img, prev_img])
     view_menu.addSeparator()  # docks add their toggles below
 
     model_menu = w.menuBar().addMenu("&Model")
@@ -184,12 +188,13 @@ def build_actions(w: QMainWindow, do: Commands, vm: ViewModel) -> Actions:
     bar.addWidget(QLabel(" Device: "))
     device_combo = QComboBox()
     bar.addWidget(device_combo)
-    actions = Actions(recent, view_menu, model_combo, device_combo, heads, compare, changes, stitch)
+    actions = Actions(recent, view_menu, model_combo, device_combo, heads, compare, changes, stitch, background)
     actions.bind(vm)
     return actions
 
 
 SHORTCUTS = """Ctrl+O open · Ctrl+Shift+O open folder · Ctrl+V paste an image · Ctrl+M open a model
 1 / 2 / 3 head 32s / 16s / 8s · C compare heads · D skip changes · F fit · Ctrl +/− zoom
+B show the background class · click a pixel (or hold R and hover): its receptive field · Esc clears it
 PgUp / PgDown previous / next image · Ctrl+E export labels · Ctrl+Shift+E export overlay
 Ctrl+B segment a folder into files · Ctrl+T training · Ctrl+Shift+V evaluate on a dataset"""

@@ -48,7 +48,7 @@ class Exporter:
         vm = self.vm
 
         def write(pred, out):
-            rgba = analysis.blend(vm.image.rgb, pred.labels, vm.palette, vm.opacity, vm.hidden)
+            rgba = analysis.blend(vm.image.rgb, pred.labels, vm.palette, vm.opacity, vm.transparent)
             save_image(rgba, out, "overlay")
         return self._export("Export overlay", "_overlay", path, write, "overlay")
 

@@ -12,6 +12,10 @@ dot; "Reset view" shows them whole again.
 Each map keeps at least MIN_MAP pixels a side: in a short or narrow dock the grid scrolls rather
 than shrinking the maps to specks or pushing the right column out of sight, and long map names
 (score_inception4e) are elided to the column, in full in the tooltip.
+
+A probed pixel (a click in the image view, or R held) outlines, in every map, the cells that feed
+that pixel through the upsampling kernels, and lists under the maps each feeding score cell's value
+for the class and its weight in the pixel's logit (`app.receptive.Probe.table`).
 """
 
 from __future__ import annotations
@@ -23,10 +27,11 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QFontMetricsF
-from PySide6.QtWidgets import (QApplication, QComboBox, QFrame, QGraphicsRectItem, QHBoxLayout, QLabel, QScrollArea,
-                               QStackedWidget, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QApplication, QComboBox, QFrame, QGraphicsRectItem, QHBoxLayout, QLabel, QPlainTextEdit,
+                               QScrollArea, QStackedWidget, QToolButton, QVBoxLayout, QWidget)
 
 from ..app.analysis import InternalMap, internal_maps
+from ..app.receptive import Probe, cell_rects
 from ..app.view_model import ViewModel
 from .grid_layout import equal_columns, link_views
 
@@ -35,6 +40,7 @@ MIN_MAP = 100  # px a side: score_fr's 1/32 cells stay tellable apart; below it 
 TITLE_PT = 8
 TITLE_HEIGHT = 50  # three lines of TITLE_PT: name / stride and size / value range
 TITLE_SLACK = 10  # px the text item adds around its text
+PROBE_TEXT_HEIGHT = 110  # px of the probed pixel's cell list (it scrolls), in place of the note
 ZOOM_LIMIT = 4.0  # Ctrl+wheel zooms between 1/4 and 4× the image's longer side in view
 
 
@@ -74,7 +80,13 @@ class _MapPane:
         self.outline = QGraphicsRectItem()
         self.outline.setPen(pg.mkPen((255, 255, 255), width=1, cosmetic=True))
         self.outline.setZValue(2)
-        for item in (self.backdrop, self.map, self.outline):
+        # The cells feeding a probed pixel (hidden without a probe).
+        self.feeding = QGraphicsRectItem()
+        self.feeding.setPen(pg.mkPen((255, 220, 0), width=2, cosmetic=True))
+        self.feeding.setBrush(pg.mkBrush(255, 220, 0, 50))
+        self.feeding.setZValue(3)
+        self.feeding.hide()
+        for item in (self.backdrop, self.map, self.outline, self.feeding):
             view.addItem(item)
 
 
@@ -191,6 +203,14 @@ class InternalsPanel(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.stack, 1)
         layout.addWidget(self.note)
+        self.probe_text = QPlainTextEdit()  # scrolls: an 8s pixel has a score cell list ~15 lines long
+        self.probe_text.setReadOnly(True)
+        self.probe_text.setStyleSheet("QPlainTextEdit { font-family: monospace; font-size: 11px; }")
+        self.probe_text.setMaximumHeight(PROBE_TEXT_HEIGHT)
+        self.probe_text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.probe_text.hide()
+        layout.addWidget(self.probe_text)
+        self.placed: dict[str, tuple[int, float]] = {}  # (stride, offset) of each map drawn
         self.lut = pg.colormap.get("viridis").getLookupTable(nPts=256)
 
     @property
@@ -231,6 +251,7 @@ class InternalsPanel(QWidget):
             if image is None:
                 return
             self.show_maps(image.rgb, internal_maps(pred, vm.class_index) if pred is not None else [])
+            self.show_probe(vm.probed())
 
         def head_result(head: str) -> None:
             if head == vm.head:
@@ -239,6 +260,7 @@ class InternalsPanel(QWidget):
         vm.events.model.connect(lambda _: self.set_classes(vm.class_names, vm.class_index))
         vm.events.class_index.connect(lambda k: (self.set_classes(vm.class_names, k), draw()))
         vm.events.shown.connect(draw)
+        vm.events.probe.connect(lambda _: self.show_probe(vm.probed()))
         vm.events.result.connect(head_result)
         self.class_changed.connect(lambda k: setattr(vm, "class_index", k))
         self.set_classes(vm.class_names, vm.class_index)
@@ -259,6 +281,7 @@ class InternalsPanel(QWidget):
         grid = self.grid
         if rgb is None:
             return
+        self.placed = {m.name: (m.stride, m.offset) for m in maps}
         grey = rgb.mean(axis=2).astype(np.uint8)
         h, w = grey.shape
         for m in maps:
@@ -272,3 +295,14 @@ class InternalsPanel(QWidget):
             grid.set_title(pane, [m.name, f"stride {m.stride} · {mw}×{mh}", f"{lo:.2g} … {hi:.2g}"])
         if grid.extent != (w, h):
             grid.set_extent(w, h)
+
+    def show_probe(self, probe: Probe | None) -> None:
+        """Outline the cells of each map that feed the probed pixel, and list their shares."""
+        for name, pane in self.panes.items():
+            cells = probe.cells.get(name) if probe is not None else None
+            pane.feeding.setVisible(bool(cells) and name in self.placed)
+            if cells and name in self.placed:
+                pane.feeding.setRect(QRectF(*cell_rects(cells, *self.placed[name])))
+        self.probe_text.setPlainText(probe.table() if probe is not None else "")
+        self.probe_text.setVisible(probe is not None)
+        self.note.setVisible(probe is None)  # the maps keep their rows
