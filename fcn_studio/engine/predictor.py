@@ -27,6 +27,9 @@ from .shift_stitch import stitched_scores, upsample_stitched
 from .tiling import predict_tiled
 
 log = logging.getLogger(__name__)
+# torch.export keeps process-wide tracing state: two exports at once (the app prepares each head's
+# segmenter on its own thread) both fail, so runtimes are built one at a time.
+_BUILDING = threading.Lock()
 
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 # How a 32s net's coarse scores become input-sized: its bilinear deconvolution, or §3.2's stitching.
@@ -148,7 +151,7 @@ class Segmenter:
     def prepare(self) -> str:
         """Export, quantize and open the runtime now rather than at the first image; returns `path`.
         A model the runtime can't take falls back to PyTorch, with a warning."""
-        with self._runtime_lock:
+        with self._runtime_lock, _BUILDING:
             if self.backend != "torch" and self._runtime is None:
                 try:
                     self._runtime = build_runtime(self.model, self.backend, self._int8, self._calibration, self._compare)

@@ -188,5 +188,18 @@ def test_pytorch_serves_while_the_runtime_is_prepared_in_the_background(model, m
     seg.prepare_in_background()
     assert seg.predict(rgb(40, 40)).path == "torch fp32"  # not ready: PyTorch, no waiting
     release.set()
-    seg._preparing.join(10)
+    seg._preparing.join(300)  # an uncached export takes tens of seconds on a busy machine
     assert seg.predict(rgb(40, 40)).path == "onnxruntime fp32"
+
+
+def test_segmenters_prepared_at_once_all_get_their_runtime(model, monkeypatch, tmp_path):
+    """The app prepares each head on its own thread; two concurrent torch.export calls both fail,
+    which used to leave every head on PyTorch for the whole session."""
+    monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path))
+    segs = [Segmenter(compact_model(arch, seed=4).eval(), device="cpu", precision="fp32", backend="onnxruntime")
+            for arch in ("fcn32s", "fcn8s")]
+    for seg in segs:
+        seg.prepare_in_background()
+    for seg in segs:
+        seg._preparing.join(300)
+    assert [seg.path for seg in segs] == ["onnxruntime fp32", "onnxruntime fp32"]
