@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Signal
+from PySide6.QtCore import QEvent, QPointF, Signal
 from PySide6.QtWidgets import QLabel, QWidget
 
 from ..app.analysis import MARKS_LUT
@@ -108,7 +108,10 @@ def _drawn(item: pg.ImageItem) -> np.ndarray | None:
 
 
 class ImageView(pg.GraphicsView):
-    """Single image + overlay. Emits `hovered(x, y)` (−1, −1 when off the image)."""
+    """Single image + overlay. Emits `hovered(x, y)` (−1, −1 when off the image).
+
+    `tool` (a PaintTool, set by the annotate mode) sees mouse and key events first, in image
+    coordinates; what it takes (a paint tool is chosen) never reaches the pan and zoom."""
 
     hovered = Signal(int, int)
 
@@ -123,6 +126,7 @@ class ImageView(pg.GraphicsView):
                                 " border-radius: 4px; font-size: 13px; }")
         self.hint.move(10, 10)
         self.hint.hide()
+        self.tool = None
 
     def set_hint(self, text: str) -> None:
         """A one-line hint over the view (no model, drop images here …); empty hides it."""
@@ -132,6 +136,56 @@ class ImageView(pg.GraphicsView):
 
     def zoom(self, factor: float) -> None:
         self.pane.view.scaleBy((1 / factor, 1 / factor))
+
+    # ----- the paint tool's share of the events ----------------------------------------------
+    def image_point(self, event) -> tuple[float, float]:
+        """Where a mouse event is, in image coordinates (x right, y down, pixel i = [i, i+1))."""
+        p = self.pane.view.mapSceneToView(self.mapToScene(event.position().toPoint()))
+        return p.x(), p.y()
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if self.tool is not None and self.tool.press(*self.image_point(event), event.position(), event.button()):
+            self.setFocus()
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if self.tool is not None and self.tool.move(*self.image_point(event), event.position(), event.buttons()):
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if self.tool is not None and self.tool.release(*self.image_point(event), event.button()):
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+
+    def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if self.tool is not None and self.tool.double_click(*self.image_point(event)):
+            event.accept()
+            return
+        super().mouseDoubleClickEvent(event)
+
+    def leaveEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if self.tool is not None:
+            self.tool.leave()
+        super().leaveEvent(event)
+
+    def event(self, event) -> bool:
+        """While painting, digits and [ ] are the tool's, not the window's shortcuts."""
+        if (event.type() == QEvent.Type.ShortcutOverride and self.tool is not None
+                and self.tool.wants_key(event.key(), event.modifiers())):
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if self.tool is not None and self.tool.key(event.key(), event.modifiers()):
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def _moved(self, pos: QPointF) -> None:
         pixel = self.pane.pixel_at(pos)
@@ -146,6 +200,7 @@ class ImageView(pg.GraphicsView):
         vm.events.result.connect(self._on_result)
         vm.events.hidden.connect(lambda _: self.pane.set_lut(vm.label_lut()))
         vm.events.model.connect(lambda _: self.pane.set_lut(vm.label_lut()))
+        vm.events.live.connect(lambda _: self.pane.set_lut(vm.label_lut()))  # a round's classes
         vm.events.opacity.connect(self.pane.set_opacity)
         vm.events.changes.connect(lambda _: self._draw_marks())
         vm.events.images.connect(lambda _: self._draw_hint())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from ..app.view_model import ViewModel
@@ -14,6 +16,7 @@ class StatusBar(QStatusBar):
         self.timing = QLabel()
         self.metrics = QLabel()
         self.where = QLabel()
+        self.extra: Callable[[int, int], str] | None = None  # more about the pixel (the annotation there)
         self.addWidget(self.hover, 1)
         for label in (self.timing, self.metrics, self.where):
             self.addPermanentWidget(label)
@@ -56,4 +59,5 @@ class StatusBar(QStatusBar):
 
     def hover_at(self, x: int, y: int) -> None:
         """The mouse is over image pixel (x, y) (−1, −1: off the image)."""
-        self.show_hover(self.vm.hover_text(x, y))
+        parts = [self.vm.hover_text(x, y), self.extra(x, y) if self.extra is not None and x >= 0 else ""]
+        self.show_hover(" | ".join(p for p in parts if p))
