@@ -340,7 +340,7 @@ class ViewModel:
             return ""
         label, score = hit
         names, truth = self.class_names, ""
-        if self._image.truth is not None:
+        if self._image.truth is not None and not self._live_shown():  # truth is in the model's classes
             t = int(self._image.truth[y, x])
             truth = f" | truth: {names[t] if t < len(names) else 'void'}"
         source = self.live.label if self._live_shown() else self._head

@@ -280,7 +280,8 @@ class AnnotateControl(QObject):
     def _ask_label_set(self):
         parent = self.dock.parentWidget()
         names = self.vm.class_names
-        choices = ([f"{MODEL_CLASSES}: {', '.join(names)}"] if names else []) + [NEW_CLASSES]
+        shown = ", ".join(names[:4]) + (f", … ({len(names)} classes)" if len(names) > 4 else "")
+        choices = ([f"{MODEL_CLASSES}: {shown}"] if names else []) + [NEW_CLASSES]
         choice, ok = QInputDialog.getItem(parent, "Label set", "Annotate with", choices, 0, False)
         if not ok:
             return None

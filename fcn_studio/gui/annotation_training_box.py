@@ -62,7 +62,8 @@ class AnnotationTrainingBox(QGroupBox):
             self.result.setText(f"{round_name}: no held-out images — tick “keep this image for testing” on a "
                                 "painted image to measure the model")
             return
+        images = metrics.get("images", 0)
         per_class = ", ".join(f"{name} {iu:.2f}" for name, iu in zip(metrics.get("class_names", []), metrics.get("iu", []))
                               if iu is not None and math.isfinite(iu))
         self.result.setText(f"<b>{round_name}</b>: held-out mean IU <b>{metrics['mean_iu']:.3f}</b> on "
-                            f"{metrics.get('images', '?')} images<br>{per_class}")
+                            f"{images} image{'' if images == 1 else 's'}<br>{per_class}")

@@ -71,7 +71,8 @@ class ClassEditor(QDialog):
         self.list.clear()
         classes = self.project.classes
         for k, (name, colour) in enumerate(zip(classes.names, classes.palette)):
-            self.list.addItem(QListWidgetItem(swatch(colour), f"{k}  {name}"))
+            key = f" · key {(k + 1) % 10}" if k < 10 else ""
+            self.list.addItem(QListWidgetItem(swatch(colour), f"{name}    (label {k}{key})"))
         self.list.setCurrentRow(min(row, self.list.count() - 1))
 
     def selected(self) -> str | None:

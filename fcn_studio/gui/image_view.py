@@ -152,6 +152,7 @@ class ImageView(pg.GraphicsView):
 
     def mouseMoveEvent(self, event) -> None:  # noqa: N802 - Qt override
         if self.tool is not None and self.tool.move(*self.image_point(event), event.position(), event.buttons()):
+            self._moved(self.mapToScene(event.position().toPoint()))  # the readout follows the brush
             event.accept()
             return
         super().mouseMoveEvent(event)

@@ -214,7 +214,7 @@ def test_a_live_answer_is_shown_for_its_image_with_its_classes_until_withdrawn(v
     vm.show_live(live)
     assert lives == [live] and results == [vm.head] and vm.prediction() is live.prediction
     assert vm.class_names == ["ground", "thing"] and vm.label_lut()[1, :3].tolist() == [9, 8, 7]
-    assert vm.hover_text(3, 4) == "pixel (3, 4): thing 0.75 (live, update 7) | truth: ground"
+    assert vm.hover_text(3, 4) == "pixel (3, 4): thing 0.75 (live, update 7)"
     assert vm.metrics() is None and vm.prediction("32s") is not live.prediction
     vm.image = other  # another image: its own results, the model's classes
     assert vm.prediction() is not live.prediction and vm.class_names == list(vm.entry.info.class_names)
