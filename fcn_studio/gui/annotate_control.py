@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QDockWidget, QFileDialog, QInputDialog, QMessageBo
 from ..app.annotate.jobs import SaveMaskJob
 from ..app.annotate.project import AnnotationProject, MaskProblem
 from ..app.annotate.raster import Box
+from ..app.annotate.training import BEST, ROUNDS_DIR
 from ..app.annotate.workspace import AnnotateState, model_label_set, new_label_set
 from ..app.view_model import ViewModel
 from ..errors import FileProblem
@@ -134,6 +135,11 @@ class AnnotateControl(QObject):
             self.errors.report(str(exc), "An annotation project has images/, masks/ and classes.json.")
             return None
         self._use(project)
+        for best in sorted(project.root.glob(f"{ROUNDS_DIR}/*/{BEST}")):  # each round's model, back in the picker
+            try:
+                self.vm.add_model_file(best)
+            except FileProblem as exc:
+                self.errors.report(str(exc))
         for problem in project.check():
             self.errors.report(str(problem), "The mask is left as it is; painting on that image offers to set it aside.")
         if project.names:

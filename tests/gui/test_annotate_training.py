@@ -52,3 +52,7 @@ def test_a_round_on_sparse_strokes_gives_a_model_in_the_picker_and_a_held_out_me
     x, _ = window.training.panel.plots.loss_curves["8s"].getData()
     assert list(x) == [1, 2, 3, 4]
     assert box.start.isEnabled()
+    catalog = vm.session.catalog
+    catalog.entries = [e for e in catalog.entries if e.path != vm.entry.path]
+    assert window.annotate.open_project(project.root) is not None  # reopening lists each round's model again
+    assert Path(done.best_model).resolve() in [e.path for e in catalog.entries]
