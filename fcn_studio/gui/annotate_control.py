@@ -268,6 +268,12 @@ class AnnotateControl(QObject):
         self.panel.show_project()
 
     # ----- the label set -----------------------------------------------------------------------
+    def pick_class(self, row: int) -> None:
+        """A legend row clicked: its class (by name) becomes the brush's, when the project has it."""
+        names, own = self.vm.class_names, self.state.class_names
+        if self.state.project is not None and 0 <= row < len(names) and names[row] in own:
+            self.state.label = own.index(names[row])
+
     def edit_classes(self) -> ClassEditor | None:
         if self.state.project is None:
             self.errors.report("no annotation project is open: File ▸ New annotation project… first")

@@ -89,6 +89,7 @@ class MainWindow(QMainWindow):
                        self.model_card, self.status):
             widget.bind(vm)
         self.status.extra = self.annotate.hover_text
+        self.legend.list.itemClicked.connect(lambda item: self.annotate.pick_class(self.legend.list.row(item)))
         self.image_view.hovered.connect(self.status.hover_at)
         self.compare_view.hovered.connect(self.status.hover_at)
         vm.events.image.connect(lambda image: self.setWindowTitle(f"fcn-studio — {image.name}" if image else "fcn-studio"))

@@ -175,3 +175,16 @@ def test_painting_is_off_while_the_pan_tool_is_chosen(qtbot, window, painting):
     painting.state.tool = "pan"
     drag(window, [(10.5, 10.5), (40.5, 30.5)])
     assert (painting.state.annotation.labels == 255).all()
+
+
+def test_a_legend_row_picks_the_class_of_that_name(qtbot, window, tmp_path):
+    window.opener.open_paths([photo(tmp_path / "a.png")])
+    wait_idle(qtbot, window, "a.png")
+    vm, control = window.view_model, window.annotate
+    control.create_project(tmp_path / "p", model_label_set(vm.class_names, vm.palette), from_open_images=True)
+    legend = window.legend.list
+    rect = legend.visualItemRect(legend.item(2))
+    QTest.mouseClick(legend.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, rect.center())
+    assert control.state.label == 2 and control.panel.label.currentIndex() == 2
+    control.pick_class(99)  # no such row: nothing changes
+    assert control.state.label == 2
