@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image
 from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
 from scipy import ndimage
 
@@ -74,7 +75,22 @@ def test_a_drag_paints_the_brush_class_and_is_saved_as_png_bytes(qtbot, window, 
     assert painting.saves == 1
     np.testing.assert_array_equal(on_disk(state.project, state.name), labels)
     assert state.project.training_names() == [state.name]
-    assert "annotation: cat" in painting.hover_text(30, 40)
+    window.status.hover_at(30, 40)
+    readout = window.status.hover.text()
+    assert readout.startswith("pixel (30, 40): ") and readout.endswith(" | annotation: cat")
+
+
+def test_the_annotation_layer_has_its_own_toggle_and_opacity(qtbot, window, painting):
+    panel, layer, vm = painting.panel, painting.layer, window.view_model
+    overlay = window.image_view.pane.overlay.opacity()
+    panel.opacity.setValue(25)
+    assert layer.opacity() == pytest.approx(0.25) and window.image_view.pane.overlay.opacity() == overlay
+    panel.show_layer.setChecked(False)
+    assert not layer.isVisible() and painting.hover_text(30, 40) == ""
+    vm.opacity = 0.9
+    assert layer.opacity() == pytest.approx(0.25)
+    panel.show_layer.setChecked(True)
+    assert layer.isVisible()
 
 
 def test_a_stroke_recolours_only_its_box_of_the_layer(qtbot, window, painting):
@@ -110,14 +126,15 @@ def test_undo_and_redo_restore_pixels_and_the_saved_mask(qtbot, window, painting
     drag(window, [(20.5, 10.5), (30.5, 10.5)])
     assert state.annotation.labels[10, 25] == 255
     wait_saved(qtbot, window)
-    window.activateWindow()
-    QTest.keyClick(window.image_view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    if state.annotation.labels[10, 25] == 255:  # no active window (offscreen): the action itself
-        window.undo_edit()
+    undo, redo = (next(a for a in window.findChildren(QAction) if a.text() == text) for text in ("&Undo paint", "&Redo paint"))
+    assert (undo.shortcut().toString(), redo.shortcut().toString()) == ("Ctrl+Z", "Ctrl+Shift+Z")
+    undo.trigger()
     np.testing.assert_array_equal(state.annotation.labels, after_one)
-    window.undo_edit()
+    undo.trigger()
     assert (state.annotation.labels == 255).all()
-    window.redo_edit()
+    undo.trigger()  # nothing left: said so, nothing breaks
+    assert "nothing to undo" in painting.panel.status.text()
+    redo.trigger()
     np.testing.assert_array_equal(state.annotation.labels, after_one)
     qtbot.waitUntil(lambda: not window.runner.busy(Lane.SAVE), timeout=WAIT_MS)
     np.testing.assert_array_equal(on_disk(state.project, state.name), after_one)
@@ -148,6 +165,10 @@ def test_polygon_clicks_and_a_double_click_fill_the_inside(qtbot, window, painti
     QTest.mouseDClick(port, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, viewport_point(window, 10, 30))
     inside = state.annotation.labels == 1
     assert inside[12:28, 12:28].all() and not inside[:8].any() and not inside[:, 32:].any()
+    state.label = 0
+    drag(window, [(40, 30), (55, 30), (55, 45), (40, 45), (40, 31)])  # a lasso: one drag, filled on release
+    lasso = state.annotation.labels == 0
+    assert lasso[33:43, 42:53].all() and not lasso[:28].any() and len(state.annotation.history) == 2
 
 
 def test_accept_the_prediction_keeps_strokes_and_honours_the_threshold(qtbot, window, tmp_path):
