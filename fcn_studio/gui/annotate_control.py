@@ -288,6 +288,24 @@ class AnnotateControl(QObject):
         self.layer.set_palette(self.state.palette)
         self.panel.show_image()
 
+    def may_close(self) -> bool:
+        """Closing with annotations that could not be saved asks first (they live only in memory)."""
+        project = self.state.project
+        if project is None:
+            return True
+        unsaved = dict(project.unsaved)
+        for name in project.names:
+            if not project.is_saved(name) and name not in unsaved:
+                try:  # a save still to come, or one that was dropped: write it now
+                    project.save(name)
+                except FileProblem as exc:
+                    unsaved[name] = exc
+        if not unsaved:
+            return True
+        first = next(iter(unsaved.values()))
+        return self.confirm("Annotations not saved", f"{len(unsaved)} image(s) could not be saved: {first}\n\n"
+                            "Close anyway and lose those strokes?")
+
     # ----- prompts -----------------------------------------------------------------------------
     def _ask_label_set(self):
         parent = self.dock.parentWidget()

@@ -131,3 +131,17 @@ def test_a_corrupt_mask_is_named_and_set_aside_only_when_asked(qtbot, window, pr
     assert path.with_name(path.name + ".broken").read_bytes() == b"\x89PNG not really"
     reopened = control.open_project(project.root)
     assert reopened is not None and Image.open(path).size == (64, 48)
+
+
+def test_closing_with_unsaved_strokes_asks_first(qtbot, window, project):
+    state = window.annotate.state
+    os.chmod(project.mask_path(state.name), stat.S_IRUSR)
+    drag(window, [(10.5, 10.5)])
+    qtbot.waitUntil(lambda: state.name in project.unsaved and not window.runner.busy(), timeout=30_000)
+    asked = []
+    window.annotate.confirm = lambda title, text: asked.append(text) or False
+    window.close()
+    assert window.isVisible() and str(project.mask_path(state.name)) in asked[0]
+    os.chmod(project.mask_path(state.name), 0o644)
+    project.unsaved.clear()
+    assert window.annotate.may_close() and (on_disk(project, state.name)[10, 10] == 1)
