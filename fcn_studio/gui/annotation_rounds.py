@@ -2,7 +2,7 @@
 
 A round (RoundJob, Lane.TRAIN) fine-tunes the shown model on the project's painted images while
 the user keeps painting. Its events go to the Training dock's plots; each `LiveModel` it sends
-re-segments the shown image on Lane.LIVE (a newer one supersedes an older) and the answer goes
+re-segments the shown image on Lane.LIVE (skipped while one is still being computed) and the answer goes
 to the view model (`show_live`), so the overlay shows the model learning. When the round ends,
 its best model joins the model picker and becomes the shown model, and the box reports the
 held-out mean IU of the round's last evaluation, per class.
@@ -73,7 +73,9 @@ class RoundControl(QObject):
     def _event(self, event: object) -> None:
         if isinstance(event, LiveModel):
             image = self.vm.image
-            if image is not None:
+            # While one live answer is computed, newer weights wait for the next tick: superseding
+            # a slow prediction (a big photo) again and again would never show any.
+            if image is not None and not self.runner.busy(Lane.LIVE):
                 self.runner.submit(LivePredictJob(event, image), returned=self._live)
             return
         if isinstance(event, Evaluated):
