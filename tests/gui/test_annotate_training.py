@@ -2,8 +2,11 @@
 
 from pathlib import Path
 
+import numpy as np
+
+from fcn_studio.app.annotate.jobs import LiveResult
 from fcn_studio.app.annotate.workspace import new_label_set
-from fcn_studio.engine import read_info
+from fcn_studio.engine import Prediction, read_info
 from fcn_studio.training.run_folder import read_config
 from tests.gui.conftest import wait_idle
 from tests.gui.test_annotate_painting import drag, photo, wait_saved
@@ -56,3 +59,18 @@ def test_a_round_on_sparse_strokes_gives_a_model_in_the_picker_and_a_held_out_me
     catalog.entries = [e for e in catalog.entries if e.path != vm.entry.path]
     assert window.annotate.open_project(project.root) is not None  # reopening lists each round's model again
     assert Path(done.best_model).resolve() in [e.path for e in catalog.entries]
+
+
+def test_a_live_answer_is_drawn_in_the_overlay_with_its_own_colours(qtbot, window, tmp_path):
+    window.opener.open_paths([photo(tmp_path / "a.png")])
+    wait_idle(qtbot, window, "a.png")
+    vm, pane = window.view_model, window.image_view.pane
+    labels = np.zeros((48, 64), np.uint8)
+    labels[:, 32:] = 1
+    live = LiveResult(vm.image.key, Prediction(labels), ("ground", "thing"), np.array([[0, 0, 0], [10, 200, 30]], np.uint8), 3)
+    vm.show_live(live)
+    np.testing.assert_array_equal(pane.overlay.image, labels)
+    assert pane.drawn_overlay()[0, 40, :3].tolist() == [10, 200, 30]
+    assert [window.legend.list.item(k).text().split()[0] for k in range(window.legend.list.count())] == ["ground", "thing"]
+    vm.show_live(None)
+    np.testing.assert_array_equal(pane.overlay.image, vm.prediction().labels)
