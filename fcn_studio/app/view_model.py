@@ -152,6 +152,9 @@ class ViewModel:
         if entry is not None:
             self._head = entry.head
             self.store.setValue("model", str(entry.path))
+            # The head the model brings is the shown one: remembered with it, or a relaunch would
+            # come back on the head switched to before (the 32s clicked before picking fcn8s).
+            self.store.setValue("head", entry.head)
         if self.class_names != names:  # toggles and the inspected class belong to the old classes
             self.hidden = frozenset()
             self.class_index = 1 if len(self.class_names) > 1 else 0
@@ -326,6 +329,23 @@ class ViewModel:
             return None
         return self._derive(("changes", self.key(head), self.key(HEADS[i - 1])),
                             lambda: analysis.skip_changes(coarse.labels, fine.labels))
+
+    def skip_note(self, head: str | None = None) -> str:
+        """What the skip marks of `head` (the shown one) say, for the single view's legend:
+        "1 234 px (3.1 %) changed by the skips (FCN-8s vs 16s)", or why there are none ("" while
+        a result is still being computed)."""
+        head = head or self._head
+        i = HEADS.index(head)
+        if i == 0:
+            return f"FCN-{head} has no skip layers: pick {' or '.join(HEADS[1:])} to see where the skips changed the answer"
+        coarser = HEADS[i - 1]
+        if coarser not in self._family:
+            return f"no FCN-{coarser} in this family to compare FCN-{head} with"
+        changed = self.skip_changes(head)
+        if changed is None:
+            return ""
+        n = int(changed.sum())
+        return f"{n:,} px ({100 * n / changed.size:.1f} %) changed by the skips (FCN-{head} vs {coarser})".replace(",", " ")
 
     def _derive(self, key: tuple, compute: Callable[[], Any]) -> Any:
         if key not in self._derived:

@@ -66,7 +66,8 @@ class Actions:
         vm.events.compare.connect(lambda on: self.compare.setChecked(on))
         vm.events.changes.connect(lambda on: self.changes.setChecked(on))
         vm.events.catalog.connect(lambda: self.fill_models(vm))
-        for signal in (vm.events.model, vm.events.head, vm.events.stitch, vm.events.catalog):
+        for signal in (vm.events.model, vm.events.head, vm.events.stitch, vm.events.catalog, vm.events.compare,
+                       vm.events.changes):
             signal.connect(lambda *_: self.sync(vm))
         self.fill_models(vm)
         self.device_combo.setCurrentText(vm.device)
@@ -85,10 +86,17 @@ class Actions:
             act.setChecked(head == vm.head and head in family)
         for factor, act in self.stitch.items():
             act.setChecked(factor == vm.stitch)
+        # The coarsest head has no skips: in the single view there is nothing to show, and it says why
+        # (still enabled while on, so it can be turned off).
+        no_skips = not vm.compare and vm.head == HEADS[0]
+        self.changes.setEnabled(not no_skips or vm.changes)
+        self.changes.setToolTip(vm.skip_note(HEADS[0]) if no_skips else CHANGES_TIP)
         entries = vm.session.catalog.entries
         if vm.entry in entries:
             self.model_combo.setCurrentIndex(entries.index(vm.entry))
 
+
+CHANGES_TIP = "Mark the pixels whose label a skip changed, relative to the next coarser head (D)"
 
 # How the 32s head upsamples: 0 its learned (bilinear) deconvolution, f shift-and-stitch by f (CVPR §3.2).
 STITCH_TEXT = {0: "&Learned upsampling (1 pass)", 2: "Shift-and-stitch ×&2 (4 passes)",

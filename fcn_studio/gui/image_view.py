@@ -18,7 +18,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, Signal
 from PySide6.QtWidgets import QLabel, QWidget
 
-from ..app.analysis import MARKS_LUT
+from ..app.analysis import MARK_COLOUR, MARKS_LUT
 from ..app.view_model import ViewModel
 
 DROP_HINT = "drop your own images here"
@@ -127,12 +127,32 @@ class ImageView(pg.GraphicsView):
         self.hint.move(10, 10)
         self.hint.hide()
         self.tool = None
+        # The skip marks' legend: their colour and how many pixels they are (or why there are none).
+        self.marks_note = QLabel(self)
+        self.marks_note.setStyleSheet(self.hint.styleSheet())
+        self.marks_note.hide()
 
     def set_hint(self, text: str) -> None:
         """A one-line hint over the view (no model, drop images here …); empty hides it."""
         self.hint.setText(text)
         self.hint.adjustSize()
         self.hint.setVisible(bool(text))
+
+    def set_marks_note(self, text: str, swatch: bool) -> None:
+        """The skip marks' legend line at the view's bottom left; empty hides it."""
+        r, g, b, _ = MARK_COLOUR
+        self.marks_note.setText(f'<span style="color: rgb({r},{g},{b})">■</span> {text}' if swatch else text)
+        self.marks_note.adjustSize()
+        self._place_marks_note()
+        self.marks_note.setVisible(bool(text))
+
+    def _place_marks_note(self) -> None:
+        self.marks_note.move(10, max(self.height() - self.marks_note.height() - 10, 10))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        if hasattr(self, "marks_note"):  # Qt resizes the view while the base class is still being built
+            self._place_marks_note()
 
     def zoom(self, factor: float) -> None:
         self.pane.view.scaleBy((1 / factor, 1 / factor))
@@ -231,4 +251,7 @@ class ImageView(pg.GraphicsView):
 
     def _draw_marks(self) -> None:
         vm = self.vm
-        self.pane.set_marks(vm.skip_changes(vm.head) if vm.changes and vm.entry is not None else None)
+        on = vm.changes and vm.entry is not None and vm.image is not None
+        changed = vm.skip_changes(vm.head) if on else None
+        self.pane.set_marks(changed)
+        self.set_marks_note(vm.skip_note() if on else "", swatch=changed is not None)

@@ -5,6 +5,10 @@ Each map is drawn at its real resolution over a faint copy of the image, placed 
 fuse_pool3's 1/8 grid (or any trunk's own blobs, fuse_pool1, fuse_inception3b, a shift-and-stitch
 map) sit exactly where the network computed them. All panes pan and zoom together.
 
+The wheel scrolls the panel, as over any list; Ctrl+wheel zooms the maps (napari's and most
+viewers' rule), within ZOOM_LIMIT of the whole image either way, so a map can never shrink to a
+dot; "Reset view" shows them whole again.
+
 Each map keeps at least MIN_MAP pixels a side: in a short or narrow dock the grid scrolls rather
 than shrinking the maps to specks or pushing the right column out of sight, and long map names
 (score_inception4e) are elided to the column, in full in the tooltip.
@@ -20,7 +24,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QFontMetricsF
 from PySide6.QtWidgets import (QApplication, QComboBox, QFrame, QGraphicsRectItem, QHBoxLayout, QLabel, QScrollArea,
-                               QStackedWidget, QVBoxLayout, QWidget)
+                               QStackedWidget, QToolButton, QVBoxLayout, QWidget)
 
 from ..app.analysis import InternalMap, internal_maps
 from ..app.view_model import ViewModel
@@ -31,8 +35,30 @@ MIN_MAP = 100  # px a side: score_fr's 1/32 cells stay tellable apart; below it 
 TITLE_PT = 8
 TITLE_HEIGHT = 50  # three lines of TITLE_PT: name / stride and size / value range
 TITLE_SLACK = 10  # px the text item adds around its text
+ZOOM_LIMIT = 4.0  # Ctrl+wheel zooms between 1/4 and 4× the image's longer side in view
 
 
+class _MapView(pg.ViewBox):
+    """A map's view: a plain wheel is left to the scroll area around the grid (it scrolls the
+    panel); Ctrl+wheel zooms the grid's leading view (the others follow its ranges) about the
+    point under the mouse, clamped to ZOOM_LIMIT. Clamping here rather than with ViewBox limits:
+    those fight the leader's aspect lock and the links, and squash the followers' maps."""
+
+    leader: pg.ViewBox | None = None
+    side = 0.0  # the image's longer side, in image pixels
+
+    def wheelEvent(self, ev, axis=None) -> None:  # noqa: N802 - pyqtgraph override
+        if not ev.modifiers() & Qt.KeyboardModifier.ControlModifier or not self.side:
+            ev.ignore()
+            return
+        leader = self.leader or self
+        (x0, x1), (y0, y1) = leader.viewRange()
+        spans = (x1 - x0, y1 - y0)
+        factor = 1.02 ** (ev.delta() * self.state["wheelScaleFactor"])  # > 1 zooms out, as pyqtgraph's
+        factor = min(max(factor, self.side / ZOOM_LIMIT / min(spans)), self.side * ZOOM_LIMIT / max(spans))
+        centre = self.mapSceneToView(ev.scenePos())
+        leader.scaleBy((factor, factor), centre)
+        ev.accept()
 class _MapPane:
     def __init__(self, name: str, title: pg.LabelItem, view: pg.ViewBox, lut: np.ndarray):
         self.title, self.view = title, view
@@ -67,9 +93,13 @@ class _Grid(pg.GraphicsLayoutWidget):
             title = self.addLabel(name, row=row, col=col, size=f"{TITLE_PT}pt", color="#e0e0e0")
             title.setMinimumHeight(TITLE_HEIGHT)
             title.setMaximumHeight(TITLE_HEIGHT)
-            view = self.addViewBox(row=row + 1, col=col, enableMenu=False)
+            view = _MapView(enableMenu=False)
+            self.addItem(view, row=row + 1, col=col)
             self.panes[name] = _MapPane(name, title, view, lut)
-        link_views([pane.view for pane in self.panes.values()])
+        views = [pane.view for pane in self.panes.values()]
+        link_views(views)
+        for view in views:
+            view.leader = views[0]
         layout = self.ci.layout
         left, top, right, bottom = layout.getContentsMargins()
         rows = math.ceil(len(names) / COLUMNS)
@@ -103,11 +133,27 @@ class _Grid(pg.GraphicsLayoutWidget):
             w, h = self.extent
             next(iter(self.panes.values())).view.setRange(xRange=(0, w), yRange=(0, h), padding=0.02)
 
+    def set_extent(self, w: int, h: int) -> None:
+        """A new image size: the zoom limits' measure, columns and titles laid out, the maps whole."""
+        self.extent = (w, h)
+        for pane in self.panes.values():
+            pane.view.side = float(max(w, h))
+        self.equal_columns()
+        self.fit()
+
     def equal_columns(self) -> None:
         self.column_width = equal_columns(self, COLUMNS, (), MIN_MAP)
         for pane in self.panes.values():
             self._draw_title(pane)
             pane.title.setMinimumWidth(0)  # setText sized it to its text
+
+    def wheelEvent(self, event) -> None:  # noqa: N802 - Qt override
+        """What no map took (a wheel without Ctrl) scrolls the panel's scroll area, as over a list."""
+        super().wheelEvent(event)
+        viewport = self.parentWidget()
+        area = viewport.parentWidget() if viewport is not None else None
+        if not event.isAccepted() and isinstance(area, QScrollArea):
+            QApplication.sendEvent(area.viewport(), event)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
@@ -129,11 +175,17 @@ class InternalsPanel(QWidget):
         self.stack = QStackedWidget()
         self.areas: dict[tuple[str, ...], QScrollArea] = {}  # one scrolled grid per set of map names
         self.note = QLabel("the chosen class's score in each map of the forward pass, at its true "
-                           "stride and place (white: the image's edge; viridis, low → high)")
+                           "stride and place (white: the image's edge; viridis, low → high); "
+                           "Ctrl+wheel zooms, drag pans")
         self.note.setWordWrap(True)
+        self.reset = QToolButton()
+        self.reset.setText("Reset view")
+        self.reset.setToolTip("Show every map whole again (after Ctrl+wheel zooming or dragging)")
+        self.reset.clicked.connect(self.reset_view)
         top = QHBoxLayout()
         top.addWidget(QLabel("class"))
         top.addWidget(self.classes, 1)
+        top.addWidget(self.reset)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
@@ -157,6 +209,11 @@ class InternalsPanel(QWidget):
     @property
     def class_index(self) -> int:
         return max(self.classes.currentIndex(), 0)
+
+    def reset_view(self) -> None:
+        """The maps whole again, as a new image shows them."""
+        if self.grid is not None:
+            self.grid.fit()
 
     def set_classes(self, names: list[str], index: int = 0) -> None:
         """The class choice for `names`, showing `index` (the view model picks it)."""
@@ -214,6 +271,4 @@ class InternalsPanel(QWidget):
             pane.outline.setRect(QRectF(0, 0, w, h))
             grid.set_title(pane, [m.name, f"stride {m.stride} · {mw}×{mh}", f"{lo:.2g} … {hi:.2g}"])
         if grid.extent != (w, h):
-            grid.extent = (w, h)
-            grid.equal_columns()
-            grid.fit()
+            grid.set_extent(w, h)

@@ -73,7 +73,8 @@ class MainWindow(QMainWindow):
         training_dock.hide()
         self.tabifyDockWidget(self.jobs_dock, training_dock)
         self.opener = Opener(vm, self.runner, settings, self.errors, self.actions.recent_menu, self)
-        self.exporter = Exporter(vm, self.runner, self.errors, self.jobs_panel, self.jobs_dock, self.opener.last_dir, self)
+        self.exporter = Exporter(vm, self.runner, self.errors, self.jobs_panel, self.jobs_dock, self.opener.last_dir, self,
+                                 self.status)
         self.training = TrainingControl(vm, self.runner, self.errors, training_panel, training_dock)
         annotate_panel = AnnotatePanel()
         annotate_dock = self._dock("Annotate", annotate_panel, Qt.DockWidgetArea.RightDockWidgetArea)

@@ -171,7 +171,8 @@ def test_batch_segments_a_folder_into_files(qtbot, window, reference, tmp_path):
         got = np.array(Image.open(tmp_path / "out" / f"s{i}.png"))
         np.testing.assert_array_equal(got, reference["8s"].predict(rgb_of(src / f"s{i}.png")).labels)
         assert (tmp_path / "out" / f"s{i}_overlay.png").is_file()
-    assert window.jobs_panel.bar.value() == 3 and window.jobs_panel.label.text() == "batch finished"
+    assert window.jobs_panel.bar.value() == 3
+    assert window.jobs_panel.label.text() == f"3 of 3 images segmented → {tmp_path / 'out'}"
 
 
 def test_without_any_model_the_window_opens_with_a_hint(qtbot, tmp_path):
