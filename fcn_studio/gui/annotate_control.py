@@ -17,6 +17,7 @@ from typing import Callable
 
 import numpy as np
 from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QInputDialog, QMessageBox, QWidget
 
 from ..app.annotate.jobs import SaveMaskJob
@@ -266,6 +267,30 @@ class AnnotateControl(QObject):
         except FileProblem as exc:
             self.errors.report(str(exc))
         self.panel.show_project()
+
+    def take_digits(self, window: QWidget, heads: dict[str, QAction]) -> list[QAction]:
+        """While a paint tool is chosen, 1–9 and 0 pick the class wherever the focus is (the head
+        switch keeps its menu and toolbar entries; its keys come back with the Pan tool)."""
+        keys = {act: act.shortcut() for act in heads.values()}
+        picks = []
+        for k in range(10):
+            act = QAction(f"Class {k + 1}", window)
+            act.setShortcut(QKeySequence(str((k + 1) % 10)))
+            act.triggered.connect(lambda _=False, k=k: setattr(self.state, "label", k))
+            window.addAction(act)
+            picks.append(act)
+
+        def follow(*_: object) -> None:
+            painting = self.state.painting and self.state.project is not None
+            for act, key in keys.items():
+                act.setShortcut(QKeySequence() if painting else key)
+            for act in picks:
+                act.setEnabled(painting)
+
+        self.state.events.tool.connect(follow)
+        self.state.events.project.connect(follow)
+        follow()
+        return picks
 
     # ----- the label set -----------------------------------------------------------------------
     def pick_class(self, row: int) -> None:

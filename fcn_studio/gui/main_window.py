@@ -90,6 +90,7 @@ class MainWindow(QMainWindow):
                        self.model_card, self.status):
             widget.bind(vm)
         self.status.extra = self.annotate.hover_text
+        self.annotate.take_digits(self, self.actions.heads)
         self.legend.list.itemClicked.connect(lambda item: self.annotate.pick_class(self.legend.list.row(item)))
         self.image_view.hovered.connect(self.status.hover_at)
         self.compare_view.hovered.connect(self.status.hover_at)

@@ -5,6 +5,7 @@ import pytest
 from PIL import Image
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMainWindow
 from PySide6.QtTest import QTest
 from scipy import ndimage
 
@@ -209,3 +210,14 @@ def test_a_legend_row_picks_the_class_of_that_name(qtbot, window, tmp_path):
     assert control.state.label == 2 and control.panel.label.currentIndex() == 2
     control.pick_class(99)  # no such row: nothing changes
     assert control.state.label == 2
+
+
+def test_while_painting_digits_pick_the_class_wherever_the_focus_is(qtbot, window, painting):
+    heads = window.actions.heads
+    picks = [a for a in QMainWindow.actions(window) if a.text().startswith("Class ")]
+    assert [a.shortcut().toString() for a in picks] == [str((k + 1) % 10) for k in range(10)]
+    assert all(a.isEnabled() for a in picks) and all(a.shortcut().isEmpty() for a in heads.values())
+    picks[1].trigger()
+    assert painting.state.label == 1
+    painting.state.tool = "pan"  # the head switch has its keys again
+    assert [a.shortcut().toString() for a in heads.values()] == ["1", "2", "3"] and not any(a.isEnabled() for a in picks)
