@@ -98,10 +98,12 @@ class Lane(enum.Enum):
     TRAIN = "train"
     EVAL = "eval"
     CHECK = "check"
+    SAVE = "save"  # annotation masks, written in the order they were painted
+    LIVE = "live"  # the visible image re-segmented with a training round's newest weights
 
     @property
     def supersedes(self) -> bool:
-        return self in (Lane.SEGMENT, Lane.CHECK)
+        return self in (Lane.SEGMENT, Lane.CHECK, Lane.LIVE)
 
 
 Events = Generator[object, None, Any]

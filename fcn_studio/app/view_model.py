@@ -89,6 +89,7 @@ class ViewEvents(SignalGroup):
     requested = Signal(object)  # SegmentRequest: results missing for what is shown
     images = Signal(object)  # OpenImage added to the session (or replacing its earlier copy)
     catalog = Signal()  # model entries were added or reread
+    live = Signal(object)  # a LiveResult (or None): a training round's newest answer for the shown image
 
 
 class ViewModel:
@@ -114,6 +115,7 @@ class ViewModel:
         self._requested: tuple | None = None
         self.fresh: ResultKey | None = None  # the result just computed for the shown head (not "cached")
         self._derived: dict[tuple, Any] = {}  # statistics of results of the shown image
+        self.live: Any = None  # LiveResult: shown instead of the head's result while a round trains
 
     def restore(self) -> None:
         """Take up the remembered choices: device, opacity, upsampling, then model and head."""
@@ -283,10 +285,14 @@ class ViewModel:
 
     @property
     def class_names(self) -> list[str]:
+        if self._live_shown():
+            return list(self.live.class_names)
         return list(self.entry.info.class_names) if self.entry is not None else []
 
     @property
     def palette(self) -> np.ndarray:
+        if self._live_shown():
+            return np.asarray(self.live.palette, dtype=np.uint8)
         return np.array(self.entry.info.palette, dtype=np.uint8) if self.entry is not None else np.zeros((0, 3), np.uint8)
 
     @property
@@ -295,6 +301,9 @@ class ViewModel:
         names = [name.lower() for name in self.class_names]
         background = {names.index(BACKGROUND)} if BACKGROUND in names and not self._show_background else set()
         return self._hidden | background
+
+    def _live_shown(self) -> bool:
+        return self.live is not None and self._image is not None and self.live.image_key == self._image.key
 
     def label_lut(self) -> np.ndarray:
         """The colour table the views draw label maps through (opacity left to the views)."""
@@ -322,7 +331,10 @@ class ViewModel:
         return self.session.key(self._image, entry, self._device, stitch=self._stitch)
 
     def prediction(self, head: str | None = None):
-        """The cached result of `head` (the shown one by default) on the shown image, or None."""
+        """The cached result of `head` (the shown one by default) on the shown image, or None;
+        while a training round shows its live answer for this image, that one for the shown head."""
+        if (head is None or head == self._head) and self._live_shown():
+            return self.live.prediction
         entry = self._family.get(head or self._head)
         if self._image is None or entry is None:
             return None
@@ -350,7 +362,7 @@ class ViewModel:
         """The paper's metrics of `head`'s result against the image's truth (None without either);
         computed once per result."""
         pred, key = self.prediction(head), self.key(head)
-        if pred is None or self._image.truth is None:
+        if pred is None or self._image.truth is None or self._live_shown():
             return None
         return self._derive(("metrics", key), lambda: analysis.image_metrics(
             pred.labels, self._image.truth, self.entry.info.num_classes))
@@ -397,10 +409,12 @@ class ViewModel:
             return ""
         label, score = hit
         names, truth = self.class_names, ""
-        if self._image.truth is not None:
+        if self._image.truth is not None and not self._live_shown():  # truth is in the model's classes
             t = int(self._image.truth[y, x])
             truth = f" | truth: {names[t] if t < len(names) else 'void'}"
-        return f"pixel ({x}, {y}): {names[label]} {score:.2f} ({self._head}){truth}"
+        source = self.live.label if self._live_shown() else self._head
+        name = names[label] if label < len(names) else f"class {label}"
+        return f"pixel ({x}, {y}): {name} {score:.2f} ({source}){truth}"
 
     # ----- what arrives ------------------------------------------------------------------------
     def add_image(self, image: OpenImage) -> OpenImage:
@@ -416,6 +430,14 @@ class ViewModel:
         if result.entry == self.entry and not result.cached:
             self.fresh = self.key()
         self.events.result.emit(result.entry.head)
+
+    def show_live(self, live: Any) -> None:
+        """A training round's answer for an image (a LiveResult: image_key, prediction, class_names,
+        palette, label), drawn in place of the shown head's result; None goes back to the head."""
+        self.live = live
+        self.fresh = None
+        self.events.live.emit(live)
+        self.events.result.emit(self._head)
 
     def opened_model(self, entry: ModelEntry) -> None:
         """A model file the user opened (already in the catalog): list it and show it."""

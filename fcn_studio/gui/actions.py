@@ -35,6 +35,14 @@ class Commands(Protocol):
     def show_training(self) -> None: ...
     def evaluate(self) -> None: ...
     def show_shortcuts(self) -> None: ...
+    def new_annotation_project(self) -> None: ...
+    def open_annotation_project(self) -> None: ...
+    def make_model(self) -> None: ...
+    def undo_edit(self) -> None: ...
+    def redo_edit(self) -> None: ...
+    def brush_size(self, step: int) -> None: ...
+    def edit_classes(self) -> None: ...
+    def train_on_annotations(self) -> None: ...
 
 
 @dataclass
@@ -117,9 +125,15 @@ def build_actions(w: QMainWindow, do: Commands, vm: ViewModel) -> Actions:
     export_labels = _action(w, "Export &labels PNG…", lambda: do.export_labels(), "Ctrl+E")
     export_overlay = _action(w, "Export &overlay PNG…", lambda: do.export_overlay(), "Ctrl+Shift+E")
     quit_act = _action(w, "&Quit", w.close, S.Quit)
+    make_model = _action(w, "Make a model for your own images", do.make_model)
+    make_model.setObjectName("make-a-model")
     file_menu = w.menuBar().addMenu("&File")
     file_menu.addActions([open_act, folder_act, paste_act])
     recent = file_menu.addMenu("Open &recent")
+    file_menu.addSeparator()
+    file_menu.addAction(_action(w, "&New annotation project…", do.new_annotation_project))
+    file_menu.addAction(_action(w, "Open &annotation project…", do.open_annotation_project))
+    file_menu.addAction(make_model)
     file_menu.addSeparator()
     file_menu.addActions([export_labels, export_overlay])
     file_menu.addSeparator()
@@ -157,6 +171,17 @@ def build_actions(w: QMainWindow, do: Commands, vm: ViewModel) -> Actions:
                                        checkable=True)
         stitch_group.addAction(act)
         upsampling_menu.addAction(act)
+
+    annotate_menu = w.menuBar().addMenu("&Annotate")
+    annotate_menu.addAction(make_model)
+    annotate_menu.addSeparator()
+    annotate_menu.addAction(_action(w, "&Undo paint", do.undo_edit, S.Undo))
+    annotate_menu.addAction(_action(w, "&Redo paint", do.redo_edit, "Ctrl+Shift+Z"))
+    annotate_menu.addAction(_action(w, "S&maller brush", lambda: do.brush_size(-1), "["))
+    annotate_menu.addAction(_action(w, "&Bigger brush", lambda: do.brush_size(1), "]"))
+    annotate_menu.addSeparator()
+    annotate_menu.addAction(_action(w, "&Classes…", do.edit_classes))
+    annotate_menu.addAction(_action(w, "&Train on my annotations", do.train_on_annotations, "Ctrl+Shift+T"))
 
     run_menu = w.menuBar().addMenu("&Run")
     run_menu.addAction(_action(w, "Segment a &folder into files…", lambda: do.run_batch(), "Ctrl+B"))
@@ -197,4 +222,6 @@ SHORTCUTS = """Ctrl+O open · Ctrl+Shift+O open folder · Ctrl+V paste an image 
 1 / 2 / 3 head 32s / 16s / 8s · C compare heads · D skip changes · F fit · Ctrl +/− zoom
 B show the background class · click a pixel (or hold R and hover): its receptive field · Esc clears it
 PgUp / PgDown previous / next image · Ctrl+E export labels · Ctrl+Shift+E export overlay
-Ctrl+B segment a folder into files · Ctrl+T training · Ctrl+Shift+V evaluate on a dataset"""
+Ctrl+B segment a folder into files · Ctrl+T training · Ctrl+Shift+V evaluate on a dataset
+Annotating (a paint tool chosen): 1–9, 0 class · [ ] brush size · Ctrl+Z / Ctrl+Shift+Z undo / redo
+Enter or double-click closes a polygon · Esc drops it · Ctrl+Shift+T train on my annotations"""

@@ -8,7 +8,7 @@ The overlay and the marks are label maps drawn through a colour table (Qt's inde
 hiding a class rewrites 256 table entries and the opacity is the layer's own, so neither touches
 the H×W pixels. `ImageView.bind(view_model)` draws the shown head's result and follows the model.
 
-Receptive field: a left click on a pixel (while no paint tool is active: `paint_tool` is None), or
+Receptive field: a left click on a pixel (while no paint tool is active: `painting` is False), or
 holding R and hovering, sets the view model's `probe`; the view then outlines the input box that
 pixel's prediction depends on, with its size, and *Inside the net* outlines the cells that feed it.
 Escape, or a click off the image, clears it. Holding R works whatever tool is active, so a painting
@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QGraphicsRectItem, QLabel, QLineEdit, QPlainTextEdit,
                                QTextEdit, QWidget)
 
@@ -159,7 +159,10 @@ class ProbeItems:
 
 class ImageView(pg.GraphicsView):
     """Single image + overlay. Emits `hovered(x, y)` (−1, −1 when off the image); a click (no paint
-    tool) or R held while hovering probes a pixel's receptive field (the module's docstring)."""
+    tool) or R held while hovering probes a pixel's receptive field (the module's docstring).
+
+    `tool` (a PaintTool, set by the annotate mode) sees mouse and key events first, in image
+    coordinates; what it takes (a paint tool is chosen) never reaches the pan, zoom or probe."""
 
     hovered = Signal(int, int)
     clicked = Signal(int, int)  # image pixel of a left click, (−1, −1) off the image
@@ -173,13 +176,13 @@ class ImageView(pg.GraphicsView):
         self.scene().sigMouseClicked.connect(self._clicked)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # R and Escape reach the view
         self.probe_items = ProbeItems(self.pane.view)
-        self.paint_tool: str | None = None  # a paint tool owns the left button while set
         self.probing = False  # R is held
         self.hint = QLabel(self)
         self.hint.setStyleSheet("QLabel { background: rgba(0,0,0,150); color: #f0f0f0; padding: 6px 10px;"
                                 " border-radius: 4px; font-size: 13px; }")
         self.hint.move(10, 10)
         self.hint.hide()
+        self.tool = None
         # The skip marks' legend: their colour and how many pixels they are (or why there are none).
         self.marks_note = QLabel(self)
         self.marks_note.setStyleSheet(self.hint.styleSheet())
@@ -210,6 +213,56 @@ class ImageView(pg.GraphicsView):
     def zoom(self, factor: float) -> None:
         self.pane.view.scaleBy((1 / factor, 1 / factor))
 
+    @property
+    def painting(self) -> bool:
+        """A paint tool is chosen: the left button is the tool's, not the probe's."""
+        return self.tool is not None and self.tool.active
+
+    # ----- the paint tool's share of the events ----------------------------------------------
+    def image_point(self, event) -> tuple[float, float]:
+        """Where a mouse event is, in image coordinates (x right, y down, pixel i = [i, i+1))."""
+        p = self.pane.view.mapSceneToView(self.mapToScene(event.position().toPoint()))
+        return p.x(), p.y()
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if self.tool is not None and self.tool.press(*self.image_point(event), event.position(), event.button()):
+            self.setFocus()
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if self.tool is not None and self.tool.move(*self.image_point(event), event.position(), event.buttons()):
+            self._moved(self.mapToScene(event.position().toPoint()))  # the readout follows the brush
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if self.tool is not None and self.tool.release(*self.image_point(event), event.button()):
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+
+    def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if self.tool is not None and self.tool.double_click(*self.image_point(event)):
+            event.accept()
+            return
+        super().mouseDoubleClickEvent(event)
+
+    def leaveEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if self.tool is not None:
+            self.tool.leave()
+        super().leaveEvent(event)
+
+    def event(self, event) -> bool:
+        """While painting, digits and [ ] are the tool's, not the window's shortcuts."""
+        if (event.type() == QEvent.Type.ShortcutOverride and self.tool is not None
+                and self.tool.wants_key(event.key(), event.modifiers())):
+            event.accept()
+            return True
+        return super().event(event)
+
     def _moved(self, pos: QPointF) -> None:
         pixel = self.pane.pixel_at(pos)
         self.hovered.emit(*(pixel if pixel else (-1, -1)))
@@ -217,14 +270,16 @@ class ImageView(pg.GraphicsView):
             self.vm.probe = pixel
 
     def _clicked(self, event) -> None:
-        if event.button() != Qt.MouseButton.LeftButton or self.paint_tool is not None:
+        if event.button() != Qt.MouseButton.LeftButton or self.painting:
             return
         pixel = self.pane.pixel_at(event.scenePos())
         self.clicked.emit(*(pixel if pixel else (-1, -1)))
         self.vm.probe = pixel
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt override
-        if event.key() == PROBE_KEY and not event.isAutoRepeat():
+        if self.tool is not None and self.tool.key(event.key(), event.modifiers()):
+            event.accept()
+        elif event.key() == PROBE_KEY and not event.isAutoRepeat():
             self.probing = True
             pixel = self.pane.pixel_at(self.mapToScene(self.mapFromGlobal(self.cursor().pos())))
             if pixel:
@@ -259,6 +314,7 @@ class ImageView(pg.GraphicsView):
         vm.events.model.connect(lambda _: self.pane.set_lut(vm.label_lut()))
         for signal in (vm.events.probe, vm.events.class_index):
             signal.connect(lambda *_: self._draw_probe())
+        vm.events.live.connect(lambda _: self.pane.set_lut(vm.label_lut()))  # a round's classes
         vm.events.opacity.connect(self.pane.set_opacity)
         vm.events.changes.connect(lambda _: self._draw_marks())
         vm.events.images.connect(lambda _: self._draw_hint())

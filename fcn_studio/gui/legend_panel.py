@@ -87,9 +87,8 @@ class LegendPanel(QWidget):
 
     def bind(self, vm: ViewModel) -> None:
         def classes(_=None) -> None:
-            entry = vm.entry
-            if entry is not None:
-                self.set_classes(entry.info.class_names, entry.info.palette)
+            if vm.entry is not None:  # the shown answer's classes: a training round's while it shows live
+                self.set_classes(vm.class_names, vm.palette.tolist())
             self.show_hidden(set(vm.hidden))
 
         def counts(*_: object) -> None:
@@ -97,6 +96,7 @@ class LegendPanel(QWidget):
             self.set_counts(pred.labels if pred is not None else None)
 
         vm.events.model.connect(classes)
+        vm.events.live.connect(classes)
         vm.events.hidden.connect(lambda hidden: self.show_hidden(set(hidden)))
         vm.events.opacity.connect(self.show_opacity)
         vm.events.shown.connect(counts)

@@ -17,6 +17,9 @@ from ..app.jobs import Lane
 from ..app.session import Session
 from ..app.view_model import SegmentRequest, ViewModel
 from .actions import SHORTCUTS, build_actions
+from .annotate_control import AnnotateControl
+from .annotate_panel import AnnotatePanel
+from .annotation_rounds import RoundControl
 from .compare_view import CompareView
 from .error_dialog import ErrorDialog
 from .exporter import Exporter
@@ -76,10 +79,22 @@ class MainWindow(QMainWindow):
         self.exporter = Exporter(vm, self.runner, self.errors, self.jobs_panel, self.jobs_dock, self.opener.last_dir, self,
                                  self.status)
         self.training = TrainingControl(vm, self.runner, self.errors, training_panel, training_dock)
+        annotate_panel = AnnotatePanel()
+        annotate_dock = self._dock("Annotate", annotate_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(card_dock, annotate_dock)
+        legend_dock.raise_()
+        annotate_dock.hide()
+        self.annotate = AnnotateControl(vm, self.runner, self.errors, self.image_view, annotate_panel, annotate_dock,
+                                        self.opener.open_paths)
+        self.rounds = RoundControl(vm, self.runner, self.errors, self.annotate.state, training_panel.annotations,
+                                   training_panel.plots, self._show_annotation_training)
 
         for widget in (self.image_view, self.compare_view, self.image_list, self.legend, self.internals,
                        self.model_card, self.status):
             widget.bind(vm)
+        self.status.extra = self.annotate.hover_text
+        self.annotate.take_digits(self, self.actions.heads)
+        self.legend.list.itemClicked.connect(lambda item: self.annotate.pick_class(self.legend.list.row(item)))
         self.image_view.hovered.connect(self.status.hover_at)
         self.compare_view.hovered.connect(self.status.hover_at)
         vm.events.image.connect(lambda image: self.setWindowTitle(f"fcn-studio — {image.name}" if image else "fcn-studio"))
@@ -138,6 +153,35 @@ class MainWindow(QMainWindow):
     def step_image(self, step: int) -> None:
         self.image_list.step(step)
 
+    def new_annotation_project(self) -> None:
+        self.annotate.new_project_dialog()
+
+    def open_annotation_project(self) -> None:
+        self.annotate.open_project_dialog()
+
+    def make_model(self) -> None:
+        self.annotate.make_model()
+
+    def undo_edit(self) -> None:
+        self.annotate.undo()
+
+    def redo_edit(self) -> None:
+        self.annotate.redo()
+
+    def brush_size(self, step: int) -> None:
+        (self.annotate.state.bigger if step > 0 else self.annotate.state.smaller)()
+
+    def edit_classes(self) -> None:
+        self.annotate.edit_classes()
+
+    def train_on_annotations(self) -> None:
+        self._show_annotation_training()
+        self.rounds.start()
+
+    def _show_annotation_training(self) -> None:
+        self.training.show()
+        self.training.panel.tabs.setCurrentWidget(self.training.panel.annotations)
+
     def show_shortcuts(self) -> None:
         QMessageBox.information(self, "Keyboard shortcuts", SHORTCUTS)
 
@@ -149,7 +193,7 @@ class MainWindow(QMainWindow):
 
     def busy(self) -> bool:
         """Anything still to open or segment (the --screenshot mode waits for False)."""
-        return self.runner.busy(Lane.OPEN) or self.runner.busy(Lane.SEGMENT)
+        return any(self.runner.busy(lane) for lane in (Lane.OPEN, Lane.SEGMENT, Lane.SAVE))
 
     # ----- Qt ----------------------------------------------------------------------------------
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -169,6 +213,9 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if not self.annotate.may_close():
+            event.ignore()
+            return
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("state", self.saveState())
         if self.training.busy():

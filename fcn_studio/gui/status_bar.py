@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from ..app.view_model import ViewModel
@@ -14,6 +16,7 @@ class StatusBar(QStatusBar):
         self.timing = QLabel()
         self.metrics = QLabel()
         self.where = QLabel()
+        self.extra: Callable[[int, int], str] | None = None  # more about the pixel (the annotation there)
         self.addWidget(self.hover, 1)
         for label in (self.timing, self.metrics, self.where):
             self.addPermanentWidget(label)
@@ -47,7 +50,7 @@ class StatusBar(QStatusBar):
         vm = self.vm
         entry = vm.entry
         if self.pixel is not None:  # another head (or its result): the readout of the same pixel
-            self.show_hover(vm.hover_text(*self.pixel))
+            self.hover_at(*self.pixel)
         self.show_where(vm.device, entry.label if entry else "no model")
         if vm.image is None:
             return
@@ -61,7 +64,8 @@ class StatusBar(QStatusBar):
     def hover_at(self, x: int, y: int) -> None:
         """The mouse is over image pixel (x, y) (−1, −1: off the image)."""
         self.pixel = (x, y) if x >= 0 else None
-        self.show_hover(self.vm.hover_text(x, y))
+        parts = [self.vm.hover_text(x, y), self.extra(x, y) if self.extra is not None and x >= 0 else ""]
+        self.show_hover(" | ".join(p for p in parts if p))
 
     def _forget_hover(self) -> None:
         """Another image: the last one's readout is no longer true; the next mouse move reads anew."""

@@ -1,11 +1,13 @@
-"""The Training dock: the form on the left, the live plots on the right, and — once a stage has
-saved a best model — a button offering to use it in the main view."""
+"""The Training dock: on the left the form (a dataset folder) and, in a second tab, "Train on my
+annotations"; the live plots on the right, and — once a stage has saved a best model — a button
+offering to use it in the main view."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
+from .annotation_training_box import AnnotationTrainingBox
 from .training_form import TrainingForm
 from .training_plots import TrainingPlots
 
@@ -16,6 +18,7 @@ class TrainingPanel(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.form = TrainingForm()
+        self.annotations = AnnotationTrainingBox()
         self.plots = TrainingPlots()
         self.best = QLabel("")
         self.best.setWordWrap(True)
@@ -32,7 +35,10 @@ class TrainingPanel(QWidget):
         column.addLayout(row)
         column.addStretch(1)
         split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(left)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(left, "Dataset folder")
+        self.tabs.addTab(self.annotations, "My annotations")
+        split.addWidget(self.tabs)
         split.addWidget(self.plots)
         split.setStretchFactor(0, 0)
         split.setStretchFactor(1, 1)

@@ -230,3 +230,29 @@ def test_skip_note_counts_the_changed_pixels_or_says_why_there_are_none(vm, fami
     wide[:10, :] = True  # 1 300 of 13 000 pixels: the thousands are spaced
     vm.skip_changes = lambda head: wide
     assert vm.skip_note("16s") == "1 300 px (10.0 %) changed by the skips (FCN-16s vs 32s)"
+
+
+def test_a_live_answer_is_shown_for_its_image_with_its_classes_until_withdrawn(vm, tmp_path):
+    from fcn_studio.app.annotate.jobs import LiveResult
+    from fcn_studio.engine import Prediction
+
+    image = open_image_file(write_image(tmp_path / "a.png", mask=True))
+    other = open_image_file(write_image(tmp_path / "b.png", seed=3))
+    requests = recorder(vm.events.requested)
+    vm.image = image
+    compute(vm, requests[0])
+    head_result = vm.prediction()
+    labels = np.ones(image.rgb.shape[:2], np.uint8)
+    scores = np.stack([np.full(labels.shape, 0.25, np.float32), np.full(labels.shape, 0.75, np.float32)])
+    live = LiveResult(image.key, Prediction(labels, scores), ("ground", "thing"), np.array([[0, 0, 0], [9, 8, 7]], np.uint8), 7)
+    results, lives = recorder(vm.events.result), recorder(vm.events.live)
+    vm.show_live(live)
+    assert lives == [live] and results == [vm.head] and vm.prediction() is live.prediction
+    assert vm.class_names == ["ground", "thing"] and vm.label_lut()[1, :3].tolist() == [9, 8, 7]
+    assert vm.hover_text(3, 4) == "pixel (3, 4): thing 0.75 (live, update 7)"
+    assert vm.metrics() is None and vm.prediction("32s") is not live.prediction
+    vm.image = other  # another image: its own results, the model's classes
+    assert vm.prediction() is not live.prediction and vm.class_names == list(vm.entry.info.class_names)
+    vm.image = image
+    vm.show_live(None)
+    assert vm.prediction() is head_result and lives[-1] is None

@@ -64,6 +64,25 @@ def test_click_draws_the_field_and_outlines_the_feeding_cells_for_both_heads(qtb
     assert "score_pool4" not in panel.probe_text.toPlainText()
 
 
+class HeldTool:
+    """A chosen paint tool that takes every left-button event and no key."""
+
+    active = True
+
+    def press(self, *_):
+        return True
+
+    move = release = double_click = press
+
+    def key(self, *_):
+        return False
+
+    wants_key = key
+
+    def leave(self):
+        pass
+
+
 def test_r_held_follows_the_mouse_a_paint_tool_keeps_the_click_and_escape_clears(qtbot, window, tmp_path):
     drop(window, [write_image(tmp_path / "a.png", size=128)])
     wait_idle(qtbot, window, "a.png")
@@ -78,10 +97,10 @@ def test_r_held_follows_the_mouse_a_paint_tool_keeps_the_click_and_escape_clears
     qtbot.keyRelease(view, Qt.Key.Key_R)
     view._moved(view.mapToScene(viewport_point(view, 5, 5)))
     assert vm.probe == (90, 60)  # R released: hovering no longer moves it
-    view.paint_tool = "brush"
+    view.tool = HeldTool()
     click(qtbot, view, 30, 30)
     assert vm.probe == (90, 60)  # the click belongs to the paint tool
-    view.paint_tool = None
+    view.tool = None
     qtbot.keyPress(view, Qt.Key.Key_Escape)
     assert vm.probe is None and not view.probe_items.box.isVisible()
     assert not window.internals.probe_text.isVisible()

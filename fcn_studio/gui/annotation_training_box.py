@@ -1,0 +1,69 @@
+"""The Training dock's "Train on my annotations" section: how long, how often to show the model
+learning, Start and Cancel, and each round's held-out result (mean IU and per class).
+
+The loss, mean IU and per-class bars are the dock's own plots (`TrainingPlots`); this box only
+says what a round is to do and what the rounds achieved.
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QWidget
+
+from ..app.annotate.training import AnnotationTraining
+
+
+class AnnotationTrainingBox(QGroupBox):
+    start_requested = Signal()
+    cancel_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__("Train on my annotations", parent)
+        defaults = AnnotationTraining()
+        self.updates = QSpinBox()
+        self.updates.setRange(1, 100_000)
+        self.updates.setValue(defaults.updates)
+        self.live_every = QDoubleSpinBox()
+        self.live_every.setRange(0.0, 600.0)
+        self.live_every.setValue(defaults.live_every_s)
+        self.live_every.setSuffix(" s")
+        self.live_every.setToolTip("how often the shown image is segmented again with the newest weights")
+        self.start = QPushButton("Train on my annotations")
+        self.start.clicked.connect(self.start_requested)
+        self.cancel = QPushButton("Cancel")
+        self.cancel.setEnabled(False)
+        self.cancel.clicked.connect(self.cancel_requested)
+        self.result = QLabel("fine-tunes the current model on the painted images; tick “keep for testing” on some "
+                             "to see mean IU on them")
+        self.result.setWordWrap(True)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.start, 1)
+        buttons.addWidget(self.cancel)
+        form = QFormLayout(self)
+        form.addRow("Updates", self.updates)
+        form.addRow("Live prediction every", self.live_every)
+        form.addRow(buttons)
+        form.addRow(self.result)
+
+    def settings(self, device: str) -> AnnotationTraining:
+        updates = self.updates.value()
+        return AnnotationTraining(updates=updates, eval_every=max(1, min(100, updates)),
+                                  live_every_s=self.live_every.value(), device=device)
+
+    def set_running(self, running: bool) -> None:
+        self.start.setEnabled(not running)
+        self.cancel.setEnabled(running)
+
+    def show_round(self, round_name: str, metrics: dict | None) -> None:
+        """The held-out result of a round (None: no image is kept for testing)."""
+        if metrics is None:
+            self.result.setText(f"{round_name}: no held-out images — tick “keep this image for testing” on a "
+                                "painted image to measure the model")
+            return
+        images = metrics.get("images", 0)
+        per_class = ", ".join(f"{name} {iu:.2f}" for name, iu in zip(metrics.get("class_names", []), metrics.get("iu", []))
+                              if iu is not None and math.isfinite(iu))
+        self.result.setText(f"<b>{round_name}</b>: held-out mean IU <b>{metrics['mean_iu']:.3f}</b> on "
+                            f"{images} image{'' if images == 1 else 's'}<br>{per_class}")

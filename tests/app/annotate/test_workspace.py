@@ -1,0 +1,134 @@
+"""The annotate mode's Qt-free state and jobs: fields, image names, readouts, saving, live prediction."""
+
+import errno
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from fcn_studio.app.annotate import project as project_module
+from fcn_studio.app.annotate.jobs import LivePredictJob, RoundJob, SaveMaskJob
+from fcn_studio.app.annotate.project import AnnotationProject
+from fcn_studio.app.annotate.training import AnnotationTraining, LiveModel
+from fcn_studio.app.annotate.workspace import (MAX_BRUSH, MIN_BRUSH, AnnotateState, model_label_set, name_lut,
+                                               new_label_set, usage_text)
+from fcn_studio.app.jobs import JobError
+from fcn_studio.app.session import open_image_file
+from fcn_studio.engine import build_model, save_model
+from fcn_studio.engine.model_info import ModelInfo
+from tests.app.draining import drain
+
+
+def photo(path, w=24, h=16, seed=0):
+    rgb = np.random.default_rng(seed).integers(0, 255, (h, w, 3), dtype=np.uint8)
+    rgb[4:12, 6:18] = (240, 30, 30)
+    Image.fromarray(rgb).save(path)
+    return path
+
+
+@pytest.fixture
+def state(tmp_path):
+    s = AnnotateState()
+    s.open_project(AnnotationProject.create(tmp_path / "proj", new_label_set(["background", "cat", "dog"])))
+    return s
+
+
+def test_label_sets_from_a_model_or_typed_names():
+    typed = new_label_set([" background", "cat ", "", "dog"])
+    assert typed.names == ("background", "cat", "dog") and typed.palette[1].tolist() == [128, 0, 0]
+    assert model_label_set(["a", "b"], [[1, 2, 3], [4, 5, 6]]).palette.tolist() == [[1, 2, 3], [4, 5, 6]]
+    with pytest.raises(ValueError, match="must differ"):
+        new_label_set(["cat", "cat"])
+    with pytest.raises(ValueError, match="at least one"):
+        new_label_set([" ", ""])
+    lut = name_lut(["background", "cat", "car"], ["cat", "background"])
+    assert lut[:4].tolist() == [1, 0, 255, 255]
+    assert usage_text({"a": 1000, "b": 204}) == "1,204 px in 2 images" and usage_text({"a": 3}) == "3 px in 1 image"
+
+
+def test_fields_emit_once_and_stay_in_range(state):
+    seen = []
+    state.events.radius.connect(seen.append)
+    state.bigger()
+    state.bigger()
+    state.smaller()
+    assert seen == pytest.approx([7.5, 9.375, 7.5]) and state.brush_text() == "15 px"
+    state.radius = 1e6
+    state.radius = 0.0
+    assert seen[-2:] == [MAX_BRUSH, MIN_BRUSH]
+    state.label = 2
+    state.label = 7  # no such class: ignored
+    assert state.label == 2
+    with pytest.raises(ValueError, match="no tool"):
+        state.tool = "spray"
+    state.tool = "eraser"
+    assert state.painting and not AnnotateState().painting
+    state.threshold, state.opacity = 3.0, -1.0
+    assert (state.threshold, state.opacity) == (1.0, 0.0)
+    state.project.delete_class("dog")
+    state.classes_changed()
+    assert state.label == 0 and state.class_names == ["background", "cat"]
+
+
+def test_shown_images_are_found_by_their_project_file_or_their_source(state, tmp_path):
+    source = open_image_file(photo(tmp_path / "my cat.png"))
+    assert state.name_of(source) is None and state.show(source) is None
+    assert state.add(source) == "my_cat"
+    ann = state.show(source)
+    assert state.name == "my_cat" and ann.shape == (16, 24)
+    copy = open_image_file(state.project.image_path("my_cat"))
+    assert state.name_of(copy) == "my_cat"
+    ann.paint([(8.5, 8.5)], 1, 0.5)
+    assert state.hover_text(8, 8) == "annotation: cat" and state.hover_text(0, 0) == "annotation: unlabelled"
+    assert state.hover_text(99, 0) == "" and not state.held_out()
+    state.project.set_held_out("my_cat", True)
+    assert state.held_out()
+
+
+def test_accepted_labels_match_classes_by_name_and_give_scores_only_with_a_threshold(state):
+    labels = np.array([[0, 1], [2, 3]], np.uint8)
+    scores = np.random.default_rng(0).random((4, 2, 2)).astype(np.float32)
+    mapped, none = state.accepted_labels(labels, ["dog", "background", "cow", "cat"], scores)
+    assert mapped.tolist() == [[2, 0], [255, 1]] and none is None
+    state.threshold = 0.5
+    _, best = state.accepted_labels(labels, ["dog", "background", "cow", "cat"], scores)
+    np.testing.assert_array_equal(best, scores.max(axis=0))
+
+
+def test_save_job_writes_once_and_reports_a_full_disk_by_name(state, tmp_path, monkeypatch):
+    source = open_image_file(photo(tmp_path / "a.png"))
+    name = state.add(source)
+    ann = state.show(source)
+    ann.paint([(3.5, 3.5)], 2, 1.0)
+    _, path = drain(SaveMaskJob(state.project, name).run())
+    np.testing.assert_array_equal(np.array(Image.open(path)), ann.labels)
+    assert drain(SaveMaskJob(state.project, name).run())[1] is None  # saved already: no second write
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(project_module, "label_png", full)
+    ann.paint([(9.5, 9.5)], 1, 1.0)
+    with pytest.raises(JobError, match="No space left") as failed:
+        drain(SaveMaskJob(state.project, name).run())
+    assert str(state.project.mask_path(name)) in str(failed.value) and name in state.project.unsaved
+
+
+def test_live_prediction_and_a_round_job(state, tmp_path):
+    info = ModelInfo(arch="fcn32s", num_classes=3, width=0.0625, class_names=["background", "cat", "dog"],
+                     palette=[[0, 0, 0], [1, 2, 3], [4, 5, 6]])
+    model = build_model("fcn32s", 3, 0.0625, info).eval()
+    image = open_image_file(photo(tmp_path / "b.png"))
+    _, live = drain(LivePredictJob(LiveModel(5, 1.0, model), image).run())
+    assert live.image_key == image.key and live.prediction.labels.shape == (16, 24)
+    assert live.class_names == ("background", "cat", "dog") and live.palette[2].tolist() == [4, 5, 6]
+    assert live.label == "live, update 5"
+    with pytest.raises(JobError, match="no painted images"):
+        drain(RoundJob(state.project, save_model(model, tmp_path / "m.safetensors")).run())
+    name = state.add(image)
+    state.show(image).paint([(8.5, 8.5), (16.5, 8.5)], 1, 1.5)
+    state.project.save(name)
+    events, done = drain(RoundJob(state.project, tmp_path / "m.safetensors",
+                                  AnnotationTraining(updates=2, live_every_s=0.0, jitter=0)).run())
+    assert done.result.status == "done" and done.best_model.is_file()
+    assert sum(isinstance(e, LiveModel) for e in events) == 2
