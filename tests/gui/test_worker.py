@@ -119,4 +119,5 @@ def test_jobs_of_other_lanes_are_not_superseded_and_submitted_is_announced(qtbot
 
 
 def test_lanes_say_whether_they_supersede():
-    assert [lane for lane in Lane if lane.supersedes] == [Lane.SEGMENT, Lane.CHECK]
+    assert [lane for lane in Lane if lane.supersedes] == [Lane.SEGMENT, Lane.CHECK, Lane.LIVE]
+    assert not Lane.SAVE.supersedes  # every painted mask is written, in order
