@@ -1,13 +1,15 @@
-"""Work around reference-count bugs of some PySide6 releases (6.12.0).
+"""Survive the reference-count bugs of some PySide6 releases (6.12.0).
 
-There `SignalInstance.emit()` returns `True` without taking a reference, so every emit from
-Python code (pyqtgraph emits on each redraw) drops one reference to `True`; and
-`QCoreApplication.processEvents()` / `sendPostedEvents()` return `None` the same way (pytest-qt
-calls processEvents around every test, pyqtgraph and our scripts in loops). On Python ≤ 3.11,
-where `True` and `None` are not immortal, the process dies after a few thousand calls with
-"Fatal Python error: bool_dealloc" / "none_dealloc". Each bug is detected at import time and,
-only if present, the call is wrapped to give the missing reference back. Remove once the
-supported PySide6 releases are all fixed.
+There every method that returns nothing (`QFont.setPointSizeF`, `QLabel.setText`, …; and
+`QCoreApplication.processEvents`) gives away a reference to `None` it never took, and
+`SignalInstance.emit()` does the same with `True`. On Python ≥ 3.12 `None`, `True` and `False` are
+immortal and nothing happens; on Python ≤ 3.11 their reference counts fall by one per call, and
+after a few hundred thousand calls — a long session, painting, a test suite — the process dies
+with "Fatal Python error: none_dealloc" / "bool_dealloc". Wrapping each leaking call cannot work
+(they are most of Qt), so where a leak is detected at import time these three singletons are made
+immortal as Python 3.12 makes them: their counts get so many references (2⁶⁰) that no session can
+spend them. They are never freed anyway, so nothing else changes. Remove once the supported
+PySide6 releases are all fixed.
 """
 
 from __future__ import annotations
@@ -16,20 +18,13 @@ import ctypes
 import logging
 import sys
 
-from typing import Callable
-
-from PySide6.QtCore import QCoreApplication, QObject, Signal, SignalInstance
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QFont
 
 log = logging.getLogger(__name__)
 
-NONE_LEAKERS = ("processEvents", "sendPostedEvents")  # static QCoreApplication calls returning None
-
-
-def _incref() -> Callable[[object], None]:
-    incref = ctypes.pythonapi.Py_IncRef
-    incref.argtypes = [ctypes.py_object]
-    incref.restype = None
-    return incref
+SPARE_REFERENCES = 1 << 60  # far more than any session spends, far from the counter's 2⁶³ limit
+SINGLETONS = (None, True, False)
 
 
 class _Probe(QObject):
@@ -37,6 +32,7 @@ class _Probe(QObject):
 
 
 def emit_leaks_true() -> bool:
+    """Whether `SignalInstance.emit()` drops a reference to True."""
     probe = _Probe()
     before = sys.getrefcount(True)
     for _ in range(8):
@@ -44,49 +40,25 @@ def emit_leaks_true() -> bool:
     return sys.getrefcount(True) - before <= -8
 
 
-def leaks_none(name: str) -> bool:
-    """Whether `QCoreApplication.<name>()` drops a reference to None (it runs without an app too)."""
-    call = getattr(QCoreApplication, name)
+def void_call_leaks_none() -> bool:
+    """Whether a Qt method that returns nothing drops a reference to None."""
+    font = QFont()
     before = sys.getrefcount(None)
     for _ in range(8):
-        call()
+        font.setBold(True)
     return sys.getrefcount(None) - before <= -8
 
 
+def _add_references(obj: object, count: int) -> None:
+    """CPython keeps an object's reference count in the first word of the object."""
+    ctypes.c_ssize_t.from_address(id(obj)).value += count
+
+
 def install() -> list[str]:
-    """Patch whatever this PySide6 gets wrong; returns the names of the patched calls."""
-    patched = ["SignalInstance.emit"] if _fix_emit() else []
-    return patched + [f"QCoreApplication.{name}" for name in NONE_LEAKERS if _fix_none_leak(name)]
-
-
-def _fix_none_leak(name: str) -> bool:
-    if getattr(getattr(QCoreApplication, name), "_fcn_studio_fixed", False) or not leaks_none(name):
-        return False
-    original, incref = getattr(QCoreApplication, name), _incref()
-
-    def call(*args, **kwargs):
-        result = original(*args, **kwargs)
-        incref(None)  # the reference the C implementation gave away
-        return result
-
-    call._fcn_studio_fixed = True
-    setattr(QCoreApplication, name, staticmethod(call))
-    log.info("patched PySide6 QCoreApplication.%s reference leak of None", name)
-    return True
-
-
-def _fix_emit() -> bool:
-    if getattr(SignalInstance.emit, "_fcn_studio_fixed", False) or not emit_leaks_true():
-        return False
-    original, incref = SignalInstance.emit, _incref()
-
-    def emit(self, *args):
-        result = original(self, *args)
-        if result is True or result is False:
-            incref(result)  # the reference the C implementation forgot to take
-        return result
-
-    emit._fcn_studio_fixed = True
-    SignalInstance.emit = emit
-    log.info("patched PySide6 SignalInstance.emit reference leak of True")
-    return True
+    """Make None, True and False immortal where this PySide6 leaks them; returns the leaks found."""
+    leaks = [name for name, leaking in (("None", void_call_leaks_none()), ("True", emit_leaks_true())) if leaking]
+    if leaks and sys.getrefcount(None) < SPARE_REFERENCES:
+        for obj in SINGLETONS:
+            _add_references(obj, SPARE_REFERENCES)
+        log.info("PySide6 leaks references to %s: None, True and False made immortal", " and ".join(leaks))
+    return leaks
