@@ -16,7 +16,7 @@ from typing import Generator
 from ..engine import registry
 from ..errors import FileProblem
 from ..training import (PRESETS, CheckpointSaved, EvalProgress, Evaluated, Recipe, StageFinished, StageStarted,
-                        StepDone, TrainConfig, load_recipe, resume, train)
+                        StepDone, TrainConfig, load_recipe, read_config, resume, train)
 from ..training.run_folder import STAGED
 from .event_stream import stream
 from .jobs import CancelToken, Job, JobError, Lane
@@ -25,7 +25,7 @@ from .run_history import RunHistory, run_history
 log = logging.getLogger(__name__)
 
 __all__ = ["PRESETS", "CheckpointSaved", "EvalProgress", "Evaluated", "Recipe", "StageFinished", "StageStarted",
-           "StepDone", "TrainConfig", "TrainDone", "TrainJob", "load_recipe", "stage_choices"]
+           "StepDone", "TrainConfig", "TrainDone", "TrainJob", "load_recipe", "read_config", "stage_choices"]
 
 
 def stage_choices() -> tuple[tuple[str, str, bool], ...]:

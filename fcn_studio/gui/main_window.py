@@ -87,6 +87,7 @@ class MainWindow(QMainWindow):
             self.restoreState(settings.value("state"))
         vm.restore()
         self.training.panel.form.device.setCurrentText(vm.device)
+        self.training.panel.form.set_defaults(vm.device)
 
     # ----- commands of the menus (actions.Commands) --------------------------------------------
     def open_dialog(self) -> None:

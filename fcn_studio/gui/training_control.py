@@ -20,7 +20,7 @@ from ..app.catalog import ModelEntry, backbone_of_arch
 from ..app.eval_job import EvalDone, EvalJob
 from ..app.jobs import Lane
 from ..app.run_history import RunHistory
-from ..app.train_job import StageFinished, TrainConfig, TrainDone, TrainJob
+from ..app.train_job import StageFinished, TrainConfig, TrainDone, TrainJob, read_config
 from ..app.view_model import ViewModel
 from .error_dialog import ErrorDialog
 from .eval_dialog import EvalDialog
@@ -67,14 +67,16 @@ class TrainingControl(QObject):
         """
         form = self.panel.form
         stage, from_current = form.chosen_stage()
-        init, backbone = "", form.chosen_backbone()
+        init, backbone, init_optimizer = "", form.chosen_backbone(), None
         if from_current:
             entry = self.vm.entry
             if entry is None:
                 raise RecipeError(None, f"{form.stage.currentText()} needs a current model; open one first (Model ▸ Open…)")
             init = str(entry.path)
             backbone = backbone_of_arch(entry.info.arch) or backbone
-        return TrainConfig(data=form.data.text().strip(), out=str(form.run_folder()), recipe=form.chosen_recipe(),
+            init_optimizer = entry.info.recipe.get("optimizer")
+        return TrainConfig(data=form.data.text().strip(), out=str(form.run_folder()),
+                           recipe=form.chosen_recipe(init_optimizer),
                            stage=stage, width=form.width.value(), init=init, backbone=backbone,
                            device=form.device.currentText())
 
@@ -93,6 +95,10 @@ class TrainingControl(QObject):
     def resume(self, run_dir: str | Path) -> None:
         if self.busy(Lane.TRAIN):
             return
+        try:
+            self.panel.form.show_config(read_config(run_dir))
+        except RecipeError:
+            pass  # not a run folder: the job says so, naming the file
         self._begin(Path(run_dir), f"resuming {run_dir}")
         self._train(TrainJob(run_dir=run_dir))
 

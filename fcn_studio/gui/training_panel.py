@@ -1,10 +1,14 @@
 """The Training dock: the form on the left, the live plots on the right, and — once a stage has
-saved a best model — a button offering to use it in the main view."""
+saved a best model — a button offering to use it in the main view.
+
+The form scrolls: the dock is short (the image keeps most of the window) and the dataset check
+can run to many lines (21 class names, problems naming long paths), which a squeezed layout cut.
+"""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
 from .training_form import TrainingForm
 from .training_plots import TrainingPlots
@@ -31,12 +35,19 @@ class TrainingPanel(QWidget):
         row.addWidget(self.use_best)
         column.addLayout(row)
         column.addStretch(1)
+        self.scroll = QScrollArea()
+        self.scroll.setWidget(left)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # Room for the form and the vertical scroll bar, so wrapped lines are never cut on the right.
+        self.scroll.setMinimumWidth(left.minimumSizeHint().width() + self.scroll.verticalScrollBar().sizeHint().width())
         split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(left)
+        split.addWidget(self.scroll)
         split.addWidget(self.plots)
         split.setStretchFactor(0, 0)
         split.setStretchFactor(1, 1)
-        split.setSizes([380, 900])
+        split.setSizes([400, 880])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(split)
