@@ -37,9 +37,9 @@ class TrainDefaults:
     def recipe(self, fine_tune: bool = False, init_optimizer: str | None = None) -> Recipe:
         """From scratch: Adam + poly. Fine-tuning a model whose recipe said `init_optimizer`: Adam at
         lr/3 after Adam, otherwise the paper's SGD solver (fixed lr, momentum 0.9, lr ÷ 100)."""
-        schedule = dict(name=self.label, iterations=self.iterations, eval_every=eval_every(self.iterations),
-                        checkpoint_every=checkpoint_every(self.iterations), log_every=max(1, self.iterations // 100),
-                        images_per_update=self.images_per_update, batch_size=self.batch_size)
+        schedule = {"name": self.label, "iterations": self.iterations, "eval_every": eval_every(self.iterations),
+                    "checkpoint_every": checkpoint_every(self.iterations), "log_every": max(1, self.iterations // 100),
+                    "images_per_update": self.images_per_update, "batch_size": self.batch_size}
         if fine_tune and init_optimizer != "adam":
             return replace(PRESETS["paper"], **schedule)
         scale = {"32s": 1.0, "16s": 0.3, "8s": 0.3, "atonce": 1.0}

@@ -4,7 +4,13 @@ import pytest
 import torch
 
 from fcn_studio.app.devices import usable_device
-from fcn_studio.app.train_defaults import PAPER, checkpoint_every, eval_every, paper_recipe, train_defaults
+from fcn_studio.app.train_defaults import (
+    PAPER,
+    checkpoint_every,
+    eval_every,
+    paper_recipe,
+    train_defaults,
+)
 
 
 def test_cpu_defaults_are_a_compact_net_a_few_hundred_adam_updates_and_ten_evaluations():

@@ -33,7 +33,7 @@ def test_card_follows_the_shown_head(shipped_card):
 
 
 def test_card_says_what_the_shipped_models_were_trained_on(shipped_card):
-    vm, card = shipped_card
+    _, card = shipped_card
     text = card.toPlainText()
     assert "Trained on 6000 synthetic scenes (192 px, data seed 1); scored on 1000 held-out scenes (seed 20151)" in text
     assert "unknown data" not in text

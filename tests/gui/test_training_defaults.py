@@ -79,8 +79,7 @@ def test_a_long_dataset_check_is_fully_readable_at_the_default_dock_size(qtbot, 
     folder = "/data/VOCdevkit/VOC2012"
     form.data.setText(folder)
     form._debounce.stop()
-    names = ("background aeroplane bicycle bird boat bottle bus car cat chair cow diningtable dog horse motorbike "
-             "person pottedplant sheep sofa train tvmonitor").split()
+    names = ["background", "aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat", "chair", "cow", "diningtable", "dog", "horse", "motorbike", "person", "pottedplant", "sheep", "sofa", "train", "tvmonitor"]
     form._checked(DatasetCheck(folder, layout="voc", counts={"train": 1464, "val": 1449}, class_names=names, problems=[
         f"{folder}/SegmentationClass/2007_000032.png: mask value 37 is no class (21 classes, void 255)",
         f"{folder}/JPEGImages/2007_000039.jpg: listed in train.txt but missing"]))
