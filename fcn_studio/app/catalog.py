@@ -44,7 +44,8 @@ def trained_on(info: ModelInfo) -> str | None:
 
     The shipped models (a release, training/release.py) carry their synthetic scenes as
     `notes["data"] = {"train": {n, size, seed, …}, "test": {…}}`; a run of the trainer carries its
-    dataset folder as `notes["data"]`; imported weights name the file they came from.
+    dataset folder as `notes["data"]`; imported weights name the file they came from; a hand-made
+    file may say it in `recipe["dataset"]`.
     """
     data = info.notes.get("data")
     if isinstance(data, dict) and isinstance(data.get("train"), dict):
@@ -58,6 +59,8 @@ def trained_on(info: ModelInfo) -> str | None:
     source = info.notes.get("imported_from")
     if source:
         return f"the data of {source} (imported, {info.notes.get('format', 'another format')})"
+    if isinstance(info.recipe.get("dataset"), str) and info.recipe["dataset"]:
+        return info.recipe["dataset"]
     return None
 
 

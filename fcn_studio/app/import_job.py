@@ -69,6 +69,6 @@ class ImportWeightsJob(Job):
             raise JobError(f"{self.dst.parent}: cannot create the folder ({exc.strerror or exc})") from None
         except (FileProblem, ValueError, KeyError, RuntimeError) as exc:
             message = str(exc)
-            if str(self.src) not in message and self.src.name not in message:
+            if not any(path.name in message for path in (self.src, self.dst)):  # name the file
                 message = f"{self.src}: {message}"
             raise JobError(message) from None

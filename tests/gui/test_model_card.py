@@ -1,5 +1,7 @@
 """The Model panel follows the shown head and says what the shipped models learned from."""
 
+from dataclasses import replace
+
 import pytest
 
 from fcn_studio.app.catalog import Catalog, is_synthetic, trained_on
@@ -46,8 +48,8 @@ def test_trained_on_reads_each_kind_of_metadata(tmp_path):
     shipped = read_info(models_dir() / "fcn16s.safetensors")
     assert trained_on(shipped).startswith("6000 synthetic scenes (192 px, data seed 1)") and is_synthetic(shipped)
     compact = read_info(write_family(tmp_path)["8s"])
-    assert trained_on(compact) is None and not is_synthetic(compact)
-    from dataclasses import replace
+    assert trained_on(compact) == "synthetic scenes (test)" and not is_synthetic(compact)  # its recipe says so
+    assert trained_on(replace(compact, recipe={})) is None
     run = replace(compact, notes={"data": "/data/voc"})
     assert trained_on(run) == "the dataset /data/voc" and not is_synthetic(run)
     imported = replace(compact, notes={"imported_from": "fcn8s.caffemodel", "format": "caffe"})
