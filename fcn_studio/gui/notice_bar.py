@@ -44,9 +44,9 @@ class NoticeBar(QFrame):
     def add_button(self, text: str, slot: Callable[[], object], closes: bool = True) -> QPushButton:
         """A button before the ×; by default pressing it also takes the note away."""
         button = QPushButton(text)
-        button.clicked.connect(lambda: slot())
-        if closes:
+        if closes:  # first: a modal dialog the slot opens then has no stale note behind it
             button.clicked.connect(self.hide_note)
+        button.clicked.connect(lambda: slot())
         self.row.insertWidget(self.row.count() - 1, button)
         self.buttons[text] = button
         return button

@@ -4,11 +4,10 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 
-from fcn_studio.app.jobs import CancelToken
 from fcn_studio.app.notices import INTERRUPTED_KEY
-from fcn_studio.app.train_job import StepDone, TrainConfig, TrainJob
+from fcn_studio.app.train_job import StepDone
 from fcn_studio.training.checkpoint import checkpoint_path, load_checkpoint
-from tests.gui.conftest import make_window
+from tests.gui.conftest import interrupted_run, make_window
 from tests.training.conftest import quick_recipe, write_colour_set
 
 WAIT_MS = 120_000
@@ -73,16 +72,6 @@ def test_quit_while_training_asks_cancel_keeps_it_quit_keeps_the_checkpoint(qtbo
     assert nothing.close() and len(answer.asked) == 2  # no training: no question
 
 
-def interrupted(data, run):
-    config = TrainConfig(data=str(data), out=str(run), width=0.0625, device="cpu",
-                         recipe=quick_recipe(iterations=6, eval_every=3, checkpoint_every=2))
-    job, token = TrainJob(config), CancelToken()
-    for event in job.run(token):
-        if isinstance(event, StepDone) and event.iteration == 3:
-            token.cancel()
-    return run
-
-
 def remembered(settings_path, run):
     settings = QSettings(str(settings_path), QSettings.Format.IniFormat)
     if run is not None:
@@ -92,7 +81,8 @@ def remembered(settings_path, run):
 
 
 def test_next_launch_offers_to_resume_and_resume_continues_the_run(qtbot, family, colour_set, tmp_path):
-    run = interrupted(colour_set, tmp_path / "run")
+    run = tmp_path / "run"
+    interrupted_run(colour_set, run, 3, iterations=6, eval_every=3, checkpoint_every=2)
     remembered(tmp_path / "settings.ini", run)
     window = make_window(qtbot, family["8s"].parent, tmp_path / "settings.ini")
     bar = window.notices.resume_bar

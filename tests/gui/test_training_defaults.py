@@ -8,12 +8,12 @@ import pytest
 from PySide6.QtCore import QPoint
 
 from fcn_studio.app.dataset_check import DatasetCheck
-from fcn_studio.app.jobs import CancelToken
 from fcn_studio.app.train_defaults import PAPER
-from fcn_studio.app.train_job import StepDone, TrainConfig, TrainJob
+from fcn_studio.app.train_job import StepDone
 from fcn_studio.gui.training_form import TrainingForm
 from fcn_studio.gui.training_plots import TrainingPlots
-from tests.training.conftest import quick_recipe, write_colour_set
+from tests.gui.conftest import interrupted_run
+from tests.training.conftest import write_colour_set
 
 WAIT_MS = 120_000
 SHOTS = os.environ.get("FCN_STUDIO_SHOTS")
@@ -97,12 +97,7 @@ def test_a_long_dataset_check_is_fully_readable_at_the_default_dock_size(qtbot, 
 def test_resume_shows_the_runs_own_settings_before_and_while_it_trains(qtbot, window, tmp_path):
     data = write_colour_set(tmp_path / "set", n_train=4, n_val=2, size=32)
     run = tmp_path / "run"
-    config = TrainConfig(data=str(data), out=str(run), width=0.0625, device="cpu", stage="32s",
-                         recipe=quick_recipe(iterations=9, eval_every=3, checkpoint_every=2))
-    job, token = TrainJob(config), CancelToken()
-    for event in job.run(token):
-        if isinstance(event, StepDone) and event.iteration == 4:
-            token.cancel()
+    interrupted_run(data, run, 4, iterations=9, eval_every=3, checkpoint_every=2)
     form = window.training.panel.form
     assert form.width.value() == 0.125 and form.data.text() == ""  # a fresh launch: the defaults
     form.resume_requested.emit(str(run))  # what Resume… does once a folder is picked
