@@ -35,6 +35,9 @@ def main(out: Path) -> int:
     window.resize(1280, 960)
     window.show()
     window.opener.open_paths([write_image(scratch / "scene.png", size=192, mask=True)])
+    while window.busy():  # segment (and export) the scene first: a tracing export beside a training step can fail
+        app.processEvents()
+        time.sleep(0.02)
     form = window.training.panel.form
     window.training.show()
     form.data.setText(str(data))
