@@ -20,7 +20,7 @@ from ..errors import RecipeError
 from ..app.catalog import BACKBONE_NAMES
 from ..app.devices import available_devices
 from ..app.dataset_check import CheckDatasetJob, DatasetCheck
-from ..app.train_defaults import PAPER, PAPER_WIDTH, eval_every, paper_recipe, train_defaults
+from ..app.train_defaults import PAPER, PAPER_WIDTH, checkpoint_every, eval_every, paper_recipe, train_defaults
 from ..app.train_job import PRESETS, Recipe, TrainConfig, load_recipe, stage_choices
 from .worker import JobRunner
 
@@ -74,7 +74,8 @@ class TrainingForm(QWidget):
         self.checkpoint_every = QSpinBox()
         self.checkpoint_every.setRange(1, 10_000_000)
         self.checkpoint_every.setToolTip("updates between checkpoints (what Resume… continues from)")
-        self._eval_follows = True  # eval-every tracks a tenth of the iterations until the user sets it
+        # eval-every and checkpoint-every track a tenth / a quarter of the iterations until the user sets them
+        self._eval_follows = self._checkpoint_follows = True
         self.device = QComboBox()
         self.device.addItems(available_devices())
         self.out = QLineEdit()
@@ -115,6 +116,7 @@ class TrainingForm(QWidget):
         self.recipe.activated.connect(self._recipe_chosen)
         self.iterations.valueChanged.connect(self._iterations_changed)
         self.eval_every.editingFinished.connect(lambda: setattr(self, "_eval_follows", False))
+        self.checkpoint_every.editingFinished.connect(lambda: setattr(self, "_checkpoint_follows", False))
         self.device.textActivated.connect(self.set_defaults)
         self.start.clicked.connect(self.start_requested)
         self.cancel.clicked.connect(self.cancel_requested)
@@ -222,10 +224,13 @@ class TrainingForm(QWidget):
         self.eval_every.setValue(recipe.eval_every)
         self.checkpoint_every.setValue(recipe.checkpoint_every)
         self._eval_follows = recipe.eval_every == eval_every(recipe.iterations)
+        self._checkpoint_follows = recipe.checkpoint_every == checkpoint_every(recipe.iterations)
 
     def _iterations_changed(self, iterations: int) -> None:
         if self._eval_follows:
             self.eval_every.setValue(eval_every(iterations))
+        if self._checkpoint_follows:
+            self.checkpoint_every.setValue(checkpoint_every(iterations))
 
     # ----- state -------------------------------------------------------------------------------
     def validate_now(self) -> None:

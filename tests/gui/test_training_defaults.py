@@ -46,15 +46,18 @@ def test_the_paper_preset_is_one_choice_away_and_back(form):
     assert (form.width.value(), form.iterations.value(), form.eval_every.value()) == (0.125, 400, 40)
 
 
-def test_eval_every_follows_the_iterations_until_the_user_sets_it(form):
+def test_eval_and_checkpoint_every_follow_the_iterations_until_the_user_sets_them(form):
     form.iterations.setValue(1000)
-    assert form.eval_every.value() == 100
+    assert (form.eval_every.value(), form.checkpoint_every.value()) == (100, 250)
     form.eval_every.setValue(7)
     form.eval_every.editingFinished.emit()
     form.iterations.setValue(2000)
     assert form.eval_every.value() == 7 and form.chosen_recipe().eval_every == 7
+    assert form.checkpoint_every.value() == 500
     form.checkpoint_every.setValue(33)
-    assert form.chosen_recipe().checkpoint_every == 33
+    form.checkpoint_every.editingFinished.emit()
+    form.iterations.setValue(40)
+    assert form.chosen_recipe().checkpoint_every == 33 and form.eval_every.value() == 7
 
 
 def test_defaults_follow_the_device_and_fine_tuning_keeps_the_models_solver(form):
