@@ -33,16 +33,13 @@ class TrainingPanel(QWidget):
         self.best = QLabel("")
         self.best.setWordWrap(True)
         self.use_best = QPushButton("Use this model")
+        self.best.setVisible(False)
         self.use_best.setVisible(False)
         self.use_best.clicked.connect(self.use_best_requested)
         left = QWidget()
         column = QVBoxLayout(left)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.form)
-        row = QHBoxLayout()
-        row.addWidget(self.best, 1)
-        row.addWidget(self.use_best)
-        column.addLayout(row)
         column.addStretch(1)
         self.scroll = QScrollArea()
         self.scroll.setWidget(left)
@@ -60,11 +57,18 @@ class TrainingPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(split)
+        row = QHBoxLayout()  # below both halves: always in sight, the form's scrolling aside
+        row.setContentsMargins(6, 0, 6, 4)
+        row.addWidget(self.best, 1)
+        row.addWidget(self.use_best)
+        layout.addLayout(row)
 
     def offer_best(self, label: str) -> None:
         self.best.setText(f"best model added to the model picker: {label}")
+        self.best.setVisible(True)
         self.use_best.setVisible(True)
 
     def no_best(self) -> None:
         self.best.setText("")
+        self.best.setVisible(False)
         self.use_best.setVisible(False)
