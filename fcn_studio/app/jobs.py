@@ -27,7 +27,7 @@ from .analysis import blend
 from .catalog import ModelEntry
 from .session import OpenImage, Session, expand_paths, open_image_file
 
-__all__ = ["BatchSegmentJob", "CancelToken", "FileWritten", "HeadResult", "ImageFailed", "ImageOpened", "Job",
+__all__ = ["BatchDone", "BatchSegmentJob", "CancelToken", "FileWritten", "HeadResult", "ImageFailed", "ImageOpened", "Job",
            "JobError", "Lane", "OpenImagesJob", "OpenModelJob", "Progress", "SegmentJob"]
 
 log = logging.getLogger(__name__)
@@ -67,6 +67,25 @@ class Progress:
 class FileWritten:
     source: Path
     outputs: list[Path]
+
+
+@dataclass
+class BatchDone:
+    """What a batch did: every file counted, the failed ones with their reasons."""
+
+    out_dir: Path
+    written: list[Path]
+    failed: list[ImageFailed]
+
+    @property
+    def total(self) -> int:
+        return len(self.written) + len(self.failed)
+
+    @property
+    def summary(self) -> str:
+        """"6 of 8 images segmented, 2 failed" (", 0 failed" left out)."""
+        failed = f", {len(self.failed)} failed" if self.failed else ""
+        return f"{len(self.written)} of {self.total} images segmented{failed}"
 
 
 class Lane(enum.Enum):
@@ -188,24 +207,32 @@ class BatchSegmentJob(Job):
         self.out_dir = Path(out_dir)
         self.device, self.precision, self.opacity, self.stitch = device, precision, opacity, stitch
 
-    def run(self, cancel: CancelToken | None = None) -> Generator[object, None, None]:
+    def run(self, cancel: CancelToken | None = None) -> Generator[object, None, BatchDone | None]:
+        """Yields Progress after every file, failed ones too (so the bar ends at 100 %), FileWritten
+        and ImageFailed; returns the BatchDone (None when cancelled)."""
         cancel = cancel or CancelToken()
         paths = expand_paths(self.sources)
         self.out_dir.mkdir(parents=True, exist_ok=True)
         palette = np.array(self.entry.info.palette, dtype=np.uint8)
+        done = BatchDone(self.out_dir, [], [])
         yield Progress(0, len(paths), f"{len(paths)} images → {self.out_dir}")
-        for done, path in enumerate(paths, 1):
+        for count, path in enumerate(paths, 1):
             if cancel.cancelled:
-                return
+                return None
             try:
                 image = open_image_file(path, palette)
             except (ImageLoadError, OSError) as exc:
-                yield ImageFailed(str(path), str(exc))
+                failed = ImageFailed(str(path), str(exc))
+                done.failed.append(failed)
+                yield failed
+                yield Progress(count, len(paths), f"{path.name}: failed")
                 continue
             pred, _ = self.session.segment(image, self.entry, self.device, self.precision, self.stitch)
             labels_path = self.out_dir / f"{path.stem}.png"
             overlay_path = self.out_dir / f"{path.stem}_overlay.png"
             save_label_png(pred.labels, labels_path, palette)
             save_image(blend(image.rgb, pred.labels, palette, self.opacity), overlay_path, "overlay")
+            done.written.append(path)
             yield FileWritten(path, [labels_path, overlay_path])
-            yield Progress(done, len(paths), path.name)
+            yield Progress(count, len(paths), path.name)
+        return done

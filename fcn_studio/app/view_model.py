@@ -21,7 +21,7 @@ from typing import Any, Callable, Protocol
 import numpy as np
 from psygnal import Signal, SignalGroup
 
-from . import analysis
+from . import analysis, receptive
 from .catalog import HEADS, ModelEntry
 from .devices import usable_device
 from .jobs import HeadResult, SegmentJob
@@ -31,6 +31,7 @@ from .session import OpenImage, Session, stitch_for
 STITCH_FACTORS = (0, 2, 4, 8, 32)  # 0: the learned upsampling; f: shift-and-stitch by f (CVPR §3.2)
 DEFAULT_HEAD = "8s"
 DEFAULT_OPACITY = 0.5
+BACKGROUND = "background"  # a class of this name (VOC's class 0) is drawn transparent unless asked
 
 
 class Store(Protocol):
@@ -81,6 +82,8 @@ class ViewEvents(SignalGroup):
     compare = Signal(bool)
     changes = Signal(bool)
     class_index = Signal(int)
+    show_background = Signal(bool)
+    probe = Signal(object)  # (x, y) | None: the pixel whose receptive field is drawn
     shown = Signal()  # which results are shown changed: image, model, head, device or stitch
     result = Signal(str)  # a result for the shown image arrived, for this head
     requested = Signal(object)  # SegmentRequest: results missing for what is shown
@@ -105,6 +108,9 @@ class ViewModel:
         self._hidden: frozenset[int] = frozenset()
         self._compare = self._changes = False
         self._class_index = 0
+        self._show_background = False
+        self._probe: tuple[int, int] | None = None
+        self._probed: tuple[tuple, receptive.Probe | None] | None = None  # the last probe computed
         self._requested: tuple | None = None
         self.fresh: ResultKey | None = None  # the result just computed for the shown head (not "cached")
         self._derived: dict[tuple, Any] = {}  # statistics of results of the shown image
@@ -114,6 +120,7 @@ class ViewModel:
         store = self.store
         self._set("device", usable_device(str(store.value("device", "auto"))))
         self.opacity = float(store.value("opacity", DEFAULT_OPACITY))
+        self.show_background = str(store.value("show_background", False)).lower() in ("true", "1")
         stitch = str(store.value("stitch", 0))
         self.stitch = int(stitch) if stitch.isdigit() and int(stitch) in STITCH_FACTORS else 0
         saved_head = str(store.value("head", DEFAULT_HEAD))
@@ -134,6 +141,7 @@ class ViewModel:
             return
         self._image = image
         self._derived.clear()
+        self.probe = None  # the pixel belonged to the image that was shown
         self.events.image.emit(image)
         self._shown()
 
@@ -150,6 +158,9 @@ class ViewModel:
         if entry is not None:
             self._head = entry.head
             self.store.setValue("model", str(entry.path))
+            # The head the model brings is the shown one: remembered with it, or a relaunch would
+            # come back on the head switched to before (the 32s clicked before picking fcn8s).
+            self.store.setValue("head", entry.head)
         if self.class_names != names:  # toggles and the inspected class belong to the old classes
             self.hidden = frozenset()
             self.class_index = 1 if len(self.class_names) > 1 else 0
@@ -233,6 +244,25 @@ class ViewModel:
     def class_index(self, k: int) -> None:
         self._set("class_index", max(int(k), 0))
 
+    @property
+    def show_background(self) -> bool:
+        """Whether the background class is coloured; off (transparent), as Cellpose and napari draw labels."""
+        return self._show_background
+
+    @show_background.setter
+    def show_background(self, on: bool) -> None:
+        self.store.setValue("show_background", bool(on))
+        self._set("show_background", bool(on))
+
+    @property
+    def probe(self) -> tuple[int, int] | None:
+        """Image pixel (x, y) whose receptive field and feeding cells are drawn, or None."""
+        return self._probe
+
+    @probe.setter
+    def probe(self, pixel: tuple[int, int] | None) -> None:
+        self._set("probe", None if pixel is None else (int(pixel[0]), int(pixel[1])))
+
     def _set(self, name: str, value: Any) -> bool:
         """Store and emit a plain field; False when it already had that value."""
         if getattr(self, f"_{name}") == value:
@@ -259,9 +289,31 @@ class ViewModel:
     def palette(self) -> np.ndarray:
         return np.array(self.entry.info.palette, dtype=np.uint8) if self.entry is not None else np.zeros((0, 3), np.uint8)
 
+    @property
+    def transparent(self) -> frozenset[int]:
+        """The classes drawn transparent: the hidden ones, and the background unless it is shown."""
+        names = [name.lower() for name in self.class_names]
+        background = {names.index(BACKGROUND)} if BACKGROUND in names and not self._show_background else set()
+        return self._hidden | background
+
     def label_lut(self) -> np.ndarray:
         """The colour table the views draw label maps through (opacity left to the views)."""
-        return analysis.label_lut(self.palette, self._hidden)
+        return analysis.label_lut(self.palette, self.transparent)
+
+    def probed(self) -> receptive.Probe | None:
+        """What the probed pixel of the shown result depends on (None without a probe or a result);
+        the last one is kept, so every widget drawing it costs one computation."""
+        pred, entry = self.prediction(), self.entry
+        if self._probe is None or pred is None:
+            return None
+        key = (self.key(), self._probe, self._class_index)
+        if self._probed is None or self._probed[0] != key:
+            factor = stitch_for(entry, self._stitch)
+            model = self.session.segmenter(entry, self._device, stitch=factor).model
+            names = self.class_names
+            name = names[self._class_index] if self._class_index < len(names) else ""
+            self._probed = key, receptive.probe_at(model, pred, *self._probe, self._class_index, name, bool(factor))
+        return self._probed[1]
 
     def key(self, head: str | None = None) -> ResultKey | None:
         entry = self._family.get(head or self._head)
@@ -314,6 +366,23 @@ class ViewModel:
             return None
         return self._derive(("changes", self.key(head), self.key(HEADS[i - 1])),
                             lambda: analysis.skip_changes(coarse.labels, fine.labels))
+
+    def skip_note(self, head: str | None = None) -> str:
+        """What the skip marks of `head` (the shown one) say, for the single view's legend:
+        "1 234 px (3.1 %) changed by the skips (FCN-8s vs 16s)", or why there are none ("" while
+        a result is still being computed)."""
+        head = head or self._head
+        i = HEADS.index(head)
+        if i == 0:
+            return f"FCN-{head} has no skip layers: pick {' or '.join(HEADS[1:])} to see where the skips changed the answer"
+        coarser = HEADS[i - 1]
+        if coarser not in self._family:
+            return f"no FCN-{coarser} in this family to compare FCN-{head} with"
+        changed = self.skip_changes(head)
+        if changed is None:
+            return ""
+        n = int(changed.sum())
+        return f"{n:,} px ({100 * n / changed.size:.1f} %) changed by the skips (FCN-{head} vs {coarser})".replace(",", " ")
 
     def _derive(self, key: tuple, compute: Callable[[], Any]) -> Any:
         if key not in self._derived:

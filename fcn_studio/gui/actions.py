@@ -49,6 +49,7 @@ class Actions:
     compare: QAction
     changes: QAction
     stitch: dict[int, QAction]
+    background: QAction
     import_action: QAction  # File ▸ Import weights…
     # "Make a model for your own images": calls Commands.make_model, which the window turns into its
     # `make_model_requested` signal; the annotation workflow (issue #18) connects to that signal.
@@ -63,8 +64,11 @@ class Actions:
         vm.events.device.connect(lambda device: self.device_combo.setCurrentText(device))
         vm.events.compare.connect(lambda on: self.compare.setChecked(on))
         vm.events.changes.connect(lambda on: self.changes.setChecked(on))
+        vm.events.show_background.connect(lambda on: self.background.setChecked(on))
+        self.background.setChecked(vm.show_background)
         vm.events.catalog.connect(lambda: self.fill_models(vm))
-        for signal in (vm.events.model, vm.events.head, vm.events.stitch, vm.events.catalog):
+        for signal in (vm.events.model, vm.events.head, vm.events.stitch, vm.events.catalog, vm.events.compare,
+                       vm.events.changes):
             signal.connect(lambda *_: self.sync(vm))
         self.fill_models(vm)
         self.device_combo.setCurrentText(vm.device)
@@ -83,10 +87,17 @@ class Actions:
             act.setChecked(head == vm.head and head in family)
         for factor, act in self.stitch.items():
             act.setChecked(factor == vm.stitch)
+        # The coarsest head has no skips: in the single view there is nothing to show, and it says why
+        # (still enabled while on, so it can be turned off).
+        no_skips = not vm.compare and vm.head == HEADS[0]
+        self.changes.setEnabled(not no_skips or vm.changes)
+        self.changes.setToolTip(vm.skip_note(HEADS[0]) if no_skips else CHANGES_TIP)
         entries = vm.session.catalog.entries
         if vm.entry in entries:
             self.model_combo.setCurrentIndex(entries.index(vm.entry))
 
+
+CHANGES_TIP = "Mark the pixels whose label a skip changed, relative to the next coarser head (D)"
 
 # How the 32s head upsamples: 0 its learned (bilinear) deconvolution, f shift-and-stitch by f (CVPR §3.2).
 STITCH_TEXT = {0: "&Learned upsampling (1 pass)", 2: "Shift-and-stitch ×&2 (4 passes)",
@@ -132,12 +143,13 @@ def build_actions(w: QMainWindow, do: Commands, vm: ViewModel) -> Actions:
     compare = _action(w, "&Compare heads", lambda on: setattr(vm, "compare", on), "C", checkable=True)
     changes = _action(w, "Show where the &skips changed the answer", lambda on: setattr(vm, "changes", on), "D",
                       checkable=True)
+    background = _action(w, "Show &background", lambda on: setattr(vm, "show_background", on), "B", checkable=True)
     next_img = _action(w, "&Next image", lambda: do.step_image(1), "PgDown")
     prev_img = _action(w, "&Previous image", lambda: do.step_image(-1), "PgUp")
     view_menu = w.menuBar().addMenu("&View")
     view_menu.addActions([fit, zoom_in, zoom_out])
     view_menu.addSeparator()
-    view_menu.addActions([compare, changes, next_img, prev_img])
+    view_menu.addActions([compare, changes, background, next_img, prev_img])
     view_menu.addSeparator()  # docks add their toggles below
 
     model_menu = w.menuBar().addMenu("&Model")
@@ -188,13 +200,14 @@ def build_actions(w: QMainWindow, do: Commands, vm: ViewModel) -> Actions:
     bar.addWidget(QLabel(" Device: "))
     device_combo = QComboBox()
     bar.addWidget(device_combo)
-    actions = Actions(recent, view_menu, model_combo, device_combo, heads, compare, changes, stitch, import_act,
-                      make_model)
+    actions = Actions(recent, view_menu, model_combo, device_combo, heads, compare, changes, stitch, background,
+                      import_act, make_model)
     actions.bind(vm)
     return actions
 
 
 SHORTCUTS = """Ctrl+O open · Ctrl+Shift+O open folder · Ctrl+V paste an image · Ctrl+M open a model
 1 / 2 / 3 head 32s / 16s / 8s · C compare heads · D skip changes · F fit · Ctrl +/− zoom
+B show the background class · click a pixel (or hold R and hover): its receptive field · Esc clears it
 PgUp / PgDown previous / next image · Ctrl+E export labels · Ctrl+Shift+E export overlay
 Ctrl+B segment a folder into files · Ctrl+T training · Ctrl+Shift+V evaluate on a dataset"""

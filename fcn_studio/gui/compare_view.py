@@ -1,5 +1,9 @@
 """Side-by-side grid 32s | 16s | 8s (| truth), panning and zooming together.
 
+The panes are laid out in the grid shape that draws the image largest in the panel
+(`app.grid_shape.best_grid`): 2 × 2 for four panes in the default window, one row only in a very
+wide one; a resize that changes the best shape rebuilds the grid.
+
 With "show skip changes" on, each finer head's pane marks the pixels its skip changed relative
 to the next coarser head (16s vs 32s, 8s vs 16s): the paper's Figure 4, per pixel.
 
@@ -15,9 +19,13 @@ from PySide6.QtCore import QPointF, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
 from ..app.catalog import HEADS
+from ..app.grid_shape import best_grid
 from ..app.view_model import ViewModel
-from .grid_layout import equal_columns, link_views
+from .grid_layout import equal_columns, equal_rows, link_views
 from .image_view import NO_MODEL_HINT, ImagePane
+
+
+TITLE_HEIGHT = 54  # three lines of 9 pt: head, pixels changed, metrics
 
 
 class CompareView(pg.GraphicsLayoutWidget):
@@ -30,23 +38,37 @@ class CompareView(pg.GraphicsLayoutWidget):
         self.setAcceptDrops(False)
         self.setBackground((24, 24, 28))
         self.columns: list[str] = []
+        self.shape = (1, 0)  # rows, columns of the grid the panes are in
         self.panes: dict[str, ImagePane] = {}
         self.titles: dict[str, pg.LabelItem] = {}
         self.scene().sigMouseMoved.connect(self._moved)
 
+    def best_shape(self, count: int) -> tuple[int, int]:
+        """The grid that draws the shown image largest in this widget."""
+        image = self.vm.image if getattr(self, "vm", None) is not None else None
+        size = image.size if image is not None else (4, 3)
+        layout = self.ci.layout
+        left, top, right, bottom = layout.getContentsMargins()
+        viewport = self.viewport()
+        return best_grid(count, (viewport.width() - left - right, viewport.height() - top - bottom), size,
+                         TITLE_HEIGHT, layout.horizontalSpacing())
+
     def set_columns(self, columns: list[str]) -> None:
-        if columns == self.columns:
+        """Panes for `columns` (heads and truth), in the best grid shape for the widget's size."""
+        shape = self.best_shape(len(columns))
+        if columns == self.columns and shape == self.shape:
             return
         self.clear()
-        self.columns, self.panes, self.titles = list(columns), {}, {}
-        for col, name in enumerate(columns):
-            title = self.titles[name] = self.addLabel(name, row=0, col=col, size="9pt", color="#e8e8e8")
+        self.columns, self.panes, self.titles, self.shape = list(columns), {}, {}, shape
+        for i, name in enumerate(columns):
+            row, col = 2 * (i // shape[1]), i % shape[1]
+            title = self.titles[name] = self.addLabel(name, row=row, col=col, size="9pt", color="#e8e8e8")
             # Equal title heights keep the linked, aspect-locked cells the same size; unequal
             # cells would make the links and the aspect locks widen each other's ranges.
-            title.setMinimumHeight(54)
-            title.setMaximumHeight(54)
+            title.setMinimumHeight(TITLE_HEIGHT)
+            title.setMaximumHeight(TITLE_HEIGHT)
             self.ci.layout.setColumnStretchFactor(col, 1)
-            view = self.addViewBox(row=1, col=col, enableMenu=False)
+            view = self.addViewBox(row=row + 1, col=col, enableMenu=False)
             self.panes[name] = ImagePane(view)
         link_views([pane.view for pane in self.panes.values()])
         self._equal_columns()
@@ -67,6 +89,7 @@ class CompareView(pg.GraphicsLayoutWidget):
             signal.connect(lambda *_: self.draw())
         vm.events.shown.connect(self.draw)
         vm.events.hidden.connect(lambda _: self._restyle())
+        vm.events.show_background.connect(lambda _: self._restyle())
         vm.events.opacity.connect(lambda _: self._restyle())
 
     def draw(self) -> None:
@@ -101,11 +124,14 @@ class CompareView(pg.GraphicsLayoutWidget):
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
+        if getattr(self, "columns", None) and self.best_shape(len(self.columns)) != self.shape:
+            self.draw()  # another shape draws the image larger now: rebuild the grid
         self._equal_columns()
 
     def _equal_columns(self) -> None:
         if getattr(self, "columns", None):
-            equal_columns(self, len(self.columns), self.titles.values(), 40.0)
+            equal_columns(self, self.shape[1], self.titles.values(), 40.0)
+            equal_rows(self, self.shape[0], TITLE_HEIGHT, 40.0)
 
     def fit(self) -> None:
         if self.panes:

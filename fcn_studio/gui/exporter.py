@@ -1,4 +1,8 @@
-"""Export the shown result as PNGs, and segment a folder into files (Run ▸ Segment a folder)."""
+"""Export the shown result as PNGs, and segment a folder into files (Run ▸ Segment a folder).
+
+Both end by saying what was written where: a status-bar message and a small non-modal notice
+with an "Open folder" button (a batch's notice also lists each file that failed, with its reason).
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,10 @@ import logging
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QWidget
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QStatusBar, QWidget
 
 from ..app import analysis
-from ..app.jobs import BatchSegmentJob, FileWritten, ImageFailed, Lane, Progress
+from ..app.jobs import BatchDone, BatchSegmentJob, FileWritten, ImageFailed, Lane, Progress
 from ..app.view_model import ViewModel
 from ..errors import FileProblem
 from ..images import save_image
@@ -17,33 +21,38 @@ from ..palette import save_label_png
 from .error_dialog import ErrorDialog
 from .image_view import NO_MODEL_HINT
 from .jobs_panel import JobsPanel
+from .notice import Notice
 from .worker import JobRunner
 
 log = logging.getLogger(__name__)
+
+STATUS_MS = 30000  # how long the status bar says what was written
 
 
 class Exporter:
     """Writes what `vm` shows; batches run in Lane.BATCH with the Jobs dock showing their progress."""
 
     def __init__(self, vm: ViewModel, runner: JobRunner, errors: ErrorDialog, jobs_panel: JobsPanel,
-                 jobs_dock: QDockWidget, last_dir: Callable[[], str], parent: QWidget):
+                 jobs_dock: QDockWidget, last_dir: Callable[[], str], parent: QWidget, status: QStatusBar | None = None):
         self.vm, self.runner, self.errors = vm, runner, errors
         self.jobs_panel, self.jobs_dock, self.last_dir = jobs_panel, jobs_dock, last_dir
-        self.dialog_parent = parent
+        self.dialog_parent, self.status = parent, status
+        self.notice = Notice(parent)
         jobs_panel.cancel_requested.connect(self.cancel_batch)
 
     def export_labels(self, path: str | Path | None = None) -> Path | None:
-        return self._export("Export labels", "", path, lambda pred, out: save_label_png(pred.labels, out, self.vm.palette))
+        return self._export("Export labels", "", path, lambda pred, out: save_label_png(pred.labels, out, self.vm.palette),
+                            "labels")
 
     def export_overlay(self, path: str | Path | None = None) -> Path | None:
         vm = self.vm
 
         def write(pred, out):
-            rgba = analysis.blend(vm.image.rgb, pred.labels, vm.palette, vm.opacity, vm.hidden)
+            rgba = analysis.blend(vm.image.rgb, pred.labels, vm.palette, vm.opacity, vm.transparent)
             save_image(rgba, out, "overlay")
-        return self._export("Export overlay", "_overlay", path, write)
+        return self._export("Export overlay", "_overlay", path, write, "overlay")
 
-    def _export(self, title: str, suffix: str, path: str | Path | None, write) -> Path | None:
+    def _export(self, title: str, suffix: str, path: str | Path | None, write, what: str) -> Path | None:
         """Write the shown result with `write(prediction, path)`; ask for the path when none is given."""
         pred = self.vm.prediction()
         if pred is None:
@@ -57,7 +66,9 @@ class Exporter:
         except FileProblem as exc:  # a full disk, a read-only folder: said in the error list, nothing half-written
             self.errors.report(str(exc))
             return None
-        return Path(path)
+        path = Path(path)
+        self._tell(f"Wrote the {what} of {self.vm.image.name} ({self.vm.head_label(self.vm.head)}) to {path}", path.parent)
+        return path
 
     def run_batch(self, sources: list[str | Path] | None = None, out_dir: str | Path | None = None) -> None:
         vm = self.vm
@@ -74,7 +85,7 @@ class Exporter:
         self.jobs_dock.show()
         self.jobs_panel.started(f"segmenting {', '.join(Path(s).name for s in sources)} with {vm.entry.path.name}")
         job = BatchSegmentJob(vm.session, sources, vm.entry, out_dir, vm.device, opacity=vm.opacity, stitch=vm.stitch)
-        self.runner.submit(job, yielded=self._on_event, errored=self._failed, finished=self._finished)
+        self.runner.submit(job, yielded=self._on_event, returned=self._done, errored=self._failed)
 
     def cancel_batch(self) -> None:
         self.runner.cancel(Lane.BATCH)
@@ -83,8 +94,8 @@ class Exporter:
     def _on_event(self, event: object) -> None:
         if isinstance(event, Progress):
             self.jobs_panel.progress(event.done, event.total, event.message)
-        elif isinstance(event, ImageFailed):
-            self.errors.report(event.message, "The file could not be read as an image; the other files are unaffected.")
+        elif isinstance(event, ImageFailed):  # listed in the notice at the end, with the others
+            log.warning("batch: %s", event.message)
         elif isinstance(event, FileWritten):
             log.info("wrote %s", ", ".join(map(str, event.outputs)))
 
@@ -92,6 +103,20 @@ class Exporter:
         self.jobs_panel.ended(f"failed: {message}")
         self.errors.report(message, "The window stays usable; see the log for details.")
 
-    def _finished(self) -> None:
-        if not self.runner.busy(Lane.BATCH):
-            self.jobs_panel.ended("batch finished")
+    def _done(self, done: BatchDone | None) -> None:
+        """The batch's account: how many of how many, where, and each failure with its reason."""
+        if done is None:  # cancelled: cancel_batch said so
+            return
+        failed = f" (failed: {', '.join(Path(f.path).name for f in done.failed)})" if done.failed else ""
+        self.jobs_panel.ended(f"{done.summary} → {done.out_dir}{failed}")
+        self.jobs_panel.bar.setRange(0, max(done.total, 1))
+        self.jobs_panel.bar.setValue(max(done.total, 1))
+        self._tell(f"{done.summary}. Labels and overlays written to {done.out_dir}", done.out_dir,
+                   [f.message if Path(f.path).name in f.message else f"{Path(f.path).name}: {f.message}"
+                    for f in done.failed])
+
+    def _tell(self, text: str, folder: Path, lines: list[str] = ()) -> None:
+        log.info("%s", text)
+        if self.status is not None:
+            self.status.showMessage(text, STATUS_MS)
+        self.notice.show_notice(text, folder, lines)

@@ -23,6 +23,21 @@ def equal_columns(widget: pg.GraphicsLayoutWidget, columns: int, titles: Iterabl
     return width
 
 
+def equal_rows(widget: pg.GraphicsLayoutWidget, rows: int, title_height: float, minimum: float) -> float:
+    """Give every view row (the odd rows, under their titles) the same height; returns it.
+
+    As `equal_columns`: linked views need equal cells to keep the copied pixels square.
+    """
+    layout = widget.ci.layout
+    _, top, _, bottom = layout.getContentsMargins()
+    spacing = layout.verticalSpacing()
+    height = max((widget.viewport().height() - top - bottom - rows * title_height - spacing * (2 * rows - 1)) / rows,
+                 minimum)
+    for row in range(rows):
+        layout.setRowFixedHeight(2 * row + 1, height)
+    return height
+
+
 def link_views(views: list[pg.ViewBox]) -> None:
     """The first view keeps its aspect lock; the others copy its ranges.
 

@@ -5,9 +5,17 @@ Each map is drawn at its real resolution over a faint copy of the image, placed 
 fuse_pool3's 1/8 grid (or any trunk's own blobs, fuse_pool1, fuse_inception3b, a shift-and-stitch
 map) sit exactly where the network computed them. All panes pan and zoom together.
 
+The wheel scrolls the panel, as over any list; Ctrl+wheel zooms the maps (napari's and most
+viewers' rule), within ZOOM_LIMIT of the whole image either way, so a map can never shrink to a
+dot; "Reset view" shows them whole again.
+
 Each map keeps at least MIN_MAP pixels a side: in a short or narrow dock the grid scrolls rather
 than shrinking the maps to specks or pushing the right column out of sight, and long map names
 (score_inception4e) are elided to the column, in full in the tooltip.
+
+A probed pixel (a click in the image view, or R held) outlines, in every map, the cells that feed
+that pixel through the upsampling kernels, and lists under the maps each feeding score cell's value
+for the class and its weight in the pixel's logit (`app.receptive.Probe.table`).
 """
 
 from __future__ import annotations
@@ -19,10 +27,11 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QFontMetricsF
-from PySide6.QtWidgets import (QApplication, QComboBox, QFrame, QGraphicsRectItem, QHBoxLayout, QLabel, QScrollArea,
-                               QStackedWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QApplication, QComboBox, QFrame, QGraphicsRectItem, QHBoxLayout, QLabel, QPlainTextEdit,
+                               QScrollArea, QStackedWidget, QToolButton, QVBoxLayout, QWidget)
 
 from ..app.analysis import InternalMap, internal_maps
+from ..app.receptive import Probe, cell_rects
 from ..app.view_model import ViewModel
 from .grid_layout import equal_columns, link_views
 
@@ -31,8 +40,31 @@ MIN_MAP = 100  # px a side: score_fr's 1/32 cells stay tellable apart; below it 
 TITLE_PT = 8
 TITLE_HEIGHT = 50  # three lines of TITLE_PT: name / stride and size / value range
 TITLE_SLACK = 10  # px the text item adds around its text
+PROBE_TEXT_HEIGHT = 110  # px of the probed pixel's cell list (it scrolls), in place of the note
+ZOOM_LIMIT = 4.0  # Ctrl+wheel zooms between 1/4 and 4× the image's longer side in view
 
 
+class _MapView(pg.ViewBox):
+    """A map's view: a plain wheel is left to the scroll area around the grid (it scrolls the
+    panel); Ctrl+wheel zooms the grid's leading view (the others follow its ranges) about the
+    point under the mouse, clamped to ZOOM_LIMIT. Clamping here rather than with ViewBox limits:
+    those fight the leader's aspect lock and the links, and squash the followers' maps."""
+
+    leader: pg.ViewBox | None = None
+    side = 0.0  # the image's longer side, in image pixels
+
+    def wheelEvent(self, ev, axis=None) -> None:  # noqa: N802 - pyqtgraph override
+        if not ev.modifiers() & Qt.KeyboardModifier.ControlModifier or not self.side:
+            ev.ignore()
+            return
+        leader = self.leader or self
+        (x0, x1), (y0, y1) = leader.viewRange()
+        spans = (x1 - x0, y1 - y0)
+        factor = 1.02 ** (ev.delta() * self.state["wheelScaleFactor"])  # > 1 zooms out, as pyqtgraph's
+        factor = min(max(factor, self.side / ZOOM_LIMIT / min(spans)), self.side * ZOOM_LIMIT / max(spans))
+        centre = self.mapSceneToView(ev.scenePos())
+        leader.scaleBy((factor, factor), centre)
+        ev.accept()
 class _MapPane:
     def __init__(self, name: str, title: pg.LabelItem, view: pg.ViewBox, lut: np.ndarray):
         self.title, self.view = title, view
@@ -48,7 +80,13 @@ class _MapPane:
         self.outline = QGraphicsRectItem()
         self.outline.setPen(pg.mkPen((255, 255, 255), width=1, cosmetic=True))
         self.outline.setZValue(2)
-        for item in (self.backdrop, self.map, self.outline):
+        # The cells feeding a probed pixel (hidden without a probe).
+        self.feeding = QGraphicsRectItem()
+        self.feeding.setPen(pg.mkPen((255, 220, 0), width=2, cosmetic=True))
+        self.feeding.setBrush(pg.mkBrush(255, 220, 0, 50))
+        self.feeding.setZValue(3)
+        self.feeding.hide()
+        for item in (self.backdrop, self.map, self.outline, self.feeding):
             view.addItem(item)
 
 
@@ -67,9 +105,13 @@ class _Grid(pg.GraphicsLayoutWidget):
             title = self.addLabel(name, row=row, col=col, size=f"{TITLE_PT}pt", color="#e0e0e0")
             title.setMinimumHeight(TITLE_HEIGHT)
             title.setMaximumHeight(TITLE_HEIGHT)
-            view = self.addViewBox(row=row + 1, col=col, enableMenu=False)
+            view = _MapView(enableMenu=False)
+            self.addItem(view, row=row + 1, col=col)
             self.panes[name] = _MapPane(name, title, view, lut)
-        link_views([pane.view for pane in self.panes.values()])
+        views = [pane.view for pane in self.panes.values()]
+        link_views(views)
+        for view in views:
+            view.leader = views[0]
         layout = self.ci.layout
         left, top, right, bottom = layout.getContentsMargins()
         rows = math.ceil(len(names) / COLUMNS)
@@ -103,11 +145,27 @@ class _Grid(pg.GraphicsLayoutWidget):
             w, h = self.extent
             next(iter(self.panes.values())).view.setRange(xRange=(0, w), yRange=(0, h), padding=0.02)
 
+    def set_extent(self, w: int, h: int) -> None:
+        """A new image size: the zoom limits' measure, columns and titles laid out, the maps whole."""
+        self.extent = (w, h)
+        for pane in self.panes.values():
+            pane.view.side = float(max(w, h))
+        self.equal_columns()
+        self.fit()
+
     def equal_columns(self) -> None:
         self.column_width = equal_columns(self, COLUMNS, (), MIN_MAP)
         for pane in self.panes.values():
             self._draw_title(pane)
             pane.title.setMinimumWidth(0)  # setText sized it to its text
+
+    def wheelEvent(self, event) -> None:  # noqa: N802 - Qt override
+        """What no map took (a wheel without Ctrl) scrolls the panel's scroll area, as over a list."""
+        super().wheelEvent(event)
+        viewport = self.parentWidget()
+        area = viewport.parentWidget() if viewport is not None else None
+        if not event.isAccepted() and isinstance(area, QScrollArea):
+            QApplication.sendEvent(area.viewport(), event)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
@@ -129,16 +187,30 @@ class InternalsPanel(QWidget):
         self.stack = QStackedWidget()
         self.areas: dict[tuple[str, ...], QScrollArea] = {}  # one scrolled grid per set of map names
         self.note = QLabel("the chosen class's score in each map of the forward pass, at its true "
-                           "stride and place (white: the image's edge; viridis, low → high)")
+                           "stride and place (white: the image's edge; viridis, low → high); "
+                           "Ctrl+wheel zooms, drag pans")
         self.note.setWordWrap(True)
+        self.reset = QToolButton()
+        self.reset.setText("Reset view")
+        self.reset.setToolTip("Show every map whole again (after Ctrl+wheel zooming or dragging)")
+        self.reset.clicked.connect(self.reset_view)
         top = QHBoxLayout()
         top.addWidget(QLabel("class"))
         top.addWidget(self.classes, 1)
+        top.addWidget(self.reset)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
         layout.addWidget(self.stack, 1)
         layout.addWidget(self.note)
+        self.probe_text = QPlainTextEdit()  # scrolls: an 8s pixel has a score cell list ~15 lines long
+        self.probe_text.setReadOnly(True)
+        self.probe_text.setStyleSheet("QPlainTextEdit { font-family: monospace; font-size: 11px; }")
+        self.probe_text.setMaximumHeight(PROBE_TEXT_HEIGHT)
+        self.probe_text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.probe_text.hide()
+        layout.addWidget(self.probe_text)
+        self.placed: dict[str, tuple[int, float]] = {}  # (stride, offset) of each map drawn
         self.lut = pg.colormap.get("viridis").getLookupTable(nPts=256)
 
     @property
@@ -158,6 +230,11 @@ class InternalsPanel(QWidget):
     def class_index(self) -> int:
         return max(self.classes.currentIndex(), 0)
 
+    def reset_view(self) -> None:
+        """The maps whole again, as a new image shows them."""
+        if self.grid is not None:
+            self.grid.fit()
+
     def set_classes(self, names: list[str], index: int = 0) -> None:
         """The class choice for `names`, showing `index` (the view model picks it)."""
         self.classes.blockSignals(True)
@@ -174,6 +251,7 @@ class InternalsPanel(QWidget):
             if image is None:
                 return
             self.show_maps(image.rgb, internal_maps(pred, vm.class_index) if pred is not None else [])
+            self.show_probe(vm.probed())
 
         def head_result(head: str) -> None:
             if head == vm.head:
@@ -182,6 +260,7 @@ class InternalsPanel(QWidget):
         vm.events.model.connect(lambda _: self.set_classes(vm.class_names, vm.class_index))
         vm.events.class_index.connect(lambda k: (self.set_classes(vm.class_names, k), draw()))
         vm.events.shown.connect(draw)
+        vm.events.probe.connect(lambda _: self.show_probe(vm.probed()))
         vm.events.result.connect(head_result)
         self.class_changed.connect(lambda k: setattr(vm, "class_index", k))
         self.set_classes(vm.class_names, vm.class_index)
@@ -202,6 +281,7 @@ class InternalsPanel(QWidget):
         grid = self.grid
         if rgb is None:
             return
+        self.placed = {m.name: (m.stride, m.offset) for m in maps}
         grey = rgb.mean(axis=2).astype(np.uint8)
         h, w = grey.shape
         for m in maps:
@@ -214,6 +294,15 @@ class InternalsPanel(QWidget):
             pane.outline.setRect(QRectF(0, 0, w, h))
             grid.set_title(pane, [m.name, f"stride {m.stride} · {mw}×{mh}", f"{lo:.2g} … {hi:.2g}"])
         if grid.extent != (w, h):
-            grid.extent = (w, h)
-            grid.equal_columns()
-            grid.fit()
+            grid.set_extent(w, h)
+
+    def show_probe(self, probe: Probe | None) -> None:
+        """Outline the cells of each map that feed the probed pixel, and list their shares."""
+        for name, pane in self.panes.items():
+            cells = probe.cells.get(name) if probe is not None else None
+            pane.feeding.setVisible(bool(cells) and name in self.placed)
+            if cells and name in self.placed:
+                pane.feeding.setRect(QRectF(*cell_rects(cells, *self.placed[name])))
+        self.probe_text.setPlainText(probe.table() if probe is not None else "")
+        self.probe_text.setVisible(probe is not None)
+        self.note.setVisible(probe is None)  # the maps keep their rows

@@ -1,7 +1,8 @@
 """Legend: each class with its colour, its share of the image, and a toggle; overlay opacity.
 
-`bind(view_model)` makes the toggles and the slider edit the model's `hidden` and `opacity` and
-follow them; the shares are counted only when the shown result changes.
+`bind(view_model)` makes the toggles, the slider and "show background" edit the model's `hidden`,
+`opacity` and `show_background` and follow them; the shares are counted only when the shown result
+changes.
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QSlider, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QSlider, QVBoxLayout,
+                               QWidget)
 
 from ..app.view_model import ViewModel
 
@@ -33,6 +35,9 @@ class LegendPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.list)
         layout.addLayout(row)
+        # Off by default: a coloured background dims the whole photo (Cellpose and napari leave it clear).
+        self.background = QCheckBox("show background")
+        layout.addWidget(self.background)
         self._names: list[str] = []
 
     def set_classes(self, names: list[str], palette: list[list[int]]) -> None:
@@ -98,6 +103,9 @@ class LegendPanel(QWidget):
         vm.events.result.connect(lambda head: counts() if head == vm.head else None)
         self.hidden_changed.connect(lambda hidden: setattr(vm, "hidden", hidden))
         self.opacity_changed.connect(lambda value: setattr(vm, "opacity", value))
+        self.background.toggled.connect(lambda on: setattr(vm, "show_background", on))
+        vm.events.show_background.connect(lambda on: self.background.setChecked(on))
+        self.background.setChecked(vm.show_background)
         classes()
         self.show_opacity(vm.opacity)
 

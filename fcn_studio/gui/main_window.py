@@ -39,6 +39,8 @@ from .worker import JobRunner
 
 log = logging.getLogger(__name__)
 
+LEGEND_HEIGHT = 200  # px of the legend dock in the default layout: six classes (it scrolls), opacity, background
+
 
 class MainWindow(QMainWindow):
     make_model_requested = Signal()  # "Make a model for your own images": start an annotation project
@@ -72,9 +74,10 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(legend_dock, card_dock)
         legend_dock.raise_()
         internals_dock = self._dock("Inside the net", self.internals, Qt.DockWidgetArea.RightDockWidgetArea)
-        # The image is the point: side panels get what they need, the view the rest.
-        self.resizeDocks([images_dock, legend_dock], [170, 360], Qt.Orientation.Horizontal)
-        self.resizeDocks([legend_dock, internals_dock], [150, 520], Qt.Orientation.Vertical)
+        # The side columns run the window's full height: a bottom dock (Training, Jobs) then takes
+        # height from the image only, and Inside the net keeps its rows of maps.
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.jobs_dock = self._dock("Jobs", self.jobs_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.jobs_dock.hide()
         training_panel = TrainingPanel()
@@ -82,7 +85,8 @@ class MainWindow(QMainWindow):
         training_dock.hide()
         self.tabifyDockWidget(self.jobs_dock, training_dock)
         self.opener = Opener(vm, self.runner, settings, self.errors, self.actions.recent_menu, self)
-        self.exporter = Exporter(vm, self.runner, self.errors, self.jobs_panel, self.jobs_dock, self.opener.last_dir, self)
+        self.exporter = Exporter(vm, self.runner, self.errors, self.jobs_panel, self.jobs_dock, self.opener.last_dir, self,
+                                 self.status)
         self.training = TrainingControl(vm, self.runner, self.errors, training_panel, training_dock)
         self.importer = Importer(vm, self.runner, self.errors, self.status, self)
         self.notices = Notices(vm, self.central_column, self.training, self.actions.import_action,
@@ -97,6 +101,11 @@ class MainWindow(QMainWindow):
         vm.events.compare.connect(lambda on: self.stack.setCurrentWidget(self.compare_view if on else self.image_view))
         vm.events.requested.connect(self._segment)
         self.resize(1280, 760)
+        # The image is the point: side panels get what they need, the view the rest; the legend's
+        # list scrolls, so Inside the net keeps two rows of maps (and a probed pixel's cell list).
+        # Sized after the window is, or Qt spreads the sizes asked for over the default height.
+        self.resizeDocks([images_dock, legend_dock], [170, 360], Qt.Orientation.Horizontal)
+        self.resizeDocks([legend_dock, internals_dock], [LEGEND_HEIGHT, 760 - LEGEND_HEIGHT], Qt.Orientation.Vertical)
         if settings.value("geometry") is not None:
             self.restoreGeometry(settings.value("geometry"))
             self.restoreState(settings.value("state"))

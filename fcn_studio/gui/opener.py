@@ -42,7 +42,20 @@ class Opener(QObject):
         if not paths:
             return
         palette = self.vm.palette if self.vm.entry is not None else None
-        self.runner.submit(OpenImagesJob(paths, palette), yielded=self._opened, returned=self._show, errored=self._failed)
+        opened: set[str] = set()
+
+        def event(ev: object) -> None:
+            self._opened(ev)
+            if isinstance(ev, ImageOpened) and ev.image.path is not None:
+                source = _source_of(ev.image.path, paths)
+                if source is not None and source not in opened:
+                    opened.add(source)
+                    self._remember([p for p in paths if p in opened])
+
+        self.runner.submit(OpenImagesJob(paths, palette), yielded=event, returned=self._show, errored=self._failed)
+
+    def _remember(self, paths: list[str]) -> None:
+        """Recent files are the ones that opened (a folder once one of its images did), newest first."""
         recent = [p for p in paths + self.recent() if Path(p).exists()]
         self.store.setValue("recent", list(dict.fromkeys(recent))[:MAX_RECENT])
         self.fill_recent()
@@ -108,3 +121,11 @@ class Opener(QObject):
 
     def _failed(self, message: str) -> None:
         self.errors.report(message, "The window stays usable; see the log for details.")
+
+
+def _source_of(path: Path, requested: list[str]) -> str | None:
+    """Which of the requested paths (a file, or a folder holding it) an opened image came from."""
+    for source in requested:
+        if Path(source) == path or Path(source) == path.parent:
+            return source
+    return None

@@ -38,12 +38,16 @@ class StatusBar(QStatusBar):
         """Follow `vm`: timing and metrics of the shown head, the device and model; `hover_at` reads
         the pixel under the mouse."""
         self.vm = vm
+        self.pixel: tuple[int, int] | None = None  # the last pixel under the mouse, on the shown image
+        vm.events.image.connect(lambda _: self._forget_hover())
         vm.events.shown.connect(self.draw)
         vm.events.result.connect(lambda _: self.draw())
 
     def draw(self) -> None:
         vm = self.vm
         entry = vm.entry
+        if self.pixel is not None:  # another head (or its result): the readout of the same pixel
+            self.show_hover(vm.hover_text(*self.pixel))
         self.show_where(vm.device, entry.label if entry else "no model")
         if vm.image is None:
             return
@@ -56,4 +60,10 @@ class StatusBar(QStatusBar):
 
     def hover_at(self, x: int, y: int) -> None:
         """The mouse is over image pixel (x, y) (−1, −1: off the image)."""
+        self.pixel = (x, y) if x >= 0 else None
         self.show_hover(self.vm.hover_text(x, y))
+
+    def _forget_hover(self) -> None:
+        """Another image: the last one's readout is no longer true; the next mouse move reads anew."""
+        self.pixel = None
+        self.show_hover("")

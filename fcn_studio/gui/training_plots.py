@@ -1,6 +1,11 @@
 """Live training plots: loss and mean IU against the update count (one curve per stage), the
 per-class IU of the last evaluation as bars, a progress bar with the ETA, and a status line.
 
+The per-class bars lie horizontally, the class names down the left axis, so 16 or VOC's 21 names
+stay readable in the dock's default height (names side by side under vertical bars overlapped);
+where the rows are too thin for every name, every k-th is written and the tooltip over a bar
+names its class and IU.
+
 `show_event(event)` takes the trainer's own events (fcn_studio.training.events);
 `show_history(events)` replays the same events read back from a run's metrics.jsonl through
 `show_event`, so a resumed run continues its curves; nothing here knows about jobs or threads.
@@ -12,13 +17,18 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
+from PySide6.QtCore import QPointF
+from PySide6.QtGui import QFont, QFontMetricsF
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
 
 from ..app.train_job import CheckpointSaved, EvalProgress, Evaluated, StageFinished, StageStarted, StepDone
 from ..text import time_left
 
 STAGE_PENS = {"32s": (80, 160, 255), "16s": (255, 170, 60), "8s": (90, 210, 120), "atonce": (230, 90, 200)}
 BAR_BRUSH = (90, 160, 230)
+NAME_PT = (8.0, 7.0)  # the class names on the bars' left axis: the larger size whose rows fit
+ROW_FILL = 0.9  # a name a row while rows are ≥ 90 % of its line height (cap + descent stay apart)
+NAME_CHARS = 12  # longer names are cut with "…" (the tooltip has them whole)
 
 
 def _plot(title: str, y_label: str) -> pg.PlotWidget:
@@ -46,9 +56,16 @@ class TrainingPlots(QWidget):
         self.iu_plot = _plot("mean IU (val)", "mean IU")
         self.iu_plot.setLabel("bottom", "update")
         self.iu_plot.setYRange(0, 1)
-        self.bars_plot = _plot("per-class IU, last evaluation", "IU")
-        self.bars_plot.setYRange(0, 1)
+        self.bars_plot = _plot("per-class IU, last evaluation", "")  # the title names the axis: rows keep its height
+        self.bars_plot.setXRange(0, 1)
         self.bars_plot.setMouseEnabled(x=False, y=False)
+        self.bars_plot.invertY(True)  # the first class on top, as in the legend
+        self.bars_plot.showGrid(x=True, y=False, alpha=0.2)
+        self._name_font = QFont(QApplication.font())
+        self._name_font.setPointSizeF(NAME_PT[0])
+        self.bars_plot.scene().sigMouseMoved.connect(self._bar_tooltip)
+        self.bars_plot.getViewBox().sigResized.connect(lambda *_: self._name_ticks())  # taller: more names
+        self.bar_names: list[str] = []
         self.loss_curves: dict[str, pg.PlotDataItem] = {}
         self.iu_curves: dict[str, pg.PlotDataItem] = {}
         self.points: dict[str, dict[str, list]] = {}
@@ -82,7 +99,12 @@ class TrainingPlots(QWidget):
         if self.bars is not None:
             self.bars_plot.removeItem(self.bars)
             self.bars = None
-        self.bar_values = []
+        self.bar_values, self.bar_names = [], []
+        # A new run starts on fresh axes: not the last run's updates, nor a range the user zoomed to.
+        self.loss_plot.enableAutoRange()
+        self.iu_plot.enableAutoRange(x=True, y=False)
+        self.iu_plot.setYRange(0, 1)
+        self.bars_plot.setXRange(0, 1)
         self.progress.setValue(0)
         self.progress.setFormat("%p%")
 
@@ -139,13 +161,43 @@ class TrainingPlots(QWidget):
         values = [0.0 if v is None or not math.isfinite(v) else float(v) for v in iu]
         if self.bars is not None:
             self.bars_plot.removeItem(self.bars)
-        x = np.arange(len(values))
-        self.bars = pg.BarGraphItem(x=x, height=values, width=0.7, brush=BAR_BRUSH)
+        rows = np.arange(len(values))
+        self.bars = pg.BarGraphItem(x0=0, y=rows, width=values, height=0.7, brush=BAR_BRUSH)
         self.bars_plot.addItem(self.bars)
         self.bar_values = values
-        axis = self.bars_plot.getAxis("bottom")
-        axis.setTicks([[(i, str(n)) for i, n in enumerate(names or map(str, x))]])
-        self.bars_plot.setXRange(-0.6, max(len(values) - 0.4, 0.6), padding=0)
+        self.bar_names = [str(n) for n in names] if names else [str(k) for k in rows]
+        self._name_ticks()
+        self.bars_plot.setYRange(-0.6, max(len(values) - 0.4, 0.6), padding=0)
+        self.bars_plot.setXRange(0, 1)
+
+    def tick_names(self) -> list[str]:
+        """The names the left axis writes ("" where a row is left unnamed to make room)."""
+        ticks = self.bars_plot.getAxis("left")._tickLevels
+        return [label for _, label in ticks[0]] if ticks else []
+
+    def _name_ticks(self) -> None:
+        """Every name, in the larger font whose line fits a row; where none fits, every k-th name
+        (k the smallest that fits) in the smaller. Names cut to NAME_CHARS."""
+        names = self.bar_names
+        if not names:
+            return
+        row = self.bars_plot.getViewBox().height() / max(len(names), 1)
+        for pt in NAME_PT:
+            self._name_font.setPointSizeF(pt)
+            line = QFontMetricsF(self._name_font).height()
+            if row >= ROW_FILL * line:
+                break
+        step = max(1, math.ceil(ROW_FILL * line / max(row, 1.0)))
+        cut = [n if len(n) <= NAME_CHARS else n[: NAME_CHARS - 1] + "…" for n in names]
+        axis = self.bars_plot.getAxis("left")
+        axis.setStyle(tickFont=self._name_font)
+        axis.setTicks([[(k, cut[k] if k % step == 0 else "") for k in range(len(cut))]])
+
+    def _bar_tooltip(self, pos: QPointF) -> None:
+        view = self.bars_plot.getViewBox()
+        k = round(view.mapSceneToView(pos).y()) if view.sceneBoundingRect().contains(pos) else -1
+        inside = 0 <= k < len(self.bar_values)
+        self.bars_plot.setToolTip(f"{self.bar_names[k]}: IU {self.bar_values[k]:.3f}" if inside else "")
 
     def curve_data(self, kind: str, stage: str) -> tuple[list, list]:
         pts = self.points.get(f"{kind}:{stage}", {"x": [], "y": []})

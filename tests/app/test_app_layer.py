@@ -1,5 +1,7 @@
 """fcn_studio.app without Qt: catalog families, cache keys and hits, jobs' events and outputs."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -7,10 +9,11 @@ from PIL import Image
 from fcn_studio.app.analysis import (blend, image_metrics, internal_maps, label_lut, overlay_rgba, pixel_readout,
                                     skip_changes)
 from fcn_studio.app.catalog import Catalog
-from fcn_studio.app.jobs import (BatchSegmentJob, CancelToken, FileWritten, HeadResult, ImageFailed, ImageOpened,
+from fcn_studio.app.jobs import (BatchDone, BatchSegmentJob, CancelToken, FileWritten, HeadResult, ImageFailed, ImageOpened,
                                   OpenImagesJob, Progress, SegmentJob)
 from fcn_studio.app.session import Session, expand_paths, open_image_file
 from fcn_studio.engine import Segmenter, load_model
+from tests.app.draining import drain
 from tests.compact_models import PALETTE, compact_model, write_family, write_image
 
 
@@ -100,6 +103,23 @@ def test_batch_job_writes_labels_and_overlays(family, tmp_path):
         labels = seg.predict(rgb).labels
         np.testing.assert_array_equal(np.asarray(Image.open(e.outputs[0])), labels)
         np.testing.assert_array_equal(np.asarray(Image.open(e.outputs[1])), blend(rgb, labels, np.array(PALETTE, np.uint8), 0.5))
+
+
+def test_batch_job_counts_failed_files_and_returns_what_it_did(family, tmp_path):
+    """Issue #17/3: a bad last file left the bar at 7/8; every file is counted, failed ones too."""
+    src = tmp_path / "src"
+    src.mkdir()
+    for i in range(3):
+        write_image(src / f"im{i}.png", size=40, seed=i)
+    (src / "zz_bad.png").write_bytes(b"not a png")
+    session = Session(Catalog(family["8s"].parent))
+    events, done = drain(BatchSegmentJob(session, [src], session.catalog.default(), tmp_path / "out", "cpu").run())
+    progress = [e for e in events if isinstance(e, Progress)]
+    assert [(p.done, p.total) for p in progress] == [(0, 4), (1, 4), (2, 4), (3, 4), (4, 4)]
+    assert [p.name for p in done.written] == ["im0.png", "im1.png", "im2.png"] and done.out_dir == tmp_path / "out"
+    assert [Path(f.path).name for f in done.failed] == ["zz_bad.png"] and "zz_bad.png" in done.failed[0].message
+    assert done.summary == "3 of 4 images segmented, 1 failed"
+    assert BatchDone(tmp_path, [tmp_path / "a.png"], []).summary == "1 of 1 images segmented"
 
 
 def test_analysis_functions():

@@ -137,7 +137,7 @@ def test_fields_emit_only_when_they_change_and_are_remembered(vm):
     vm.head = "4s"  # no such head in the family: ignored
     assert opacity == [0.8, 1.0] and hidden == [frozenset({1, 2})] and head == []
     assert vm.store.value("opacity") == 1.0
-    np.testing.assert_array_equal(vm.label_lut(), analysis.label_lut(np.array(PALETTE, np.uint8), {1, 2}))
+    np.testing.assert_array_equal(vm.label_lut(), analysis.label_lut(np.array(PALETTE, np.uint8), {0, 1, 2}))  # 0: background
 
 
 def test_another_model_with_other_classes_resets_toggles_and_the_inspected_class(vm, family, tmp_path):
@@ -195,3 +195,38 @@ def test_images_opened_models_and_plain_switches_emit(vm, family, tmp_path):
     vm.device, vm.compare, vm.changes = "cpu", True, True
     vm.device = "cuda:0"
     assert devices == ["cuda:0"] and compare == [True] and changes == [True] and vm.store.value("device") == "cuda:0"
+
+
+def test_a_model_chosen_after_a_head_switch_is_restored_at_its_own_head(family):
+    """Issue #17/6: left on FCN-8s (picked in the model list after FCN-32s), reopened on FCN-32s."""
+    store = MemoryStore(device="cpu")
+    vm = ViewModel(Session(Catalog(family["8s"].parent)), store)
+    vm.restore()
+    vm.head = "32s"
+    vm.model = vm.session.catalog.find(str(family["8s"]))  # the model list: the 8s file, at its own head
+    assert vm.head == "8s"
+    again = ViewModel(Session(Catalog(family["8s"].parent)), store)
+    again.restore()
+    assert again.head == "8s" and again.entry.path == family["8s"].resolve()
+
+
+def test_skip_note_counts_the_changed_pixels_or_says_why_there_are_none(vm, family, tmp_path):
+    """Issue #17/13: on 32s the skip view said nothing; in the single view it needs a count."""
+    vm.image = open_image_file(write_image(tmp_path / "a.png", size=100))
+    assert vm.skip_note("8s") == ""  # still computing
+    compute(vm, SegmentRequest(vm.image, tuple(vm.missing()), "cpu", 0))
+    changed = analysis.skip_changes(vm.prediction("16s").labels, vm.prediction("8s").labels)
+    n = int(changed.sum())
+    assert 0 < n < changed.size
+    assert vm.skip_note() == f"{n:,} px ({100 * n / changed.size:.1f} %) changed by the skips (FCN-8s vs 16s)".replace(",", " ")
+    assert vm.skip_note("32s") == "FCN-32s has no skip layers: pick 16s or 8s to see where the skips changed the answer"
+    lone = ViewModel(Session(Catalog(tmp_path / "none")), MemoryStore(device="cpu"))
+    lone.session.catalog.add_file(save_model(build_model("fcn16s", num_classes=4, width=0.0625, info=ModelInfo(
+        arch="fcn16s", num_classes=4, width=0.0625, class_names=["a", "b", "c", "d"], palette=PALETTE)),
+        tmp_path / "solo16.safetensors"))
+    lone.restore()
+    assert lone.skip_note() == "no FCN-32s in this family to compare FCN-16s with"
+    wide = np.zeros((100, 130), bool)
+    wide[:10, :] = True  # 1 300 of 13 000 pixels: the thousands are spaced
+    vm.skip_changes = lambda head: wide
+    assert vm.skip_note("16s") == "1 300 px (10.0 %) changed by the skips (FCN-16s vs 32s)"

@@ -29,7 +29,8 @@ def test_dropped_image_is_overlaid_with_the_segmenter_labels(qtbot, window, refe
     assert len(np.unique(expected)) > 1  # a meaningful comparison, not all background
     np.testing.assert_array_equal(window.view_model.prediction().labels, expected)
     np.testing.assert_array_equal(window.image_view.pane.image.image, rgb_of(path))
-    np.testing.assert_array_equal(window.image_view.pane.drawn_overlay(), analysis.overlay_rgba(expected, PAL, 0.5))
+    # the background class (0) is transparent by default, as Cellpose and napari draw labels
+    np.testing.assert_array_equal(window.image_view.pane.drawn_overlay(), analysis.overlay_rgba(expected, PAL, 0.5, {0}))
     assert window.image_list.count() == 1 and window.windowTitle().endswith("a.png")
     assert "8s" in window.status.timing.text() and "ms" in window.status.timing.text()
 
@@ -43,7 +44,7 @@ def test_head_switch_is_served_from_the_cache(qtbot, window, reference, tmp_path
         window.actions.heads[head].trigger()
         assert window.view_model.head == head and window.actions.heads[head].isChecked()
         expected = reference[head].predict(rgb_of(path)).labels
-        np.testing.assert_array_equal(window.image_view.pane.drawn_overlay(), analysis.overlay_rgba(expected, PAL, 0.5))
+        np.testing.assert_array_equal(window.image_view.pane.drawn_overlay(), analysis.overlay_rgba(expected, PAL, 0.5, {0}))
         assert "(cached)" in window.status.timing.text()
     assert window.session.forward_passes == 3 and not window.busy()
     assert window.actions.model_combo.currentText().startswith("FCN-32s")
@@ -59,7 +60,7 @@ def test_compare_grid_shows_each_head_truth_skip_changes_and_metrics(qtbot, wind
     assert window.stack.currentWidget() is grid and grid.columns == ["32s", "16s", "8s", "truth"]
     labels = {h: reference[h].predict(rgb_of(path)).labels for h in ("32s", "16s", "8s")}
     for head, expected in labels.items():
-        np.testing.assert_array_equal(grid.panes[head].drawn_overlay(), analysis.overlay_rgba(expected, PAL, 0.5))
+        np.testing.assert_array_equal(grid.panes[head].drawn_overlay(), analysis.overlay_rgba(expected, PAL, 0.5, {0}))
     truth = np.array(Image.open(tmp_path / "a_mask.png"))
     np.testing.assert_array_equal(grid.panes["truth"].drawn_overlay()[..., :3], PAL[truth])
     assert grid.panes["32s"].drawn_marks() is None
@@ -144,6 +145,7 @@ def test_legend_toggle_hover_and_exports(qtbot, window, reference, tmp_path):
     wait_idle(qtbot, window, "a.png")
     labels = window.view_model.prediction().labels
     shown = int(labels[5, 7])
+    window.legend.background.setChecked(True)  # every class coloured, the background too
     window.legend.set_hidden(shown, True)
     alpha = window.image_view.pane.drawn_overlay()[..., 3]
     assert (alpha[labels == shown] == 0).all() and (alpha[labels != shown] == 128).all()
@@ -171,7 +173,8 @@ def test_batch_segments_a_folder_into_files(qtbot, window, reference, tmp_path):
         got = np.array(Image.open(tmp_path / "out" / f"s{i}.png"))
         np.testing.assert_array_equal(got, reference["8s"].predict(rgb_of(src / f"s{i}.png")).labels)
         assert (tmp_path / "out" / f"s{i}_overlay.png").is_file()
-    assert window.jobs_panel.bar.value() == 3 and window.jobs_panel.label.text() == "batch finished"
+    assert window.jobs_panel.bar.value() == 3
+    assert window.jobs_panel.label.text() == f"3 of 3 images segmented → {tmp_path / 'out'}"
 
 
 def test_without_any_model_the_window_opens_with_a_hint(qtbot, tmp_path):

@@ -80,7 +80,7 @@ def test_short_run_plots_every_step_and_offers_the_best_model(qtbot, window, col
     assert list(x) == [1, 2, 3, 4, 5, 6] and list(y) == pytest.approx([s.loss for s in steps])
     x, y = plots.iu_curves["32s"].getData()
     assert list(x) == [3, 6] and list(y) == pytest.approx([e.metrics["mean_iu"] for e in evals])
-    assert len(plots.bar_values) == 3 == len(plots.bars.opts["height"])
+    assert len(plots.bar_values) == 3 == len(plots.bars.opts["width"])
     assert plots.bar_values == pytest.approx(evals[-1].metrics["iu"])
     assert plots.progress.value() == 100
     assert [r.status for r in window.training.results] == ["done"]
