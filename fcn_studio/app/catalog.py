@@ -39,6 +39,38 @@ def display_arch(arch: str) -> str:
     return known.display if known is not None else arch
 
 
+def trained_on(info: ModelInfo) -> str | None:
+    """In words, what a model file says it learned from, or None when it says nothing.
+
+    The shipped models (a release, training/release.py) carry their synthetic scenes as
+    `notes["data"] = {"train": {n, size, seed, …}, "test": {…}}`; a run of the trainer carries its
+    dataset folder as `notes["data"]`; imported weights name the file they came from; a hand-made
+    file may say it in `recipe["dataset"]`.
+    """
+    data = info.notes.get("data")
+    if isinstance(data, dict) and isinstance(data.get("train"), dict):
+        train, test = data["train"], data.get("test")
+        words = f"{train.get('n', '?')} synthetic scenes ({train.get('size', '?')} px, data seed {train.get('seed', '?')})"
+        if isinstance(test, dict):
+            words += f"; scored on {test.get('n', '?')} held-out scenes (seed {test.get('seed', '?')})"
+        return words
+    if isinstance(data, str) and data:
+        return f"the dataset {data}"
+    source = info.notes.get("imported_from")
+    if source:
+        return f"the data of {source} (imported, {info.notes.get('format', 'another format')})"
+    if isinstance(info.recipe.get("dataset"), str) and info.recipe["dataset"]:
+        return info.recipe["dataset"]
+    return None
+
+
+def is_synthetic(info: ModelInfo) -> bool:
+    """Whether the model learned only the synthetic scenes (discs, rings, … on noise), so photos mean
+    little to it: the shipped models say so with their scene settings in `notes["data"]`."""
+    data = info.notes.get("data")
+    return isinstance(data, dict) and isinstance(data.get("train"), dict)
+
+
 @dataclass(frozen=True)
 class ModelEntry:
     """One model file and what it says about itself."""

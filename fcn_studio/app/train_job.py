@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Generator
 
 from ..engine import registry
-from ..errors import FileProblem
+from ..errors import FileProblem, RecipeError
 from ..training import (PRESETS, CheckpointSaved, EvalProgress, Evaluated, Recipe, StageFinished, StageStarted,
-                        StepDone, TrainConfig, load_recipe, resume, train)
+                        StepDone, TrainConfig, load_recipe, read_config, resume, train)
+from ..training.checkpoint import checkpoint_path
 from ..training.run_folder import STAGED
 from .event_stream import stream
 from .jobs import CancelToken, Job, JobError, Lane
@@ -25,7 +26,8 @@ from .run_history import RunHistory, run_history
 log = logging.getLogger(__name__)
 
 __all__ = ["PRESETS", "CheckpointSaved", "EvalProgress", "Evaluated", "Recipe", "StageFinished", "StageStarted",
-           "StepDone", "TrainConfig", "TrainDone", "TrainJob", "load_recipe", "stage_choices"]
+           "StepDone", "TrainConfig", "TrainDone", "TrainJob", "checkpoint_of", "load_recipe", "read_config",
+           "stage_choices"]
 
 
 def stage_choices() -> tuple[tuple[str, str, bool], ...]:
@@ -40,6 +42,16 @@ def stage_choices() -> tuple[tuple[str, str, bool], ...]:
         trunks = ", ".join(arch.trunk.display for arch in at_once)
         choices.append((f"{at_once[0].display} ({trunks})", registry.AT_ONCE, False))
     return tuple(choices)
+
+
+def checkpoint_of(run_dir: str | Path, stage: str) -> Path:
+    """Where the trainer keeps `stage`'s last checkpoint in a run folder (a staged run has a folder
+    per stage); what a cancelled or interrupted run resumes from."""
+    try:
+        folder = read_config(run_dir).stage_dir(stage)
+    except RecipeError:
+        folder = Path(run_dir)
+    return checkpoint_path(folder)
 
 
 @dataclass

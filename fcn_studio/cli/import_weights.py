@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..engine import open_model, save_model
-from ..engine.registry import of_trunk
+from ..app.import_job import IMPORT_ARCHES, import_weights
 from . import CommandError
 
 
@@ -15,7 +14,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        "into DST, an fcn-studio .safetensors file with metadata. Nothing is downloaded.")
     p.add_argument("src")
     p.add_argument("dst")
-    p.add_argument("--arch", choices=tuple(arch.name for arch in of_trunk("vgg16")),
+    p.add_argument("--arch", choices=IMPORT_ARCHES,
                    help="force the architecture (needed to tell FCN-8s at-once from FCN-8s in a .pth whose name "
                    "lacks 'atonce')")
     p.set_defaults(func=run)
@@ -24,7 +23,5 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if not args.dst.endswith(".safetensors"):
         raise CommandError(f"{args.dst}: the destination must end in .safetensors")
-    model = open_model(args.src, args.arch)
-    path = save_model(model, args.dst)
-    print(f"{args.src} → {path} ({model.info.arch}, {model.info.num_classes} classes, input {model.info.input.channel_order})")
+    print(import_weights(args.src, args.dst, args.arch).summary())
     return 0

@@ -30,6 +30,8 @@ class Commands(Protocol):
     def zoom(self, factor: float) -> None: ...
     def step_image(self, step: int) -> None: ...
     def open_model_dialog(self) -> None: ...
+    def import_weights(self) -> None: ...
+    def make_model(self) -> None: ...
     def run_batch(self) -> None: ...
     def cancel_batch(self) -> None: ...
     def show_training(self) -> None: ...
@@ -37,7 +39,6 @@ class Commands(Protocol):
     def show_shortcuts(self) -> None: ...
     def new_annotation_project(self) -> None: ...
     def open_annotation_project(self) -> None: ...
-    def make_model(self) -> None: ...
     def undo_edit(self) -> None: ...
     def redo_edit(self) -> None: ...
     def brush_size(self, step: int) -> None: ...
@@ -56,6 +57,10 @@ class Actions:
     changes: QAction
     stitch: dict[int, QAction]
     background: QAction
+    import_action: QAction  # File ▸ Import weights…
+    # "Make a model for your own images": calls Commands.make_model, which the window turns into its
+    # `make_model_requested` signal; the annotation workflow (issue #18) connects to that signal.
+    make_model_action: QAction
 
     def bind(self, vm: ViewModel) -> None:
         """Make the view choices edit `vm` and show its state, whoever changed it."""
@@ -125,11 +130,15 @@ def build_actions(w: QMainWindow, do: Commands, vm: ViewModel) -> Actions:
     export_labels = _action(w, "Export &labels PNG…", lambda: do.export_labels(), "Ctrl+E")
     export_overlay = _action(w, "Export &overlay PNG…", lambda: do.export_overlay(), "Ctrl+Shift+E")
     quit_act = _action(w, "&Quit", w.close, S.Quit)
-    make_model = _action(w, "Make a model for your own images", do.make_model)
-    make_model.setObjectName("make-a-model")
+    import_act = _action(w, "&Import weights…", do.import_weights)
+    import_act.setToolTip("convert a pytorch-fcn .pth or Caffe .caffemodel file into a model of the picker")
+    make_model = _action(w, "&Make a model for your own images", do.make_model)
+    make_model.setObjectName("make_model_action")
     file_menu = w.menuBar().addMenu("&File")
     file_menu.addActions([open_act, folder_act, paste_act])
     recent = file_menu.addMenu("Open &recent")
+    file_menu.addSeparator()
+    file_menu.addAction(import_act)
     file_menu.addSeparator()
     file_menu.addAction(_action(w, "&New annotation project…", do.new_annotation_project))
     file_menu.addAction(_action(w, "Open &annotation project…", do.open_annotation_project))
@@ -213,7 +222,8 @@ def build_actions(w: QMainWindow, do: Commands, vm: ViewModel) -> Actions:
     bar.addWidget(QLabel(" Device: "))
     device_combo = QComboBox()
     bar.addWidget(device_combo)
-    actions = Actions(recent, view_menu, model_combo, device_combo, heads, compare, changes, stitch, background)
+    actions = Actions(recent, view_menu, model_combo, device_combo, heads, compare, changes, stitch, background,
+                      import_act, make_model)
     actions.bind(vm)
     return actions
 

@@ -4,14 +4,17 @@ segmentations the model asks for.
 What is shown lives in `ViewModel` (fcn_studio.app.view_model); each widget subscribes to it and
 draws. The window only turns the model's `requested` events into SegmentJobs on the JobRunner and
 hands their results back. It never runs the model itself and holds no model logic.
+
+`make_model_requested` is emitted by File ▸ Make a model for your own images (and the photo note's
+button of that name); the annotation workflow connects to it.
 """
 
 from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QStackedWidget, QWidget
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QStackedWidget, QVBoxLayout, QWidget
 
 from ..app.jobs import Lane
 from ..app.session import Session
@@ -25,10 +28,12 @@ from .error_dialog import ErrorDialog
 from .exporter import Exporter
 from .image_list import ImageList
 from .image_view import ImageView
+from .importer import Importer
 from .internals_panel import InternalsPanel
 from .jobs_panel import JobsPanel
 from .legend_panel import LegendPanel
 from .model_card import ModelCard
+from .notices import Notices
 from .opener import Opener
 from .status_bar import StatusBar
 from .training_control import TrainingControl
@@ -41,6 +46,8 @@ LEGEND_HEIGHT = 200  # px of the legend dock in the default layout: six classes 
 
 
 class MainWindow(QMainWindow):
+    make_model_requested = Signal()  # "Make a model for your own images": start an annotation project
+
     def __init__(self, session: Session, settings: QSettings, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("fcn-studio")
@@ -53,7 +60,12 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.image_view)
         self.stack.addWidget(self.compare_view)
-        self.setCentralWidget(self.stack)
+        central = QWidget()
+        self.central_column = QVBoxLayout(central)  # notes (NoticeBar) above the image
+        self.central_column.setContentsMargins(0, 0, 0, 0)
+        self.central_column.setSpacing(0)
+        self.central_column.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
         self.image_list, self.legend, self.internals = ImageList(), LegendPanel(), InternalsPanel()
         self.model_card, self.jobs_panel, self.errors = ModelCard(), JobsPanel(), ErrorDialog(self)
         self.status = StatusBar()
@@ -88,6 +100,10 @@ class MainWindow(QMainWindow):
                                         self.opener.open_paths)
         self.rounds = RoundControl(vm, self.runner, self.errors, self.annotate.state, training_panel.annotations,
                                    training_panel.plots, self._show_annotation_training)
+        self.make_model_requested.connect(self.annotate.make_model)
+        self.importer = Importer(vm, self.runner, self.errors, self.status, self)
+        self.notices = Notices(vm, self.central_column, self.training, self.actions.import_action,
+                               self.actions.make_model_action)
 
         for widget in (self.image_view, self.compare_view, self.image_list, self.legend, self.internals,
                        self.model_card, self.status):
@@ -111,6 +127,8 @@ class MainWindow(QMainWindow):
             self.restoreState(settings.value("state"))
         vm.restore()
         self.training.panel.form.device.setCurrentText(vm.device)
+        self.training.panel.form.set_defaults(vm.device)
+        self.notices.offer_resume()
 
     # ----- commands of the menus (actions.Commands) --------------------------------------------
     def open_dialog(self) -> None:
@@ -121,6 +139,12 @@ class MainWindow(QMainWindow):
 
     def open_model_dialog(self) -> None:
         self.opener.open_model_dialog()
+
+    def import_weights(self) -> None:
+        self.importer.import_dialog()
+
+    def make_model(self) -> None:
+        self.make_model_requested.emit()
 
     def paste(self) -> None:
         self.opener.paste()
@@ -159,8 +183,6 @@ class MainWindow(QMainWindow):
     def open_annotation_project(self) -> None:
         self.annotate.open_project_dialog()
 
-    def make_model(self) -> None:
-        self.annotate.make_model()
 
     def undo_edit(self) -> None:
         self.annotate.undo()
@@ -213,7 +235,7 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
-        if not self.annotate.may_close():
+        if not self.annotate.may_close() or not self.training.confirm_quit(self):
             event.ignore()
             return
         self.settings.setValue("geometry", self.saveGeometry())

@@ -1,4 +1,8 @@
-"""The model card: what a model is, what it was trained on, how well it did, its classes."""
+"""The model card: what the shown model is, what it was trained on, how well it did, its classes.
+
+It follows the shown head (the family's own file for 32s / 16s / 8s), not only the family choice,
+so it never names another file than the toolbar and status bar.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import html
 
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
-from ..app.catalog import ModelEntry, display_arch
+from ..app.catalog import ModelEntry, display_arch, is_synthetic, trained_on
 from ..app.view_model import ViewModel
 
 METRIC_NAMES = {"pixel_acc": "pixel acc.", "mean_acc": "mean acc.", "mean_iu": "mean IU", "fwiu": "f.w. IU"}
@@ -16,11 +20,21 @@ class ModelCard(QTextBrowser):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setOpenLinks(False)
+        self.shown: ModelEntry | None = None
         self.show_entry(None)
 
     def bind(self, vm: ViewModel) -> None:
-        vm.events.model.connect(lambda entry: self.show_entry(entry, list(vm.family)))
-        self.show_entry(vm.model, list(vm.family))
+        for signal in (vm.events.model, vm.events.head, vm.events.catalog):
+            signal.connect(lambda *_: self._follow(vm))
+        self._follow(vm)
+
+    def _follow(self, vm: ViewModel) -> None:
+        """Redraw for the shown head's entry (a reread file counts as new: its metrics changed)."""
+        entry = vm.entry
+        if entry is self.shown and entry is not None:
+            return
+        self.shown = entry
+        self.show_entry(entry, list(vm.family))
 
     def show_entry(self, entry: ModelEntry | None, heads: list[str] | None = None) -> None:
         if entry is None:
@@ -34,9 +48,13 @@ class ModelCard(QTextBrowser):
                 f"<p>{e(entry.path.name)}{' (shipped)' if entry.shipped else ''}<br>"
                 f"{info.num_classes} classes, width {info.width:g}, input {info.input.channel_order}"
                 f"{family}</p>"]
-        data = info.recipe.get("dataset") or info.notes.get("dataset")
+        data = trained_on(info)
         if data or info.recipe:
-            rows.append(f"<p><b>Trained on</b> {e(str(data or 'unknown data'))}")
+            rows.append(f"<p><b>Trained on</b> {e(data or 'data it does not name')}")
+            if is_synthetic(info):
+                rows.append(f"<br>It knows only the {info.num_classes} classes below, drawn on synthetic scenes: "
+                            "in a photo (a cat, a street) it sees mostly background. For photos, import "
+                            "trained weights (File ▸ Import weights…) or make a model for your own images.")
             extra = {k: v for k, v in info.recipe.items() if k != "dataset" and isinstance(v, (int, float, str))}
             if extra:
                 rows.append("<br><small>" + e(", ".join(f"{k} {v}" for k, v in list(extra.items())[:8])) + "</small>")
@@ -48,7 +66,7 @@ class ModelCard(QTextBrowser):
             f"<tr><td style='background-color: rgb({r},{g},{b})'>&nbsp;&nbsp;&nbsp;&nbsp;</td><td>&nbsp;{e(name)}</td></tr>"
             for name, (r, g, b) in zip(info.class_names, info.palette))
         rows.append(f"<p><b>Classes</b></p><table cellspacing='2'>{swatches}</table>")
-        notes = {k: v for k, v in info.notes.items() if k != "family"}
+        notes = {k: v for k, v in info.notes.items() if k != "family" and not (k == "data" and data)}
         if notes:
             rows.append("<p><small>" + e("; ".join(f"{k}: {v}" for k, v in notes.items())) + "</small></p>")
         self.setHtml("".join(rows))

@@ -4,6 +4,8 @@ progress bar, new models in the picker, and the evaluation dialog.
 
 Cancel asks the running job to stop through its handle (the trainer saves a checkpoint and reports
 "cancelled"); it does not drop the job's events, so the panel still sees how the stage ended.
+Quitting while a run trains asks first (`confirm_quit`); a run so interrupted is remembered, and
+offered for resuming at the next launch until it is resumed, dismissed or has finished.
 """
 
 from __future__ import annotations
@@ -13,14 +15,15 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QWidget
 
 from ..errors import RecipeError, WeightFileError
 from ..app.catalog import ModelEntry, backbone_of_arch
 from ..app.eval_job import EvalDone, EvalJob
+from ..app import notices
 from ..app.jobs import Lane
 from ..app.run_history import RunHistory
-from ..app.train_job import StageFinished, TrainConfig, TrainDone, TrainJob
+from ..app.train_job import StageFinished, StepDone, TrainConfig, TrainDone, TrainJob, checkpoint_of, read_config
 from ..app.view_model import ViewModel
 from .error_dialog import ErrorDialog
 from .eval_dialog import EvalDialog
@@ -44,6 +47,7 @@ class TrainingControl(QObject):
         self.best_entry: ModelEntry | None = None
         self.results: list[StageFinished] = []
         self.last_eval: EvalDone | None = None
+        self.last_step: StepDone | None = None
         form = self.panel.form
         form.start_requested.connect(self.start)
         form.cancel_requested.connect(self.cancel)
@@ -67,14 +71,16 @@ class TrainingControl(QObject):
         """
         form = self.panel.form
         stage, from_current = form.chosen_stage()
-        init, backbone = "", form.chosen_backbone()
+        init, backbone, init_optimizer = "", form.chosen_backbone(), None
         if from_current:
             entry = self.vm.entry
             if entry is None:
                 raise RecipeError(None, f"{form.stage.currentText()} needs a current model; open one first (Model ▸ Open…)")
             init = str(entry.path)
             backbone = backbone_of_arch(entry.info.arch) or backbone
-        return TrainConfig(data=form.data.text().strip(), out=str(form.run_folder()), recipe=form.chosen_recipe(),
+            init_optimizer = entry.info.recipe.get("optimizer")
+        return TrainConfig(data=form.data.text().strip(), out=str(form.run_folder()),
+                           recipe=form.chosen_recipe(init_optimizer),
                            stage=stage, width=form.width.value(), init=init, backbone=backbone,
                            device=form.device.currentText())
 
@@ -93,6 +99,11 @@ class TrainingControl(QObject):
     def resume(self, run_dir: str | Path) -> None:
         if self.busy(Lane.TRAIN):
             return
+        try:
+            self.panel.form.show_config(read_config(run_dir))
+        except RecipeError:
+            pass  # not a run folder: the job says so, naming the file
+        notices.forget_interrupted(self.vm.store, run_dir)
         self._begin(Path(run_dir), f"resuming {run_dir}")
         self._train(TrainJob(run_dir=run_dir))
 
@@ -119,6 +130,29 @@ class TrainingControl(QObject):
         self.runner.submit(EvalJob(entry.path, data, split, self.vm.device), yielded=self.panel.plots.show_event,
                            returned=self._evaluated, errored=lambda message: self._failed(Lane.EVAL, message))
 
+    def quit_question(self) -> str:
+        """What to ask before quitting while this run trains."""
+        step, run = self.last_step, self.run_dir or Path(".")
+        where = f"iteration {step.iteration} of {step.iterations}" if step else "no update finished yet"
+        checkpoint = checkpoint_of(run, step.stage) if step else checkpoint_of(run, "32s")
+        return (f"Training is running ({where}). Quit and keep the checkpoint at {checkpoint}? "
+                "You can resume it at the next launch.")
+
+    def confirm_quit(self, parent: QWidget) -> bool:
+        """Ask (Quit / Cancel) when a run trains; on Quit remember it for the next launch."""
+        if not self.busy(Lane.TRAIN):
+            return True
+        box = QMessageBox(QMessageBox.Icon.Question, "Quit while training?", self.quit_question(),
+                          QMessageBox.StandardButton.Cancel, parent)
+        quit_button = box.addButton("Quit", QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        if box.clickedButton() is not quit_button:
+            return False
+        if self.run_dir is not None:
+            notices.remember_interrupted(self.vm.store, self.run_dir)
+        return True
+
     def busy(self, lane: Lane | None = None) -> bool:
         return any(self.runner.busy(name) for name in ((lane,) if lane else LANES))
 
@@ -137,7 +171,7 @@ class TrainingControl(QObject):
 
     def _begin(self, run_dir: Path, message: str) -> None:
         self.show()
-        self.run_dir, self.results = run_dir, []
+        self.run_dir, self.results, self.last_step = run_dir, [], None
         self.panel.plots.clear()
         self.panel.plots.status.setText(message)
         self.panel.no_best()
@@ -149,11 +183,15 @@ class TrainingControl(QObject):
             self.panel.plots.show_history(event.events)
             return
         self.panel.plots.show_event(event)
+        if isinstance(event, StepDone):
+            self.last_step = event
         if isinstance(event, StageFinished):
             self._stage_finished(event)
 
     def _trained(self, done: TrainDone) -> None:
         self.results = done.results
+        if self.run_dir is not None and done.results and all(r.status == "done" for r in done.results):
+            notices.forget_interrupted(self.vm.store, self.run_dir)
 
     def _evaluated(self, done: EvalDone | None) -> None:
         if done is None:  # cancelled

@@ -20,7 +20,8 @@ from ..errors import RecipeError
 from ..app.catalog import BACKBONE_NAMES
 from ..app.devices import available_devices
 from ..app.dataset_check import CheckDatasetJob, DatasetCheck
-from ..app.train_job import PRESETS, Recipe, load_recipe, stage_choices
+from ..app.train_defaults import PAPER, PAPER_WIDTH, checkpoint_every, eval_every, paper_recipe, train_defaults
+from ..app.train_job import PRESETS, Recipe, TrainConfig, load_recipe, stage_choices
 from .worker import JobRunner
 
 
@@ -42,7 +43,10 @@ class TrainingForm(QWidget):
         self.checking = False  # a check of the typed folder is due or under way; self.check is older
         self.checker = JobRunner(parent=self)  # its own runner: a check never waits behind a segmentation
         self.running = False
-        self.recipes: dict[str, Recipe] = dict(PRESETS)
+        self.defaults = train_defaults("cpu")  # set_defaults() takes up the window's device
+        # The first entry is the device's defaults (chosen_recipe builds it for the stage), then the paper.
+        self.recipes: dict[str, Recipe] = {self.defaults.label: self.defaults.recipe(), PAPER: paper_recipe(),
+                                           **{k: v for k, v in PRESETS.items() if k != "paper"}}
         self.data = QLineEdit()
         self.data.setPlaceholderText("a VOC, SBD or images/ + masks/ folder")
         self.data_problem = QLabel("choose a dataset folder")
@@ -60,10 +64,18 @@ class TrainingForm(QWidget):
         self.width.setRange(0.03125, 1.0)
         self.width.setDecimals(4)
         self.width.setSingleStep(0.0625)
-        self.width.setValue(1.0)
+        self.width.setValue(self.defaults.width)
         self.width.setToolTip("channel width of the net: 1 = the paper's (0.0625 trains in seconds on a CPU)")
         self.iterations = QSpinBox()
         self.iterations.setRange(1, 10_000_000)
+        self.eval_every = QSpinBox()
+        self.eval_every.setRange(1, 10_000_000)
+        self.eval_every.setToolTip("updates between evaluations on the val split (the mean IU curve's points)")
+        self.checkpoint_every = QSpinBox()
+        self.checkpoint_every.setRange(1, 10_000_000)
+        self.checkpoint_every.setToolTip("updates between checkpoints (what Resume… continues from)")
+        # eval-every and checkpoint-every track a tenth / a quarter of the iterations until the user sets them
+        self._eval_follows = self._checkpoint_follows = True
         self.device = QComboBox()
         self.device.addItems(available_devices())
         self.out = QLineEdit()
@@ -86,6 +98,11 @@ class TrainingForm(QWidget):
         row.addWidget(QLabel("iterations"))
         row.addWidget(self.iterations)
         form.addRow("Width", row)
+        row = QHBoxLayout()
+        row.addWidget(self.eval_every)
+        row.addWidget(QLabel("checkpoint every"))
+        row.addWidget(self.checkpoint_every)
+        form.addRow("Evaluate every", row)
         form.addRow("Device", self.device)
         form.addRow("Run folder", self._with_button(self.out, self._browse_out))
         buttons = QHBoxLayout()
@@ -97,6 +114,10 @@ class TrainingForm(QWidget):
         self._debounce.timeout.connect(self.validate_now)
         self.data.textChanged.connect(self._data_edited)
         self.recipe.activated.connect(self._recipe_chosen)
+        self.iterations.valueChanged.connect(self._iterations_changed)
+        self.eval_every.editingFinished.connect(lambda: setattr(self, "_eval_follows", False))
+        self.checkpoint_every.editingFinished.connect(lambda: setattr(self, "_checkpoint_follows", False))
+        self.device.textActivated.connect(self.set_defaults)
         self.start.clicked.connect(self.start_requested)
         self.cancel.clicked.connect(self.cancel_requested)
         self.resume.clicked.connect(self._pick_resume)
@@ -106,8 +127,28 @@ class TrainingForm(QWidget):
         self.open_run.setEnabled(False)
 
     # ----- what was chosen ---------------------------------------------------------------------
-    def chosen_recipe(self) -> Recipe:
-        return self.recipes[self.recipe.currentText()].with_overrides(iterations=self.iterations.value())
+    def chosen_recipe(self, init_optimizer: str | None = None) -> Recipe:
+        """The chosen preset with the form's schedule. The device's defaults depend on the stage:
+        fine-tuning from the current model keeps the solver it learned with (`init_optimizer`)."""
+        name = self.recipe.currentText()
+        if name == self.defaults.label:
+            base = self.defaults.recipe(self.chosen_stage()[1], init_optimizer)
+        else:
+            base = self.recipes[name]
+        return base.with_overrides(iterations=self.iterations.value(), eval_every=self.eval_every.value(),
+                                   checkpoint_every=self.checkpoint_every.value())
+
+    def set_defaults(self, device: str) -> None:
+        """Take up the defaults of `device` (the window's); shown at once if they are the chosen recipe."""
+        old = self.defaults.label
+        self.defaults = train_defaults(device)
+        index = self.recipe.findText(old)
+        chosen = self.recipe.currentIndex() == index
+        self.recipes = {(self.defaults.label if k == old else k): v for k, v in self.recipes.items()}
+        self.recipes[self.defaults.label] = self.defaults.recipe()
+        self.recipe.setItemText(index, self.defaults.label)
+        if chosen:
+            self._recipe_chosen(index)
 
     def chosen_backbone(self) -> str:
         return self.backbone.currentData()
@@ -127,6 +168,18 @@ class TrainingForm(QWidget):
                 self.stage.setCurrentIndex(i)
                 return
 
+    def show_config(self, config: TrainConfig) -> None:
+        """Show a run's own settings (a resume trains with its run folder's config.json, not the form's)."""
+        name = Path(config.out).name or config.out
+        self.add_recipe(config.recipe, f"{config.recipe.name} (run {name})")
+        self.set_backbone(config.backbone)
+        self.set_stage(config.stage)
+        self.width.setValue(config.width)
+        if self.device.findText(config.device) >= 0:
+            self.device.setCurrentText(config.device)
+        self.out.setText(config.out)
+        self.data.setText(config.data)
+
     def run_folder(self) -> Path:
         if self.out.text().strip():
             return Path(self.out.text().strip()).expanduser()
@@ -142,7 +195,7 @@ class TrainingForm(QWidget):
             self.recipe.insertItem(self.recipe.count() - 1, name)
         self.recipes[name] = recipe
         self.recipe.setCurrentText(name)
-        self.iterations.setValue(recipe.iterations)
+        self._show_schedule(recipe)
 
     def add_recipe_file(self, path: str | Path) -> Recipe:
         recipe = load_recipe(path)  # RecipeError names the file
@@ -159,7 +212,25 @@ class TrainingForm(QWidget):
                 except RecipeError as exc:
                     self.data_problem.setText(f"problem: {exc}")
             return
-        self.iterations.setValue(self.recipes[self.recipe.itemText(index)].iterations)
+        name = self.recipe.itemText(index)
+        if name == self.defaults.label:
+            self.width.setValue(self.defaults.width)
+        elif name == PAPER:
+            self.width.setValue(PAPER_WIDTH)
+        self._show_schedule(self.recipes[name])
+
+    def _show_schedule(self, recipe: Recipe) -> None:
+        self.iterations.setValue(recipe.iterations)
+        self.eval_every.setValue(recipe.eval_every)
+        self.checkpoint_every.setValue(recipe.checkpoint_every)
+        self._eval_follows = recipe.eval_every == eval_every(recipe.iterations)
+        self._checkpoint_follows = recipe.checkpoint_every == checkpoint_every(recipe.iterations)
+
+    def _iterations_changed(self, iterations: int) -> None:
+        if self._eval_follows:
+            self.eval_every.setValue(eval_every(iterations))
+        if self._checkpoint_follows:
+            self.checkpoint_every.setValue(checkpoint_every(iterations))
 
     # ----- state -------------------------------------------------------------------------------
     def validate_now(self) -> None:
@@ -176,8 +247,8 @@ class TrainingForm(QWidget):
         self.start.setToolTip("" if usable else "the dataset folder needs a usable train split first")
         self.resume.setEnabled(not running)
         self.cancel.setEnabled(running)
-        for field in (self.data, self.recipe, self.backbone, self.stage, self.width, self.iterations, self.device,
-                      self.out):
+        for field in (self.data, self.recipe, self.backbone, self.stage, self.width, self.iterations, self.eval_every,
+                      self.checkpoint_every, self.device, self.out):
             field.setEnabled(not running)
 
     def _folder(self) -> str:

@@ -61,3 +61,18 @@ def wait_idle(qtbot, window, name=None):
     qtbot.waitUntil(lambda: not window.busy() and window.view_model.image is not None
                     and (name is None or window.view_model.image.name == name), timeout=WAIT_MS)
     qtbot.wait(20)
+
+
+def interrupted_run(data, run, stop_at, **recipe):
+    """A run folder of the colour set `data` whose 32s training was cancelled after update `stop_at`
+    (its checkpoint saved), as a quit or a Cancel leaves it; returns the TrainJob."""
+    from fcn_studio.app.jobs import CancelToken
+    from fcn_studio.app.train_job import StepDone, TrainConfig, TrainJob
+    from tests.training.conftest import quick_recipe
+
+    config = TrainConfig(data=str(data), out=str(run), width=0.0625, device="cpu", recipe=quick_recipe(**recipe))
+    job, token = TrainJob(config), CancelToken()
+    for event in job.run(token):
+        if isinstance(event, StepDone) and event.iteration == stop_at:
+            token.cancel()
+    return job

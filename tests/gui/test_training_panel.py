@@ -178,7 +178,13 @@ def test_nan_loss_shows_the_failure_message(qtbot, window, colour_set, tmp_path,
     assert "32s failed" in window.training.panel.plots.status.text()
 
 
-def test_closing_the_window_cancels_training_and_waits_for_its_checkpoint(qtbot, window, colour_set, tmp_path):
+def test_closing_the_window_cancels_training_and_waits_for_its_checkpoint(qtbot, window, colour_set, tmp_path,
+                                                                         monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    def press_quit(box):  # the question before quitting (tests/gui/test_quit_and_resume.py): Quit
+        next(b for b in box.buttons() if b.text() == "Quit").click()
+    monkeypatch.setattr(QMessageBox, "exec", press_quit)
     run = tmp_path / "run"
     form = fill(qtbot, window, colour_set, run, quick_recipe(iterations=500, eval_every=250, checkpoint_every=250))
     form.start.click()

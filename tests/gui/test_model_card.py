@@ -1,0 +1,56 @@
+"""The Model panel follows the shown head and says what the shipped models learned from."""
+
+from dataclasses import replace
+
+import pytest
+
+from fcn_studio.app.catalog import Catalog, is_synthetic, trained_on
+from fcn_studio.app.session import Session
+from fcn_studio.app.view_model import ViewModel
+from fcn_studio.engine import read_info
+from fcn_studio.gui.model_card import ModelCard
+from fcn_studio.paths import models_dir
+from tests.compact_models import write_family
+
+
+@pytest.fixture
+def shipped_card(qtbot):
+    vm = ViewModel(Session(Catalog(models_dir())))
+    vm.restore()
+    card = ModelCard()
+    qtbot.addWidget(card)
+    card.bind(vm)
+    return vm, card
+
+
+def test_card_follows_the_shown_head(shipped_card):
+    vm, card = shipped_card
+    assert vm.head == "8s" and "FCN-8s — synthetic-scenes" in card.toPlainText()
+    for head, file in (("32s", "fcn32s.safetensors"), ("16s", "fcn16s.safetensors"), ("8s", "fcn8s.safetensors")):
+        vm.head = head
+        text = card.toPlainText()
+        assert f"FCN-{head} — synthetic-scenes" in text and file in text
+        others = {"fcn32s.safetensors", "fcn16s.safetensors", "fcn8s.safetensors"} - {file}
+        assert not any(other in text.split("Classes")[0] for other in others)
+
+
+def test_card_says_what_the_shipped_models_were_trained_on(shipped_card):
+    _, card = shipped_card
+    text = card.toPlainText()
+    assert "Trained on 6000 synthetic scenes (192 px, data seed 1); scored on 1000 held-out scenes (seed 20151)" in text
+    assert "unknown data" not in text
+    assert "It knows only the 16 classes below, drawn on synthetic scenes" in text
+    assert "'seed': 20151" not in text  # the raw notes do not repeat it
+    assert "File ▸ Import weights…" in text
+
+
+def test_trained_on_reads_each_kind_of_metadata(tmp_path):
+    shipped = read_info(models_dir() / "fcn16s.safetensors")
+    assert trained_on(shipped).startswith("6000 synthetic scenes (192 px, data seed 1)") and is_synthetic(shipped)
+    compact = read_info(write_family(tmp_path)["8s"])
+    assert trained_on(compact) == "synthetic scenes (test)" and not is_synthetic(compact)  # its recipe says so
+    assert trained_on(replace(compact, recipe={})) is None
+    run = replace(compact, notes={"data": "/data/voc"})
+    assert trained_on(run) == "the dataset /data/voc" and not is_synthetic(run)
+    imported = replace(compact, notes={"imported_from": "fcn8s.caffemodel", "format": "caffe"})
+    assert trained_on(imported) == "the data of fcn8s.caffemodel (imported, caffe)"
