@@ -11,20 +11,24 @@ the middle, computes the same values, as long as the band and the box, each grow
 true geometry by copies of a pure column (row).
 
 The plan, per resolution level (the convs between two pools), derived from the layers for every
-input size (`padding_plan`): level 1 runs conv1_1 with a padding g < 100; each later level first
-cuts R pure columns (rows) from each side's gap; every level is widened back to the true geometry
-after its last conv, before its pool, so every pool (and the skips' pool3 / pool4) sees the true
-blobs and the pooling phase never changes. R is the narrowest gap at the widening point (over
-both sides and every input size modulo the strides; the right side depends on it through ceil-
-mode pooling) minus the one pure column that is copied. Removing a run of pure columns commutes
-with a 3×3 conv as long as the narrower gap keeps two pure columns before it (the cut then has a
-pure neighbour on each side), which that R guarantees.
+input size (`padding_plan`): level 1 runs conv1_1 with a padding g < 100, which cuts 100 − g pure
+columns (rows) from each side; the cut stays a multiple of the pool's stride, so every pool keeps
+its phase and halves it; after each pool one resize copies pure columns back (or cuts more) to the
+next level's cut, and after the last trimmed level's pool the blob is restored in full, so pool3
+and pool4 (the skips' blobs) and everything after them are the true ones. A level's cut is the
+narrowest gap (both sides, every input size modulo the strides: ceil-mode pooling makes the right
+side depend on it) after its last conv, or twice the gap after its pool less the one pure column
+that is copied. Removing a run of pure columns commutes with a 3×3 conv as long as the narrower
+gap keeps two pure columns before it (the cut then has a pure neighbour on each side), which that
+cut guarantees; `tests/engine/test_padding.py` shows a cut two columns wider breaks the maps.
 
-For VGG16 this gives g = 5 and R = 42 at level 2, 14 at level 3; level 4 (gap 7 at pool3, three
-convs) has none to spare. Trunks without a plan (AlexNet's stride-4 conv1, GoogLeNet without the
-100 px padding) run their plain forward. `TrimmedFCN` is the trunk pass with the plan and the
-model's own head: the Segmenter's default path and the exported ONNX graph; the plain `FCN.forward`
-stays what it is (bit for bit pytorch-fcn's).
+For VGG16: g = 8, and cuts of 92 cells in block 1, 40 in block 2 (½ resolution), 12 in block 3
+(¼): a 192² input runs block 1 at 206² instead of 390², block 2 at 115² instead of 195², block 3
+at 74² instead of 98²; level 4 (gap 7 at pool3, three convs) has nothing to spare. Other trunks
+run their plain forward: GoogLeNet has no 100 px padding, and AlexNet's padded conv1 (11×11,
+stride 4) followed by LRN and grouped convs is not planned here. `TrimmedFCN` is the trunk pass
+with the plan under the model's own head: the exported ONNX graph and PyTorch's bf16/fp16 path;
+the plain `FCN.forward` stays what it is (bit for bit pytorch-fcn's).
 """
 
 from __future__ import annotations
