@@ -10,6 +10,7 @@ from pathlib import Path
 import torch
 
 from fcn_studio.data.dataset import SegmentationDataset
+from fcn_studio.data.synthetic.calibration import own_scenes
 from fcn_studio.data.detect import open_dataset
 from fcn_studio.engine import FCN, build_model, open_model
 from fcn_studio.engine.backends.cpu import cpu_description
@@ -143,7 +144,7 @@ def padding_sections(cfg: BenchConfig, model: FCN, shipped: Path | None) -> dict
     """Trimmed padding's rows on the suite's model at `size` and on the shipped FCN-8s at its size."""
     subjects = [(model, cfg.size)] + ([(open_model(shipped), cfg.backend_size)] if shipped else [])
     return {f"trimmed padding: {'shipped ' if m is not model else ''}{m.arch} width {m.width:g}, {size}², {cpu_description()}":
-            padding_rows(m, size, cfg.repeat) for m, size in subjects}
+            padding_rows(m, size, cfg.repeat, own_scenes(m)) for m, size in subjects}
 
 
 def format_report(sections: dict[str, list[Row] | dict], header: str) -> str:
