@@ -222,6 +222,16 @@ def apply_resize(x: torch.Tensor, step: Resize) -> torch.Tensor:
     return resize_axis(resize_axis(x, 3, step), 2, step)
 
 
+def ceil_pool(x: torch.Tensor, pool: nn.MaxPool2d) -> torch.Tensor:
+    """`pool` (2×2, stride 2, ceil mode) as a floor-mode pool of `x` padded by one −∞ row and
+    column: the same values (the extra window of an odd size holds one real cell and −∞), and an
+    output size torch.export can reason about for every input size (ceil mode's size rule makes it
+    specialise the exported graph's height and width)."""
+    if (pool.kernel_size, pool.stride, pool.padding, pool.dilation) not in ((2, 2, 0, 1), ((2, 2), (2, 2), (0, 0), (1, 1))):
+        return pool(x)
+    return F.max_pool2d(F.pad(x, (0, 1, 0, 1), value=float("-inf")), 2, 2)
+
+
 class TrimmedFCN(nn.Module):
     """`model`'s trunk run with `plan` under its own head: every map `model.intermediates` gives
     (within float rounding: convolutions over other tensor sizes sum in another order), computed
@@ -242,6 +252,8 @@ class TrimmedFCN(nn.Module):
             module = getattr(model, name)
             if name == self.plan.first:
                 h = F.conv2d(h, module.weight, module.bias, module.stride, self.plan.padding)
+            elif isinstance(module, nn.MaxPool2d):
+                h = ceil_pool(h, module)
             else:
                 h = module(h)
             if isinstance(module, nn.Conv2d):

@@ -58,16 +58,6 @@ def output_names(model: nn.Module) -> list[str]:
         return list(meta.intermediates(torch.empty(1, 3, TRACE_SIZE, TRACE_SIZE, device="meta")))
 
 
-def _spatial_dims(trimmed_graph: bool) -> dict[int, object]:
-    """Height and width, symbolic. torch.export cannot prove the ceil-mode pools' size guards for all
-    sizes and refines them itself to multiples of 32 (the graph still computes every shape from the
-    input's, so it runs at any H×W: the tests run odd sizes); for the trimmed graph its refinement
-    crashes on the nested floor divisions, so that graph is traced with the multiples of 32 given."""
-    if not trimmed_graph:
-        return {2: torch.export.Dim("height", min=1, max=16384), 3: torch.export.Dim("width", min=1, max=16384)}
-    return {2: 32 * torch.export.Dim("height", min=1, max=512), 3: 32 * torch.export.Dim("width", min=1, max=512)}
-
-
 def export_onnx(model: nn.Module, path: str | Path, opset: int = OPSET, trim: bool = True) -> Path:
     """Write `model` (float32, CPU) as ONNX to `path` atomically; raises ExportError if it can't.
     With `trim` the graph is the trimmed-padding pass (engine/padding.py: the same maps over fewer
@@ -78,7 +68,7 @@ def export_onnx(model: nn.Module, path: str | Path, opset: int = OPSET, trim: bo
     names = output_names(model)
     graph = trimmed(model) if trim else model
     example = torch.zeros(1, 3, TRACE_SIZE, TRACE_SIZE)
-    dims = {"x": {0: torch.export.Dim("batch", min=1, max=1024), **_spatial_dims(graph is not model)}}
+    dims = {"x": {0: torch.export.Dim("batch", min=1, max=1024), 2: torch.export.Dim("height", min=1, max=16384), 3: torch.export.Dim("width", min=1, max=16384)}}
     chatty = [logging.getLogger(name) for name in ("onnxscript", "onnx_ir", "torch.onnx")]
     levels = [logger.level for logger in chatty]
     for logger in chatty:  # their INFO lines (one per rewrite rule) are not the user's business
