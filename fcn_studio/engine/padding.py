@@ -223,13 +223,14 @@ def apply_resize(x: torch.Tensor, step: Resize) -> torch.Tensor:
 
 
 def ceil_pool(x: torch.Tensor, pool: nn.MaxPool2d) -> torch.Tensor:
-    """`pool` (2×2, stride 2, ceil mode) as a floor-mode pool of `x` padded by one −∞ row and
-    column: the same values (the extra window of an odd size holds one real cell and −∞), and an
-    output size torch.export can reason about for every input size (ceil mode's size rule makes it
-    specialise the exported graph's height and width)."""
+    """`pool` (2×2, stride 2, ceil mode) over a ReLU's output `x`, as a floor-mode pool of `x`
+    padded by one row and column of zeros: the same values (x ≥ 0, so the extra window of an odd
+    size yields its one real cell), and an output size torch.export can reason about for every input
+    size (ceil mode's size rule made it specialise the graph's H×W to multiples of 32, which then
+    computed some crops wrong at other sizes). Zeros, not −∞, so that int8 calibration ranges stay finite."""
     if (pool.kernel_size, pool.stride, pool.padding, pool.dilation) not in ((2, 2, 0, 1), ((2, 2), (2, 2), (0, 0), (1, 1))):
         return pool(x)
-    return F.max_pool2d(F.pad(x, (0, 1, 0, 1), value=float("-inf")), 2, 2)
+    return F.max_pool2d(F.pad(x, (0, 1, 0, 1)), 2, 2)
 
 
 class TrimmedFCN(nn.Module):
