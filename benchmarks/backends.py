@@ -23,7 +23,9 @@ from fcn_studio.engine import FCN, Segmenter
 from fcn_studio.engine.backends.calibration import Calibration, from_rgb
 from fcn_studio.engine.backends.cpu import cpu_description
 from fcn_studio.engine.backends import cached_export
+from fcn_studio.engine.backends.export import export_onnx
 from fcn_studio.engine.backends.int8 import quantize
+from fcn_studio.engine.padding import trimmed
 from fcn_studio.engine.backends.runners import OpenVinoRunner, OrtRunner, openvino_installed
 from fcn_studio.engine.predictor import to_input
 from .inference import Row, plain_forward
@@ -77,6 +79,32 @@ def backend_rows(model: FCN, size: int, repeat: int, calibration: Calibration | 
         fns: dict[str, Callable[[], object]] = {"plain fp32 eager (baseline)": lambda: plain_forward(model, x),
                                                 f"Segmenter default: {path}": lambda: default.logits(x)}
         fns.update({name: (lambda f=f: f(a)) for name, f in forwards.items()})
+        labels = {name: np.asarray(fn()).argmax(1) for name, fn in fns.items()}
+        seconds = interleaved(fns, repeat)
+    ref, base = labels["plain fp32 eager (baseline)"], seconds["plain fp32 eager (baseline)"]
+    return [Row(name, seconds[name], base / seconds[name],
+                "" if name.startswith("plain") else f"labels equal {100 * (labels[name] == ref).mean():.2f} %")
+            for name in fns]
+
+
+def padding_rows(model: FCN, size: int, repeat: int, calibration: Calibration | None = None) -> list[Row]:
+    """Trimmed padding (engine/padding.py) on its own and behind ONNX Runtime, beside plain fp32
+    eager, ORT on the plain trunk and the Segmenter's default path (whose graph trims); ratios and
+    labels vs plain eager, on one input of `size`², interleaved."""
+    model = model.eval()
+    x = torch.randn(1, 3, size, size, generator=torch.Generator().manual_seed(0))
+    a = x.numpy()
+    fast = trimmed(model)
+    default = Segmenter(copy.deepcopy(model), device="cpu", calibration=calibration)
+    path = default.prepare()
+    with tempfile.TemporaryDirectory() as tmp:
+        plain_ort, trim_ort = OrtRunner(export_onnx(model, Path(tmp) / "plain.onnx", trim=False)), OrtRunner(cached_export(model))
+        fns: dict[str, Callable[[], object]] = {
+            "plain fp32 eager (baseline)": lambda: plain_forward(model, x),
+            "PyTorch fp32 eager, trimmed padding": lambda: plain_forward(fast, x),
+            "ONNX Runtime fp32, plain trunk": lambda: plain_ort.run(a, ["logits"])["logits"],
+            "ONNX Runtime fp32, trimmed padding": lambda: trim_ort.run(a, ["logits"])["logits"],
+            f"Segmenter default: {path}": lambda: default.logits(x)}
         labels = {name: np.asarray(fn()).argmax(1) for name, fn in fns.items()}
         seconds = interleaved(fns, repeat)
     ref, base = labels["plain fp32 eager (baseline)"], seconds["plain fp32 eager (baseline)"]

@@ -5,14 +5,16 @@ from __future__ import annotations
 import os
 import platform
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 
 from fcn_studio.data.dataset import SegmentationDataset
+from fcn_studio.data.synthetic.calibration import own_scenes
 from fcn_studio.data.detect import open_dataset
 from fcn_studio.engine import FCN, build_model, open_model
 from fcn_studio.engine.backends.cpu import cpu_description
-from .backends import backend_rows, load_latency_rows, shipped_backend_sections
+from .backends import backend_rows, load_latency_rows, padding_rows, shipped_backend_sections
 from .training import training_rows
 from .inference import Row, trained_agreement_rows, dense_vs_patch_rows, heads_rows, precision_rows, tiling_row, with_random_scores
 from .upsampling import shipped_model, shipped_stitch_model, stitch_accuracy_rows, stitch_rows, synthetic_val
@@ -129,12 +131,20 @@ def backend_sections(cfg: BenchConfig, model: FCN | None = None) -> dict[str, li
     title = f"backends: {model.arch} width {model.width:g}, 1×3×{cfg.size}×{cfg.size}, {cpu_description()}"
     sections: dict[str, list[Row]] = {title: backend_rows(model, cfg.size, cfg.repeat)}
     paths = [p for p in (shipped_model(name) for name in BACKEND_MODELS) if p is not None]
+    sections.update(padding_sections(cfg, model, paths[-1] if paths else None))
     sections.update(shipped_backend_sections(paths, cfg.stitch_images, cfg.backend_size, cfg.repeat))
     subject = open_model(paths[-1]) if paths else with_random_scores(build_model("fcn8s", width=0.125))
     busy = cfg.busy or os.cpu_count() or 2
     sections[f"latency under load: {subject.arch} width {subject.width:g}, {cfg.backend_size}², {busy} busy processes"] = \
         load_latency_rows(subject, cfg.backend_size, cfg.repeat, busy)
     return sections
+
+
+def padding_sections(cfg: BenchConfig, model: FCN, shipped: Path | None) -> dict[str, list[Row]]:
+    """Trimmed padding's rows on the suite's model at `size` and on the shipped FCN-8s at its size."""
+    subjects = [(model, cfg.size)] + ([(open_model(shipped), cfg.backend_size)] if shipped else [])
+    return {f"trimmed padding: {'shipped ' if m is not model else ''}{m.arch} width {m.width:g}, {size}², {cpu_description()}":
+            padding_rows(m, size, cfg.repeat, own_scenes(m)) for m, size in subjects}
 
 
 def format_report(sections: dict[str, list[Row] | dict], header: str) -> str:

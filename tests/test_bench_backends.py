@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from benchmarks import report
-from benchmarks.backends import backend_rows, interleaved, load_latency_rows, trained_backend_rows
+from benchmarks.backends import backend_rows, interleaved, load_latency_rows, padding_rows, trained_backend_rows
 from benchmarks.inference import with_random_scores
 from fcn_studio.engine import build_model
 from fcn_studio.engine.backends.runners import openvino_installed
@@ -29,6 +29,15 @@ def test_backend_rows_put_every_path_beside_plain_fp32():
     assert rows[1].note == "labels equal 100.00 %"  # the suite pins auto to PyTorch fp32: the same forward
 
 
+def test_padding_rows_put_trimmed_padding_beside_plain_eager_and_the_plain_runtime():
+    rows = padding_rows(compact_model("fcn8s", seed=2), size=40, repeat=1)  # seed 2: the sections' export, cached
+    assert [r.name for r in rows] == ["plain fp32 eager (baseline)", "PyTorch fp32 eager, trimmed padding",
+                                      "ONNX Runtime fp32, plain trunk", "ONNX Runtime fp32, trimmed padding",
+                                      "Segmenter default: torch fp32"]
+    assert rows[0].ratio == 1.0 and all(r.ratio > 0 for r in rows)
+    assert rows[1].note == rows[3].note == "labels equal 100.00 %"
+
+
 def test_trained_rows_report_labels_on_every_image_and_the_gate():
     model = compact_model("fcn16s", seed=5)
     rng = np.random.default_rng(1)
@@ -50,9 +59,12 @@ def test_backend_sections_cover_random_and_shipped_weights(monkeypatch, tmp_path
 
     path = save_model(compact_model("fcn8s", seed=2), tmp_path / "fcn8s.safetensors")
     monkeypatch.setattr(report, "shipped_model", lambda name: path if shipped and name == "fcn8s.safetensors" else None)
+    monkeypatch.setattr(report, "padding_rows", lambda *args: [])  # tested above; two exports less
     cfg = report.BenchConfig(width=0.0625, size=40, repeat=1, stitch_images=2, backend_size=40, busy=1)
     sections = report.backend_sections(cfg)
     titles = list(sections)
     assert titles[0].startswith("backends: fcn8s width 0.0625, 1×3×40×40, ") and "torch capability" in titles[0]
+    assert titles[1].startswith("trimmed padding: fcn8s width 0.0625, 40², ")
+    assert any(t.startswith("trimmed padding: shipped fcn8s") for t in titles) == shipped
     assert any(t.startswith("backends on trained weights: shipped fcn8s") for t in titles) == shipped
     assert titles[-1].startswith("latency under load")

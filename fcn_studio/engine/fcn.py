@@ -171,7 +171,11 @@ class FCN(nn.Module):
 
     def intermediates(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         """Every score map of one forward pass, coarse to fine, ending with the input-aligned logits."""
-        blobs = self.features(x, keep=self.skips)
+        return self.head(self.features(x, keep=self.skips), x.shape[2], x.shape[3])
+
+    def head(self, blobs: dict[str, torch.Tensor], height: int, width: int) -> dict[str, torch.Tensor]:
+        """The score maps from the trunk's blobs (`features`' result) for an input of height × width;
+        a separate step so that another trunk pass (engine/padding.py) can feed the same head."""
         maps = {"score_fr": self.score_fr(blobs[self.last_blob])}
         fused = maps["score_fr"]
         for i, skip in enumerate(self.skips):
@@ -182,5 +186,5 @@ class FCN(nn.Module):
         upscore = getattr(self, self.final_upsampling)(fused)
         if self.reports_final_upsampling:
             maps[self.final_upsampling] = upscore
-        maps["logits"] = crop(upscore, self.crop_offset, x.shape[2], x.shape[3])
+        maps["logits"] = crop(upscore, self.crop_offset, height, width)
         return maps

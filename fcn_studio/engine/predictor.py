@@ -23,6 +23,7 @@ from .fcn import FCN
 from .importers import open_model
 from .memory import ALLOCATION_ERRORS, OutOfMemory, cpu_copy, out_of_memory, release
 from .model_info import InputSpec, ModelInfo
+from .padding import trimmed
 from .shift_stitch import stitched_scores, upsample_stitched
 from .tiling import predict_tiled
 
@@ -104,7 +105,9 @@ class Segmenter:
     "openvino". A runtime runs the model exported once and cached on disk (first use takes
     seconds); with `precision="auto"` it may run a gated int8 model calibrated on the model's own
     images (or `calibration`); `precision="fp32"` keeps float32, `backend="torch"` PyTorch's exact
-    arithmetic. `path` (and `Prediction.path`) says which was taken.
+    arithmetic. `path` (and `Prediction.path`) says which was taken. Runtimes and PyTorch in bf16 /
+    fp16 run the VGG16 trunk with trimmed padding (engine/padding.py: the same maps within float
+    rounding, fewer pixels); `backend="torch", precision="fp32"` is the plain forward, bit for bit.
     """
 
     max_pixels = 1600 * 1600
@@ -118,6 +121,9 @@ class Segmenter:
         self.precision = resolve_precision(precision, self.device)
         self.dtype = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}[self.precision]
         self.model = _prepare(model, self.device, self.dtype)
+        # Reduced precision is not exact anyway, so it also skips the padding (engine/padding.py,
+        # equal maps within float rounding); fp32 on PyTorch stays the plain, bit-exact forward.
+        self._net = self.model if self.dtype == torch.float32 else trimmed(self.model)
         self._on_cpu: Segmenter | None = None
         self.backend = _backend(backend, self.device, self.precision, self.stitch_factor)
         self._int8, self._calibration, self._compare = precision == "auto", calibration, backend == "auto"
@@ -131,6 +137,11 @@ class Segmenter:
         if self.backend == "torch":
             return f"torch {self.precision}"
         return self._runtime.path if self._runtime is not None else f"{self.backend} (not prepared yet)"
+
+    @property
+    def trims_padding(self) -> bool:
+        """Whether PyTorch runs the trimmed-padding pass here (runtimes run it in their graph)."""
+        return self._net is not self.model
 
     def prepare_in_background(self) -> None:
         """Prepare the runtime on a thread; until it is ready, images are segmented by PyTorch (the
@@ -190,7 +201,7 @@ class Segmenter:
             if not intermediates:
                 return {"logits": logits}
             return {"score_fr": dense.scores[:, :, f - 1 :: f, f - 1 :: f], "score_fr_stitched": dense.scores, "logits": logits}
-        return self.model.intermediates(x) if intermediates else {"logits": self.model(x)}
+        return self._net.intermediates(x) if intermediates else {"logits": self._net(x)}
 
     @property
     def geometry(self) -> Geometry:

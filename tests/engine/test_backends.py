@@ -57,6 +57,33 @@ def test_onnx_runtime_gives_every_map_of_the_pytorch_forward(exported, model, si
     assert (out["logits"].argmax(1) == ref["logits"].argmax(1).numpy()).mean() > 0.999
 
 
+@pytest.mark.parametrize("size", [(1, 1), (7, 9), (33, 47), (45, 50)])
+def test_the_exported_graph_is_the_trimmed_pass_and_gives_the_plain_maps(exported, model, size):
+    """conv1_1 pads 8 in the graph (engine/padding.py), and its maps are the plain forward's
+    within 1e-5 of each map's scale at odd sizes: the slices and concatenations follow H×W, and
+    height and width stay free (45 and 50 are sizes a graph specialised to multiples of 32 got wrong)."""
+    graph = onnx.load(str(exported)).graph
+    assert [d.dim_param for d in graph.input[0].type.tensor_type.shape.dim][2:] == ["height", "width"]
+    weights = {init.name for init in graph.initializer if init.name.endswith("conv1_1.weight")}
+    first = [n for n in graph.node if n.op_type == "Conv" and n.input[1] in weights]
+    assert len(first) == 1 and list(next(a for a in first[0].attribute if a.name == "pads").ints) == [8, 8, 8, 8]
+    assert sum(n.op_type == "Concat" for n in graph.node) >= 6  # three resizes, two axes each
+    x = torch.randn(1, 3, *size, generator=torch.Generator().manual_seed(size[1]))
+    with torch.no_grad():
+        ref = model.intermediates(x)
+    out = OrtRunner(exported).run(x.numpy())
+    for name, value in ref.items():
+        assert out[name].shape == tuple(value.shape), name
+        assert np.abs(out[name] - value.numpy()).max() <= 1e-5 * np.abs(value.numpy()).max(), name
+    assert (out["logits"].argmax(1) == ref["logits"].argmax(1).numpy()).all()
+
+
+def test_the_export_key_names_the_trimmed_graph(model, monkeypatch):
+    key = cache.weights_key(model, 18)
+    monkeypatch.setattr(cache, "padding_plan", lambda m: None)  # as if the graph were the plain trunk
+    assert cache.weights_key(model, 18) != key
+
+
 def test_segmenter_on_onnx_runtime_matches_pytorch_with_intermediates(model):
     rt = Segmenter(model, device="cpu", precision="fp32", backend="onnxruntime")
     pt = Segmenter(model, device="cpu", precision="fp32", backend="torch")

@@ -1,9 +1,10 @@
 """Where exported and quantized models live on disk, keyed by what they were made from.
 
-An exported file depends on the weights, the architecture and the exporter; the key hashes all
-three, so a retrained model (or a newer torch) exports afresh and two models never share a file.
-The cache is a user cache directory, never the program's folder: $FCN_STUDIO_CACHE, else
-$XDG_CACHE_HOME/fcn-studio, else ~/.cache/fcn-studio. Only ONNX and JSON are stored (no pickles).
+An exported file depends on the weights, the architecture, the exporter and the trimmed-padding
+plan of the graph; the key hashes all of them, so a retrained model (or a newer torch) exports
+afresh and two models never share a file. The cache is a user cache directory, never the
+program's folder: $FCN_STUDIO_CACHE, else $XDG_CACHE_HOME/fcn-studio, else ~/.cache/fcn-studio.
+Only ONNX and JSON are stored (no pickles).
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ from typing import Any
 import torch
 
 from ...files import replacing
+from ..padding import padding_plan
 
 CACHE_ENV = "FCN_STUDIO_CACHE"
 # Bump when the exported graph changes shape (outputs, opset, wrapper), so old files are not reused.
-EXPORT_FORMAT = 1
+# 2: the trimmed-padding trunk (engine/padding.py), whose plan is part of the key as well.
+EXPORT_FORMAT = 2
 
 
 def cache_dir() -> Path:
@@ -36,13 +39,19 @@ def weights_key(model: torch.nn.Module, opset: int) -> str:
     digest = hashlib.sha256()
     info = getattr(model, "info", None)
     head = [getattr(model, "arch", type(model).__name__), getattr(info, "num_classes", None),
-            getattr(info, "width", None), torch.__version__.split("+")[0], opset, EXPORT_FORMAT]
+            getattr(info, "width", None), torch.__version__.split("+")[0], opset, EXPORT_FORMAT, _graph(model)]
     digest.update(json.dumps(head).encode())
     for name, tensor in model.state_dict().items():
         t = tensor.detach().to("cpu").reshape(-1)  # flat: bytes in logical order, whatever the layout
         digest.update(f"{name}:{t.dtype}:{tuple(tensor.shape)}".encode())
         digest.update(t.view(torch.uint8).numpy().tobytes() if t.numel() else b"")
     return digest.hexdigest()[:32]
+
+
+def _graph(model: torch.nn.Module) -> str:
+    """The trimmed-padding plan the export runs ("" for the plain trunk): a new plan, a new file."""
+    plan = padding_plan(model)
+    return "" if plan is None else plan.describe()
 
 
 def entry(key: str, suffix: str) -> Path:

@@ -1,7 +1,9 @@
 """ONNX export of an FCN: dynamic height and width, every intermediate map an output.
 
-The graph's outputs are the maps `model.intermediates` returns (score_fr … logits, by reference
-name), so the app's *Inside the net* panel gets them from the same run as the labels; a caller
+The graph is the trimmed-padding pass where the trunk has one (engine/padding.py: most of
+conv1_1's padding not computed; slices and concatenations on the symbolic sizes restore the true
+blobs), so a runtime gets that gain too. Its outputs are the maps `model.intermediates` returns
+(score_fr … logits, by reference name), so the app's *Inside the net* panel gets them from the same run as the labels; a caller
 that wants only `logits` asks the runtime for that output alone and the rest costs nothing extra
 (every map lies on the path to the logits). Crops are slices with fixed starts and sizes taken from
 the input (`Slice` on `Shape`), deconvolutions `ConvTranspose` with the learned weights: the same
@@ -23,6 +25,7 @@ from torch import nn
 from ...errors import FileProblem
 from ...files import replacing
 from ..build import build_model
+from ..padding import trimmed
 from ..weights import METADATA_KEY, current_umask
 
 log = logging.getLogger(__name__)
@@ -55,12 +58,15 @@ def output_names(model: nn.Module) -> list[str]:
         return list(meta.intermediates(torch.empty(1, 3, TRACE_SIZE, TRACE_SIZE, device="meta")))
 
 
-def export_onnx(model: nn.Module, path: str | Path, opset: int = OPSET) -> Path:
-    """Write `model` (float32, CPU) as ONNX to `path` atomically; raises ExportError if it can't."""
+def export_onnx(model: nn.Module, path: str | Path, opset: int = OPSET, trim: bool = True) -> Path:
+    """Write `model` (float32, CPU) as ONNX to `path` atomically; raises ExportError if it can't.
+    With `trim` the graph is the trimmed-padding pass (engine/padding.py: the same maps over fewer
+    pixels) where the trunk has one."""
     path = Path(path)
     # A copy: the caller's model keeps its layout (channels-last) and device.
     model = copy.deepcopy(model).float().to("cpu", memory_format=torch.contiguous_format).eval()
     names = output_names(model)
+    graph = trimmed(model) if trim else model
     example = torch.zeros(1, 3, TRACE_SIZE, TRACE_SIZE)
     dims = {"x": {0: torch.export.Dim("batch", min=1, max=1024), 2: torch.export.Dim("height", min=1, max=16384), 3: torch.export.Dim("width", min=1, max=16384)}}
     chatty = [logging.getLogger(name) for name in ("onnxscript", "onnx_ir", "torch.onnx")]
@@ -70,7 +76,7 @@ def export_onnx(model: nn.Module, path: str | Path, opset: int = OPSET) -> Path:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the exporter's own progress chatter; failures raise
-            program = torch.onnx.export(_Maps(model), (example,), dynamo=True, opset_version=opset, verbose=False,
+            program = torch.onnx.export(_Maps(graph), (example,), dynamo=True, opset_version=opset, verbose=False,
                                         input_names=[INPUT_NAME], output_names=names, dynamic_shapes=dims)
     except Exception as exc:  # torch.export and onnxscript raise many types; all mean "not exportable"
         raise ExportError(path, f"could not export {getattr(model, 'arch', type(model).__name__)} to ONNX: {exc}") from exc
