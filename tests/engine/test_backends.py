@@ -111,7 +111,7 @@ def test_tiles_run_through_the_runtime_too(model, monkeypatch):
 def test_the_export_is_cached_by_the_weights_hash(model, monkeypatch):
     Segmenter(model, device="cpu", precision="fp32", backend="onnxruntime").prepare()  # the module's model: cached
     calls = []
-    monkeypatch.setattr(backends, "export_onnx", lambda m, p: calls.append(p) or export_onnx(m, p))
+    monkeypatch.setattr(backends, "export_isolated", lambda m, p: calls.append(p) or export_onnx(m, p))
     assert Segmenter(model, device="cpu", precision="fp32", backend="onnxruntime").prepare() == "onnxruntime fp32"
     assert calls == []  # hit: same weights
     changed = compact_model("fcn8s", seed=3)
@@ -192,7 +192,7 @@ def test_a_model_the_exporter_rejects_falls_back_to_pytorch(model, monkeypatch, 
     def refuse(m, p):
         raise backends.ExportError(p, "not exportable")
 
-    monkeypatch.setattr(backends, "export_onnx", refuse)
+    monkeypatch.setattr(backends, "export_isolated", refuse)
     seg = Segmenter(model, device="cpu", precision="fp32", backend="onnxruntime")
     assert seg.prepare() == "torch fp32" and "not exportable" in caplog.text
     assert seg.predict(rgb(40, 40)).path == "torch fp32"
@@ -230,3 +230,31 @@ def test_segmenters_prepared_at_once_all_get_their_runtime(model, monkeypatch, t
     for seg in segs:
         seg._preparing.join(300)
     assert [seg.path for seg in segs] == ["onnxruntime fp32", "onnxruntime fp32"]
+
+
+def test_the_runtimes_export_runs_in_a_child_process_and_gives_the_same_graph(model, exported, tmp_path, monkeypatch):
+    """torch.export's state is process-wide (a training step on another thread failed inside
+    torch.fx while the app exported): the runtimes export in a child, with the same result."""
+    import os
+
+    from fcn_studio.engine.backends import isolated
+
+    def not_here(*_):
+        raise AssertionError("exported in the parent process")
+
+    monkeypatch.setattr(isolated, "export_onnx", not_here)  # the child has its own, unpatched
+    out = isolated.export_isolated(model, tmp_path / "child.onnx")
+    x = to_input(rgb(45, 50), model.info.input, "cpu").numpy()
+    np.testing.assert_array_equal(OrtRunner(out).run(x, ["logits"])["logits"], OrtRunner(exported).run(x, ["logits"])["logits"])
+    assert os.stat(out).st_size == os.stat(exported).st_size
+
+
+def test_a_failed_child_export_is_one_line_naming_the_file(model, tmp_path, monkeypatch):
+    from fcn_studio.engine.backends import isolated
+
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))  # the child still finds the package (PACKAGE_ROOT first)
+    target = tmp_path / "no such folder" / "x.onnx"
+    (tmp_path / "no such folder").write_text("a file, not a folder")
+    with pytest.raises(backends.ExportError) as err:
+        isolated.export_isolated(model, target)
+    assert err.value.path == str(target) and "\n" not in err.value.reason and err.value.reason

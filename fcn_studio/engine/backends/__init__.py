@@ -22,6 +22,7 @@ from .choice import fastest
 from .cpu import auto_backend, cpu_class
 from .export import INPUT_NAME, OPSET, ExportError, export_onnx
 from .int8 import Verdict, gated_int8
+from .isolated import export_isolated
 from .runners import RUNNERS, Runner, openvino_installed
 
 log = logging.getLogger(__name__)
@@ -59,13 +60,14 @@ class Runtime:
 
 
 def cached_export(model: torch.nn.Module) -> Path:
-    """The ONNX file of `model` in the cache, exported now if it is not there yet."""
+    """The ONNX file of `model` in the cache, exported now (in a child process: `isolated`) if it
+    is not there yet."""
     onnx_path = entry(weights_key(model, OPSET), ".onnx")
     if onnx_path.is_file():
         log.info("using the cached export %s", onnx_path)
     else:
         log.info("exporting %s (once per model; cached in %s)", getattr(model, "arch", "model"), onnx_path.parent)
-        export_onnx(model, onnx_path)
+        export_isolated(model, onnx_path)
     return onnx_path
 
 
