@@ -2,9 +2,10 @@
 
     QT_QPA_PLATFORM=offscreen PYTHONPATH=. python scripts/screenshot_training.py [OUT.png]
 
-Trains the tests' tiny colour set (3 classes) 32s → 16s → 8s with the form's defaults for a CPU
-(app/train_defaults.py: width 1/8, Adam + poly, an evaluation every tenth of the run) but 40 updates
-per stage instead of 400, so it takes minutes, in scratch folders; the user's settings are not touched.
+Fine-tunes the shipped FCN-8s ("FCN-8s from current model") on 40 new synthetic scenes of 192 px (the shipped models' size)
+with the form's defaults for a CPU (app/train_defaults.py: Adam at a third of the lr after an Adam
+model, an evaluation every tenth of the run) but 60 updates instead of 400, so it takes minutes,
+in scratch folders; the user's settings are not touched.
 """
 
 from __future__ import annotations
@@ -20,21 +21,21 @@ from PySide6.QtWidgets import QApplication
 from fcn_studio.app.catalog import Catalog
 from fcn_studio.app.session import Session
 from fcn_studio.gui.main_window import MainWindow
-from tests.compact_models import write_family, write_image
-from tests.training.conftest import write_colour_set
+from fcn_studio.data.synthetic.writer import make_synthetic
+from fcn_studio.paths import models_dir, sample_images
 
 
 def main(out: Path) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     scratch = Path(tempfile.mkdtemp(prefix="fcn-studio-shot-"))
-    models = write_family(scratch / "models", family="demo (random weights)")
-    data = write_colour_set(scratch / "colour-set", n_train=8, n_val=4, size=48)
+    data = scratch / "scenes"
+    make_synthetic(data, n=40, size=192, seed=5)
     settings = QSettings(str(scratch / "settings.ini"), QSettings.Format.IniFormat)
     settings.setValue("device", "cpu")
-    window = MainWindow(Session(Catalog(models.get("8s").parent)), settings)
+    window = MainWindow(Session(Catalog(models_dir())), settings)
     window.resize(1280, 960)
     window.show()
-    window.opener.open_paths([write_image(scratch / "scene.png", size=192, mask=True)])
+    window.opener.open_paths([sample_images()[0]])
     while window.busy():  # segment (and export) the scene first: a tracing export beside a training step can fail
         app.processEvents()
         time.sleep(0.02)
@@ -45,9 +46,9 @@ def main(out: Path) -> int:
     while form.checking:  # the dataset check runs on a worker thread; Start waits for it
         app.processEvents()
         time.sleep(0.02)
-    form.set_stage("staged")
-    form.iterations.setValue(40)  # the rest as a new user finds it: the CPU's defaults
-    form.out.setText(str(scratch / "runs" / "colour-staged"))
+    form.set_stage("8s", from_current=True)
+    form.iterations.setValue(60)  # the rest as a new user finds it: the CPU's defaults
+    form.out.setText(str(scratch / "runs" / "scenes-8s"))
     form.start.click()
     deadline = time.monotonic() + 600
     while (window.training.busy() or window.busy()) and time.monotonic() < deadline:

@@ -77,10 +77,11 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(legend_dock, card_dock)
         legend_dock.raise_()
         internals_dock = self._dock("Inside the net", self.internals, Qt.DockWidgetArea.RightDockWidgetArea)
-        # The side columns run the window's full height: a bottom dock (Training, Jobs) then takes
-        # height from the image only, and Inside the net keeps its rows of maps.
+        # The right column runs the window's full height, so a bottom dock (Training, Jobs) takes
+        # no rows from Inside the net's maps; the bottom dock takes the left corner instead (the
+        # image list gets shorter), which leaves the training plots room to read.
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.jobs_dock = self._dock("Jobs", self.jobs_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.jobs_dock.hide()
         training_panel = TrainingPanel()

@@ -80,8 +80,9 @@ class TrainingPlots(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.progress, 1)
         plots = QHBoxLayout()
-        for plot in (self.loss_plot, self.iu_plot, self.bars_plot):
-            plots.addWidget(plot, 1)
+        # The bars need room for a column of class names beside them; the curves do not.
+        for plot, share in ((self.loss_plot, 2), (self.iu_plot, 2), (self.bars_plot, 3)):
+            plots.addWidget(plot, share)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 2, 6, 2)
         layout.addLayout(top)
