@@ -67,6 +67,19 @@ def scene_calibration(model: FCN, size: int, n: int = 4) -> Calibration:
     return from_rgb(f"{n} synthetic scenes of {size} px", rgbs[:n], rgbs[n:], model)
 
 
+BASELINE = "plain fp32 eager (baseline)"
+
+
+def rows_vs_plain(fns: dict[str, Callable[[], object]], repeat: int) -> list[Row]:
+    """Time `fns` interleaved; each row's ratio and label agreement against the BASELINE entry."""
+    labels = {name: np.asarray(fn()).argmax(1) for name, fn in fns.items()}
+    seconds = interleaved(fns, repeat)
+    ref, base = labels[BASELINE], seconds[BASELINE]
+    return [Row(name, seconds[name], base / seconds[name],
+                "" if name.startswith("plain") else f"labels equal {100 * (labels[name] == ref).mean():.2f} %")
+            for name in fns]
+
+
 def backend_rows(model: FCN, size: int, repeat: int, calibration: Calibration | None = None) -> list[Row]:
     """Plain fp32 eager, the Segmenter's default path, each runtime; ratios and labels vs plain."""
     model = model.eval()
@@ -76,15 +89,10 @@ def backend_rows(model: FCN, size: int, repeat: int, calibration: Calibration | 
     path = default.prepare()
     with tempfile.TemporaryDirectory() as tmp:
         forwards = runtime_forwards(model, Path(tmp), calibration or scene_calibration(model, min(size, 192)))
-        fns: dict[str, Callable[[], object]] = {"plain fp32 eager (baseline)": lambda: plain_forward(model, x),
+        fns: dict[str, Callable[[], object]] = {BASELINE: lambda: plain_forward(model, x),
                                                 f"Segmenter default: {path}": lambda: default.logits(x)}
         fns.update({name: (lambda f=f: f(a)) for name, f in forwards.items()})
-        labels = {name: np.asarray(fn()).argmax(1) for name, fn in fns.items()}
-        seconds = interleaved(fns, repeat)
-    ref, base = labels["plain fp32 eager (baseline)"], seconds["plain fp32 eager (baseline)"]
-    return [Row(name, seconds[name], base / seconds[name],
-                "" if name.startswith("plain") else f"labels equal {100 * (labels[name] == ref).mean():.2f} %")
-            for name in fns]
+        return rows_vs_plain(fns, repeat)
 
 
 def padding_rows(model: FCN, size: int, repeat: int, calibration: Calibration | None = None) -> list[Row]:
@@ -100,17 +108,12 @@ def padding_rows(model: FCN, size: int, repeat: int, calibration: Calibration | 
     with tempfile.TemporaryDirectory() as tmp:
         plain_ort, trim_ort = OrtRunner(export_onnx(model, Path(tmp) / "plain.onnx", trim=False)), OrtRunner(cached_export(model))
         fns: dict[str, Callable[[], object]] = {
-            "plain fp32 eager (baseline)": lambda: plain_forward(model, x),
+            BASELINE: lambda: plain_forward(model, x),
             "PyTorch fp32 eager, trimmed padding": lambda: plain_forward(fast, x),
             "ONNX Runtime fp32, plain trunk": lambda: plain_ort.run(a, ["logits"])["logits"],
             "ONNX Runtime fp32, trimmed padding": lambda: trim_ort.run(a, ["logits"])["logits"],
             f"Segmenter default: {path}": lambda: default.logits(x)}
-        labels = {name: np.asarray(fn()).argmax(1) for name, fn in fns.items()}
-        seconds = interleaved(fns, repeat)
-    ref, base = labels["plain fp32 eager (baseline)"], seconds["plain fp32 eager (baseline)"]
-    return [Row(name, seconds[name], base / seconds[name],
-                "" if name.startswith("plain") else f"labels equal {100 * (labels[name] == ref).mean():.2f} %")
-            for name in fns]
+        return rows_vs_plain(fns, repeat)
 
 
 def trained_backend_rows(model: FCN, images: list[np.ndarray], repeat: int = 3) -> list[Row]:
