@@ -28,6 +28,7 @@ from fcn_studio.app.session import Session  # noqa: E402
 from fcn_studio.data import make_synthetic  # noqa: E402
 from fcn_studio.engine import ModelInfo, build_model, save_model  # noqa: E402
 from fcn_studio.training import Recipe, StepDone  # noqa: E402
+from fcn_studio.gui.app import settle_heap  # noqa: E402
 from fcn_studio.gui.main_window import MainWindow  # noqa: E402
 
 TICK_MS = 5
@@ -95,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         settings.setValue("device", "cpu")
         window = MainWindow(Session(Catalog(tmp)), settings)
         window.show()
+        settle_heap()  # as the app does at launch
         beat = Heartbeat()
         beat.start()
         run_until(app, lambda: len(beat.gaps) > 100, 5)  # idle baseline

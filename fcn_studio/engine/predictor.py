@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from ..images import ImageLike, load_image
+from ..threads import lower_thread_priority
 from .backends import CalibrationSource, ExportError, Runtime, build_runtime, resolve_backend
 from .devices import resolve_device
 from .fcn import FCN
@@ -147,8 +148,13 @@ class Segmenter:
         """Prepare the runtime on a thread; until it is ready, images are segmented by PyTorch (the
         app calls this: the first export of a model takes seconds, and nobody should wait for it)."""
         if self.backend != "torch" and self._runtime is None and self._preparing is None:
-            self._preparing = threading.Thread(target=self.prepare, name="fcn-studio-prepare", daemon=True)
+            self._preparing = threading.Thread(target=self._prepare_below_window, name="fcn-studio-prepare",
+                                               daemon=True)
             self._preparing.start()
+
+    def _prepare_below_window(self) -> None:
+        lower_thread_priority()  # the export child process and the runtime's pool inherit it
+        self.prepare()
 
     def _current_runtime(self) -> Runtime | None:
         """The runtime to use for this call: None means PyTorch (the backend, or one still preparing)."""

@@ -31,15 +31,31 @@ ROW_FILL = 0.9  # a name a row while rows are ≥ 90 % of its line height (cap +
 NAME_CHARS = 12  # longer names are cut with "…" (the tooltip has them whole)
 
 
+IU_GUIDES = (0.2, 0.4, 0.6, 0.8)  # IU lies in [0, 1]: guide lines at fixed values
+GUIDE_PEN = (255, 255, 255, 45)
+
+
 def _plot(title: str, y_label: str) -> pg.PlotWidget:
+    """A plot on the dock's dark background, without pyqtgraph's grid: a grid makes every redraw
+    repaint both axes with their text (per update of the loss plot 18 ms against 7.6 ms; per
+    evaluation of the IU plot 36 ms against 6 ms), and the window stalled while training."""
     plot = pg.PlotWidget()
     plot.setBackground((24, 24, 28))
     plot.setTitle(title, size="9pt", color="#e8e8e8")
     plot.setLabel("left", y_label)
-    plot.showGrid(x=True, y=True, alpha=0.2)
     plot.setMenuEnabled(False)
     plot.setMinimumHeight(150)
     return plot
+
+
+def _iu_guides(plot: pg.PlotWidget, axis: str) -> None:
+    """Fixed lines across the plot at IU_GUIDES in place of a grid (drawn once, cheap to repaint),
+    the IU axis ticked at the same values so every line has its label."""
+    for value in IU_GUIDES:
+        line = pg.InfiniteLine(value, angle=90 if axis == "bottom" else 0, pen=pg.mkPen(GUIDE_PEN), movable=False)
+        line.setZValue(-10)
+        plot.addItem(line, ignoreBounds=True)
+    plot.getAxis(axis).setTicks([[(v, f"{v:g}") for v in (0.0, *IU_GUIDES, 1.0)]])
 
 
 class TrainingPlots(QWidget):
@@ -56,11 +72,13 @@ class TrainingPlots(QWidget):
         self.iu_plot = _plot("mean IU (val)", "mean IU")
         self.iu_plot.setLabel("bottom", "update")
         self.iu_plot.setYRange(0, 1)
-        self.bars_plot = _plot("per-class IU, last evaluation", "")  # the title names the axis: rows keep its height
+        _iu_guides(self.iu_plot, "left")
+        # The title names the axis: rows keep its height.
+        self.bars_plot = _plot("per-class IU, last evaluation", "")
         self.bars_plot.setXRange(0, 1)
+        _iu_guides(self.bars_plot, "bottom")
         self.bars_plot.setMouseEnabled(x=False, y=False)
         self.bars_plot.invertY(True)  # the first class on top, as in the legend
-        self.bars_plot.showGrid(x=True, y=False, alpha=0.2)
         self._name_font = QFont(QApplication.font())
         self._name_font.setPointSizeF(NAME_PT[0])
         self.bars_plot.scene().sigMouseMoved.connect(self._bar_tooltip)

@@ -17,9 +17,10 @@ from __future__ import annotations
 import logging
 from typing import Callable
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal
 
 from ..app.jobs import CancelToken, Job, Lane
+from ..threads import lower_thread_priority
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,9 @@ class _JobRunnable(QRunnable):
         self.job, self.token, self.relay = job, token, relay
 
     def run(self) -> None:
+        # Below the window: a job's forward passes and training steps must not starve the GUI thread.
+        QThread.currentThread().setPriority(QThread.Priority.LowPriority)  # Windows and macOS
+        lower_thread_priority()  # Linux, where Qt's priorities do nothing for ordinary threads
         generator = self.job.run(self.token)
         try:
             while True:

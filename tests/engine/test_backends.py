@@ -4,6 +4,8 @@ Compact widths and small images; one export per module (the exporter takes secon
 through the session's cache directory (tests/conftest.py points $FCN_STUDIO_CACHE at it).
 """
 
+import sys
+
 import numpy as np
 import onnx
 import pytest
@@ -11,7 +13,7 @@ import torch
 
 from fcn_studio import Segmenter
 from fcn_studio.engine import backends, build_model
-from fcn_studio.engine.backends import build_runtime, cache, int8
+from fcn_studio.engine.backends import ExportError, build_runtime, cache, int8
 from fcn_studio.engine.backends.export import export_onnx
 from fcn_studio.engine.backends.runners import OrtRunner
 from fcn_studio.engine.predictor import to_input
@@ -217,6 +219,26 @@ def test_pytorch_serves_while_the_runtime_is_prepared_in_the_background(model, m
     release.set()
     seg._preparing.join(300)  # an uncached export takes tens of seconds on a busy machine
     assert seg.predict(rgb(40, 40)).path == "onnxruntime fp32"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux keeps a nice value per thread")
+def test_preparing_in_the_background_runs_below_the_window(model, monkeypatch):
+    """The export and the runtime's thread pool start on the preparing thread and inherit its priority."""
+    from fcn_studio.engine import predictor
+    from fcn_studio.threads import BACKGROUND_NICE, thread_priority
+
+    seen = []
+
+    def record(*args, **kwargs):
+        seen.append(thread_priority())
+        raise ExportError("model.onnx", "not this time (test)")
+
+    monkeypatch.setattr(predictor, "build_runtime", record)
+    seg = Segmenter(model, device="cpu", precision="fp32", backend="onnxruntime")
+    own = thread_priority()
+    seg.prepare_in_background()
+    seg._preparing.join(60)
+    assert seen == [max(own, BACKGROUND_NICE)] and thread_priority() == own and seg.path == "torch fp32"
 
 
 def test_segmenters_prepared_at_once_all_get_their_runtime(model, monkeypatch, tmp_path):

@@ -54,3 +54,28 @@ def test_trained_on_reads_each_kind_of_metadata(tmp_path):
     assert trained_on(run) == "the dataset /data/voc" and not is_synthetic(run)
     imported = replace(compact, notes={"imported_from": "fcn8s.caffemodel", "format": "caffe"})
     assert trained_on(imported) == "the data of fcn8s.caffemodel (imported, caffe)"
+
+
+def test_a_card_shown_again_is_its_kept_document_not_a_new_layout(shipped_card):
+    vm, card = shipped_card
+    documents = {}
+    for head in ("32s", "16s", "8s"):
+        vm.head = head
+        documents[head] = card.document()
+    for head in ("32s", "16s", "8s", "16s"):
+        vm.head = head
+        assert card.document() is documents[head] and f"FCN-{head} — synthetic-scenes" in card.toPlainText()
+    assert len({id(d) for d in documents.values()}) == 3
+
+
+def test_the_card_cache_keeps_a_bounded_number_of_documents(qtbot):
+    from fcn_studio.gui.model_card import CARDS_KEPT, card_html
+    card = ModelCard()
+    qtbot.addWidget(card)
+    vm = ViewModel(Session(Catalog(models_dir())))
+    vm.restore()
+    entry = vm.entry
+    for k in range(CARDS_KEPT + 5):
+        card.show_entry(entry, [f"head{k}"])
+        assert f"heads in family: head{k}" in card.toPlainText()
+    assert len(card._cards) == CARDS_KEPT and card_html(entry, [f"head{CARDS_KEPT + 4}"]) in card._cards

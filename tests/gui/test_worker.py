@@ -1,5 +1,6 @@
 """Job handles: each submit has its own yielded / returned / errored / finished signals and cancel."""
 
+import sys
 import threading
 
 import pytest
@@ -121,3 +122,25 @@ def test_jobs_of_other_lanes_are_not_superseded_and_submitted_is_announced(qtbot
 def test_lanes_say_whether_they_supersede():
     assert [lane for lane in Lane if lane.supersedes] == [Lane.SEGMENT, Lane.CHECK, Lane.LIVE]
     assert not Lane.SAVE.supersedes  # every painted mask is written, in order
+
+
+class Priority(Job):
+    """Yields the nice value its thread runs at."""
+
+    lane = Lane.SEGMENT
+
+    def run(self, cancel=None):
+        from fcn_studio.threads import thread_priority
+        yield thread_priority()
+        return None
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux keeps a nice value per thread")
+@pytest.mark.parametrize("lane", [Lane.SEGMENT, Lane.TRAIN, Lane.OPEN])
+def test_jobs_run_below_the_window_in_every_lane(qtbot, runner, lane):
+    from fcn_studio.threads import BACKGROUND_NICE, thread_priority
+    job = Priority()
+    job.lane = lane
+    seen = record(runner.submit(job))
+    qtbot.waitUntil(lambda: seen["finished"] == 1, timeout=WAIT_MS)
+    assert seen["yielded"] == [max(thread_priority(), BACKGROUND_NICE)] and thread_priority() < BACKGROUND_NICE
