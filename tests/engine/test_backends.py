@@ -80,6 +80,41 @@ def test_the_exported_graph_is_the_trimmed_pass_and_gives_the_plain_maps(exporte
     assert (out["logits"].argmax(1) == ref["logits"].argmax(1).numpy()).all()
 
 
+def test_upsamplings_that_keep_classes_apart_are_exported_per_class(exported, model, tmp_path):
+    """The final (fixed) upsampling and the untrained 2× ones become a convolution per output phase
+    and a pixel shuffle (engine/bilinear.py); a trained 2× layer that mixes classes stays a
+    ConvTranspose. The maps are checked against PyTorch in the tests above."""
+    ops = [n.op_type for n in onnx.load(str(exported)).graph.node]
+    assert "ConvTranspose" not in ops and ops.count("DepthToSpace") == 3  # upscore2, upscore_pool4, upscore8
+    mixing = compact_model("fcn8s", seed=3).eval()
+    with torch.no_grad():
+        mixing.upscore2.weight[0, 1] += 0.01
+    graph = onnx.load(str(export_onnx(mixing, tmp_path / "mixing.onnx"))).graph
+    assert [n.op_type for n in graph.node].count("ConvTranspose") == 1 and [n.op_type for n in graph.node].count("DepthToSpace") == 2
+    x = torch.randn(1, 3, 37, 41, generator=torch.Generator().manual_seed(5))
+    with torch.no_grad():
+        ref = mixing(x)
+    out = OrtRunner(tmp_path / "mixing.onnx").run(x.numpy(), ["logits"])["logits"]
+    assert np.abs(out - ref.numpy()).max() <= 1e-5 * np.abs(ref.numpy()).max()
+    assert mixing.upscore8.__class__.__name__ == "ConvTranspose2d"  # the caller's model is left as it was
+
+
+def test_int8_keeps_the_head_float_by_layer_name(exported):
+    """Exported weights are named "model.model.score_fr.weight": the head's layers are found by
+    their own name (a prefix test on the whole name once let every score layer be quantized)."""
+    graph = onnx.load(str(exported)).graph
+    kept = set(int8.float_nodes(exported))
+    convs = {n.name: int8.layer_of(n.input[1]) for n in graph.node if n.op_type == "Conv"}
+    float_convs = {layer for name, layer in convs.items() if name in kept}
+    # The three score layers and the three per-class upsamplings (two identical bilinear 2× kernels
+    # may share one weight in the graph); the trunk's convolutions are quantized.
+    assert {"score_fr", "score_pool4", "score_pool3", "upscore8"} <= float_convs <= {
+        "score_fr", "score_pool4", "score_pool3", "upscore2", "upscore_pool4", "upscore8"}
+    assert sum(name in kept for name in convs) == 6 and {"conv1_1", "fc6", "fc7"} <= set(convs.values()) - float_convs
+    assert {n.name for n in graph.node if n.op_type in ("Add", "DepthToSpace")} <= kept
+    assert int8.layer_of("model.model.score_fr.weight") == "score_fr" and int8.layer_of("w") == "w"
+
+
 def test_the_export_key_names_the_trimmed_graph(model, monkeypatch):
     key = cache.weights_key(model, 18)
     monkeypatch.setattr(cache, "padding_plan", lambda m: None)  # as if the graph were the plain trunk

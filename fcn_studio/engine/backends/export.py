@@ -6,8 +6,10 @@ blobs), so a runtime gets that gain too. Its outputs are the maps `model.interme
 (score_fr … logits, by reference name), so the app's *Inside the net* panel gets them from the same run as the labels; a caller
 that wants only `logits` asks the runtime for that output alone and the rest costs nothing extra
 (every map lies on the path to the logits). Crops are slices with fixed starts and sizes taken from
-the input (`Slice` on `Shape`), deconvolutions `ConvTranspose` with the learned weights: the same
-arithmetic as PyTorch, checked against its forward at several sizes in tests/engine/test_onnx_export.py.
+the input (`Slice` on `Shape`), deconvolutions `ConvTranspose` with the learned weights — an
+upsampling that maps each class onto itself only (the fixed final one always) as one kernel per
+class (`bilinear.per_class`: the same sums without the products with zero): the same arithmetic as
+PyTorch, checked against its forward at several sizes in tests/engine/test_backends.py.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from torch import nn
 
 from ...errors import FileProblem
 from ...files import replacing
+from ..bilinear import per_class
 from ..build import build_model
 from ..padding import trimmed
 from ..weights import METADATA_KEY, current_umask
@@ -58,6 +61,17 @@ def output_names(model: nn.Module) -> list[str]:
         return list(meta.intermediates(torch.empty(1, 3, TRACE_SIZE, TRACE_SIZE, device="meta")))
 
 
+def per_class_upsampling(model: nn.Module) -> list[str]:
+    """Replace, in place, each of `model`'s upsamplings that keeps classes apart by its per-class
+    form; returns their names."""
+    replaced = []
+    for name, module in list(model.named_children()):
+        if isinstance(module, nn.ConvTranspose2d) and (grouped := per_class(module)) is not None:
+            setattr(model, name, grouped)
+            replaced.append(name)
+    return replaced
+
+
 def export_onnx(model: nn.Module, path: str | Path, opset: int = OPSET, trim: bool = True) -> Path:
     """Write `model` (float32, CPU) as ONNX to `path` atomically; raises ExportError if it can't.
     With `trim` the graph is the trimmed-padding pass (engine/padding.py: the same maps over fewer
@@ -66,6 +80,7 @@ def export_onnx(model: nn.Module, path: str | Path, opset: int = OPSET, trim: bo
     # A copy: the caller's model keeps its layout (channels-last) and device.
     model = copy.deepcopy(model).float().to("cpu", memory_format=torch.contiguous_format).eval()
     names = output_names(model)
+    per_class_upsampling(model)
     graph = trimmed(model) if trim else model
     example = torch.zeros(1, 3, TRACE_SIZE, TRACE_SIZE)
     dims = {"x": {0: torch.export.Dim("batch", min=1, max=1024), 2: torch.export.Dim("height", min=1, max=16384), 3: torch.export.Dim("width", min=1, max=16384)}}
