@@ -76,3 +76,30 @@ def test_a_short_plot_writes_every_kth_name_and_keeps_the_rest_in_tooltips(qtbot
     plots.resize(900, 700)  # taller: every name again
     qtbot.wait(50)
     assert all(plots.tick_names())
+
+
+def test_each_plot_fits_its_view_at_the_docks_default_width(qtbot, window):
+    """pyqtgraph makes a title's and an axis label's width the plot's minimum: the long title
+    "per-class IU, last evaluation" pushed the bars' right end (IU 0.8 and 1) out of the dock."""
+    window.show_training()
+    qtbot.wait(100)
+    plots = window.training.panel.plots
+    plots.show_event(Evaluated(stage="32s", iteration=10, metrics={"mean_iu": 0.4, "iu": [0.5] * 16,
+                                                                  "class_names": SIXTEEN}, is_best=False))
+    qtbot.wait(50)
+    from PySide6.QtCore import Qt
+    for plot in (plots.loss_plot, plots.iu_plot, plots.bars_plot):
+        need = plot.plotItem.effectiveSizeHint(Qt.SizeHint.MinimumSize).width()
+        assert need <= plot.width(), (plot.plotItem.titleLabel.text, need, plot.width())
+    assert plots.bars_plot.getAxis("bottom").range[1] >= 1.0  # the IU axis runs to 1, in view
+
+
+def test_the_loss_axis_writes_losses_not_an_si_scaled_copy(qtbot, window):
+    """pyqtgraph's automatic SI prefix wrote "(x0.001)" and ticks 100…400 for losses of 0.1…0.4."""
+    from fcn_studio.app.train_job import StepDone
+    plots = window.training.panel.plots
+    for i in range(1, 30):
+        plots.show_event(StepDone(stage="32s", iteration=i, iterations=30, loss=0.1 + 0.01 * i, lr=1e-3,
+                                  images_per_s=1.0, eta_s=10.0))
+    axis = plots.loss_plot.getAxis("left")
+    assert axis.autoSIPrefixScale == 1.0 and "x0.001" not in axis.labelString()
