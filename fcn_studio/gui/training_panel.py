@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPushButton, QScroll
 from .annotation_training_box import AnnotationTrainingBox
 from .training_form import TrainingForm
 from .training_plots import TrainingPlots
+from .wheel_guard import guard_wheel
 
 
 class TrainingPanel(QWidget):
@@ -43,6 +44,8 @@ class TrainingPanel(QWidget):
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         # Room for the form and the vertical scroll bar, so wrapped lines are never cut on the right.
         self.scroll.setMinimumWidth(left.minimumSizeHint().width() + self.scroll.verticalScrollBar().sizeHint().width())
+        for inputs in (left, self.annotations):  # the wheel scrolls the form, not the box under it
+            guard_wheel(inputs)
         split = QSplitter(Qt.Orientation.Horizontal)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.scroll, "Dataset folder")
