@@ -274,9 +274,10 @@ class InternalsPanel(QWidget):
         self.set_classes(vm.class_names, vm.class_index)
 
     def show_maps(self, rgb: np.ndarray | None, maps: list[InternalMap]) -> None:
-        if not maps:  # result not there yet: keep the panes, empty
+        if not maps:  # no maps (yet, or a training round's live answer): the panes empty, their ranges gone
             for pane in self.panes.values():
                 pane.map.clear()
+                self.grid.set_title(pane, pane.lines[:2])
             return
         names = tuple(m.name for m in maps)
         if names not in self.areas:

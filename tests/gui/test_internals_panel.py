@@ -80,3 +80,19 @@ def test_narrow_dock_keeps_the_right_column_and_elides_long_names(qtbot, window,
     settle(qtbot)
     assert area.horizontalScrollBar().maximum() == 0
     assert "upscore_inception4e" in panel.panes["upscore_inception4e"].title.text
+
+
+def test_a_result_without_maps_empties_the_panes_and_their_value_ranges(qtbot, window):
+    """A training round's live answer has no maps: the panes are emptied and their titles keep only
+    name and stride (they showed the last full result's value range over an empty pane); the next
+    full result writes the ranges again. The grey backdrop is the one image, kept."""
+    panel, vm = window.internals, window.view_model
+    pane = panel.panes["score_fr"]
+    assert len(pane.lines) == 3 and "…" in pane.lines[2]
+    backdrop = panel.grid.backdrop
+    panel.show_maps(vm.image.rgb, [])
+    assert pane.map.image is None and pane.lines == pane.lines[:2] and len(pane.lines) == 2
+    assert pane.title.toolTip().count("\n") == 1 and panel.grid.backdrop is backdrop
+    vm.refresh()
+    qtbot.waitUntil(lambda: len(panel.panes["score_fr"].lines) == 3, timeout=10000)
+    assert panel.panes["score_fr"].map.image is not None
