@@ -26,7 +26,6 @@ def bilinear_weight(channels: int, size: int) -> torch.Tensor:
     return weight
 
 
-
 class PhaseUpsampling(nn.Module):
     """A per-class transposed convolution (C → C, groups C, stride s, K×K, no padding) written as
     s² small convolutions, one per output phase, and a pixel shuffle.

@@ -65,6 +65,8 @@ class _MapView(pg.ViewBox):
         centre = self.mapSceneToView(ev.scenePos())
         leader.scaleBy((factor, factor), centre)
         ev.accept()
+
+
 def _grey(rgb: np.ndarray) -> np.ndarray:
     """The faint backdrop: integer sums (uint16) cost an eighth of a float mean over a photo, with the same pixels."""
     total = rgb[..., 0].astype(np.uint16) + rgb[..., 1] + rgb[..., 2]

@@ -23,7 +23,7 @@ from ..padding import padding_plan
 CACHE_ENV = "FCN_STUDIO_CACHE"
 # Bump when the exported graph changes shape (outputs, opset, wrapper), so old files are not reused.
 # 2: the trimmed-padding trunk (engine/padding.py), whose plan is part of the key as well.
-# 3: upsamplings that keep classes apart exported per class (groups = C).
+# 3: upsamplings that keep classes apart exported per phase (engine/bilinear.py PhaseUpsampling).
 EXPORT_FORMAT = 3
 
 

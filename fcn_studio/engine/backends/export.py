@@ -7,9 +7,10 @@ blobs), so a runtime gets that gain too. Its outputs are the maps `model.interme
 that wants only `logits` asks the runtime for that output alone and the rest costs nothing extra
 (every map lies on the path to the logits). Crops are slices with fixed starts and sizes taken from
 the input (`Slice` on `Shape`), deconvolutions `ConvTranspose` with the learned weights — an
-upsampling that maps each class onto itself only (the fixed final one always) as one kernel per
-class (`bilinear.per_class`: the same sums without the products with zero): the same arithmetic as
-PyTorch, checked against its forward at several sizes in tests/engine/test_backends.py.
+upsampling that maps each class onto itself only (the fixed final one always) as a convolution per
+output phase and a pixel shuffle (`bilinear.per_class`: the same sums without the products with
+zero): the same arithmetic as PyTorch, checked against its forward at several sizes in
+tests/engine/test_backends.py.
 """
 
 from __future__ import annotations
@@ -61,15 +62,11 @@ def output_names(model: nn.Module) -> list[str]:
         return list(meta.intermediates(torch.empty(1, 3, TRACE_SIZE, TRACE_SIZE, device="meta")))
 
 
-def per_class_upsampling(model: nn.Module) -> list[str]:
-    """Replace, in place, each of `model`'s upsamplings that keeps classes apart by its per-class
-    form; returns their names."""
-    replaced = []
+def per_class_upsampling(model: nn.Module) -> None:
+    """Replace, in place, each of `model`'s upsamplings that keeps classes apart by its per-class form."""
     for name, module in list(model.named_children()):
-        if isinstance(module, nn.ConvTranspose2d) and (grouped := per_class(module)) is not None:
-            setattr(model, name, grouped)
-            replaced.append(name)
-    return replaced
+        if isinstance(module, nn.ConvTranspose2d) and (per_phase := per_class(module)) is not None:
+            setattr(model, name, per_phase)
 
 
 def export_onnx(model: nn.Module, path: str | Path, opset: int = OPSET, trim: bool = True) -> Path:
