@@ -15,7 +15,6 @@ from __future__ import annotations
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
 
 import numpy as np
@@ -32,15 +31,9 @@ from fcn_studio.app.session import Session
 from fcn_studio.data.synthetic.writer import make_synthetic
 from fcn_studio.gui.main_window import MainWindow
 from fcn_studio.paths import models_dir
+from pump import pump
 
 ROW_STEP, POINT_STEP, RADIUS = 24, 4, 2.5  # strokes along every 24th row, 5 px wide
-
-
-def pump(app: QApplication, until, timeout_s: float = 600) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not until() and time.monotonic() < deadline:
-        app.processEvents()
-        time.sleep(0.02)
 
 
 def scribbles(truth: np.ndarray) -> list[tuple[int, list[tuple[float, float]]]]:
@@ -73,17 +66,17 @@ def main(out: Path) -> int:
     window.show()
     images = sorted((data / "JPEGImages").iterdir())
     window.opener.open_paths(images)
-    pump(app, lambda: not window.busy())
+    pump(app, lambda: not window.busy(), 600)
     vm, control = window.view_model, window.annotate
     project = control.create_project(scratch / "paint-proj", new_label_set(["background", "shape"]), from_open_images=True)
     for image, path in zip(list(vm.session.images), images):
         vm.image = image
-        pump(app, lambda: not window.busy())
+        pump(app, lambda: not window.busy(), 600)
         truth = np.array(Image.open(data / "SegmentationClass" / f"{path.stem}.png"))
         for label, points in scribbles(truth):
             control.state.annotation.paint(points, label, RADIUS)
         control.committed(full_box(truth.shape))  # as a finished stroke: redrawn, saved on the save lane
-        pump(app, lambda: not window.runner.busy(Lane.SAVE) and project.is_saved(control.state.name))
+        pump(app, lambda: not window.runner.busy(Lane.SAVE) and project.is_saved(control.state.name), 600)
     window.annotate.panel.held_out.setChecked(True)  # the last scene, the shown one: kept for testing
     control.state.tool = "brush"
     box = window.training.panel.annotations

@@ -23,6 +23,7 @@ from fcn_studio.app.session import Session
 from fcn_studio.gui.main_window import MainWindow
 from fcn_studio.data.synthetic.writer import make_synthetic
 from fcn_studio.paths import models_dir, sample_images
+from pump import pump
 
 
 def main(out: Path) -> int:
@@ -36,29 +37,21 @@ def main(out: Path) -> int:
     window.resize(1280, 960)
     window.show()
     window.opener.open_paths([sample_images()[0]])
-    while window.busy():  # segment (and export) the scene first: a tracing export beside a training step can fail
-        app.processEvents()
-        time.sleep(0.02)
+    # Segment (and export) the scene first: a tracing export beside a training step can fail.
+    pump(app, lambda: not window.busy())
     form = window.training.panel.form
     window.training.show()
     form.data.setText(str(data))
     form.validate_now()
-    while form.checking:  # the dataset check runs on a worker thread; Start waits for it
-        app.processEvents()
-        time.sleep(0.02)
+    pump(app, lambda: not form.checking)  # the dataset check runs on a worker thread; Start waits for it
     form.set_stage("8s", from_current=True)
     form.iterations.setValue(60)  # the rest as a new user finds it: the CPU's defaults
     form.out.setText(str(scratch / "runs" / "scenes-8s"))
     form.start.click()
-    deadline = time.monotonic() + 600
-    while (window.training.busy() or window.busy()) and time.monotonic() < deadline:
-        app.processEvents()
-        time.sleep(0.02)
+    pump(app, lambda: not (window.training.busy() or window.busy()), 600)
     if window.training.busy():  # past the deadline: stop it rather than ask the (absent) user about quitting
         window.training.cancel()
-        while window.training.busy():
-            app.processEvents()
-            time.sleep(0.02)
+        pump(app, lambda: not window.training.busy())
     for _ in range(20):
         app.processEvents()
         time.sleep(0.01)
