@@ -148,7 +148,7 @@ def test_tiles_run_through_the_runtime_too(model, monkeypatch):
 def test_the_export_is_cached_by_the_weights_hash(model, monkeypatch):
     Segmenter(model, device="cpu", precision="fp32", backend="onnxruntime").prepare()  # the module's model: cached
     calls = []
-    monkeypatch.setattr(backends, "export_isolated", lambda m, p: calls.append(p) or export_onnx(m, p))
+    monkeypatch.setattr(backends, "export_isolated", lambda m, p, **_: calls.append(p) or export_onnx(m, p))
     assert Segmenter(model, device="cpu", precision="fp32", backend="onnxruntime").prepare() == "onnxruntime fp32"
     assert calls == []  # hit: same weights
     changed = compact_model("fcn8s", seed=3)
@@ -226,7 +226,7 @@ def test_runtime_keeps_only_logits_when_intermediates_are_not_asked(model):
 def test_a_model_the_exporter_rejects_falls_back_to_pytorch(model, monkeypatch, tmp_path, caplog):
     monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path))
 
-    def refuse(m, p):
+    def refuse(m, p, **_):
         raise backends.ExportError(p, "not exportable")
 
     monkeypatch.setattr(backends, "export_isolated", refuse)

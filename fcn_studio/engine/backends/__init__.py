@@ -1,8 +1,8 @@
 """Inference backends behind `Segmenter`: PyTorch itself, or an exported model in a runtime.
 
 `auto` is chosen per CPU class (cpu.py); a runtime model is exported once per weights and cached
-on disk (cache.py, export.py), run by ONNX Runtime or OpenVINO (runners.py), and, where the model's
-own images exist, quantized to int8 behind an agreement gate (int8.py, calibration.py).
+on disk (cache.py, export.py) with its wide 3×3 convolutions in Winograd form (winograd.py), run
+by ONNX Runtime or OpenVINO (runners.py), and, where the model's own images exist, quantized to int8 behind an agreement gate (int8.py, calibration.py).
 `Runtime.path` says in words which path was taken, for logs, the CLI and the app.
 """
 
@@ -24,6 +24,7 @@ from .export import INPUT_NAME, OPSET, ExportError, export_onnx
 from .int8 import Verdict, gated_int8
 from .isolated import export_isolated
 from .runners import RUNNERS, Runner, openvino_installed
+from .winograd import describe, winograd_layers
 
 log = logging.getLogger(__name__)
 
@@ -60,14 +61,14 @@ class Runtime:
 
 
 def cached_export(model: torch.nn.Module) -> Path:
-    """The ONNX file of `model` in the cache, exported now (in a child process: `isolated`) if it
-    is not there yet."""
+    """The runtimes' ONNX file of `model` in the cache (the export with its wide convolutions in
+    Winograd form), made now (in a child process: `isolated`) if it is not there yet."""
     onnx_path = entry(weights_key(model, OPSET), ".onnx")
     if onnx_path.is_file():
         log.info("using the cached export %s", onnx_path)
     else:
         log.info("exporting %s (once per model; cached in %s)", getattr(model, "arch", "model"), onnx_path.parent)
-        export_isolated(model, onnx_path)
+        export_isolated(model, onnx_path, winograd=True)
     return onnx_path
 
 
@@ -77,12 +78,14 @@ def build_runtime(model: torch.nn.Module, backend: str, int8: bool = True,
     and OpenVINO, in whichever of OpenVINO and ONNX Runtime is measured faster; with `int8`, also
     try the gated int8 model on `calibration`'s images (none: no int8). Raises ExportError."""
     onnx_path = cached_export(model)
+    rewritten = describe(winograd_layers(model))
+    graph = f", {rewritten}" if rewritten else ""
     if compare and backend == "openvino":
         runner, note = fastest(onnx_path, ["onnxruntime", "openvino"])
-        fp32 = Runtime(runner, f"{runner.name} fp32 ({note})")
+        fp32 = Runtime(runner, f"{runner.name} fp32{graph} ({note})")
     else:
         runner = RUNNERS[backend](onnx_path)
-        fp32 = Runtime(runner, f"{backend} fp32")
+        fp32 = Runtime(runner, f"{backend} fp32{graph}")
     data = resolve_calibration(calibration, model) if int8 else None
     if data is None:
         return fp32

@@ -1,7 +1,7 @@
 """Where exported and quantized models live on disk, keyed by what they were made from.
 
-An exported file depends on the weights, the architecture, the exporter and the trimmed-padding
-plan of the graph; the key hashes all of them, so a retrained model (or a newer torch) exports
+An exported file depends on the weights, the architecture, the exporter, the trimmed-padding
+plan of the graph and the Winograd rule; the key hashes all of them, so a retrained model (or a newer torch) exports
 afresh and two models never share a file. The cache is a user cache directory, never the
 program's folder: $FCN_STUDIO_CACHE, else $XDG_CACHE_HOME/fcn-studio, else ~/.cache/fcn-studio.
 Only ONNX and JSON are stored (no pickles).
@@ -19,12 +19,14 @@ import torch
 
 from ...files import replacing
 from ..padding import padding_plan
+from .winograd import MIN_CHANNELS, TILE
 
 CACHE_ENV = "FCN_STUDIO_CACHE"
 # Bump when the exported graph changes shape (outputs, opset, wrapper), so old files are not reused.
 # 2: the trimmed-padding trunk (engine/padding.py), whose plan is part of the key as well.
 # 3: upsamplings that keep classes apart exported per phase (engine/bilinear.py PhaseUpsampling).
-EXPORT_FORMAT = 3
+# 4: wide 3×3 convolutions as Winograd F(4, 3) (winograd.py; its tile and width rule are keyed too).
+EXPORT_FORMAT = 4
 
 
 def cache_dir() -> Path:
@@ -40,7 +42,8 @@ def weights_key(model: torch.nn.Module, opset: int) -> str:
     digest = hashlib.sha256()
     info = getattr(model, "info", None)
     head = [getattr(model, "arch", type(model).__name__), getattr(info, "num_classes", None),
-            getattr(info, "width", None), torch.__version__.split("+")[0], opset, EXPORT_FORMAT, _graph(model)]
+            getattr(info, "width", None), torch.__version__.split("+")[0], opset, EXPORT_FORMAT, _graph(model),
+            f"winograd F({TILE}, 3) from {MIN_CHANNELS} channels"]
     digest.update(json.dumps(head).encode())
     for name, tensor in model.state_dict().items():
         t = tensor.detach().to("cpu").reshape(-1)  # flat: bytes in logical order, whatever the layout

@@ -62,6 +62,12 @@ def output_names(model: nn.Module) -> list[str]:
         return list(meta.intermediates(torch.empty(1, 3, TRACE_SIZE, TRACE_SIZE, device="meta")))
 
 
+def layer_of(initializer: str) -> str:
+    """The model layer an exported weight belongs to: "model.model.score_fr.weight" → "score_fr"."""
+    parts = initializer.split(".")
+    return parts[-2] if len(parts) > 1 else initializer
+
+
 def per_class_upsampling(model: nn.Module) -> None:
     """Replace, in place, each of `model`'s upsamplings that keeps classes apart by its per-class form."""
     for name, module in list(model.named_children()):

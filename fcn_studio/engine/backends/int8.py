@@ -24,7 +24,9 @@ import numpy as np
 
 from ...files import replacing
 from .cache import read_json, write_json
+from .export import layer_of
 from .runners import OrtRunner
+from .winograd import NODE_MARK
 
 log = logging.getLogger(__name__)
 
@@ -69,19 +71,16 @@ class Verdict:
         return f"int8 refused ({labels}; {why})"
 
 
-def layer_of(initializer: str) -> str:
-    """The model layer an exported weight belongs to: "model.model.score_fr.weight" → "score_fr"."""
-    parts = initializer.split(".")
-    return parts[-2] if len(parts) > 1 else initializer
-
-
 def float_nodes(onnx_path: Path) -> list[str]:
-    """Nodes to keep in float: the head (score layers, upsamplings in either exported form, fusions)."""
+    """Nodes to keep in float: the head (score layers, upsamplings in either exported form, fusions)
+    and every node of a Winograd convolution (its transforms' exact small integers and the products
+    of transformed tiles have ranges a per-tensor uint8 scale cannot hold)."""
     import onnx
 
     graph = onnx.load(str(onnx_path), load_external_data=False).graph
     return [n.name for n in graph.node
-            if n.op_type in FLOAT_OPS or (n.op_type == "Conv" and layer_of(n.input[1]).startswith(FLOAT_PREFIXES))]
+            if n.op_type in FLOAT_OPS or NODE_MARK in n.name
+            or (n.op_type == "Conv" and layer_of(n.input[1]).startswith(FLOAT_PREFIXES))]
 
 
 def quantize(fp32_path: Path, int8_path: Path, calibration: list[np.ndarray], input_name: str) -> Path:
