@@ -35,20 +35,26 @@ Forward = Callable[[np.ndarray], np.ndarray]  # normalised N×3×H×W → logits
 
 
 def interleaved(fns: dict[str, Callable[[], object]], repeat: int) -> dict[str, float]:
-    """Median seconds of each function, one call of each per round after one untimed round."""
+    """Median seconds of each function, one call of each per round after one untimed round. Each
+    round starts one function later (A B C, B C A, C A B …): right after an eager PyTorch forward
+    its OpenMP threads still spin for a while, which cost the next path ~3 ms of a 16 ms run at
+    192², so no path may always be the one that follows it."""
     times: dict[str, list[float]] = {name: [] for name in fns}
+    names = list(fns)
     for round_ in range(repeat + 1):
-        for name, fn in fns.items():
+        for name in names[round_ % len(names):] + names[: round_ % len(names)]:
             start = time.perf_counter()
-            fn()
+            fns[name]()
             if round_:
                 times[name].append(time.perf_counter() - start)
     return {name: statistics.median(t) for name, t in times.items()}
 
 
 def runtime_forwards(model: FCN, folder: Path, calibration: Calibration) -> dict[str, Forward]:
-    """Each runtime path of `model`: ORT fp32, OpenVINO fp32 (if installed), int8 in both."""
-    fp32 = cached_export(model)
+    """Each runtime path of `model` on the graph `fcn-studio export` writes (what a deployer would
+    run; no Winograd, which only the default path's cached graph has): ORT fp32, OpenVINO fp32 (if
+    installed), int8 in both."""
+    fp32 = export_onnx(model, folder / "model.onnx")
     q = quantize(fp32, folder / "model.int8.onnx", calibration.images, "image")
     runners = {"ONNX Runtime fp32": OrtRunner(fp32), "ONNX Runtime int8 (static QDQ, per channel)": OrtRunner(q)}
     if openvino_installed():
@@ -106,7 +112,8 @@ def padding_rows(model: FCN, size: int, repeat: int, calibration: Calibration | 
     default = Segmenter(copy.deepcopy(model), device="cpu", calibration=calibration)
     path = default.prepare()
     with tempfile.TemporaryDirectory() as tmp:
-        plain_ort, trim_ort = OrtRunner(export_onnx(model, Path(tmp) / "plain.onnx", trim=False)), OrtRunner(cached_export(model))
+        plain_ort = OrtRunner(export_onnx(model, Path(tmp) / "plain.onnx", trim=False))
+        trim_ort = OrtRunner(export_onnx(model, Path(tmp) / "trimmed.onnx"))  # the deployment graph: no Winograd
         fns: dict[str, Callable[[], object]] = {
             BASELINE: lambda: plain_forward(model, x),
             "PyTorch fp32 eager, trimmed padding": lambda: plain_forward(fast, x),
