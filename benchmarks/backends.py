@@ -130,7 +130,7 @@ def trained_backend_rows(model: FCN, images: list[np.ndarray], repeat: int = 3) 
     inputs = [to_input(rgb, model.info.input) for rgb in images]
     with torch.no_grad():
         ref = [model(x).argmax(1).numpy() for x in inputs]
-    default = Segmenter(copy.deepcopy(model), device="cpu")
+    default = Segmenter(copy.deepcopy(model), device="cpu", calibration=own_scenes)  # as the app and the CLI do
     verdict = default.prepare()
     with tempfile.TemporaryDirectory() as tmp:
         forwards: dict[str, Forward] = {"plain fp32 eager": lambda a: plain_forward(model, torch.from_numpy(a)).numpy(),
