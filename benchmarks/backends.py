@@ -9,6 +9,7 @@ to show what int8 costs in labels and gains in time on this CPU.
 from __future__ import annotations
 
 import copy
+import random
 import statistics
 import tempfile
 import time
@@ -35,14 +36,16 @@ Forward = Callable[[np.ndarray], np.ndarray]  # normalised N×3×H×W → logits
 
 
 def interleaved(fns: dict[str, Callable[[], object]], repeat: int) -> dict[str, float]:
-    """Median seconds of each function, one call of each per round after one untimed round. Each
-    round starts one function later (A B C, B C A, C A B …): right after an eager PyTorch forward
-    its OpenMP threads still spin for a while, which cost the next path ~3 ms of a 16 ms run at
-    192², so no path may always be the one that follows it."""
+    """Median seconds of each function, one call of each per round after one untimed round, in a
+    new order each round (shuffled, seeded): right after an eager PyTorch forward its OpenMP
+    threads still spin for a while, which cost the next path ~3 ms of a 16 ms run at 192², so no
+    path may always be the one that follows it (rotating the start would keep the neighbours)."""
     times: dict[str, list[float]] = {name: [] for name in fns}
-    names = list(fns)
+    shuffle = random.Random(0).shuffle
     for round_ in range(repeat + 1):
-        for name in names[round_ % len(names):] + names[: round_ % len(names)]:
+        names = list(fns)
+        shuffle(names)
+        for name in names:
             start = time.perf_counter()
             fns[name]()
             if round_:

@@ -106,11 +106,11 @@ def test_int8_keeps_the_head_float_by_layer_name(exported):
     kept = set(int8.float_nodes(exported))
     convs = {n.name: int8.layer_of(n.input[1]) for n in graph.node if n.op_type == "Conv"}
     float_convs = {layer for name, layer in convs.items() if name in kept}
-    # The three score layers and the three per-class upsamplings (two identical bilinear 2× kernels
-    # may share one weight in the graph); the trunk's convolutions are quantized.
-    assert {"score_fr", "score_pool4", "score_pool3", "upscore8"} <= float_convs <= {
-        "score_fr", "score_pool4", "score_pool3", "upscore2", "upscore_pool4", "upscore8"}
-    assert sum(name in kept for name in convs) == 6 and {"conv1_1", "fc6", "fc7"} <= set(convs.values()) - float_convs
+    # The first block, the three score layers and the three per-class upsamplings (two identical
+    # bilinear 2× kernels may share one weight in the graph); the rest of the trunk is quantized.
+    assert {"conv1_1", "conv1_2", "score_fr", "score_pool4", "score_pool3", "upscore8"} <= float_convs <= {
+        "conv1_1", "conv1_2", "score_fr", "score_pool4", "score_pool3", "upscore2", "upscore_pool4", "upscore8"}
+    assert sum(name in kept for name in convs) == 8 and {"conv2_1", "conv5_3", "fc6", "fc7"} <= set(convs.values()) - float_convs
     assert {n.name for n in graph.node if n.op_type in ("Add", "DepthToSpace")} <= kept
     assert int8.layer_of("model.model.score_fr.weight") == "score_fr" and int8.layer_of("w") == "w"
 
@@ -195,6 +195,7 @@ def test_int8_is_used_where_it_passes_the_gate(model, monkeypatch, tmp_path):
     assert verdict.images == 4 and 0.5 < verdict.agreement <= 1 and verdict.worst <= verdict.agreement
     record = cache.read_json(next(tmp_path.glob("onnx/*.int8.json")))
     assert record["source"] == "random test images" and record["agreement"] == verdict.agreement
+    assert record["quantizer"] == int8.QUANTIZER  # a verdict of an older rule is not reused
     pred = seg.predict(rgb(48, 48, seed=50), intermediates=True)
     assert pred.path.startswith("onnxruntime int8") and "logits" in pred.intermediates
     # precision fp32 is the one flag back to float32 arithmetic
@@ -229,6 +230,23 @@ def test_with_both_runtimes_int8_runs_where_it_passes_its_gate_faster(model, mon
     asked.clear()
     build_runtime(model, "onnxruntime", calibration=data)  # one runtime asked for: one gate
     assert asked == ["onnxruntime"]
+
+
+def test_a_verdict_of_an_older_quantizer_is_not_reused(monkeypatch, tmp_path):
+    fp32_path = tmp_path / "m.onnx"
+    (tmp_path / "m.int8.onnx").write_bytes(b"old int8 model")
+    old = {"agreement": 0.999, "worst": 0.99, "images": 2, "fp32_seconds": 1.0, "int8_seconds": 0.5, "source": "scenes"}
+    cache.write_json(tmp_path / "m.int8.json", old)  # no "quantizer": made by the rule before the first block stayed float
+    made = []
+    monkeypatch.setattr(int8, "quantize", lambda *a: made.append(a[1]))
+    monkeypatch.setattr(int8, "RUNNERS", {"onnxruntime": lambda path: object()})
+    fresh = int8.Verdict(agreement=0.2, worst=0.1, images=2, fp32_seconds=1.0, int8_seconds=0.5, source="scenes")
+    monkeypatch.setattr(int8, "measure", lambda *a: fresh)
+    runner, verdict = int8.gated_int8(fp32_path, None, [], [], "scenes", "image")
+    assert made == [tmp_path / "m.int8.onnx"] and verdict is fresh and runner is None
+    assert cache.read_json(tmp_path / "m.int8.json")["quantizer"] == int8.QUANTIZER
+    made.clear()
+    assert int8.gated_int8(fp32_path, None, [], [], "scenes", "image")[1] == fresh and made == []  # now reused
 
 
 def test_verdict_needs_both_agreement_and_speed():
