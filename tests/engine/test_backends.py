@@ -211,9 +211,9 @@ def test_with_both_runtimes_int8_runs_where_it_passes_its_gate_faster(model, mon
     gates = {"onnxruntime": verdict(0.996, 0.8), "openvino": verdict(0.997, 0.5)}
     asked = []
 
-    def gate(path, fp32, images, held_out, source, input_name, runtime="onnxruntime"):
-        asked.append(runtime)
-        return (f"{runtime} int8 runner" if gates[runtime].passed else None), gates[runtime]
+    def gate(path, fp32, images, held_out, source, input_name, runtimes=("onnxruntime",)):
+        asked.extend(runtimes)
+        return [(name, f"{name} int8 runner" if gates[name].passed else None, gates[name]) for name in runtimes]
 
     monkeypatch.setattr(backends, "gated_int8", gate)
     monkeypatch.setattr(backends, "fastest", lambda path, names: (OrtRunner(path), "measured"))  # no OpenVINO needed
@@ -242,11 +242,45 @@ def test_a_verdict_of_an_older_quantizer_is_not_reused(monkeypatch, tmp_path):
     monkeypatch.setattr(int8, "RUNNERS", {"onnxruntime": lambda path: object()})
     fresh = int8.Verdict(agreement=0.2, worst=0.1, images=2, fp32_seconds=1.0, int8_seconds=0.5, source="scenes")
     monkeypatch.setattr(int8, "measure", lambda *a: fresh)
-    runner, verdict = int8.gated_int8(fp32_path, None, [], [], "scenes", "image")
-    assert made == [tmp_path / "m.int8.onnx"] and verdict is fresh and runner is None
+    [(name, runner, verdict)] = int8.gated_int8(fp32_path, None, [], [], "scenes", "image")
+    assert made == [tmp_path / "m.int8.onnx"] and verdict is fresh and runner is None and name == "onnxruntime"
     assert cache.read_json(tmp_path / "m.int8.json")["quantizer"] == int8.QUANTIZER
     made.clear()
-    assert int8.gated_int8(fp32_path, None, [], [], "scenes", "image")[1] == fresh and made == []  # now reused
+    assert int8.gated_int8(fp32_path, None, [], [], "scenes", "image")[0][2] == fresh and made == []  # now reused
+
+
+def test_one_int8_model_serves_every_runtime_and_each_gets_its_own_verdict(monkeypatch, tmp_path):
+    fp32_path = tmp_path / "m.onnx"
+    made, measured = [], []
+    monkeypatch.setattr(int8, "quantize", lambda *a: made.append(a[1]) or a[1].write_bytes(b"int8 model"))
+
+    class Fake:
+        def __init__(self, tag):
+            self.tag = tag
+
+        def run(self, x, names):
+            return {"logits": self.tag}
+
+        def __eq__(self, other):
+            return other == self.tag
+
+    monkeypatch.setattr(int8, "RUNNERS", {"onnxruntime": lambda path: Fake("ort"), "openvino": lambda path: Fake("ov")})
+    verdicts = {"ort": int8.Verdict(agreement=0.999, worst=0.99, images=2, fp32_seconds=1.0, int8_seconds=0.5, source="s"),
+                "ov": int8.Verdict(agreement=0.2, worst=0.1, images=2, fp32_seconds=1.0, int8_seconds=0.5, source="s")}
+
+    def measure(fp32, run, held_out, source):
+        measured.append(run(None))  # which runtime's int8 model is being measured
+        return verdicts[measured[-1]]
+
+    monkeypatch.setattr(int8, "measure", measure)
+    gates = int8.gated_int8(fp32_path, None, [], [], "s", "image", ("onnxruntime", "openvino"))
+    assert made == [tmp_path / "m.int8.onnx"] and measured == ["ort", "ov"]  # quantized once, measured in each
+    assert [(n, r) for n, r, _ in gates] == [("onnxruntime", "ort"), ("openvino", None)]
+    assert (tmp_path / "m.int8.json").is_file() and (tmp_path / "m.int8.openvino.json").is_file()
+    (tmp_path / "m.int8.openvino.json").unlink()  # one verdict missing: the file on disk is still vouched for
+    measured.clear()
+    int8.gated_int8(fp32_path, None, [], [], "s", "image", ("onnxruntime", "openvino"))
+    assert made == [tmp_path / "m.int8.onnx"] and measured == ["ov"]  # not quantized again; ORT's verdict reused
 
 
 def test_verdict_needs_both_agreement_and_speed():

@@ -91,12 +91,13 @@ def build_runtime(model: torch.nn.Module, backend: str, int8: bool = True,
     if data is None:
         return fp32
     # With both runtimes (auto and OpenVINO installed), int8 runs in whichever passes its gate faster.
-    names = ["onnxruntime", "openvino"] if compare and backend == "openvino" else ["onnxruntime"]
-    gates = [(name, *gated_int8(onnx_path, lambda a: runner.run(a, ["logits"])["logits"], data.images,
-                                data.held_out, data.source, INPUT_NAME, name)) for name in names]
-    passed = [gate for gate in gates if gate[1] is not None]
+    names = ("onnxruntime", "openvino") if compare and backend == "openvino" else ("onnxruntime",)
+    gates = gated_int8(onnx_path, lambda a: runner.run(a, ["logits"])["logits"], data.images, data.held_out,
+                       data.source, INPUT_NAME, names)
+    passed = [(name, quantized, verdict) for name, quantized, verdict in gates if quantized is not None]
     if not passed:
-        fp32.path, fp32.verdict = f"{fp32.path}; {gates[0][2].describe()}", gates[0][2]
+        first = gates[0][2]
+        fp32.path, fp32.verdict = f"{fp32.path}; {first.describe()}", first
         return fp32
     name, quantized, verdict = min(passed, key=lambda gate: gate[2].int8_seconds)
     return Runtime(quantized, f"{name} {verdict.describe()}", verdict)

@@ -138,22 +138,35 @@ def measure(fp32: Callable[[np.ndarray], np.ndarray], int8: Callable[[np.ndarray
                    bar=AGREEMENT_BAR, source=source)
 
 
+def _stored(record: Path, source: str) -> Verdict | None:
+    """The verdict in `record` if it was made from `source` by this quantizer, else None."""
+    stored = read_json(record)
+    if stored is None or stored.get("source") != source or stored.get("quantizer") != QUANTIZER:
+        return None
+    return Verdict(**stored)
+
+
 def gated_int8(fp32_path: Path, fp32: Callable[[np.ndarray], np.ndarray], calibration: list[np.ndarray],
                held_out: list[np.ndarray], source: str, input_name: str,
-               runtime: str = "onnxruntime") -> tuple[Runner | None, Verdict]:
-    """The int8 model in `runtime` if it passes the gate there (else None), and the verdict; both
-    cached by file name. Each runtime has its own verdict: their int8 kernels round differently
-    (OpenVINO's agreed a little more than ONNX Runtime's on the same QDQ file, and ran faster)."""
+               runtimes: tuple[str, ...] = ("onnxruntime",)) -> list[tuple[str, Runner | None, Verdict]]:
+    """For each of `runtimes`: its name, the int8 model in it if it passes the gate there (else
+    None), and the verdict; cached by file name. One int8 model for all (quantized once); each
+    runtime has its own verdict, since their int8 kernels round differently (OpenVINO's agreed a
+    little more than ONNX Runtime's on the same QDQ file, and ran faster)."""
     int8_path = fp32_path.with_suffix(".int8.onnx")
-    record = fp32_path.with_suffix(".int8.json" if runtime == "onnxruntime" else f".int8.{runtime}.json")
-    stored = read_json(record)
-    if (stored is not None and stored.get("source") == source and stored.get("quantizer") == QUANTIZER
-            and int8_path.is_file()):
-        verdict = Verdict(**stored)
-    else:
-        quantize(fp32_path, int8_path, calibration, input_name)  # deterministic: the same file for every runtime
-        runner = RUNNERS[runtime](int8_path)
-        verdict = measure(fp32, lambda x: runner.run(x, ["logits"])["logits"], held_out, source)
-        write_json(record, asdict(verdict))
-    log.info("%s %s", runtime, verdict.describe())
-    return (RUNNERS[runtime](int8_path) if verdict.passed else None), verdict
+    records = {name: fp32_path.with_suffix(".int8.json" if name == "onnxruntime" else f".int8.{name}.json")
+               for name in runtimes}
+    verdicts = {name: _stored(record, source) for name, record in records.items()} if int8_path.is_file() else {}
+    if not any(verdicts.values()):  # no verdict vouches for the file on disk: make it (again)
+        quantize(fp32_path, int8_path, calibration, input_name)
+        verdicts = {}
+    gates = []
+    for name in runtimes:
+        verdict = verdicts.get(name)
+        if verdict is None:
+            runner = RUNNERS[name](int8_path)
+            verdict = measure(fp32, lambda x: runner.run(x, ["logits"])["logits"], held_out, source)
+            write_json(records[name], asdict(verdict))
+        log.info("%s %s", name, verdict.describe())
+        gates.append((name, RUNNERS[name](int8_path) if verdict.passed else None, verdict))
+    return gates
