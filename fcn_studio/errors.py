@@ -66,3 +66,26 @@ class TrainingStopped(FileProblem):
 
 class OutputError(FileProblem):
     """A result (labels, overlay, metrics, a converted model) could not be written where asked."""
+
+
+class ExportError(FileProblem):
+    """The model could not be exported (an architecture or torch version the exporter rejects)."""
+
+
+class MaskProblem(FileProblem):
+    """An annotation mask that cannot be read, does not fit its image, or cannot be written."""
+
+
+class ClassInUse(FileProblem):
+    """Deleting a class that masks still use, without saying what becomes of those pixels."""
+
+
+class SettingsError(FileProblem, ValueError):
+    """A choice the user made that cannot be used (a class name, a tool, a label set; path: None)."""
+
+    def __init__(self, reason: str, path: str | os.PathLike | None = None):
+        super().__init__(path, reason)
+
+
+class ComputeError(FileProblem):
+    """A forward pass or training step on a file failed (out of memory, a runtime fault): the file and why."""

@@ -9,10 +9,10 @@ from typing import Any, Generator
 from ..data.detect import open_dataset
 from ..engine import load_model
 from ..engine.devices import resolve_device
-from ..errors import FileProblem
+from ..errors import DatasetError
 from ..training import Cancelled, evaluate
 from .event_stream import stream
-from .jobs import CancelToken, Job, JobError, Lane
+from .jobs import CancelToken, Job, Lane
 
 
 @dataclass
@@ -44,14 +44,12 @@ class EvalJob(Job):
             device = resolve_device(self.device)
             model = load_model(self.model_path, device)
             if model.num_classes != dataset.num_classes:
-                raise JobError(f"{self.model_path.name} has {model.num_classes} classes but {self.data} has "
-                               f"{dataset.num_classes} ({', '.join(dataset.class_names)})")
+                raise DatasetError(self.data, f"has {dataset.num_classes} classes ({', '.join(dataset.class_names)}) "
+                                   f"but {self.model_path.name} has {model.num_classes}")
             return evaluate(model, dataset, device, self.band, on_event=on_event, cancel=cancel)
 
         try:
             metrics = yield from stream(call, self.title, cancel.cancel)
         except Cancelled:
             return None
-        except (FileProblem, FileNotFoundError, ValueError, RuntimeError) as exc:
-            raise JobError(str(exc)) from None
         return EvalDone(str(self.model_path), str(self.data), self.split, metrics)

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from ..engine import ModelInfo, open_model, save_model
 from ..engine.registry import of_trunk
-from ..errors import FileProblem, WeightFileError
+from ..errors import FileProblem, OutputError, WeightFileError
 from ..paths import models_dir
-from .jobs import CancelToken, Job, JobError, Lane
+from .jobs import CancelToken, Job, Lane
 
 IMPORT_SUFFIXES = (".pth", ".pt", ".tar", ".caffemodel")
 IMPORT_FILTER = "Weights to import (*.pth *.pt *.tar *.caffemodel);;All files (*)"
@@ -52,7 +52,7 @@ def model_folders() -> list[Path]:
 
 
 class ImportWeightsJob(Job):
-    """import_weights on a worker: returns Imported; JobError (one line naming the file) otherwise."""
+    """import_weights on a worker: returns Imported; a FileProblem naming the file otherwise."""
 
     title = "import weights"
     lane = Lane.OPEN
@@ -66,9 +66,8 @@ class ImportWeightsJob(Job):
             self.dst.parent.mkdir(parents=True, exist_ok=True)
             return import_weights(self.src, self.dst, self.arch, overwrite=False)
         except OSError as exc:
-            raise JobError(f"{self.dst.parent}: cannot create the folder ({exc.strerror or exc})") from None
-        except (FileProblem, ValueError, KeyError, RuntimeError) as exc:
-            message = str(exc)
-            if not any(path.name in message for path in (self.src, self.dst)):  # name the file
-                message = f"{self.src}: {message}"
-            raise JobError(message) from None
+            raise OutputError(self.dst.parent, f"cannot create the folder ({exc.strerror or exc})") from None
+        except FileProblem:
+            raise
+        except (ValueError, KeyError, RuntimeError) as exc:  # the importers' own complaints: name the file
+            raise WeightFileError(self.src, str(exc)) from None

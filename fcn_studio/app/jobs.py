@@ -18,7 +18,7 @@ from typing import Any, Generator
 
 import numpy as np
 
-from ..errors import FileProblem, ImageLoadError, WeightFileError, printable
+from ..errors import ComputeError, FileProblem, ImageLoadError, printable
 from ..images import save_image
 from ..palette import save_label_png
 from ..engine import Prediction, load_model
@@ -28,13 +28,9 @@ from .catalog import ModelEntry
 from .session import OpenImage, Session, expand_paths, open_image_file
 
 __all__ = ["BatchDone", "BatchSegmentJob", "CancelToken", "FileWritten", "HeadResult", "ImageFailed", "ImageOpened", "Job",
-           "JobError", "Lane", "OpenImagesJob", "OpenModelJob", "Progress", "SegmentJob"]
+           "Lane", "OpenImagesJob", "OpenModelJob", "Progress", "SegmentJob"]
 
 log = logging.getLogger(__name__)
-
-
-class JobError(Exception):
-    """A job failed; the message says what and names the file."""
 
 
 @dataclass
@@ -159,14 +155,11 @@ class OpenModelJob(Job):
         self.path = Path(path)
 
     def run(self, cancel: CancelToken | None = None) -> Generator[object, None, ModelEntry]:
-        """Yields nothing; returns the catalog entry of the file (JobError if it is no model)."""
+        """Yields nothing; returns the catalog entry of the file (WeightFileError if it is no model)."""
         yield from ()  # nothing to report on the way: the entry is the result
-        try:
-            if self.path.suffix.lower() == ".safetensors":
-                load_model(self.path)  # every tensor checked against its metadata before the app offers it
-            return self.session.catalog.add_file(self.path)
-        except WeightFileError as exc:
-            raise JobError(str(exc)) from None
+        if self.path.suffix.lower() == ".safetensors":
+            load_model(self.path)  # every tensor checked against its metadata before the app offers it
+        return self.session.catalog.add_file(self.path)
 
 
 class SegmentJob(Job):
@@ -192,7 +185,8 @@ class SegmentJob(Job):
             try:
                 pred, cached = self.session.segment(self.image, entry, self.device, self.precision, self.stitch)
             except (FileProblem, RuntimeError, ValueError, OSError) as exc:
-                raise JobError(f"{self.image.name} with {entry.path.name}: {exc}") from exc
+                reason = exc.reason if isinstance(exc, FileProblem) else str(exc)
+                raise ComputeError(self.image.path, f"with {entry.path.name}: {reason}") from exc
             yield HeadResult(self.image, entry, pred, cached)
 
 

@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Generator
 
 from ..engine import registry
-from ..errors import FileProblem, RecipeError
+from ..errors import RecipeError
 from ..training import (PRESETS, CheckpointSaved, EvalProgress, Evaluated, Recipe, StageFinished, StageStarted,
                         StepDone, TrainConfig, load_recipe, read_config, resume, train)
 from ..training.checkpoint import checkpoint_path
 from ..training.run_folder import STAGED
 from .event_stream import stream
-from .jobs import CancelToken, Job, JobError, Lane
+from .jobs import CancelToken, Job, Lane
 from .run_history import RunHistory, run_history
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ class TrainDone:
 
 class TrainJob(Job):
     """`train(config)` or, given `run_dir`, `resume(run_dir)`. Problems before the first step (bad
-    dataset, occupied run folder) raise JobError naming the file; a NaN stops the stage with status
+    dataset, occupied run folder) raise the FileProblem naming the file; a NaN stops the stage with status
     "failed" and its message."""
 
     title = "train"
@@ -85,8 +85,5 @@ class TrainJob(Job):
 
         if self.run_dir is not None:
             yield RunHistory(run_history(self.run_dir))
-        try:
-            self.results = list((yield from stream(call, self.title, cancel.cancel)) or [])
-        except (FileProblem, FileNotFoundError, ValueError) as exc:
-            raise JobError(str(exc)) from None
+        self.results = list((yield from stream(call, self.title, cancel.cancel)) or [])
         return TrainDone(self.results)

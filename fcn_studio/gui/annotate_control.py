@@ -21,12 +21,12 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QInputDialog, QMessageBox, QWidget
 
 from ..app.annotate.jobs import SaveMaskJob
-from ..app.annotate.project import AnnotationProject, MaskProblem
+from ..app.annotate.project import AnnotationProject
 from ..app.annotate.raster import Box
 from ..app.annotate.training import BEST, ROUNDS_DIR
 from ..app.annotate.workspace import AnnotateState, model_label_set, new_label_set
 from ..app.view_model import ViewModel
-from ..errors import FileProblem
+from ..errors import FileProblem, MaskProblem
 from .annotate_panel import AnnotatePanel
 from .annotation_layer import AnnotationLayer
 from .class_editor import ClassEditor
@@ -209,7 +209,7 @@ class AnnotateControl(QObject):
     def save(self, name: str) -> None:
         project = self.state.project
         self.runner.submit(SaveMaskJob(project, name), returned=lambda path: self._saved(name, path),
-                           errored=lambda message: self._save_failed(name, message))
+                           errored=lambda problem: self._save_failed(name, problem))
 
     def _saved(self, name: str, path: Path | None) -> None:
         if path is None:
@@ -219,11 +219,12 @@ class AnnotateControl(QObject):
             self.panel.status.setText(f"{name}: saved again ({path})")
         self.panel.show_project()
 
-    def _save_failed(self, name: str, message: str) -> None:
+    def _save_failed(self, name: str, problem: Exception) -> None:
+        message = str(problem)
         self.panel.status.setText(f"not saved: {message}")
         if self._reported.get(name) != message:  # one dialog per problem, not one per stroke
             self._reported[name] = message
-            self.errors.report(message, "Nothing is lost: the annotation stays in memory and every edit tries again.")
+            self.errors.report(problem, "Nothing is lost: the annotation stays in memory and every edit tries again.")
 
     def undo(self) -> None:
         self._history(self.state.annotation.undo if self.state.annotation is not None else None)

@@ -105,11 +105,11 @@ class RoundControl(QObject):
             self.plots.status.setText(f"{name} {done.result.status}: its model is in the model picker and shown now "
                                       f"({done.run_dir})")
 
-    def _failed(self, message: str) -> None:
+    def _failed(self, problem: Exception) -> None:
         self.running = False
         self.vm.show_live(None)
-        self.plots.status.setText(f"training on the annotations failed: {message}")
-        self.errors.report(message, "Paint some images (or untick “keep for testing” on one), then train again.")
+        self.plots.status.setText(f"training on the annotations failed: {problem}")
+        self.errors.report(problem, "Paint some images (or untick “keep for testing” on one), then train again.")
 
     def _finished(self) -> None:
         self.running = False

@@ -16,14 +16,23 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHB
 log = logging.getLogger(__name__)
 
 
+def describe(problem: BaseException | str) -> str:
+    """One line for the dialog: a `FileProblem` already names its file; anything else keeps its kind."""
+    if isinstance(problem, str):
+        return problem
+    return str(problem) or type(problem).__name__
+
+
 class ErrorDialog(QDialog):
-    """`report(message, hint)` shows or extends it; `messages` are the lines since it was last closed."""
+    """`report(problem, hint)` shows or extends it; `messages` are the lines since it was last closed and
+    `problems` what was reported (the exception objects themselves, where one was given)."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("fcn-studio: error")
         self.setWindowModality(Qt.WindowModality.NonModal)
         self.messages: list[str] = []
+        self.problems: list[BaseException | str] = []
         icon = QLabel()
         icon.setPixmap(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning).pixmap(40, 40))
         icon.setAlignment(Qt.AlignmentFlag.AlignTop)
@@ -56,11 +65,10 @@ class ErrorDialog(QDialog):
         """The dialog's first line: the message itself, or how many problems the list holds."""
         return self.header.text()
 
-    def informativeText(self) -> str:
-        return self.hint.text()
-
-    def report(self, message: str, hint: str = "") -> None:
+    def report(self, problem: BaseException | str, hint: str = "") -> None:
+        message = describe(problem)
         log.error("%s", message)
+        self.problems.append(problem)
         self.messages.append(message)
         many = len(self.messages) > 1
         self.header.setText(f"{len(self.messages)} problems:" if many else message)
@@ -78,6 +86,7 @@ class ErrorDialog(QDialog):
 
     def _clear(self) -> None:
         self.messages = []
+        self.problems = []
         self.hint.clear()
         self.list.clear()
         self.list.hide()

@@ -99,9 +99,9 @@ class Exporter:
         elif isinstance(event, FileWritten):
             log.info("wrote %s", ", ".join(map(str, event.outputs)))
 
-    def _failed(self, message: str) -> None:
-        self.jobs_panel.ended(f"failed: {message}")
-        self.errors.report(message, "The window stays usable; see the log for details.")
+    def _failed(self, problem: Exception) -> None:
+        self.jobs_panel.ended(f"failed: {problem}")
+        self.errors.report(problem, "The window stays usable; see the log for details.")
 
     def _done(self, done: BatchDone | None) -> None:
         """The batch's account: how many of how many, where, and each failure with its reason."""

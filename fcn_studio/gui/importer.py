@@ -30,8 +30,8 @@ class Importer:
     def start(self, src: str | Path, arch: str | None, dst: str | Path) -> None:
         self.status.show_hover(f"importing {Path(src).name}…")
         self.runner.submit(ImportWeightsJob(src, dst, arch), returned=self._imported,
-                           errored=lambda message: self.errors.report(
-                               message, "Check the file and the architecture, then File ▸ Import weights… again."))
+                           errored=lambda problem: self.errors.report(
+                               problem, "Check the file and the architecture, then File ▸ Import weights… again."))
 
     def _imported(self, done: Imported) -> None:
         try:

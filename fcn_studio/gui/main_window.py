@@ -212,7 +212,7 @@ class MainWindow(QMainWindow):
     def _segment(self, request: SegmentRequest) -> None:
         """What the view model misses, computed on the worker; a newer request supersedes it."""
         self.runner.submit(request.job(self.session), yielded=self.view_model.add_result,
-                           errored=lambda message: self.errors.report(message, "The window stays usable; see the log for details."))
+                           errored=lambda problem: self.errors.report(problem, "The window stays usable; see the log for details."))
 
     def busy(self) -> bool:
         """Anything still to open or segment (the --screenshot mode waits for False)."""

@@ -119,8 +119,8 @@ class Opener(QObject):
         if last is not None:
             self.vm.image = last
 
-    def _failed(self, message: str) -> None:
-        self.errors.report(message, "The window stays usable; see the log for details.")
+    def _failed(self, problem: Exception) -> None:
+        self.errors.report(problem, "The window stays usable; see the log for details.")
 
 
 def _source_of(path: Path, requested: list[str]) -> str | None:

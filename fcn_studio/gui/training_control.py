@@ -128,7 +128,7 @@ class TrainingControl(QObject):
         self.show()
         self.panel.plots.status.setText(f"evaluating {entry.path.name} on {data} ({split})…")
         self.runner.submit(EvalJob(entry.path, data, split, self.vm.device), yielded=self.panel.plots.show_event,
-                           returned=self._evaluated, errored=lambda message: self._failed(Lane.EVAL, message))
+                           returned=self._evaluated, errored=lambda problem: self._failed(Lane.EVAL, problem))
 
     def quit_question(self) -> str:
         """What to ask before quitting while this run trains."""
@@ -167,7 +167,7 @@ class TrainingControl(QObject):
     # ----- events ------------------------------------------------------------------------------
     def _train(self, job: TrainJob) -> None:
         self.runner.submit(job, yielded=self._on_event, returned=self._trained,
-                           errored=lambda message: self._failed(Lane.TRAIN, message), finished=self._finished)
+                           errored=lambda problem: self._failed(Lane.TRAIN, problem), finished=self._finished)
 
     def _begin(self, run_dir: Path, message: str) -> None:
         self.show()
@@ -214,9 +214,9 @@ class TrainingControl(QObject):
             self.best_entry = entry
             self.panel.offer_best(entry.label)
 
-    def _failed(self, lane: Lane, message: str) -> None:
-        self.panel.plots.status.setText(f"{lane.value} failed: {message}")
-        self.errors.report(message, "The window stays usable; see the log for details.")
+    def _failed(self, lane: Lane, problem: Exception) -> None:
+        self.panel.plots.status.setText(f"{lane.value} failed: {problem}")
+        self.errors.report(problem, "The window stays usable; see the log for details.")
 
     def _finished(self) -> None:
         if not self.busy(Lane.TRAIN):

@@ -275,8 +275,8 @@ class TrainingForm(QWidget):
         self.data_problem.setStyleSheet("" if check.ok else "color: #c0392b")
         self.set_running(self.running)
 
-    def _check_failed(self, message: str) -> None:
-        self._checked(DatasetCheck(self._folder(), problems=[f"could not check the folder: {message}"]))
+    def _check_failed(self, problem: Exception) -> None:
+        self._checked(DatasetCheck(self._folder(), problems=[f"could not check the folder: {problem}"]))
 
     def _with_button(self, edit: QLineEdit, slot) -> QHBoxLayout:
         row = QHBoxLayout()

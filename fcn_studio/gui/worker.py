@@ -2,7 +2,8 @@
 
 `JobRunner.submit(job, yielded=..., returned=...)` returns a `JobHandle` (superqt's
 `GeneratorWorker` shape): `yielded(event)` per event of the job's generator, `returned(value)` with
-its return value, `errored(message)` if it raised, `finished()` in every case, all delivered on the
+its return value, `errored(exception)` if it raised (the exception object itself: its file and kind
+reach the dialog), `finished()` in every case, all delivered on the
 GUI thread. The handle owns the CancelToken the job checks; `cancel()` asks the job to stop and
 still delivers how it ended (a training job reports its checkpoint), `supersede()` also drops
 whatever the job still sends.
@@ -32,7 +33,7 @@ class _Relay(QObject):
 
     yielded = Signal(object)
     returned = Signal(object)
-    errored = Signal(str)
+    errored = Signal(object)
     finished = Signal()
 
 
@@ -57,7 +58,7 @@ class _JobRunnable(QRunnable):
                 self.relay.yielded.emit(event)
         except Exception as exc:  # any failure of a job must reach the user, not kill the thread
             log.exception("job %s failed", self.job.title)
-            self.relay.errored.emit(str(exc) or type(exc).__name__)
+            self.relay.errored.emit(exc)
         finally:
             self.relay.finished.emit()
 
@@ -67,7 +68,7 @@ class JobHandle(QObject):
 
     yielded = Signal(object)
     returned = Signal(object)
-    errored = Signal(str)
+    errored = Signal(object)
     finished = Signal()
 
     def __init__(self, job: Job, runner: "JobRunner"):
@@ -107,9 +108,9 @@ class JobHandle(QObject):
         else:
             self.returned.emit(value)
 
-    def _on_errored(self, message: str) -> None:
+    def _on_errored(self, exc: BaseException) -> None:
         if not self.superseded:
-            self.errored.emit(message)
+            self.errored.emit(exc)
 
     def _on_finished(self) -> None:
         self.running = False

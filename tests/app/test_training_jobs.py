@@ -4,7 +4,8 @@ import pytest
 
 from fcn_studio.app.dataset_check import check_dataset
 from fcn_studio.app.eval_job import EvalDone, EvalJob
-from fcn_studio.app.jobs import CancelToken, JobError
+from fcn_studio.app.jobs import CancelToken
+from fcn_studio.errors import DatasetError
 from fcn_studio.app.train_job import TrainDone, TrainJob
 from fcn_studio.data import open_dataset
 from fcn_studio.engine import load_model
@@ -81,7 +82,7 @@ def test_train_job_cancel_keeps_a_checkpoint_and_resume_continues(colour_set, tm
 
 
 def test_train_job_on_a_bad_folder_raises_a_job_error_naming_it(tmp_path):
-    with pytest.raises(JobError, match=str(tmp_path / "nothing")):
+    with pytest.raises(DatasetError, match=str(tmp_path / "nothing")):
         list(TrainJob(config(tmp_path / "nothing", tmp_path / "run")).run())
 
 

@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from fcn_studio.app.jobs import JobError
 from fcn_studio.app.train_job import TrainJob
 from fcn_studio.cli import main
 from fcn_studio.data import DatasetError, FolderDataset, open_dataset
@@ -104,7 +103,7 @@ def test_train_job_and_cli_report_the_file_and_line(colour_set, tmp_path, capsys
     root = broken_copy(colour_set, tmp_path)
     job = TrainJob(config(root, tmp_path / "run"))
     events = []
-    with pytest.raises(JobError, match=r"img_002\.png: label values 7 .*line 3 of"):
+    with pytest.raises(DatasetError, match=r"img_002\.png: label values 7 .*line 3 of"):
         for event in job.run():
             events.append(event)
     assert not any(isinstance(e, StepDone) for e in events)

@@ -6,7 +6,8 @@ import torch
 from PIL import Image
 
 from fcn_studio.app.catalog import Catalog
-from fcn_studio.app.jobs import JobError, SegmentJob
+from fcn_studio.app.jobs import SegmentJob
+from fcn_studio.errors import ComputeError
 from fcn_studio.app.session import Session, open_image_file
 from fcn_studio.cli import main
 from fcn_studio.engine import Segmenter, save_model
@@ -90,7 +91,7 @@ def test_segment_job_names_the_image_when_memory_runs_out_everywhere(family, tmp
     entry = session.catalog.find(family["32s"])
     image = open_image_file(write_image(tmp_path / "photo.png", size=48))
     run_out_of_memory(monkeypatch, lambda x: True)
-    with pytest.raises(JobError, match=r"photo\.png with fcn32s\.safetensors: out of memory on the CPU"):
+    with pytest.raises(ComputeError, match=r"photo\.png: with fcn32s\.safetensors: out of memory on the CPU"):
         list(SegmentJob(session, image, [entry], "cpu").run())
 
 

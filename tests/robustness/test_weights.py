@@ -14,7 +14,7 @@ import pytest
 import torch
 from safetensors.torch import load_file, save_file
 
-from fcn_studio.app.jobs import JobError, OpenModelJob
+from fcn_studio.app.jobs import OpenModelJob
 from fcn_studio.app.session import Session
 from fcn_studio.engine import WeightFileError, load_model, open_model, save_model
 from fcn_studio.engine.weights import METADATA_KEY, load_state_checked
@@ -110,7 +110,7 @@ def test_open_model_job_refuses_each_file_and_keeps_the_catalog(tmp_path, family
     good = session.catalog.add_file(family["8s"])
     entries = list(session.catalog.entries)
     for path, reason in hostile_files(tmp_path).items():
-        with pytest.raises(JobError) as err:
+        with pytest.raises(WeightFileError) as err:
             list(OpenModelJob(session, path).run())
         assert str(path) in str(err.value) and reason in str(err.value), path.name
     assert session.catalog.entries == entries and session.catalog.find(good.path) == good
@@ -128,6 +128,9 @@ def test_the_window_keeps_its_model_and_results_after_bad_model_files(qtbot, win
     assert window.view_model.entry == entry and window.isVisible()
     for path in files:
         assert any(str(path) in m for m in window.errors.messages), path.name
+    # the dialog got the exceptions themselves, not strings: the kind and the file survive the worker thread
+    assert {type(p) for p in window.errors.problems} == {WeightFileError}
+    assert {p.path for p in window.errors.problems} == {str(path) for path in files}
     window.view_model.refresh()
     np.testing.assert_array_equal(window.view_model.prediction().labels, labels)
     assert not (tmp_path / "pwned").exists()

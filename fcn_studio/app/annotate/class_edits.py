@@ -12,6 +12,7 @@ from typing import Sequence
 import numpy as np
 
 from ...data.classes import ClassList
+from ...errors import SettingsError
 from ...palette import VOID_LABEL, voc_color
 
 Colour = Sequence[int]
@@ -27,16 +28,16 @@ def index_of(classes: ClassList, name: str) -> int:
 def _checked_name(classes: ClassList, name: str) -> str:
     name = name.strip()
     if not name:
-        raise ValueError("a class needs a name")
+        raise SettingsError("a class needs a name")
     if name in classes.names:
-        raise ValueError(f"there is already a class named {name!r}")
+        raise SettingsError(f"there is already a class named {name!r}")
     return name
 
 
 def _checked_colour(colour: Colour) -> np.ndarray:
     rgb = np.asarray(colour, dtype=np.int64)
     if rgb.shape != (3,) or rgb.min() < 0 or rgb.max() > 255:
-        raise ValueError(f"a colour is three values 0..255, got {list(colour)}")
+        raise SettingsError(f"a colour is three values 0..255, got {list(colour)}")
     return rgb.astype(np.uint8)
 
 
@@ -48,7 +49,7 @@ def unused_colour(classes: ClassList) -> tuple[int, int, int]:
 
 def added(classes: ClassList, name: str, colour: Colour | None = None) -> ClassList:
     if len(classes.names) >= VOID_LABEL - 1:
-        raise ValueError(f"at most {VOID_LABEL - 1} classes fit beside the unlabelled value {VOID_LABEL}")
+        raise SettingsError(f"at most {VOID_LABEL - 1} classes fit beside the unlabelled value {VOID_LABEL}")
     rgb = _checked_colour(unused_colour(classes) if colour is None else colour)
     return ClassList(classes.names + (_checked_name(classes, name),), np.vstack([classes.palette, rgb[None]]))
 
@@ -72,7 +73,7 @@ def deleted(classes: ClassList, name: str) -> tuple[ClassList, np.ndarray]:
     """The label set without `name`, and the 256-entry table old label → new label."""
     index = index_of(classes, name)
     if len(classes.names) == 1:
-        raise ValueError("the last class cannot be deleted")
+        raise SettingsError("the last class cannot be deleted")
     names = classes.names[:index] + classes.names[index + 1:]
     return ClassList(names, np.delete(classes.palette, index, axis=0)), deletion_lut(index)
 

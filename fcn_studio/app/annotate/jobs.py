@@ -18,7 +18,7 @@ import numpy as np
 from ...engine import FCN, Prediction, Segmenter, load_model
 from ...errors import FileProblem
 from ..event_stream import stream
-from ..jobs import CancelToken, Job, JobError, Lane
+from ..jobs import CancelToken, Job, Lane
 from ..session import OpenImage
 from .project import AnnotationProject
 from .training import AnnotationTraining, LiveModel, RoundDone, train_on_annotations
@@ -43,7 +43,7 @@ class SaveMaskJob(Job):
             return self.project.save(self.name)
         except FileProblem as exc:
             self.project.unsaved[self.name] = exc  # training warns of it; the next edit tries again
-            raise JobError(str(exc)) from None
+            raise
 
 
 class RoundJob(Job):
@@ -61,18 +61,12 @@ class RoundJob(Job):
 
     def run(self, cancel: CancelToken | None = None) -> Generator[object, None, RoundDone]:
         cancel = cancel or CancelToken()
-        try:
-            model = load_model(self.model_path)
-        except FileProblem as exc:
-            raise JobError(str(exc)) from None
+        model = load_model(self.model_path)
 
         def call(on_event):
             return train_on_annotations(self.project, model, settings=self.settings, on_event=on_event, cancel=cancel)
 
-        try:
-            return (yield from stream(call, self.title, cancel.cancel))
-        except FileProblem as exc:
-            raise JobError(str(exc)) from None
+        return (yield from stream(call, self.title, cancel.cancel))
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from ...data.classes import CLASSES_FILE, ClassList, read_classes_json, write_cl
 from ...data.folder import IMAGE_DIR, IMAGE_EXTENSIONS
 from ...data.labels import read_label
 from ...data.splits import index_folder, read_split_file
-from ...errors import DatasetError, FileProblem
+from ...errors import ClassInUse, DatasetError, FileProblem, MaskProblem
 from ...files import replacing
 from ...images import load_image
 from ...palette import VOID_LABEL, label_png
@@ -45,14 +45,6 @@ TRAIN_LIST = "train.txt"
 TEST_LIST = "val.txt"
 SET_ASIDE_SUFFIX = ".broken"
 _ORIENTATION_TAG = 0x0112
-
-
-class MaskProblem(FileProblem):
-    """A mask that cannot be read, does not fit its image, or cannot be written."""
-
-
-class ClassInUse(FileProblem):
-    """Deleting a class that masks still use, without saying what becomes of those pixels."""
 
 
 def image_size(path: Path) -> tuple[int, int]:

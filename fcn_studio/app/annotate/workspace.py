@@ -17,6 +17,7 @@ import numpy as np
 from psygnal import Signal, SignalGroup
 
 from ...data.classes import ClassList
+from ...errors import SettingsError
 from ...palette import VOID_LABEL, voc_color
 from ..session import OpenImage
 from .annotation import Annotation
@@ -39,11 +40,11 @@ def new_label_set(names: Sequence[str]) -> ClassList:
     """A label set from typed names ("background, cat, dog"): VOC colours in order, unique names."""
     clean = [n.strip() for n in names if n.strip()]
     if not clean:
-        raise ValueError("a label set needs at least one class name")
+        raise SettingsError("a label set needs at least one class name")
     if len(set(clean)) != len(clean):
-        raise ValueError(f"class names must differ: {', '.join(clean)}")
+        raise SettingsError(f"class names must differ: {', '.join(clean)}")
     if len(clean) >= VOID_LABEL:
-        raise ValueError(f"at most {VOID_LABEL - 1} classes fit beside the unlabelled value {VOID_LABEL}")
+        raise SettingsError(f"at most {VOID_LABEL - 1} classes fit beside the unlabelled value {VOID_LABEL}")
     return ClassList(tuple(clean), np.array([voc_color(k) for k in range(len(clean))], np.uint8).reshape(-1, 3))
 
 
@@ -90,7 +91,7 @@ class AnnotateState:
     @tool.setter
     def tool(self, tool: str) -> None:
         if tool not in TOOLS:
-            raise ValueError(f"no tool {tool!r}; tools are {', '.join(TOOLS)}")
+            raise SettingsError(f"no tool {tool!r}; tools are {', '.join(TOOLS)}")
         self._set("tool", tool)
 
     @property
@@ -187,7 +188,7 @@ class AnnotateState:
     def add(self, image: OpenImage) -> str:
         """Copy a shown image into the project (blank mask); its project name."""
         if self.project is None or image.path is None:
-            raise ValueError("an image needs a file and an open project to be annotated")
+            raise SettingsError("an image needs a file and an open project to be annotated")
         name = self.project.add_image(image.path)
         self.sources[str(image.path.resolve())] = name
         return name

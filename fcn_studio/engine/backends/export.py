@@ -25,7 +25,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ...errors import FileProblem
+from ...errors import ExportError
 from ...files import replacing
 from ..bilinear import per_class
 from ..build import build_model
@@ -38,10 +38,6 @@ OPSET = 18
 INPUT_NAME = "image"
 # The trace runs on an input of this size; height and width stay symbolic in the graph.
 TRACE_SIZE = 224
-
-
-class ExportError(FileProblem):
-    """The model could not be exported (an architecture or torch version the exporter rejects)."""
 
 
 class _Maps(nn.Module):

@@ -9,7 +9,8 @@ import pytest
 from PIL import Image
 
 from fcn_studio.app.annotate import project as project_module
-from fcn_studio.app.annotate.project import AnnotationProject, ClassInUse, MaskProblem
+from fcn_studio.app.annotate.project import AnnotationProject
+from fcn_studio.errors import ClassInUse, MaskProblem, SettingsError
 from fcn_studio.data.classes import ClassList, read_classes_json
 from fcn_studio.data.folder import FolderDataset
 
@@ -131,7 +132,7 @@ def test_class_edits_and_a_refused_then_unlabelled_delete(proj):
     proj.recolour_class("bird", (1, 2, 3))
     on_file = read_classes_json(proj.root / "classes.json")
     assert on_file.names == ("background", "cat", "puppy", "bird") and on_file.palette[3].tolist() == [1, 2, 3]
-    with pytest.raises(ValueError, match="already a class"):
+    with pytest.raises(SettingsError, match="already a class"):
         proj.add_class("cat")
     ann = proj.annotation("my_cat")
     ann.paint([(1.5, 1.5)], 1, 0.5)

@@ -12,7 +12,7 @@ from fcn_studio.app.annotate.project import AnnotationProject
 from fcn_studio.app.annotate.training import AnnotationTraining, LiveModel
 from fcn_studio.app.annotate.workspace import (MAX_BRUSH, MIN_BRUSH, AnnotateState, model_label_set, name_lut,
                                                new_label_set, usage_text)
-from fcn_studio.app.jobs import JobError
+from fcn_studio.errors import DatasetError, MaskProblem, SettingsError
 from fcn_studio.app.session import open_image_file
 from fcn_studio.engine import build_model, save_model
 from fcn_studio.engine.model_info import ModelInfo
@@ -37,9 +37,9 @@ def test_label_sets_from_a_model_or_typed_names():
     typed = new_label_set([" background", "cat ", "", "dog"])
     assert typed.names == ("background", "cat", "dog") and typed.palette[1].tolist() == [128, 0, 0]
     assert model_label_set(["a", "b"], [[1, 2, 3], [4, 5, 6]]).palette.tolist() == [[1, 2, 3], [4, 5, 6]]
-    with pytest.raises(ValueError, match="must differ"):
+    with pytest.raises(SettingsError, match="must differ"):
         new_label_set(["cat", "cat"])
-    with pytest.raises(ValueError, match="at least one"):
+    with pytest.raises(SettingsError, match="at least one"):
         new_label_set([" ", ""])
     lut = name_lut(["background", "cat", "car"], ["cat", "background"])
     assert lut[:4].tolist() == [1, 0, 255, 255]
@@ -59,7 +59,7 @@ def test_fields_emit_once_and_stay_in_range(state):
     state.label = 2
     state.label = 7  # no such class: ignored
     assert state.label == 2
-    with pytest.raises(ValueError, match="no tool"):
+    with pytest.raises(SettingsError, match="no tool"):
         state.tool = "spray"
     state.tool = "eraser"
     assert state.painting and not AnnotateState().painting
@@ -109,7 +109,7 @@ def test_save_job_writes_once_and_reports_a_full_disk_by_name(state, tmp_path, m
 
     monkeypatch.setattr(project_module, "label_png", full)
     ann.paint([(9.5, 9.5)], 1, 1.0)
-    with pytest.raises(JobError, match="No space left") as failed:
+    with pytest.raises(MaskProblem, match="No space left") as failed:
         drain(SaveMaskJob(state.project, name).run())
     assert str(state.project.mask_path(name)) in str(failed.value) and name in state.project.unsaved
 
@@ -123,7 +123,7 @@ def test_live_prediction_and_a_round_job(state, tmp_path):
     assert live.image_key == image.key and live.prediction.labels.shape == (16, 24)
     assert live.class_names == ("background", "cat", "dog") and live.palette[2].tolist() == [4, 5, 6]
     assert live.label == "live, update 5"
-    with pytest.raises(JobError, match="no painted images"):
+    with pytest.raises(DatasetError, match="no painted images"):
         drain(RoundJob(state.project, save_model(model, tmp_path / "m.safetensors")).run())
     name = state.add(image)
     state.show(image).paint([(8.5, 8.5), (16.5, 8.5)], 1, 1.5)
