@@ -21,7 +21,7 @@ from pathlib import Path
 import fcn_studio
 
 PACKAGE = Path(fcn_studio.__file__).parent
-BASE = ("errors", "files", "paths", "images", "palette", "text", "threads")
+BASE = ("boxes", "errors", "files", "paths", "images", "palette", "text", "threads")
 MAY_IMPORT = {
     "base": {"base"},
     "engine": {"base", "engine"},

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..engine import FCN, Prediction
-from ..engine.receptive import Box, Cells, Contribution, contributions, feeding_cells, receptive_field, trunk_field
+from ..engine.receptive import Cells, Contribution, Field, contributions, feeding_cells, receptive_field, trunk_field
 
 SHOWN_PER_MAP = 4  # cells listed per score map, largest share first; the rest are summed
 
@@ -24,7 +24,7 @@ class Probe:
 
     x: int
     y: int
-    box: Box | None = None
+    box: Field | None = None
     trunk_field: int = 0
     cells: dict[str, Cells] = field(default_factory=dict)
     parts: list[Contribution] = field(default_factory=list)

@@ -32,6 +32,7 @@ from typing import Any, Mapping
 import torch
 import torch.nn.functional as F
 
+from ..boxes import Box
 from .fcn import FCN
 from .geometry import coord_map, layers_of, receptive_field as field_size
 
@@ -51,22 +52,11 @@ class Cells:
 
 
 @dataclass(frozen=True)
-class Box:
-    """Input pixels [top, bottom) × [left, right); `size` is the unclipped field (height, width)."""
+class Field(Box):
+    """Input pixels [top, bottom) × [left, right), clipped to the image; `size` is the unclipped field
+    (height, width): a cell near the border sees past the image."""
 
-    top: int
-    left: int
-    bottom: int
-    right: int
     size: tuple[int, int]
-
-    @property
-    def height(self) -> int:
-        return self.bottom - self.top
-
-    @property
-    def width(self) -> int:
-        return self.right - self.left
 
 
 @dataclass(frozen=True)
@@ -159,16 +149,16 @@ def _cell_fields(model: FCN) -> dict[str, tuple[int, Fraction, int]]:
     return out
 
 
-def cell_field(model: FCN, name: str, row: int, col: int) -> Box:
+def cell_field(model: FCN, name: str, row: int, col: int) -> Field:
     """The input pixels cell (row, col) of score map `name` sees, unclipped (may reach past the image)."""
     stride, offset, size = _cell_fields(model)[name]
     half = Fraction(size - 1, 2)
     top = math.floor(stride * (row - offset) - half)
     left = math.floor(stride * (col - offset) - half)
-    return Box(top, left, top + size, left + size, (size, size))
+    return Field(top, left, top + size, left + size, (size, size))
 
 
-def receptive_field(model: FCN, maps: Mapping[str, Any], y: int, x: int) -> Box:
+def receptive_field(model: FCN, maps: Mapping[str, Any], y: int, x: int) -> Field:
     """The input box output pixel (y, x) depends on, clipped to the image; `size` is its full extent.
 
     The union of the fields of every score cell that feeds the pixel (`feeding_cells`): for VGG16
@@ -185,7 +175,7 @@ def receptive_field(model: FCN, maps: Mapping[str, Any], y: int, x: int) -> Box:
             boxes.append((first.top, first.left, last.bottom, last.right))
     top, left = min(b[0] for b in boxes), min(b[1] for b in boxes)
     bottom, right = max(b[2] for b in boxes), max(b[3] for b in boxes)
-    return Box(max(top, 0), max(left, 0), min(bottom, height), min(right, width), (bottom - top, right - left))
+    return Field(max(top, 0), max(left, 0), min(bottom, height), min(right, width), (bottom - top, right - left))
 
 
 def trunk_field(model: FCN) -> int:

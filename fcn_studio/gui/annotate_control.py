@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QDockWidget, QFileDialog, QInputDialog, QMessageBo
 
 from ..app.annotate.jobs import SaveMaskJob
 from ..app.annotate.project import AnnotationProject
-from ..app.annotate.raster import Box
+from ..boxes import Box
 from ..app.annotate.training import BEST, ROUNDS_DIR
 from ..app.annotate.workspace import AnnotateState, model_label_set, new_label_set
 from ..app.view_model import ViewModel

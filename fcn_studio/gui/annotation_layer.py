@@ -15,7 +15,8 @@ from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject
 
 from ..app.annotate.annotation import Annotation
-from ..app.annotate.raster import Box, full_box
+from ..app.annotate.raster import full_box
+from ..boxes import Box
 
 Z_VALUE = 1.5  # above the prediction overlay (1), below the skip-change marks (2)
 

@@ -22,7 +22,7 @@ from PySide6.QtGui import QColor, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsPathItem
 
 from ..app.annotate.annotation import UNLABELLED, Annotation
-from ..app.annotate.raster import Box
+from ..boxes import Box
 from ..app.annotate.workspace import AnnotateState
 from .annotation_layer import AnnotationLayer
 

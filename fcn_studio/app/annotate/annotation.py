@@ -20,7 +20,8 @@ from scipy import ndimage
 
 from ...palette import VOID_LABEL
 from .history import DEFAULT_MAX_BYTES, DEFAULT_MAX_STEPS, Diff, History, Piece
-from .raster import EMPTY, Box, Point, capsule, full_box, polygon, tight_box
+from ...boxes import Box
+from .raster import EMPTY, Point, capsule, full_box, polygon, tight_box
 
 log = logging.getLogger(__name__)
 

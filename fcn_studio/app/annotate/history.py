@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .raster import Box
+from ...boxes import Box
 
 DEFAULT_MAX_STEPS = 200
 DEFAULT_MAX_BYTES = 64 * 2**20

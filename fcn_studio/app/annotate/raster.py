@@ -10,49 +10,17 @@ it costs on a thumbnail.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
+
+from ...boxes import Box
 
 # Every point of a segment lies within √½ of the centre of the pixel under it, so a brush at least
 # this wide paints every pixel the pointer crosses: a thin, fast drag leaves no gaps.
 MIN_RADIUS = math.sqrt(0.5) + 1e-9
 
 Point = tuple[float, float]
-
-
-@dataclass(frozen=True)
-class Box:
-    """Rows top..bottom−1 and columns left..right−1 of an image: what changed, what to redraw."""
-
-    top: int
-    left: int
-    bottom: int
-    right: int
-
-    @property
-    def empty(self) -> bool:
-        return self.bottom <= self.top or self.right <= self.left
-
-    @property
-    def slices(self) -> tuple[slice, slice]:
-        return slice(self.top, self.bottom), slice(self.left, self.right)
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        return max(0, self.bottom - self.top), max(0, self.right - self.left)
-
-    def union(self, other: "Box") -> "Box":
-        if self.empty:
-            return other
-        if other.empty:
-            return self
-        return Box(min(self.top, other.top), min(self.left, other.left),
-                   max(self.bottom, other.bottom), max(self.right, other.right))
-
-    def clipped(self, shape: tuple[int, int]) -> "Box":
-        return Box(max(0, self.top), max(0, self.left), min(shape[0], self.bottom), min(shape[1], self.right))
 
 
 EMPTY = Box(0, 0, 0, 0)

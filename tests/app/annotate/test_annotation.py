@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from fcn_studio.app.annotate.annotation import UNLABELLED, Annotation
-from fcn_studio.app.annotate.raster import EMPTY, Box, capsule, polygon
+from fcn_studio.app.annotate.raster import EMPTY, capsule, polygon
+from fcn_studio.boxes import Box
 
 
 def blank(h=9, w=9, n=3):
