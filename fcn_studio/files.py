@@ -18,15 +18,19 @@ from .errors import OutputError
 
 @contextmanager
 def replacing(path: Path) -> Iterator[str]:
-    """Yield a temporary path to write; it replaces `path` when the block ends without error.
+    """Yield a temporary path to write; it replaces `path` when the block ends without error, with an
+    ordinary file's permissions (mkstemp makes 0600, which would hide a model or a mask from the
+    other users of a shared folder).
 
     On any error the temporary file is removed and the exception passes on (with `path` untouched).
     """
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
         yield tmp
+        os.chmod(tmp, 0o666 & ~current_umask())
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -34,7 +38,7 @@ def replacing(path: Path) -> Iterator[str]:
 
 
 def write_file(path: str | Path, write: Callable[[str], object], what: str = "file") -> Path:
-    """Write `path` through `replacing`, with an ordinary file's permissions (mkstemp makes 0600).
+    """Write `path` through `replacing`.
 
     Any OSError (a full disk, a read-only folder, a file where the folder should be) becomes an
     OutputError naming `path`; as with `replacing`, no 0-byte or partial file is ever left.
@@ -44,7 +48,6 @@ def write_file(path: str | Path, write: Callable[[str], object], what: str = "fi
     try:
         with replacing(path) as tmp:
             write(tmp)
-            os.chmod(tmp, 0o666 & ~current_umask())
     except OSError as exc:
         kept = "the previous file is untouched" if existed else "nothing was written"
         raise OutputError(path, f"could not write the {what} ({exc.strerror or exc}); {kept}") from exc

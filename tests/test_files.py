@@ -31,3 +31,17 @@ def test_remove_stale_temps_deletes_only_this_files_temps(tmp_path):
         p.write_text("half")
     assert remove_stale_temps(target) == left
     assert sorted(p.name for p in tmp_path.iterdir()) == [other.name]
+
+
+def test_replacing_gives_an_ordinary_files_permissions_whatever_the_umask(tmp_path):
+    import os
+    import stat
+
+    for umask, mode in ((0o022, 0o644), (0o077, 0o600), (0o002, 0o664)):
+        old = os.umask(umask)
+        try:
+            with replacing(tmp_path / "m.bin") as tmp:  # mkstemp makes 0600: the rename must not keep it
+                open(tmp, "wb").write(b"x")
+        finally:
+            os.umask(old)
+        assert stat.S_IMODE((tmp_path / "m.bin").stat().st_mode) == mode

@@ -12,7 +12,6 @@ only, no memory) first; only a file that holds every tensor the model needs is b
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, safe_open, save_file
 
 from ..errors import WeightFileError
-from ..files import current_umask, replacing
+from ..files import replacing
 from .build import build_model
 from .fcn import FCN
 from .model_info import ModelInfo
@@ -38,7 +37,6 @@ def save_model(model: FCN, path: str | Path, info: ModelInfo | None = None, dtyp
     try:
         with replacing(path) as tmp:
             save_file(tensors, tmp, metadata=meta)
-            os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp makes 0600; a model is a file to share
     except (OSError, SafetensorError) as exc:  # a full disk, a vanished folder, lost permissions
         kept = "the previous file is untouched" if path.is_file() else "nothing was written"
         raise WeightFileError(path, f"could not save the model ({getattr(exc, 'strerror', None) or exc}); {kept}") from exc
@@ -47,7 +45,6 @@ def save_model(model: FCN, path: str | Path, info: ModelInfo | None = None, dtyp
 
 # Tensor types a model's weights may have; integer tensors are no float model's weights.
 FLOAT_TYPES = {"F16", "BF16", "F32", "F64"}
-TORCH_FLOATS = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 
 
 @dataclass(frozen=True)

@@ -67,11 +67,10 @@ def _writable(path: Path) -> bool:
 
 
 def _replace(path: Path, write: Callable[[str], None]) -> None:
-    """`files.replacing` with the mode a shared project wants, and a MaskProblem when it fails."""
+    """`files.replacing`, and a MaskProblem when it fails."""
     try:
         with replacing(path) as tmp:
             write(tmp)
-            os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide the file from other users
     except OSError as exc:
         kept = "the previous file is untouched" if path.exists() else "nothing was written"
         raise MaskProblem(path, f"could not save ({exc.strerror or exc}); {kept}, and your annotation "
@@ -159,7 +158,6 @@ class AnnotationProject:
                     shutil.copyfile(source, tmp)
                 else:
                     Image.fromarray(rgb).save(tmp, format="PNG")
-                os.chmod(tmp, 0o644)
             self._images[stem] = target
             self._write_mask(stem, np.full(rgb.shape[:2], VOID_LABEL, np.uint8))
         except OSError as exc:
@@ -338,10 +336,8 @@ class AnnotationProject:
                 for n, labels in remapped.items():
                     tmp = stack.enter_context(replacing(self.mask_path(n)))
                     label_png(labels, classes.palette).save(tmp, format="PNG")
-                    os.chmod(tmp, 0o644)
                 tmp = stack.enter_context(replacing(self.root / CLASSES_FILE))
                 write_classes_json(tmp, classes)
-                os.chmod(tmp, 0o644)
         except OSError as exc:
             raise MaskProblem(self.root / MASK_DIR, f"could not rewrite the masks ({exc.strerror or exc}); "
                               f"nothing was changed, class {name!r} is still there") from exc

@@ -18,7 +18,6 @@ from __future__ import annotations
 import copy
 import json
 import logging
-import os
 import warnings
 from pathlib import Path
 
@@ -30,7 +29,7 @@ from ...files import replacing
 from ..bilinear import per_class
 from ..build import build_model
 from ..padding import trimmed
-from ..weights import METADATA_KEY, current_umask
+from ..weights import METADATA_KEY
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +101,5 @@ def export_onnx(model: nn.Module, path: str | Path, opset: int = OPSET, trim: bo
         program.model.metadata_props[METADATA_KEY] = json.dumps(info.to_json())
     with replacing(path) as tmp:
         program.save(tmp, external_data=False)
-        os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp makes 0600; an exported model is a file to share
     log.info("exported %s to %s", getattr(model, "arch", "model"), path)
     return path
