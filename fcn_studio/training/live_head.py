@@ -14,13 +14,16 @@ The annotation session calls it (Qt-free; the GUI stays out of this layer):
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch import nn
+from torch.func import functional_call
 
 from ..engine.fcn import FCN
 from ..palette import VOID_LABEL
@@ -69,6 +72,23 @@ def labelled_pixels(mask: np.ndarray, num_classes: int) -> tuple[np.ndarray, np.
     return ys, xs, values[ys, xs]
 
 
+@contextlib.contextmanager
+def thread_count(count: int | None) -> Iterator[None]:
+    """Run the block with `count` intra-op threads on the calling thread only (OpenMP's thread count
+    is per thread; None: unchanged). The live head's products are a few hundred kilobytes: an OpenMP
+    team costs more than it saves, and on a busy two-core machine its barriers made a refit 30×
+    slower than one thread (benchmarks/live_head.py)."""
+    if count is None:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 class LiveHead:
     """The score layers of `model` refit on the labelled pixels of every painted image.
 
@@ -77,8 +97,9 @@ class LiveHead:
     them move the decision where the user painted without the lr search SGD would need.
     """
 
-    def __init__(self, model: FCN, lr: float = DEFAULT_LR, cache: BlobCache | None = None):
+    def __init__(self, model: FCN, lr: float = DEFAULT_LR, cache: BlobCache | None = None, threads: int | None = 1):
         check_final_upsampling(model)
+        self.threads = threads
         self.model = model
         self.cache = cache or BlobCache(model)
         self.params = {k: v.detach().clone().requires_grad_(True) for k, v in head_parameters(model).items()}
@@ -87,7 +108,6 @@ class LiveHead:
         self._images: dict[Hashable, torch.Tensor] = {}
         self._painted: dict[Hashable, _Painted] = {}
         self._batch: tuple[PixelPlan, list[torch.Tensor], torch.Tensor] | None = None
-        self._shown: tuple[Hashable, PixelPlan] | None = None
 
     @property
     def painted(self) -> list[Hashable]:
@@ -105,15 +125,13 @@ class LiveHead:
         self.cache.blobs(key, image)
         if changed:
             self._painted.pop(key, None)
-            self._batch = self._shown = None
+            self._batch = None
 
     def remove_image(self, key: Hashable) -> None:
         self._images.pop(key, None)
         self._painted.pop(key, None)
         self.cache.drop(key)
         self._batch = None
-        if self._shown and self._shown[0] == key:
-            self._shown = None
 
     def set_labels(self, key: Hashable, mask: np.ndarray) -> int:
         """The image's annotation (H×W; see `labelled_pixels`); returns its labelled pixel count.
@@ -127,10 +145,11 @@ class LiveHead:
             self._painted.pop(key, None)
             return 0
         blobs = self._blobs(key)
-        plan = plan_pixels(self.model, _shapes(blobs), torch.from_numpy(ys), torch.from_numpy(xs))
+        with thread_count(self.threads):
+            plan = plan_pixels(self.model, _shapes(blobs), torch.from_numpy(ys), torch.from_numpy(xs))
+            features = gather_features(self.model, blobs, plan)
         device = self.params["score_fr.weight"].device
-        self._painted[key] = _Painted(plan, gather_features(self.model, blobs, plan),
-                                      torch.from_numpy(classes).to(device))
+        self._painted[key] = _Painted(plan, features, torch.from_numpy(classes).to(device))
         return len(ys)
 
     def logits_at_labels(self) -> tuple[torch.Tensor, torch.Tensor]:
@@ -146,7 +165,7 @@ class LiveHead:
             return float("nan")
         plan, features, targets = self._labelled()
         loss = torch.tensor(float("nan"))
-        with torch.enable_grad():
+        with torch.enable_grad(), thread_count(self.threads):
             for _ in range(steps):
                 self.optimizer.zero_grad(set_to_none=True)
                 loss = F.cross_entropy(sparse_logits(self.model, plan, features, self.params), targets)
@@ -156,24 +175,20 @@ class LiveHead:
         return float(loss.detach())
 
     def predict(self, key: Hashable) -> LivePrediction:
-        """Labels and margin of every pixel of image `key` under the current head, from its cached
-        blobs (the pixel plan of the last predicted image is kept: re-predicting the visible image
-        after each stroke plans nothing)."""
+        """Labels and margin of every pixel of image `key` under the current head: the model's own
+        `FCN.head` on the cached blobs with the live tensors in place of its head's (dense, but
+        coarse until the final upsampling; no trunk pass)."""
         image = self._image(key)
         blobs = self._blobs(key)
-        if self._shown is None or self._shown[0] != key:
-            h, w = image.shape[1:]
-            ys, xs = torch.meshgrid(torch.arange(h), torch.arange(w), indexing="ij")
-            self._shown = (key, plan_pixels(self.model, _shapes(blobs), ys.reshape(-1), xs.reshape(-1)))
-        plan = self._shown[1]
-        with torch.no_grad():
-            logits = sparse_logits(self.model, plan, gather_features(self.model, blobs, plan), self.params)
-            top = logits.softmax(1).topk(min(2, logits.shape[1]), dim=1)
         h, w = image.shape[1:]
-        labels = top.indices[:, 0].reshape(h, w).to(torch.uint8 if self.model.num_classes <= 256 else torch.int64)
+        with torch.no_grad(), thread_count(self.threads):
+            logits = functional_call(_Head(self.model), {f"model.{k}": v for k, v in self.params.items()},
+                                     (blobs, h, w), strict=False)[0]
+            top = logits.softmax(0).topk(min(2, logits.shape[0]), dim=0)
+        labels = top.indices[0].to(torch.uint8 if self.model.num_classes <= 256 else torch.int64)
         values = top.values
-        margin = values[:, 0] - values[:, 1] if values.shape[1] > 1 else values[:, 0]
-        return LivePrediction(labels.cpu().numpy(), margin.reshape(h, w).cpu().numpy())
+        margin = values[0] - values[1] if values.shape[0] > 1 else values[0]
+        return LivePrediction(labels.cpu().numpy(), margin.cpu().numpy())
 
     def head_state(self) -> dict[str, torch.Tensor]:
         """The refit head by state_dict name, for `model.load_state_dict(..., strict=False)` on a copy."""
@@ -204,6 +219,17 @@ class LiveHead:
             plan, features = concat_plans([p.plan for p in painted], [p.features for p in painted])
             self._batch = (plan, features, torch.cat([p.targets for p in painted]))
         return self._batch
+
+
+class _Head(nn.Module):
+    """`FCN.head` as a module's forward, so `functional_call` can run it with the live tensors."""
+
+    def __init__(self, model: FCN):
+        super().__init__()
+        self.model = model
+
+    def forward(self, blobs: dict[str, torch.Tensor], height: int, width: int) -> torch.Tensor:
+        return self.model.head(blobs, height, width)["logits"]
 
 
 def _shapes(blobs: dict[str, torch.Tensor]) -> dict[str, tuple[int, int]]:

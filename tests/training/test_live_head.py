@@ -10,7 +10,7 @@ import torch
 
 from fcn_studio.engine.predictor import normalize
 from fcn_studio.training.blob_cache import BlobCache, trunk_fingerprint
-from fcn_studio.training.live_head import LiveHead, labelled_pixels
+from fcn_studio.training.live_head import LiveHead, labelled_pixels, thread_count
 from fcn_studio.training.sparse_head import (check_final_upsampling, concat_plans, gather_features, plan_pixels,
                                              sparse_logits)
 from tests.compact_models import compact_model
@@ -163,3 +163,12 @@ def test_the_cache_keeps_what_fits_its_budget():
     cache.blobs("x", image)
     cache.blobs("y", image)
     assert cache.trunk_passes == 3 and len(cache) == 1 and cache.bytes == size
+
+
+def test_thread_count_changes_the_calling_thread_only_and_restores_it():
+    before = torch.get_num_threads()
+    with thread_count(1):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
+    with thread_count(None):
+        assert torch.get_num_threads() == before
