@@ -168,7 +168,9 @@ class LiveHead:
         with torch.enable_grad(), thread_count(self.threads):
             for _ in range(steps):
                 self.optimizer.zero_grad(set_to_none=True)
-                loss = F.cross_entropy(sparse_logits(self.model, plan, features, self.params), targets)
+                logits = sparse_logits(self.model, plan, features, self.params)
+                # 1 × C × P: softmax along the contiguous pixel axis, 4× faster than P × C rows of few classes
+                loss = F.cross_entropy(logits.t()[None], targets[None])
                 loss.backward()
                 self.optimizer.step()
                 self.updates += 1

@@ -30,6 +30,8 @@ class Level:
     skip: its blob, already shifted by the skip's alignment). For every level but the first,
     `source`, `tap` and `weight` (n × T) say which cells of the coarser level feed each cell through
     the 2× upsampling, at which kernel tap (flat ky·k + kx), and whether the tap exists (0 or 1).
+    They are stored T × n: `sparse_logits` works on class × cell matrices, whose gathers along the
+    contiguous cell axis (and their backward) run ~3× faster than row gathers of cell × class ones.
     """
 
     blob: str
@@ -50,7 +52,7 @@ class PixelPlan:
     pixels: int = field(init=False)
 
     def __post_init__(self) -> None:
-        self.pixels = int(self.source.shape[0])
+        self.pixels = int(self.source.shape[1])
 
 
 def deconv_taps(out: torch.Tensor, size_in: int, stride: int, kernel: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -104,7 +106,7 @@ def plan_pixels(model: FCN, blob_shapes: dict[str, tuple[int, int]], ys: torch.T
     xs = xs.long() + model.crop_offset
     cell, tap, weight = _cells_2d(ys, xs, shapes[-1], final.stride[0], final.kernel_size[0])
     unique, inverse = torch.unique(cell, return_inverse=True)
-    px = (inverse, tap, weight)
+    px = (inverse.t().contiguous(), tap.t().contiguous(), weight.t().contiguous())
     levels: list[Level] = []
     for i in range(len(model.skips), 0, -1):  # fine to coarse
         skip = model.skips[i - 1]
@@ -115,7 +117,8 @@ def plan_pixels(model: FCN, blob_shapes: dict[str, tuple[int, int]], ys: torch.T
         up = getattr(model, model.upsampling_name(i - 1))
         cell, tap, weight = _cells_2d(a + u_off, b + u_off, shapes[i - 1], up.stride[0], up.kernel_size[0])
         coarse, inverse = torch.unique(cell, return_inverse=True)
-        levels.append(Level(skip, (a + s_off) * blob_width + (b + s_off), inverse, tap, weight))
+        levels.append(Level(skip, (a + s_off) * blob_width + (b + s_off),
+                            inverse.t().contiguous(), tap.t().contiguous(), weight.t().contiguous()))
         unique = coarse
     levels.append(Level(model.last_blob, unique))
     return PixelPlan(levels[::-1], *px)
@@ -142,12 +145,12 @@ def concat_plans(plans: list[PixelPlan], features: list[list[torch.Tensor]]) -> 
         parts = [p.levels[depth] for p in plans]
         levels.append(Level(
             parts[0].blob, torch.cat([p.cells for p in parts]),
-            None if depth == 0 else torch.cat([p.source + o for p, o in zip(parts, offsets)]),
-            None if depth == 0 else torch.cat([p.tap for p in parts]),
-            None if depth == 0 else torch.cat([p.weight for p in parts])))
+            None if depth == 0 else torch.cat([p.source + o for p, o in zip(parts, offsets)], 1),
+            None if depth == 0 else torch.cat([p.tap for p in parts], 1),
+            None if depth == 0 else torch.cat([p.weight for p in parts], 1)))
     offsets = _offsets_of([p.levels[-1].cells.shape[0] for p in plans])
-    plan = PixelPlan(levels, torch.cat([p.source + o for p, o in zip(plans, offsets)]),
-                     torch.cat([p.tap for p in plans]), torch.cat([p.weight for p in plans]))
+    plan = PixelPlan(levels, torch.cat([p.source + o for p, o in zip(plans, offsets)], 1),
+                     torch.cat([p.tap for p in plans], 1), torch.cat([p.weight for p in plans], 1))
     feats = [torch.cat([f[depth] for f in features]) for depth in range(len(levels))]
     return plan, feats
 
@@ -166,20 +169,31 @@ def head_parameters(model: FCN) -> dict[str, torch.Tensor]:
 
 def sparse_logits(model: FCN, plan: PixelPlan, features: list[torch.Tensor],
                   params: dict[str, torch.Tensor] | None = None) -> torch.Tensor:
-    """P × C logits at the planned pixels: `FCN.head`'s values there, differentiable in `params`
-    (`head_parameters`' names; the model's own tensors where absent)."""
+    """P × C logits at the planned pixels (a transposed view of a contiguous C × P matrix):
+    `FCN.head`'s values there, differentiable in `params` (`head_parameters`' names; the model's
+    own tensors where absent)."""
     params = params if params is not None else head_parameters(model)
     c = model.num_classes
-    score = features[0] @ params["score_fr.weight"].reshape(c, -1).t() + params["score_fr.bias"]
+    score = params["score_fr.weight"].reshape(c, -1) @ features[0].t() + params["score_fr.bias"][:, None]
     for i, (level, feats) in enumerate(zip(plan.levels[1:], features[1:])):
         weight = params[f"{model.upsampling_name(i)}.weight"]  # C_in × C_out × k × k
-        spread = (score @ weight.reshape(c, -1)).reshape(score.shape[0], c, -1)  # cell × C_out × tap
-        up = (spread[level.source, :, level.tap] * level.weight[..., None]).sum(1)
+        taps = weight.shape[2] * weight.shape[3]
+        spread = (weight.reshape(c, c * taps).t() @ score).reshape(c, taps * score.shape[1])  # C_out × (tap, cell)
+        up = _gather(spread, level.tap * score.shape[1] + level.source, level.weight)
         layer = f"score_{level.blob}"
-        score = up + feats @ params[f"{layer}.weight"].reshape(c, -1).t() + params[f"{layer}.bias"]
+        score = up + params[f"{layer}.weight"].reshape(c, -1) @ feats.t() + params[f"{layer}.bias"][:, None]
     final = getattr(model, model.final_upsampling).weight
-    diagonal = final[torch.arange(c), torch.arange(c)].reshape(c, -1).t()  # tap × C: bilinear, class into class
-    return (score[plan.source] * diagonal[plan.tap] * plan.weight[..., None]).sum(1)
+    diagonal = final[torch.arange(c), torch.arange(c)].reshape(c, -1)  # C × tap: bilinear, class into class
+    t, p = plan.source.shape
+    values = score.index_select(1, plan.source.reshape(-1)).view(c, t, p)
+    kernel = diagonal.index_select(1, plan.tap.reshape(-1)).view(c, t, p)
+    return (values * kernel * plan.weight[None]).sum(1).t()
+
+
+def _gather(matrix: torch.Tensor, index: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """Σ_t weight[t, j] · matrix[:, index[t, j]]: C × n from a C × m matrix and T × n indices."""
+    t, n = index.shape
+    return (matrix.index_select(1, index.reshape(-1)).view(-1, t, n) * weight[None]).sum(1)
 
 
 def check_final_upsampling(model: FCN) -> None:
