@@ -122,6 +122,7 @@ def test_a_fit_learns_the_labelled_pixels_and_predict_is_the_refit_model():
     prob = logits.softmax(0)
     top = prob.topk(2, dim=0).values
     np.testing.assert_allclose(shown.margin, (top[0] - top[1]).numpy(), atol=1e-4)
+    assert shown.mean_margin == pytest.approx(float((top[0] - top[1]).mean()), abs=1e-4)
     agree = shown.labels == logits.argmax(0).numpy()
     assert agree[shown.margin > 1e-3].all()  # ties within rounding aside
     assert not torch.equal(refit.score_fr.weight, model.score_fr.weight)  # the model itself is untouched...
@@ -150,6 +151,11 @@ def test_repainting_reuses_the_blobs_and_a_changed_trunk_recomputes_them():
     head.add_image("a", rgb[::-1].copy())  # new pixels under the same key
     assert head.cache.trunk_passes == 3
     assert head.painted == []  # the old mask does not describe the new image
+    head.set_labels("a", scribbles(label[::-1], 0))
+    head.remove_image("a")
+    assert head.painted == [] and len(head.cache) == 0 and np.isnan(head.fit(1))
+    with pytest.raises(KeyError, match="'a'"):
+        head.predict("a")
 
 
 def test_the_cache_keeps_what_fits_its_budget():
@@ -165,7 +171,7 @@ def test_the_cache_keeps_what_fits_its_budget():
     assert cache.trunk_passes == 3 and len(cache) == 1 and cache.bytes == size
 
 
-def test_thread_count_changes_the_calling_thread_only_and_restores_it():
+def test_thread_count_sets_and_restores_the_thread_count():
     before = torch.get_num_threads()
     with thread_count(1):
         assert torch.get_num_threads() == 1
