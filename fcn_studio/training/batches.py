@@ -58,16 +58,27 @@ class BatchPlan:
                                "use batch_size 1 for sets of mixed sizes")
         return torch.stack([img for img, _ in items]), torch.stack([lab for _, lab in items])
 
+    def keys(self, position: int, size: int) -> list[tuple[int, bool]]:
+        """(dataset index, mirrored) of each image of `batch(position, size)`: what identifies its
+        pixels without jitter, so a trunk-blob cache keeps both orientations of an image apart."""
+        return [(self.index_at(p), self._augmentation(p)[0]) for p in range(position, position + size)]
+
+    def _augmentation(self, position: int) -> tuple[bool, int, int]:
+        """Mirrored or not, and the jitter (dy, dx), of image `position`: drawn from (seed, rank, position)."""
+        if not (self.mirror or self.jitter):
+            return False, 0, 0
+        rng = np.random.default_rng(derived_seed(self.seed, self.rank, position))
+        flip = bool(self.mirror and rng.random() < 0.5)
+        dy, dx = rng.integers(-self.jitter, self.jitter + 1, size=2) if self.jitter else (0, 0)
+        return flip, int(dy), int(dx)
+
     def _item(self, position: int) -> tuple[torch.Tensor, torch.Tensor]:
         image, label = self.dataset[self.index_at(position)]
-        if not (self.mirror or self.jitter):
-            return image, label
-        rng = np.random.default_rng(derived_seed(self.seed, self.rank, position))
-        if self.mirror and rng.random() < 0.5:
+        flip, dy, dx = self._augmentation(position)
+        if flip:
             image, label = image.flip(-1), label.flip(-1)
         if self.jitter:
-            dy, dx = rng.integers(-self.jitter, self.jitter + 1, size=2)
-            image, label = translate(image, label, int(dy), int(dx))
+            image, label = translate(image, label, dy, dx)
         return image, label
 
 

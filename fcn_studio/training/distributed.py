@@ -78,6 +78,15 @@ def sum_matrix(matrix: ConfusionMatrix, device: torch.device, ctx: Context | Non
     matrix.mat = counts
 
 
+def sum_counts(counts: torch.Tensor, ctx: Context | None) -> torch.Tensor:
+    """An int64 tensor of counts summed over all ranks (itself in a single process)."""
+    if ctx is None:
+        return counts
+    counts = counts.contiguous()
+    torch_dist.all_reduce(counts, op=torch_dist.ReduceOp.SUM)
+    return counts
+
+
 def any_rank(flag: bool, ctx: Context | None, device: torch.device) -> bool:
     """True when `flag` is true on any rank: a cancel or a NaN on one rank stops them all together."""
     if ctx is None:

@@ -2,7 +2,8 @@
 
 `paper` is CVPR §4.3 (SGD, momentum 0.9, 20 images per update, lr 1e-4, normalised loss);
 `heavy` is the reference code's online variant (batch 1, momentum 0.99, summed loss, tiny lr);
-`fixed` is FCN-32s-fixed of Table 2, where only the score layer learns. A recipe says *how* to
+`fixed` is FCN-32s-fixed of Table 2, where only the score layer learns (on trunk blobs cached
+once per image, its dropout off). A recipe says *how* to
 learn; what to learn from (data, stage, seed) belongs to the run.
 """
 
@@ -67,6 +68,9 @@ class Recipe:
     class_balance: bool = False
     mirror: bool = False
     jitter: int = 0
+    # With a frozen trunk (`fixed`), run it once per image and learn from its cached blobs where its
+    # output is repeatable (training/cached_trunk.py says when; the log says why not).
+    cache_trunk: bool = True
 
     def __post_init__(self) -> None:
         problems = type_problems(self)
@@ -167,7 +171,9 @@ PRESETS: dict[str, Recipe] = {
         name="heavy", lr=1e-10, stage_lr_scale={"32s": 1.0, "16s": 1e-2, "8s": 1e-4, "atonce": 1.0},
         momentum=0.99, images_per_update=1, batch_size=1, normalize_loss=False, iterations=100_000,
     ),
-    "fixed": Recipe(name="fixed", fixed=True),
+    # Dropout in a frozen trunk only perturbs the features the score layers see; without it the
+    # trunk's blobs are computed once per image (training/cached_trunk.py), not at every update.
+    "fixed": Recipe(name="fixed", fixed=True, dropout=False),
 }
 
 

@@ -28,6 +28,7 @@ from ..engine.weights import save_model
 from ..files import remove_stale_temps
 from . import distributed
 from .batches import BatchPlan, derived_seed
+from .cached_trunk import cached_trunk
 from .checkpoint import checkpoint_path, load_checkpoint, save_checkpoint
 from .evaluate import Cancelled, evaluate
 from .events import CancelToken, CheckpointSaved, Evaluated, Event, EventHandler, StageFinished, StageStarted, StepDone, ignore
@@ -104,6 +105,7 @@ class StageTrainer:
         self.micro_steps = self.per_rank // self.recipe.batch_size
         self.plan = BatchPlan(setup.train_set, setup.seed, dist.rank if dist else 0, world,
                               self.recipe.mirror, self.recipe.jitter)
+        self.trunk_cache = cached_trunk(self.model, self.recipe, world)
         groups = parameter_groups(self.model, self.recipe)
         self.optimizer = make_optimizer(groups, self.recipe, setup.stage)
         self.net = DistributedDataParallel(self.model) if dist else self.model
@@ -254,7 +256,6 @@ class StageTrainer:
             torch.manual_seed(derived_seed(self.setup.seed, self.iteration, micro, rank))
             position = self.iteration * self.per_rank + micro * self.recipe.batch_size
             images, labels = self.plan.batch(position, self.recipe.batch_size)
-            x = normalize(images.to(self.setup.device), self.model.info.input)
             y = labels.to(self.setup.device)
             if self.recipe.loss_sampling < 1:
                 gen = torch.Generator().manual_seed(derived_seed(self.setup.seed, self.iteration, micro, rank, 1))
@@ -263,13 +264,19 @@ class StageTrainer:
             sync = contextlib.nullcontext() if last or self.dist is None else self.net.no_sync()
             with sync:
                 with self.autocast:
-                    loss = pixel_loss(self.net(x), y, self.recipe.normalize_loss, self.weights)
+                    loss = pixel_loss(self._logits(images, position), y, self.recipe.normalize_loss, self.weights)
                 if distributed.any_rank(not torch.isfinite(loss).item(), self.dist, self.setup.device):
                     return None
                 (loss / self.micro_steps).backward()
             losses.append(loss.item())
         self.optimizer.step()
         return sum(losses) / len(losses)
+
+    def _logits(self, images: torch.Tensor, position: int) -> torch.Tensor:
+        """The net's logits for a batch: from cached trunk blobs where the recipe allows (cached_trunk.py)."""
+        if self.trunk_cache is not None:
+            return self.trunk_cache.logits(images, self.plan.keys(position, images.shape[0]))
+        return self.net(normalize(images.to(self.setup.device), self.model.info.input))
 
     def _report_step(self, loss: float, lr: float, seconds_per_update: float, took: float) -> None:
         rate = self.recipe.images_per_update / seconds_per_update if seconds_per_update > 0 else 0.0

@@ -45,6 +45,8 @@ def test_eval_prints_metrics_and_writes_json(trained, colour_set, capsys, tmp_pa
     data = json.loads(out_json.read_text())
     assert set(data) >= {"pixel_acc", "mean_acc", "mean_iu", "fwiu", "iu", "boundary", "interior"}
     assert len(data["iu"]) == 3 and 0 <= data["mean_iu"] <= 1
+    # what the figure covers: the colour set's val masks label every pixel of its 4 images of 48²
+    assert (data["pixels"], data["labelled_pixels"], data["labelled_fraction"], data["dense_images"]) == (4 * 48 * 48, 4 * 48 * 48, 1.0, 4)
     assert f"mean IU {100 * data['mean_iu']:.1f}" in out
     assert "disc" in out and "within 4 px of boundaries" in out
 

@@ -10,7 +10,7 @@ from fcn_studio.engine.model_info import ModelInfo
 from fcn_studio.cli.metrics_report import headline_line
 from fcn_studio.palette import VOID_LABEL
 from fcn_studio.training import CancelToken, Cancelled, boundary_band, evaluate
-from fcn_studio.training.evaluate import PAPER_METRICS, headline
+from fcn_studio.training.evaluate import PAPER_METRICS, coverage, headline
 
 
 def test_boundary_band_by_hand():
@@ -93,3 +93,21 @@ def test_headline_keeps_the_metrics_own_keys_and_adds_the_band_means():
 def test_headline_line_prints_the_four_in_percent():
     metrics = {"pixel_acc": 0.912, "mean_acc": 0.801, "mean_iu": 0.703, "fwiu": math.nan, "boundary": {"mean_iu": 0.1}}
     assert headline_line(metrics) == "pixel acc 91.2 · mean acc 80.1 · mean IU 70.3 · f.w. IU n/a"
+
+
+def test_results_say_what_fraction_of_the_pixels_carried_a_label():
+    dense = np.zeros((4, 8), np.uint8)
+    dense[:, 4:] = 1
+    sparse = np.full((4, 8), VOID_LABEL, np.uint8)
+    sparse[1, 1:4] = 0  # three scribbled pixels of 32
+    m = evaluate(RedIsForeground(), Known([dense, sparse]), band=1)
+    assert (m["pixels"], m["labelled_pixels"], m["dense_images"]) == (64, 35, 1)
+    assert m["labelled_fraction"] == pytest.approx(35 / 64)
+    assert coverage(m) == "on 35 labelled pixels, 55 % of 2 images"
+    only_dense = evaluate(RedIsForeground(), Known([dense]), band=1)
+    assert only_dense["labelled_fraction"] == 1.0
+    assert coverage(only_dense) == "on 32 labelled pixels of 1 image (fully labelled)"
+    assert coverage({"labelled_pixels": 1204, "labelled_fraction": 0.0291, "images": 1, "dense_images": 0}) == \
+        "on 1 204 labelled pixels, 3 % of 1 image"
+    assert coverage({"labelled_pixels": 9990, "labelled_fraction": 0.9999, "images": 1, "dense_images": 0}) == \
+        "on 9 990 labelled pixels, 99.9 % of 1 image"
