@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -21,6 +20,7 @@ from ...engine import ARCHITECTURES
 from ...engine.model_info import CAFFE_INPUT, GOOGLENET_INPUT, TORCHVISION_INPUT, InputSpec
 from ...errors import FileProblem
 from ...palette import VOC_CLASSES
+from ...training.recipes import TOMLDecodeError, parse_toml  # tomllib, or tomli on Python 3.10
 
 BUILTIN = Path(__file__).with_name("catalogue.toml")
 USER_CATALOGUE_ENV = "FCN_STUDIO_CATALOGUE"
@@ -170,10 +170,10 @@ def read_catalogue(path: str | Path, origin: str | None = None) -> list[Download
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
-        data = tomllib.loads(text)
+        data = parse_toml(text)
     except OSError as exc:
         raise CatalogueError(path, f"cannot read the catalogue ({exc.strerror or exc})") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    except (TOMLDecodeError, UnicodeDecodeError) as exc:
         raise CatalogueError(path, f"not valid TOML ({exc})") from None
     unknown = sorted(set(data) - {"file"})
     if unknown or not isinstance(data.get("file", []), list):

@@ -129,6 +129,7 @@ def fetch(urls: list[str], dest: Path, known_hash: str | None, on_progress: Prog
     import requests
 
     cancel = cancel or CancelToken()
+    pooch.get_logger().setLevel(logging.WARNING)  # its "Downloading…" lines: the progress events say it
     dest.parent.mkdir(parents=True, exist_ok=True)
     if dest.is_file() and (known_hash is None or pooch.file_hash(str(dest), known_hash.split(":")[0]) ==
                            known_hash.split(":", 1)[1].lower()):
@@ -157,7 +158,7 @@ def fetch(urls: list[str], dest: Path, known_hash: str | None, on_progress: Prog
         except OSError as exc:
             what = "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
             raise DownloadError(dest.parent, f"could not write {dest.name} ({what}); nothing was kept") from None
-        log.warning("%s", reasons[-1])
+        log.debug("%s", reasons[-1])  # the final error lists every source: one line, not one per source
     raise DownloadError(None, "; ".join(reasons) or "no source to download from")
 
 
