@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 import torch
 
+from fcn_studio.app.catalog import Catalog
 from fcn_studio.app.downloads.entries import CatalogueError, load_catalogue, read_catalogue
 from fcn_studio.app.downloads.fetch import DownloadCancelled, DownloadError, DownloadProgress, cache_dir, fetch
 from fcn_studio.app.downloads.install import READY, UNVERIFIED_STATE, converted_path, files_dir, install, state
@@ -41,11 +42,12 @@ def pth_bytes() -> bytes:
     return buffer.getvalue()
 
 
-def entry_for(tmp_path, urls, hash_, arch="fcn8s", classes=4, fmt="pytorch-fcn", kind="model", name="fcn8s-test"):
+def entry_for(tmp_path, urls, hash_, arch="fcn8s", classes=4, fmt="pytorch-fcn", kind="model", name="fcn8s-test",
+              file_name="fcn8s_test.pth", catalogue="lab.toml"):
     """One entry, written as a lab's catalogue file would be and read back through the parser."""
     listed = ", ".join(f'"{u}"' for u in urls)
     names = '["background", "disc", "ring", "bar"]' if classes == 4 else '"voc"'
-    path = tmp_path / "lab.toml"
+    path = tmp_path / catalogue
     path.write_text(f'''[[file]]
 name = "{name}"
 title = "a compact FCN-8s"
@@ -57,7 +59,7 @@ width = 0.0625
 result = "none"
 input = "caffe-voc"
 urls = [{listed}]
-file_name = "fcn8s_test.pth"
+file_name = "{file_name}"
 hash = "{hash_}"
 format = "{fmt}"
 licence = "test"
@@ -233,7 +235,7 @@ def test_an_unverified_source_that_parses_is_kept_and_said_unverified(tmp_path, 
         entry = entry_for(tmp_path, [server.url("/fcn8s_test.pth")], "unverified source")
         install(entry)
     assert state(entry) == UNVERIFIED_STATE and (files_dir() / "fcn8s_test.pth").is_file()
-    assert leftovers(cache) == ["fcn8s-test.safetensors", "fcn8s_test.pth"] and cache_dir() == cache
+    assert leftovers(cache) == ["fcn8s-test.safetensors", "fcn8s_test.pth"] and cache_dir() == cache / "downloads"
 
 
 def test_a_torchvision_prefix_that_does_not_match_is_refused(tmp_path, cache, pth_bytes):
@@ -253,3 +255,23 @@ def test_a_file_fetched_elsewhere_is_checked_like_a_download(tmp_path, cache, pt
     other = entry_for(tmp_path, [closed_port_url("x.pth")], "md5:" + "2" * 32, name="c")
     with pytest.raises(DownloadError, match=r"from_a_usb_stick.pth: its md5 is .* but the catalogue says 2222"):
         install(other, from_file=fetched)
+
+
+def test_downloaded_models_join_the_picker_as_one_family(tmp_path, cache):
+    bodies = {}
+    for arch in ("fcn32s", "fcn8s"):
+        buffer = io.BytesIO()
+        torch.save(compact_model(arch, seed=1, family=None).state_dict(), buffer)
+        bodies[arch] = buffer.getvalue()
+    with FileServer() as server:
+        for arch, body in bodies.items():
+            server.files[f"/{arch}.pth"] = body
+            install(entry_for(tmp_path, [server.url(f"/{arch}.pth")], f"md5:{hashlib.md5(body).hexdigest()}",
+                              arch=arch, name=f"{arch}-lab", file_name=f"{arch}.pth", catalogue=f"{arch}.toml"))
+    picker = Catalog(tmp_path / "no-shipped-models")
+    assert [(e.path.name, e.shipped) for e in picker.entries] == [("fcn32s-lab.safetensors", False),
+                                                                 ("fcn8s-lab.safetensors", False)]
+    eight = picker.entries[1]
+    assert eight.family_name == "lab" and list(picker.heads(eight)) == ["32s", "8s"]
+    picker.scan()
+    assert len(picker.entries) == 2  # a rescan does not list them twice

@@ -19,12 +19,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ...engine.backends.cache import cache_dir as program_cache_dir
 from ...errors import FileProblem
 from ...training.events import CancelToken
 
 log = logging.getLogger(__name__)
 
-CACHE_ENV = "FCN_STUDIO_CACHE"
 MIRROR_ENV = "FCN_STUDIO_MIRROR"
 TIMEOUT_S = 30
 CHUNK = 1 << 16
@@ -72,13 +72,8 @@ ProgressCallback = Callable[[DownloadProgress], None]
 
 
 def cache_dir() -> Path:
-    """Where downloads live: `$FCN_STUDIO_CACHE`, else the platform's cache folder for fcn-studio."""
-    configured = os.environ.get(CACHE_ENV)
-    if configured:
-        return Path(configured).expanduser()
-    import pooch
-
-    return Path(pooch.os_cache("fcn-studio"))
+    """Downloads live in the program's cache folder ($FCN_STUDIO_CACHE moves it), beside the exported models."""
+    return program_cache_dir() / "downloads"
 
 
 def source_urls(urls: tuple[str, ...] | list[str], file_name: str) -> list[str]:
