@@ -46,7 +46,7 @@ def entry_for(tmp_path, urls, hash_, arch="fcn8s", classes=4, fmt="pytorch-fcn",
               file_name="fcn8s_test.pth", catalogue="lab.toml"):
     """One entry, written as a lab's catalogue file would be and read back through the parser."""
     listed = ", ".join(f'"{u}"' for u in urls)
-    names = '["background", "disc", "ring", "bar"]' if classes == 4 else '"voc"'
+    names = {4: '["background", "disc", "ring", "bar"]', 1000: '"imagenet"'}.get(classes, '"voc"')
     path = tmp_path / catalogue
     path.write_text(f'''[[file]]
 name = "{name}"
@@ -275,3 +275,33 @@ def test_downloaded_models_join_the_picker_as_one_family(tmp_path, cache):
     assert eight.family_name == "lab" and list(picker.heads(eight)) == ["32s", "8s"]
     picker.scan()
     assert len(picker.entries) == 2  # a rescan does not list them twice
+
+
+def test_a_trunk_becomes_the_init_model_with_its_own_input_convention(tmp_path, cache, monkeypatch):
+    """A Caffe-convention VGG16 in torchvision's keys (pytorch-fcn's vgg16_from_caffe.pth, compact)."""
+    from fcn_studio.app.model_choice import model_file
+    from fcn_studio.engine.convolutionalise import VGG16_FEATURE_INDICES
+    from fcn_studio.engine.vgg import CONV_NAMES
+
+    trunk = compact_model("fcn32s", seed=2, family=None).state_dict()
+    tv = {}
+    for name, index in zip(CONV_NAMES, VGG16_FEATURE_INDICES):
+        tv[f"features.{index}.weight"], tv[f"features.{index}.bias"] = trunk[f"{name}.weight"], trunk[f"{name}.bias"]
+    tv["classifier.0.weight"], tv["classifier.0.bias"] = trunk["fc6.weight"].flatten(1), trunk["fc6.bias"]
+    tv["classifier.3.weight"], tv["classifier.3.bias"] = trunk["fc7.weight"].flatten(1), trunk["fc7.bias"]
+    buffer = io.BytesIO()
+    torch.save(tv, buffer)
+    body = buffer.getvalue()
+    with FileServer() as server:
+        server.files["/vgg16_from_caffe.pth"] = body
+        entry = entry_for(tmp_path, [server.url("/vgg16_from_caffe.pth")], f"md5:{hashlib.md5(body).hexdigest()}",
+                          arch="fcn32s", classes=1000, fmt="torchvision", kind="trunk", name="vgg-lab",
+                          file_name="vgg16_from_caffe.pth")
+        monkeypatch.setenv("FCN_STUDIO_CATALOGUE", str(tmp_path / "lab.toml"))
+        path = model_file("vgg-lab")  # what `train --init vgg-lab` opens
+    assert path == converted_path(entry) and path.parent.name == "trunks" and state(entry) == READY
+    model = load_model(path)
+    assert model.info.input.channel_order == "BGR" and model.info.input.scale == 1.0
+    assert torch.equal(model.fc6.weight, trunk["fc6.weight"]) and torch.equal(model.conv5_3.bias, trunk["conv5_3.bias"])
+    assert not model.score_fr.weight.any()
+    assert Catalog(tmp_path / "none").entries == []  # a trunk is a start for training, not a model to segment with
