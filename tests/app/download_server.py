@@ -10,12 +10,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class FileServer:
     """Serves `files` ({"/name": bytes}); paths in `cut` send half their bytes and hang up.
 
-    `hits` counts the requests per path, so a test sees retries and which sources were tried."""
+    `hits` counts the requests per path, so a test sees retries and which sources were tried;
+    `gate`, until set, holds every body after its headers (a test acts mid-download, not in a race)."""
 
     def __init__(self) -> None:
         self.files: dict[str, bytes] = {}
         self.cut: set[str] = set()
         self.hits: Counter = Counter()
+        self.gate = threading.Event()
+        self.gate.set()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -29,6 +32,7 @@ class FileServer:
                 self.send_response(200)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
+                server.gate.wait(20)
                 if path in server.cut:
                     self.wfile.write(body[: len(body) // 2])
                     self.wfile.flush()
