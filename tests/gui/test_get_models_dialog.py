@@ -94,3 +94,14 @@ def test_offline_shows_the_urls_and_import_from_file_takes_a_file_fetched_elsewh
     d.from_file.click()
     qtbot.waitUntil(lambda: d.handle is None, timeout=20_000)
     assert cell(d, "fcn8s-test", "State") == "ready"
+
+
+def test_file_menu_opens_get_models_once(qtbot, window):
+    file_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&File")
+    get = next(a for a in file_menu.actions() if a.text() == "&Get models…")
+    get.trigger()
+    first = window.get_models_dialog
+    assert first is not None and first.isVisible() and first.table.rowCount() >= 16
+    first.hide()
+    get.trigger()
+    assert window.get_models_dialog is first and first.isVisible()
