@@ -20,7 +20,7 @@ from ..app.view_model import ViewModel
 from ..errors import FileProblem
 from .worker import JobHandle, JobRunner
 
-COLUMNS = ("Name", "What it is", "Reported result", "Classes", "Size", "State")
+COLUMNS = ("Name", "State", "Classes", "Size", "Reported result", "What it is")
 DOWNLOADING = "downloading"
 
 
@@ -46,6 +46,7 @@ class GetModelsDialog(QDialog):
         self.bar = QProgressBar()
         self.status = QLabel("Choose a model or trunk; nothing is downloaded until you ask.")
         self.status.setWordWrap(True)
+        self.status.setMinimumHeight(self.status.fontMetrics().lineSpacing() * 4)  # an offline message's URLs
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)  # URLs to copy
         buttons = QHBoxLayout()
         for button in (self.download, self.cancel, self.from_file):
@@ -62,7 +63,7 @@ class GetModelsDialog(QDialog):
         self.from_file.clicked.connect(self.import_from_file)
         close.clicked.connect(self.hide)
         self.table.itemSelectionChanged.connect(self._sync_buttons)
-        self.resize(980, 460)
+        self.resize(1100, 520)
         self.entries: list[DownloadEntry] = []
         self.refresh()
 
@@ -76,7 +77,7 @@ class GetModelsDialog(QDialog):
         self.table.setRowCount(len(self.entries))
         for row, entry in enumerate(self.entries):
             size = f"{entry.size_mb:.0f} MB" if entry.size_mb else "?"
-            cells = (entry.name, entry.title, entry.result, str(entry.classes), size, self.state_of(entry))
+            cells = (entry.name, self.state_of(entry), str(entry.classes), size, entry.result, entry.title)
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text if column != 0 else "\n".join(entry.urls))
