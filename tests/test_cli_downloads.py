@@ -132,3 +132,17 @@ def test_a_wrong_dataset_archive_is_refused(env, capsys, monkeypatch):
     err = capsys.readouterr().err
     assert "82b4d87ceb2ed10f6038a1cba92111cb" in err and hashlib.md5(b"not the archive").hexdigest() in err
     assert not (env / "data" / "benchmark_RELEASE").exists()
+
+
+def test_an_archive_reaching_outside_its_folder_is_refused(tmp_path):
+    from fcn_studio.app.downloads.datasets import unpack
+    from fcn_studio.app.downloads.fetch import DownloadError
+
+    archive = tmp_path / "evil.tar"
+    with tarfile.open(archive, mode="w") as tar:
+        info = tarfile.TarInfo("../outside.txt")
+        info.size = 4
+        tar.addfile(info, io.BytesIO(b"evil"))
+    with pytest.raises(DownloadError, match=r"evil.tar: could not unpack it into"):
+        unpack(archive, tmp_path / "data", "VOCdevkit")
+    assert not (tmp_path / "outside.txt").exists() and list((tmp_path / "data").iterdir()) == []

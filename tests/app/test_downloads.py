@@ -123,6 +123,7 @@ def test_download_verify_convert_and_segment_end_to_end(tmp_path, cache, pth_byt
             done = stop.value
     assert job.lane is Lane.DOWNLOAD
     assert seen and all(isinstance(e, DownloadProgress) for e in seen) and seen[-1].done == len(pth_bytes)
+    assert seen[-1].message.startswith(f"fcn8s_test.pth: {len(pth_bytes) / 1e6:.1f} of {len(pth_bytes) / 1e6:.1f} MB, ")
     assert done.path == converted_path(entry) and done.url == server.url("/fcn8s_test.pth")
     assert state(entry) == READY
     info = read_info(done.path)
