@@ -55,7 +55,8 @@ def run(args: argparse.Namespace) -> int:
 def _list(entries: dict) -> None:
     from ..app.downloads.install import state
 
-    rows = [(e.name, state(e) if e.verified or state(e) != "not here" else "not here (unverified source)",
+    states = {e.name: state(e) for e in entries.values()}
+    rows = [(e.name, states[e.name] + ("" if e.verified or states[e.name] != "not here" else " (unverified source)"),
              str(e.classes), f"{e.size_mb:.0f} MB" if e.size_mb else "?", e.result) for e in entries.values()]
     header = ("NAME", "STATE", "CLASSES", "SIZE", "REPORTED RESULT")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
@@ -84,7 +85,8 @@ def _get(entry, from_file: str | None) -> int:
             bar(int(p.done // 1_000_000), max(int(p.total // 1_000_000), 1), rate)
 
     if not from_file:
-        print(f"{entry.name}: {entry.title} ({entry.size_mb or '?'} MB) from {entry.urls[0]}", flush=True)
+        size = f"{entry.size_mb:g} MB" if entry.size_mb else "size unknown"
+        print(f"{entry.name}: {entry.title} ({size}) from {entry.urls[0]}", flush=True)
     done = install(entry, on_progress, from_file=from_file)
     check = f"{entry.algorithm} {entry.digest} as published ({entry.hash_source})" if entry.verified else \
         f"UNVERIFIED SOURCE (no published hash): accepted because it parses as {entry.arch}"
