@@ -34,3 +34,4 @@ def test_wheel_carries_resources_and_models_inside_the_package(tmp_path):
         for rel in shipped:
             assert f"fcn_studio/{rel}" in names
     assert any(n.endswith("entry_points.txt") for n in names)
+    assert {"fcn_studio/app/downloads/catalogue.toml", "fcn_studio/app/downloads/seg11valid.txt"} <= set(names)

@@ -1,4 +1,5 @@
-"""The models the app can use: shipped ones in `models/` plus files the user opens.
+"""The models the app can use: shipped ones in `models/`, the catalogue's downloaded ones
+(`downloads.install.models_dir()`), plus files the user opens.
 
 Only metadata is read here (`read_info`: the safetensors header), so listing models costs no
 tensor loading. Models that share `notes["family"]` and class names form a *family*: the same
@@ -15,6 +16,7 @@ from ..errors import WeightFileError
 from ..engine import ARCHITECTURES, ModelInfo, open_model, read_info
 from ..engine.registry import HEADS, TRUNKS
 from ..paths import models_dir
+from .downloads.install import models_dir as downloaded_models_dir
 
 log = logging.getLogger(__name__)
 
@@ -104,8 +106,9 @@ class ModelEntry:
 class Catalog:
     """Shipped models (scanned from a folder) plus user-opened files, in a stable order."""
 
-    def __init__(self, folder: Path | None = None):
+    def __init__(self, folder: Path | None = None, downloads: Path | None = None):
         self.folder = models_dir() if folder is None else Path(folder)
+        self.downloads = downloaded_models_dir() if downloads is None else Path(downloads)
         self.entries: list[ModelEntry] = []
         self.problems: list[str] = []
         self.scan()
@@ -122,6 +125,14 @@ class Catalog:
                 log.warning("skipping shipped model: %s", exc)
                 self.problems.append(str(exc))
         self.entries.extend(user)
+        known = {e.path for e in self.entries}
+        fetched = sorted(self.downloads.glob("*.safetensors")) if self.downloads.is_dir() else []
+        for path in fetched:
+            try:
+                if path.resolve() not in known:
+                    self.entries.append(ModelEntry(path.resolve(), read_info(path), shipped=False))
+            except WeightFileError as exc:
+                log.warning("skipping downloaded model: %s", exc)
 
     def add_file(self, path: str | Path) -> ModelEntry:
         """Register a user's model file (ours, pytorch-fcn or Caffe); raises WeightFileError.

@@ -96,6 +96,7 @@ class Lane(enum.Enum):
     CHECK = "check"
     SAVE = "save"  # annotation masks, written in the order they were painted
     LIVE = "live"  # the visible image re-segmented with a training round's newest weights
+    DOWNLOAD = "download"  # catalogue files: minutes long, so never in front of an image to open
 
     @property
     def supersedes(self) -> bool:

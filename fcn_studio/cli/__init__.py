@@ -16,7 +16,8 @@ from .. import __version__
 from ..errors import FileProblem, printable
 from ..images import MAX_PIXELS_ENV, set_max_image_pixels
 
-COMMANDS = ("segment", "train", "eval", "info", "import_weights", "make_synthetic", "reproduce", "experiment", "bench", "export")
+COMMANDS = ("segment", "train", "eval", "info", "import_weights", "make_synthetic", "reproduce", "experiment", "bench", "export",
+            "models", "data")
 
 
 class CommandError(Exception):

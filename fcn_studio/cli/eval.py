@@ -17,7 +17,7 @@ from ..training.events import EvalProgress
 from ..training.run_folder import json_safe
 from . import CommandError
 from .metrics_report import band_line, class_table, headline_line
-from .models import resolve_model
+from ..app.model_choice import resolve_model
 from .progress import ProgressLine
 
 

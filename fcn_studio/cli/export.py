@@ -9,7 +9,7 @@ from pathlib import Path
 from ..engine.backends import ExportError, export_onnx
 from ..engine.backends.export import OPSET, output_names
 from . import CommandError
-from .models import resolve_model
+from ..app.model_choice import resolve_model
 
 log = logging.getLogger(__name__)
 

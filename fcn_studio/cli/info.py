@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from .models import resolve_model
+from ..app.model_choice import resolve_model
 
 
 def register(sub: argparse._SubParsersAction) -> None:

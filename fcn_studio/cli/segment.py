@@ -18,7 +18,7 @@ from ..engine.backends.calibration import from_folder
 from ..engine.memory import OutOfMemory
 from ..app.catalog import DEFAULT_MODEL
 from . import CommandError, add_max_pixels_argument
-from .models import STITCH_MODEL_NAME, resolve_model
+from ..app.model_choice import STITCH_MODEL_NAME, resolve_model
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Segment each IMAGE and write OUTDIR/<name>.png, a palette PNG of class indices "
                        "(<name>-2.png … for inputs that share a name).")
     p.add_argument("images", nargs="+", metavar="IMAGE", help="image files (any format Pillow reads)")
-    p.add_argument("-m", "--model", help="model file (.safetensors, .pth, .caffemodel) or shipped model name; "
+    p.add_argument("-m", "--model", help="model file (.safetensors, .pth, .caffemodel), shipped model name or "
+                   "catalogue name (`fcn-studio models`, fetched on first use); "
                    "default: the shipped FCN-8s")
     p.add_argument("-o", "--out", default="segmented", help="output folder (default: ./segmented)")
     p.add_argument("--overlay", action="store_true", help="also write <name>_overlay.png, the colours over the image")

@@ -64,11 +64,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--resume", metavar="RUN", help="continue the run in this folder exactly where it stopped")
     p.add_argument("--recipe", default="paper", help=f"{', '.join(PRESETS)} or a recipe file (default paper)")
     p.add_argument("--stage", choices=STAGE_CHOICES, default="32s", help="what to train (default 32s)")
-    p.add_argument("--init", metavar="MODEL", default="", help="start from this model (e.g. the 32s model for 16s)")
+    p.add_argument("--init", metavar="MODEL", default="", help="start from this model (e.g. the 32s model for 16s) or a catalogue name "
+                   "(vgg16-caffe: the paper's start)")
     p.add_argument("--backbone", choices=BACKBONE_CHOICES, default="vgg16",
                    help="trunk of the FCN (default vgg16; with --init, the init model's)")
     p.add_argument("--pretrained", metavar="PTH", default="",
-                   help="initialise the trunk from a torchvision ImageNet state_dict of the backbone")
+                   help="initialise the trunk from a torchvision ImageNet state_dict of the backbone, or a "
+                   "catalogue trunk (vgg16-torchvision, alexnet-torchvision, googlenet-torchvision)")
     p.add_argument("--width", type=float, default=1.0, help="channel width multiplier; 1 is the paper's net "
                    "(default 1; 0.25 trains on a CPU)")
     p.add_argument("--train-split", default="train", help="training split name or list file (default train)")
@@ -102,8 +104,12 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         images_per_update=args.images_per_update, batch_size=args.batch_size, eval_every=args.eval_every,
         checkpoint_every=args.checkpoint_every, loss_sampling=args.loss_sampling,
         class_balance=args.class_balance, mirror=args.mirror, jitter=args.jitter)
+    from ..app.model_choice import model_file, pretrained_file  # a catalogue name is fetched on first use
+
+    init = str(model_file(args.init)) if args.init else ""
+    pretrained = str(pretrained_file(args.pretrained)) if args.pretrained else ""
     return TrainConfig(data=args.data, out=args.out, recipe=recipe, stage=args.stage, width=args.width,
-                       init=args.init, backbone=args.backbone, pretrained=args.pretrained, train_split=args.train_split,
+                       init=init, backbone=args.backbone, pretrained=pretrained, train_split=args.train_split,
                        val_split=args.val_split, seed=args.seed, device=args.device, precision=args.precision,
                        family=args.family, band=args.band)
 

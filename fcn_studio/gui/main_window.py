@@ -28,6 +28,7 @@ from .error_dialog import ErrorDialog
 from .exporter import Exporter
 from .image_list import ImageList
 from .image_view import ImageView
+from .get_models_dialog import GetModelsDialog
 from .importer import Importer
 from .internals_panel import InternalsPanel
 from .jobs_panel import JobsPanel
@@ -103,6 +104,7 @@ class MainWindow(QMainWindow):
                                    training_panel.plots, self._show_annotation_training)
         self.make_model_requested.connect(self.annotate.make_model)
         self.importer = Importer(vm, self.runner, self.errors, self.status, self)
+        self.get_models_dialog: GetModelsDialog | None = None  # made when first asked for
         self.notices = Notices(vm, self.central_column, self.training, self.actions.import_action,
                                self.actions.make_model_action)
 
@@ -143,6 +145,11 @@ class MainWindow(QMainWindow):
 
     def import_weights(self) -> None:
         self.importer.import_dialog()
+
+    def get_models(self) -> None:
+        if self.get_models_dialog is None:
+            self.get_models_dialog = GetModelsDialog(self.view_model, self.runner, self)
+        self.get_models_dialog.show()
 
     def make_model(self) -> None:
         self.make_model_requested.emit()
