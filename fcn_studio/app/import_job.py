@@ -17,7 +17,6 @@ from ..errors import FileProblem, OutputError, WeightFileError
 from ..paths import models_dir
 from .jobs import CancelToken, Job, Lane
 
-IMPORT_SUFFIXES = (".pth", ".pt", ".tar", ".caffemodel")
 IMPORT_FILTER = "Weights to import (*.pth *.pt *.tar *.caffemodel);;All files (*)"
 # The architectures a pytorch-fcn file may be forced to (it cannot tell FCN-8s at once from FCN-8s by itself).
 IMPORT_ARCHES = tuple(arch.name for arch in of_trunk("vgg16"))

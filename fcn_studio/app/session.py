@@ -29,6 +29,7 @@ from ..errors import DatasetError, printable
 from ..images import IMAGE_SUFFIXES, load_image
 from ..data.labels import read_label
 from ..palette import voc_palette
+from ..paths import resources_dir
 from ..data.synthetic.calibration import own_scenes
 from ..engine import Prediction, Segmenter, open_model
 from .catalog import Catalog, ModelEntry
@@ -54,6 +55,11 @@ class OpenImage:
     def ident(self) -> str:
         """Same file, same image (its key changes when the file is edited)."""
         return str(self.path.resolve()) if self.path is not None else self.key
+
+    @property
+    def is_sample(self) -> bool:
+        """One of the shipped synthetic scenes (resources/samples), which the shipped models do know."""
+        return self.path is not None and self.path.resolve().parent == (resources_dir() / "samples").resolve()
 
     @property
     def size(self) -> tuple[int, int]:

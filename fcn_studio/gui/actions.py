@@ -14,8 +14,10 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QComboBox, QLabel, QMainWindow, QMenu, QToolBar
 
 from ..app.catalog import HEADS
-from ..app.devices import available_devices
-from ..app.view_model import STITCH_FACTORS, ViewModel
+from ..app.device_choice import available_devices
+from ..app import view_sentences as sentences
+from ..app.view_model import ViewModel
+from ..app.view_state import STITCH_FACTORS
 
 
 class Commands(Protocol):
@@ -98,7 +100,7 @@ class Actions:
         # (still enabled while on, so it can be turned off).
         no_skips = not vm.compare and vm.head == HEADS[0]
         self.changes.setEnabled(not no_skips or vm.changes)
-        self.changes.setToolTip(vm.skip_note(HEADS[0]) if no_skips else CHANGES_TIP)
+        self.changes.setToolTip(sentences.skip_note(vm, HEADS[0]) if no_skips else CHANGES_TIP)
         entries = vm.session.catalog.entries
         if vm.entry in entries:
             self.model_combo.setCurrentIndex(entries.index(vm.entry))

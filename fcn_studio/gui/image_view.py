@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QGraphicsRectItem
                                QTextEdit, QWidget)
 
 from ..app.analysis import MARK_COLOUR, MARKS_LUT
+from ..app import view_sentences as sentences
 from ..app.view_model import ViewModel
-from ..paths import sample_images
 
 DROP_HINT = "drop your own images here"
 PROBE_KEY = Qt.Key.Key_R  # held: the receptive field follows the mouse
@@ -326,8 +326,7 @@ class ImageView(pg.GraphicsView):
     def _draw_hint(self) -> None:
         """No model: say how to open one; else invite a drop only while nothing but samples is open."""
         vm = self.vm
-        samples = {p.resolve() for p in sample_images()}
-        own = any(image.path is None or image.path.resolve() not in samples for image in vm.session.images)
+        own = any(not image.is_sample for image in vm.session.images)
         self.set_hint(NO_MODEL_HINT if vm.entry is None else ("" if own else DROP_HINT))
 
     def _draw_image(self, image) -> None:
@@ -354,4 +353,4 @@ class ImageView(pg.GraphicsView):
         on = vm.changes and vm.entry is not None and vm.image is not None
         changed = vm.skip_changes(vm.head) if on else None
         self.pane.set_marks(changed)
-        self.set_marks_note(vm.skip_note() if on else "", swatch=changed is not None)
+        self.set_marks_note(sentences.skip_note(vm) if on else "", swatch=changed is not None)

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (QApplication, QComboBox, QFrame, QGraphicsRectIte
                                QScrollArea, QStackedWidget, QToolButton, QVBoxLayout, QWidget)
 
 from ..app.analysis import InternalMap, internal_maps
-from ..app.receptive import Probe, cell_rects
+from ..app.probe import Probe, cell_rects
 from ..app.view_model import ViewModel
 from .grid_layout import equal_columns, link_views
 

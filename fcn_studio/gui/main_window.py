@@ -18,7 +18,8 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QStackedWid
 
 from ..app.jobs import Lane
 from ..app.session import Session
-from ..app.view_model import SegmentRequest, ViewModel
+from ..app.segment_requests import SegmentRequest
+from ..app.view_model import ViewModel
 from .actions import SHORTCUTS, build_actions
 from .annotate_control import AnnotateControl
 from .annotate_panel import AnnotatePanel
@@ -33,7 +34,7 @@ from .internals_panel import InternalsPanel
 from .jobs_panel import JobsPanel
 from .legend_panel import LegendPanel
 from .model_card import ModelCard
-from .notices import Notices
+from .window_notes import WindowNotes
 from .opener import Opener
 from .status_bar import StatusBar
 from .training_control import TrainingControl
@@ -103,7 +104,7 @@ class MainWindow(QMainWindow):
                                    training_panel.plots, self._show_annotation_training)
         self.make_model_requested.connect(self.annotate.make_model)
         self.importer = Importer(vm, self.runner, self.errors, self.status, self)
-        self.notices = Notices(vm, self.central_column, self.training, self.actions.import_action,
+        self.notes = WindowNotes(vm, self.central_column, self.training, self.actions.import_action,
                                self.actions.make_model_action)
 
         for widget in (self.image_view, self.compare_view, self.image_list, self.legend, self.internals,
@@ -129,7 +130,7 @@ class MainWindow(QMainWindow):
         vm.restore()
         self.training.panel.form.device.setCurrentText(vm.device)
         self.training.panel.form.set_defaults(vm.device)
-        self.notices.offer_resume()
+        self.notes.offer_resume()
 
     # ----- commands of the menus (actions.Commands) --------------------------------------------
     def open_dialog(self) -> None:

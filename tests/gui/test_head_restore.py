@@ -18,7 +18,7 @@ def _reopen_and_check(qtbot, family, settings, path, reference, head):
     expected = reference[head].predict(np.array(Image.open(path).convert("RGB"))).labels
     assert checked == [head] and window.view_model.head == head
     np.testing.assert_array_equal(window.image_view.pane.drawn_overlay(), analysis.overlay_rgba(expected, PAL, 0.5, {0}))  # background clear
-    assert window.status.timing.text().startswith(f"{head} ")
+    assert window.status.timing.text().startswith(f"FCN-{head} · ")
     return window
 
 

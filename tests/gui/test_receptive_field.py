@@ -4,7 +4,7 @@ import numpy as np
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
 from PySide6.QtGui import QEnterEvent
 
-from fcn_studio.app.receptive import cell_rects
+from fcn_studio.app.probe import cell_rects
 from fcn_studio.engine import load_model
 from fcn_studio.engine.receptive import feeding_cells, receptive_field
 from fcn_studio.gui.internals_panel import MIN_MAP, TITLE_HEIGHT

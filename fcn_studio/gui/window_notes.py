@@ -1,13 +1,13 @@
 """The notes across the top of the image (NoticeBar): the run interrupted by quitting, offered for
 resuming at the next launch, and — once — why a photo comes out as background with the shipped
-synthetic-scene models. When each is due is decided in app.notices; this puts up the bars."""
+synthetic-scene models. When each is due is decided in app.note_rules; this puts up the bars."""
 
 from __future__ import annotations
 
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QVBoxLayout
 
-from ..app import notices
+from ..app import note_rules
 from ..app.view_model import ViewModel
 from .notice_bar import NoticeBar
 from .training_control import TrainingControl
@@ -17,7 +17,7 @@ PHOTO_NOTE = ("This model learned only synthetic scenes ({classes} classes of sh
               "or make a model for your own images.")
 
 
-class Notices:
+class WindowNotes:
     """Bars in `layout` (above the image); `import_action` and `make_model_action` are what the photo
     note offers (File ▸ Import weights…, Make a model for your own images)."""
 
@@ -32,23 +32,23 @@ class Notices:
 
     def offer_resume(self) -> NoticeBar | None:
         """At launch: "Resume the interrupted run RUN?" if quitting interrupted one."""
-        run = notices.interrupted_run(self.vm.store)
+        run = note_rules.interrupted_run(self.vm.store)
         if run is None:
             return None
         bar = self.resume_bar = NoticeBar("resume-note", f"Resume the interrupted run {run}?")
         bar.add_button("Resume", lambda: self.training.resume(run))
-        bar.add_button("Dismiss", lambda: notices.forget_interrupted(self.vm.store, run))
-        bar.dismissed.connect(lambda: notices.forget_interrupted(self.vm.store, run))
+        bar.add_button("Dismiss", lambda: note_rules.forget_interrupted(self.vm.store, run))
+        bar.dismissed.connect(lambda: note_rules.forget_interrupted(self.vm.store, run))
         self.layout.insertWidget(0, bar)
         return bar
 
     def photo_note(self) -> NoticeBar | None:
         """Once per launch, when a synthetic-scene model is shown something that is no sample scene."""
-        if self.photo_bar is not None or not notices.wants_photo_note(self.vm.store, self.vm.image, self.vm.entry):
+        if self.photo_bar is not None or not note_rules.wants_photo_note(self.vm.store, self.vm.image, self.vm.entry):
             return None
         bar = self.photo_bar = NoticeBar("photo-note", PHOTO_NOTE.format(classes=len(self.vm.class_names)))
         bar.add_button("Import weights…", self.import_action.trigger)
         bar.add_button(self.make_model_action.text().replace("&", ""), self.make_model_action.trigger)
-        bar.add_button("Don't show again", lambda: notices.hide_photo_note(self.vm.store))
+        bar.add_button("Don't show again", lambda: note_rules.hide_photo_note(self.vm.store))
         self.layout.insertWidget(self.layout.count() - 1, bar)
         return bar
