@@ -34,6 +34,22 @@ def timing(vm: ViewModel) -> str:
     return f"{name} · {pred.seconds * 1000:.0f} ms{cached}{note}"
 
 
+def missing_maps(vm: ViewModel) -> str:
+    """Why *Inside the net* has no maps of the shown result to draw, said at once (never another
+    image's maps meanwhile)."""
+    pred = vm.prediction()
+    if vm.image is None or vm.entry is None:
+        return ""
+    if pred is None:
+        return f"FCN-{vm.head}: computing…"
+    if vm.live_shown() is not None:
+        return "a training round's live answer keeps no internal maps: pick a head to see them"
+    if not pred.intermediates or pred.geometry is None:
+        return ("this result kept no internal maps: the image is too large for one forward pass and was "
+                "segmented in tiles; the maps are drawn for images that fit in one pass")
+    return ""
+
+
 def skip_note(vm: ViewModel, head: str | None = None) -> str:
     """What the skip marks of `head` (the shown one) say, for the single view's legend:
     "1 234 px (3.1 %) changed by the skips (FCN-8s vs 16s)", or why there are none ("" while

@@ -74,10 +74,12 @@ class MainWindow(QMainWindow):
         self.actions = build_actions(self, self, vm)
         images_dock = self._dock("Images", self.image_list, Qt.DockWidgetArea.LeftDockWidgetArea)
         legend_dock = self._dock("Legend", self.legend, Qt.DockWidgetArea.RightDockWidgetArea)
-        card_dock = self._dock("Model", self.model_card, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.tabifyDockWidget(legend_dock, card_dock)
-        legend_dock.raise_()
         internals_dock = self._dock("Inside the net", self.internals, Qt.DockWidgetArea.RightDockWidgetArea)
+        # The card is a tab of the tall dock, not of the legend's short one, where it was cut (#30/6).
+        card_dock = self._dock("Model", self.model_card, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(internals_dock, card_dock)
+        internals_dock.raise_()
+        self.docks = {"legend": legend_dock, "internals": internals_dock, "card": card_dock}
         # The right column runs the window's full height, so a bottom dock (Training, Jobs) takes
         # no rows from Inside the net's maps; the bottom dock takes the left corner instead (the
         # image list gets shorter), which leaves the training plots room to read.
@@ -96,7 +98,7 @@ class MainWindow(QMainWindow):
         annotate_panel = AnnotatePanel()
         annotate_dock = self._dock("Annotate", annotate_panel, Qt.DockWidgetArea.RightDockWidgetArea)
         self.tabifyDockWidget(card_dock, annotate_dock)
-        legend_dock.raise_()
+        internals_dock.raise_()
         annotate_dock.hide()
         self.annotate = AnnotateControl(vm, self.runner, self.errors, self.image_view, annotate_panel, annotate_dock,
                                         self.opener.open_paths)

@@ -43,8 +43,14 @@ class WindowNotes:
         return bar
 
     def photo_note(self) -> NoticeBar | None:
-        """Once per launch, when a synthetic-scene model is shown something that is no sample scene."""
-        if self.photo_bar is not None or not note_rules.wants_photo_note(self.vm.store, self.vm.image, self.vm.entry):
+        """Once per launch, when a shipped synthetic-scene model is shown something that is no sample
+        scene; taken away as soon as another model (the user's own) or a sample is shown."""
+        wanted = note_rules.wants_photo_note(self.vm.store, self.vm.image, self.vm.entry)
+        if self.photo_bar is not None:
+            if not wanted and self.photo_bar.isVisible():
+                self.photo_bar.hide_note()
+            return None
+        if not wanted:
             return None
         bar = self.photo_bar = NoticeBar("photo-note", PHOTO_NOTE.format(classes=len(self.vm.class_names)))
         bar.add_button("Import weights…", self.import_action.trigger)

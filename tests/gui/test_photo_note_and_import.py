@@ -13,7 +13,7 @@ from fcn_studio.engine import read_info
 from fcn_studio.errors import WeightFileError
 from fcn_studio.gui.import_dialog import ImportDialog
 from fcn_studio.paths import models_dir, sample_images
-from tests.compact_models import write_image
+from tests.compact_models import write_family, write_image
 from tests.engine.test_fcn import randomised
 from tests.gui.conftest import make_window, wait_idle
 from fcn_studio.app.annotate.workspace import new_label_set
@@ -51,6 +51,19 @@ def test_a_photo_gets_the_note_once_with_its_offers(qtbot, shipped, tmp_path, mo
     shipped.opener.open_paths([write_image(tmp_path / "dog.png", size=64, seed=1)])
     wait_idle(qtbot, shipped, "dog.png")
     assert shipped.notes.photo_bar is bar and not bar.isVisible()  # once per launch
+
+
+def test_the_note_goes_when_the_users_own_model_is_shown(qtbot, shipped, tmp_path):
+    """#30 item 4: the note belongs to the shipped models; the user's own model is not one."""
+    shipped.opener.open_paths([write_image(tmp_path / "cat.png", size=64)])
+    wait_idle(qtbot, shipped, "cat.png")
+    bar = shipped.notes.photo_bar
+    assert bar.isVisible() and shipped.view_model.entry.shipped
+    own = write_family(tmp_path / "mine")["8s"]
+    shipped.view_model.model = shipped.view_model.add_model_file(own)
+    assert not shipped.view_model.entry.shipped and not bar.isVisible()
+    shipped.view_model.model = shipped.session.catalog.default()
+    assert not bar.isVisible()  # once per launch
 
 
 def test_make_a_model_button_triggers_the_named_action(qtbot, shipped, tmp_path):
