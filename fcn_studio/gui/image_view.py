@@ -31,6 +31,10 @@ from ..app.view_model import ViewModel
 
 DROP_HINT = "drop your own images here"
 PROBE_KEY = Qt.Key.Key_R  # held: the receptive field follows the mouse
+CLEAR_KEY = Qt.Key.Key_Escape
+# The keys this view reads itself (Help lists them): what each does.
+VIEW_KEYS = {PROBE_KEY: "Hold over the image: the receptive field follows the mouse",
+             CLEAR_KEY: "Clear the receptive field"}
 PROBE_COLOUR = (255, 220, 0)
 NO_MODEL_HINT = "no model: open a model file (Model ▸ Open…)"
 
@@ -284,7 +288,7 @@ class ImageView(pg.GraphicsView):
             pixel = self.pane.pixel_at(self.mapToScene(self.mapFromGlobal(self.cursor().pos())))
             if pixel:
                 self.vm.probe = pixel
-        elif event.key() == Qt.Key.Key_Escape:
+        elif event.key() == CLEAR_KEY:
             self.vm.probe = None
         else:
             super().keyPressEvent(event)

@@ -14,19 +14,20 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
 from ..app.jobs import Lane
 from ..app.session import Session
 from ..app.segment_requests import SegmentRequest
 from ..app.view_model import ViewModel
-from .actions import SHORTCUTS, build_actions
+from .actions import build_actions
 from .annotate_control import AnnotateControl
 from .annotate_panel import AnnotatePanel
 from .annotation_rounds import RoundControl
 from .compare_view import CompareView
 from .error_dialog import ErrorDialog
 from .exporter import Exporter
+from .help_dialog import HelpDialog
 from .image_list import ImageList
 from .image_view import ImageView
 from .importer import Importer
@@ -56,6 +57,7 @@ class MainWindow(QMainWindow):
         self.session, self.settings = session, settings
         self.view_model = vm = ViewModel(session, settings)
         self.runner = JobRunner(parent=self)
+        self.help: HelpDialog | None = None
 
         self.image_view, self.compare_view = ImageView(), CompareView()
         self.stack = QStackedWidget()
@@ -208,8 +210,10 @@ class MainWindow(QMainWindow):
         self.training.show()
         self.training.panel.tabs.setCurrentWidget(self.training.panel.annotations)
 
-    def show_shortcuts(self) -> None:
-        QMessageBox.information(self, "Keyboard shortcuts", SHORTCUTS)
+    def show_help(self, tab: str) -> None:
+        if self.help is None:  # built on first use: it lists the actions as they are then
+            self.help = HelpDialog(self, self.settings.fileName())
+        self.help.show_tab(tab)
 
     # ----- jobs --------------------------------------------------------------------------------
     def _segment(self, request: SegmentRequest) -> None:
