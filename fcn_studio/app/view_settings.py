@@ -51,7 +51,8 @@ def remember(vm: ViewModel, store: Store) -> None:
     for name in ("device", "stitch", "opacity", "show_background", "head"):
         events[name].connect(lambda value, *_, key=name: store.setValue(key, value))
     events.model.connect(lambda entry: entry is not None and store.setValue("model", str(entry.path)))
-    events.images.connect(lambda _: store.setValue(IMAGES_KEY, [str(i.path) for i in vm.session.images if i.path]))
+    events.images.connect(lambda _: store.setValue(IMAGES_KEY, [str(i.path) for i in vm.session.images
+                                                                if i.path is not None and not i.is_sample]))
 
 
 def restore(vm: ViewModel, store: Store) -> None:
@@ -72,7 +73,8 @@ def restore(vm: ViewModel, store: Store) -> None:
 
 
 def last_images(store: Store) -> list[Path]:
-    """The image files open when the window last closed that are still there, to offer reopening."""
+    """The image files open when the window last closed that are still there, to offer reopening
+    (the shipped samples are not remembered: the window opens one anyway)."""
     saved = store.value(IMAGES_KEY) or []
     paths = [saved] if isinstance(saved, str) else list(saved)
     return [Path(p) for p in paths if p and Path(p).is_file()]

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QStackedWidget, QVBoxLay
 from ..app.jobs import Lane
 from ..app.session import Session
 from ..app.segment_requests import SegmentRequest
+from ..app import view_settings
 from ..app.view_model import ViewModel
 from .actions import build_actions
 from .annotate_control import AnnotateControl
@@ -107,6 +108,7 @@ class MainWindow(QMainWindow):
         self.rounds = RoundControl(vm, self.runner, self.errors, self.annotate.state, training_panel.annotations,
                                    training_panel.plots, self._show_annotation_training)
         self.make_model_requested.connect(self.annotate.make_model)
+        view_settings.remember_brush(self.annotate.state, settings)
         self.importer = Importer(vm, self.runner, self.errors, self.status, self)
         self.notes = WindowNotes(vm, self.central_column, self.training, self.actions.import_action,
                                self.actions.make_model_action)
@@ -135,6 +137,7 @@ class MainWindow(QMainWindow):
         self.training.panel.form.device.setCurrentText(vm.device)
         self.training.panel.form.set_defaults(vm.device)
         self.notes.offer_resume()
+        self.notes.offer_reopen(self.opener.open_paths)
 
     # ----- commands of the menus (actions.Commands) --------------------------------------------
     def open_dialog(self) -> None:

@@ -1,13 +1,17 @@
-"""The notes across the top of the image (NoticeBar): the run interrupted by quitting, offered for
-resuming at the next launch, and — once — why a photo comes out as background with the shipped
-synthetic-scene models. When each is due is decided in app.note_rules; this puts up the bars."""
+"""The notes across the top of the image (NoticeBar): at launch, the run interrupted by quitting
+(offered for resuming) and the images open last time (offered for reopening); and — once — why a
+photo comes out as background with the shipped synthetic-scene models. When each is due is decided
+in app.note_rules and app.view_settings; this puts up the bars."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QVBoxLayout
 
 from ..app import note_rules
+from ..app.view_settings import last_images
 from ..app.view_model import ViewModel
 from .notice_bar import NoticeBar
 from .training_control import TrainingControl
@@ -27,6 +31,7 @@ class WindowNotes:
         self.import_action, self.make_model_action = import_action, make_model_action
         self.resume_bar: NoticeBar | None = None
         self.photo_bar: NoticeBar | None = None
+        self.reopen_bar: NoticeBar | None = None
         vm.events.image.connect(lambda *_: self.photo_note())
         vm.events.model.connect(lambda *_: self.photo_note())
 
@@ -39,6 +44,19 @@ class WindowNotes:
         bar.add_button("Resume", lambda: self.training.resume(run))
         bar.add_button("Dismiss", lambda: note_rules.forget_interrupted(self.vm.store, run))
         bar.dismissed.connect(lambda: note_rules.forget_interrupted(self.vm.store, run))
+        self.layout.insertWidget(0, bar)
+        return bar
+
+    def offer_reopen(self, open_paths: Callable[[list[str]], object]) -> NoticeBar | None:
+        """At launch: "Reopen the 3 images open last time?" (not reopened unasked: a photo may be
+        large, and the user may have come for another one)."""
+        paths = last_images(self.vm.store)
+        if not paths:
+            return None
+        names = ", ".join(p.name for p in paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+        count = f"the {len(paths)} images" if len(paths) > 1 else "the image"
+        bar = self.reopen_bar = NoticeBar("reopen-note", f"Reopen {count} open last time ({names})?")
+        bar.add_button("Reopen", lambda: open_paths([str(p) for p in paths]))
         self.layout.insertWidget(0, bar)
         return bar
 
