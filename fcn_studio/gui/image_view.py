@@ -90,14 +90,6 @@ class ImagePane:
         else:
             self.marks.setImage(changed.view(np.uint8), levels=None, lut=MARKS_LUT)
 
-    def drawn_overlay(self) -> np.ndarray | None:
-        """The RGBA the overlay layer puts on screen: each label's table colour, its alpha scaled
-        by the layer's opacity (what a pixel-by-pixel overlay would have been)."""
-        return _drawn(self.overlay)
-
-    def drawn_marks(self) -> np.ndarray | None:
-        return _drawn(self.marks)
-
     def fit(self) -> None:
         if self.shape is not None:
             self.view.setRange(xRange=(0, self.shape[1]), yRange=(0, self.shape[0]), padding=0.02)
@@ -111,14 +103,6 @@ class ImagePane:
         if 0 <= x < self.shape[1] and 0 <= y < self.shape[0]:
             return x, y
         return None
-
-
-def _drawn(item: pg.ImageItem) -> np.ndarray | None:
-    if item.image is None:
-        return None
-    rgba = item.lut[item.image]
-    rgba[..., 3] = np.round(rgba[..., 3] * item.opacity())
-    return rgba
 
 
 class ProbeItems:

@@ -45,6 +45,9 @@ from .worker import JobRunner
 
 log = logging.getLogger(__name__)
 
+# The docks' arrangement, saved with the layout: a layout saved by a window that placed them otherwise
+# (the Model card beside the legend) is not restored over this one.
+LAYOUT_VERSION = 1
 LEGEND_HEIGHT = 200  # px of the legend dock in the default layout: six classes (it scrolls), opacity, background
 
 
@@ -132,7 +135,7 @@ class MainWindow(QMainWindow):
         self.resizeDocks([legend_dock, internals_dock], [LEGEND_HEIGHT, 760 - LEGEND_HEIGHT], Qt.Orientation.Vertical)
         if settings.value("geometry") is not None:
             self.restoreGeometry(settings.value("geometry"))
-            self.restoreState(settings.value("state"))
+            self.restoreState(settings.value("state"), LAYOUT_VERSION)
         vm.restore()
         self.training.panel.form.device.setCurrentText(vm.device)
         self.training.panel.form.set_defaults(vm.device)
@@ -250,7 +253,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.settings.setValue("geometry", self.saveGeometry())
-        self.settings.setValue("state", self.saveState())
+        self.settings.setValue("state", self.saveState(LAYOUT_VERSION))
         if self.training.busy():
             self.status.show_hover("cancelling: the trainer saves a checkpoint…")
         self.runner.shutdown()  # cancels every job and waits for its thread

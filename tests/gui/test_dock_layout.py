@@ -21,3 +21,21 @@ def test_the_model_card_is_not_cut_beside_the_legend(qtbot, tmp_path, size):
     assert card.isVisible() and window.legend.isVisible()
     assert card.verticalScrollBar().maximum() == 0, "the card scrolls: it is cut"
     window.close()
+
+
+def test_a_layout_saved_by_the_older_arrangement_is_not_restored(qtbot, family, tmp_path):
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QDockWidget
+    old = make_window(qtbot, family["8s"].parent, tmp_path / "settings.ini")
+    old.removeDockWidget(old.docks["card"])  # the old arrangement: the card a tab of the legend
+    old.addDockWidget(old.dockWidgetArea(old.docks["legend"]), old.docks["card"])
+    old.tabifyDockWidget(old.docks["legend"], old.docks["card"])
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    settings.setValue("geometry", old.saveGeometry())
+    settings.setValue("state", old.saveState())  # saved without a layout version, as before
+    settings.sync()
+    old.runner.shutdown()
+    again = make_window(qtbot, family["8s"].parent, tmp_path / "settings.ini")
+    assert again.tabifiedDockWidgets(again.docks["legend"]) == []
+    assert isinstance(again.docks["card"], QDockWidget) and again.docks["card"] in again.tabifiedDockWidgets(again.docks["internals"])
+    again.close()

@@ -2,7 +2,7 @@
 
 import pytest
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMessageBox, QToolButton
 
 from fcn_studio.app.note_rules import INTERRUPTED_KEY
 from fcn_studio.app.train_job import StepDone
@@ -107,7 +107,7 @@ def test_a_dismissed_offer_is_not_made_again(qtbot, family, colour_set, tmp_path
     remembered(tmp_path / "settings.ini", run)
     window = make_window(qtbot, family["8s"].parent, tmp_path / "settings.ini")
     bar = window.notes.resume_bar
-    (bar.buttons["Dismiss"] if how == "Dismiss" else bar.close_button).click()
+    (bar.buttons["Dismiss"] if how == "Dismiss" else bar.findChild(QToolButton)).click()
     assert not bar.isVisible() and not window.settings.value(INTERRUPTED_KEY) and not window.training.busy()
     window.close()
     again = make_window(qtbot, family["8s"].parent, tmp_path / "settings.ini")
