@@ -14,7 +14,9 @@ from ..engine.backends.cache import cache_dir
 from ..paths import models_dir, resources_dir
 from .import_job import USER_MODELS
 
-PACKAGES = ("fcn-studio", "torch", "PySide6", "onnxruntime")
+# What Help names → the distributions that may provide it (PySide6 is often only its Essentials part).
+PACKAGES = {"fcn-studio": ("fcn-studio",), "torch": ("torch",), "PySide6": ("PySide6", "PySide6-Essentials"),
+            "onnxruntime": ("onnxruntime", "onnxruntime-gpu")}
 
 QUICK_START = (  # **Menu ▸ Entry** is drawn bold, and a test finds each in the window's menus
     "Open images: drop images or folders on the window, or **File ▸ Open…** (a whole folder: "
@@ -36,11 +38,14 @@ QUICK_START = (  # **Menu ▸ Entry** is drawn bold, and a test finds each in th
 def versions() -> dict[str, str]:
     """The installed version of the program and of what it stands on ("not installed" if absent)."""
     out = {}
-    for name in PACKAGES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
+    for name, distributions in PACKAGES.items():
+        out[name] = "not installed"
+        for distribution in distributions:
+            try:
+                out[name] = metadata.version(distribution)
+                break
+            except metadata.PackageNotFoundError:
+                continue
     return out
 
 

@@ -124,7 +124,7 @@ class ProbeItems:
         self.show(None)
 
     def show(self, probe, width: int = 0) -> None:
-        """Draw `probe` (an app.receptive.Probe) or hide everything for None; the caption keeps to
+        """Draw `probe` (an app.probe.Probe) or hide everything for None; the caption keeps to
         the side of the box nearer the middle of an image `width` px wide."""
         visible = probe is not None
         for item in (self.box, self.pixel, self.marker, self.caption):
