@@ -26,7 +26,7 @@ from fcn_studio.app.annotate.raster import full_box
 from fcn_studio.app.annotate.workspace import new_label_set
 from fcn_studio.app.jobs import Lane
 from fcn_studio.app.catalog import Catalog
-from fcn_studio.app.notices import PHOTO_NOTE_KEY
+from fcn_studio.app.note_rules import PHOTO_NOTE_KEY
 from fcn_studio.app.session import Session
 from fcn_studio.data.synthetic.writer import make_synthetic
 from fcn_studio.gui.main_window import MainWindow

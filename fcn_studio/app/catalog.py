@@ -16,6 +16,7 @@ from ..errors import WeightFileError
 from ..engine import ARCHITECTURES, ModelInfo, open_model, read_info
 from ..engine.registry import HEADS, TRUNKS
 from ..paths import models_dir
+from ..data.synthetic.calibration import is_scenes_model
 from .downloads.install import models_dir as downloaded_models_dir
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ def trained_on(info: ModelInfo) -> str | None:
     file may say it in `recipe["dataset"]`.
     """
     data = info.notes.get("data")
-    if isinstance(data, dict) and isinstance(data.get("train"), dict):
+    if is_scenes_model(info.notes):
         train, test = data["train"], data.get("test")
         words = f"{train.get('n', '?')} synthetic scenes ({train.get('size', '?')} px, data seed {train.get('seed', '?')})"
         if isinstance(test, dict):
@@ -66,13 +67,6 @@ def trained_on(info: ModelInfo) -> str | None:
     return None
 
 
-def is_synthetic(info: ModelInfo) -> bool:
-    """Whether the model learned only the synthetic scenes (discs, rings, … on noise), so photos mean
-    little to it: the shipped models say so with their scene settings in `notes["data"]`."""
-    data = info.notes.get("data")
-    return isinstance(data, dict) and isinstance(data.get("train"), dict)
-
-
 @dataclass(frozen=True)
 class ModelEntry:
     """One model file and what it says about itself."""
@@ -80,6 +74,12 @@ class ModelEntry:
     path: Path
     info: ModelInfo = field(compare=False, hash=False)
     shipped: bool = False
+
+    @property
+    def scenes_only(self) -> bool:
+        """A shipped model of the synthetic scenes, to which photos mean little (the photo note and the
+        card say so). A user's model fine-tuned from one keeps its notes, so `shipped` is asked too."""
+        return self.shipped and is_scenes_model(self.info.notes)
 
     @property
     def head(self) -> str:

@@ -2,6 +2,13 @@
 
 `Session.segment` is the one place a forward pass happens; it goes through the results cache
 and counts the passes it really ran (`forward_passes`), so a test can prove a cache hit.
+
+Two locks, because the GUI thread asks the session things too (the receptive-field probe needs the
+loaded net): `_lock` guards only the dictionaries (loaded segmenters, results being computed) and is
+never held while a model loads or a forward pass runs; `_compute` lets one forward pass run at a
+time (the CPU has no cores to spare for two). A model being loaded or a result being computed is a
+`Future` in the dictionary, so a second thread asking for the same thing waits for it instead of
+doing it again.
 The caller says how a 32s head upsamples (`stitch`: 0 learned; f shift-and-stitch by f, CVPR §3.2):
 it is a choice of the view (`ViewModel.stitch`), not of the session; both kinds of result are
 cached side by side.
@@ -12,6 +19,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +29,7 @@ from ..errors import DatasetError, printable
 from ..images import IMAGE_SUFFIXES, load_image
 from ..data.labels import read_label
 from ..palette import voc_palette
+from ..paths import resources_dir
 from ..data.synthetic.calibration import own_scenes
 from ..engine import Prediction, Segmenter, open_model
 from .catalog import Catalog, ModelEntry
@@ -46,6 +55,11 @@ class OpenImage:
     def ident(self) -> str:
         """Same file, same image (its key changes when the file is edited)."""
         return str(self.path.resolve()) if self.path is not None else self.key
+
+    @property
+    def is_sample(self) -> bool:
+        """One of the shipped synthetic scenes (resources/samples), which the shipped models do know."""
+        return self.path is not None and self.path.resolve().parent == (resources_dir() / "samples").resolve()
 
     @property
     def size(self) -> tuple[int, int]:
@@ -113,8 +127,10 @@ class Session:
         self.cache = cache or ResultCache()
         self.images: list[OpenImage] = []
         self.forward_passes = 0
-        self._segmenters: dict[tuple[str, str, str, int], Segmenter] = {}
-        self._lock = threading.Lock()
+        self._segmenters: dict[tuple[str, str, str, int], Future[Segmenter]] = {}
+        self._computing: dict[ResultKey, Future[Prediction]] = {}
+        self._lock = threading.Lock()  # dictionary access only
+        self._compute = threading.Lock()  # one forward pass at a time
         self._pasted = 0
 
     def add_image(self, image: OpenImage) -> OpenImage:
@@ -151,29 +167,58 @@ class Session:
         return self.catalog.reread(entry)
 
     def segmenter(self, entry: ModelEntry, device: str, precision: str = "auto", stitch: int = 0) -> Segmenter:
-        """Load a model once per (file, device, precision, upsampling); safe from any thread."""
+        """Load a model once per (file, device, precision, upsampling); safe from any thread, and it
+        never waits for a forward pass (only for this model's own loading, when another thread
+        started it)."""
         k = (str(entry.path), device, precision, stitch)
         with self._lock:
-            seg = self._segmenters.get(k)
-            if seg is None:
-                log.info("loading %s on %s%s", entry.path, device, f", shift-and-stitch ×{stitch}" if stitch else "")
-                seg = self._segmenters[k] = Segmenter(open_model(entry.path), device=device, precision=precision,
-                                                      upsampling="shift-stitch" if stitch else "learned",
-                                                      stitch_factor=stitch or None, calibration=own_scenes)
-                seg.prepare_in_background()  # a runtime's first export takes seconds: PyTorch serves meanwhile
-            return seg
+            loading = self._segmenters.get(k)
+            mine = loading is None
+            if mine:
+                loading = self._segmenters[k] = Future()
+        if not mine:
+            return loading.result()
+        try:
+            log.info("loading %s on %s%s", entry.path, device, f", shift-and-stitch ×{stitch}" if stitch else "")
+            seg = Segmenter(open_model(entry.path), device=device, precision=precision,
+                            upsampling="shift-stitch" if stitch else "learned",
+                            stitch_factor=stitch or None, calibration=own_scenes)
+        except BaseException as exc:
+            with self._lock:
+                self._segmenters.pop(k, None)  # a later call tries again
+            loading.set_exception(exc)
+            raise
+        loading.set_result(seg)
+        seg.prepare_in_background()  # a runtime's first export takes seconds: PyTorch serves meanwhile
+        return seg
 
     def segment(self, image: OpenImage, entry: ModelEntry, device: str, precision: str = "auto",
                 stitch: int = 0) -> tuple[Prediction, bool]:
-        """(prediction with scores and intermediates, whether it came from the cache)."""
+        """(prediction with scores and intermediates, whether it came from the cache); a result another
+        thread is computing is waited for, not computed twice."""
         stitch = stitch_for(entry, stitch)
         key = self.key(image, entry, device, precision, stitch)
         pred = self.cache.get(key)
         if pred is not None:
             return pred, True
-        seg = self.segmenter(entry, device, precision, stitch)
-        with self._lock:  # one forward pass at a time: the CPU has no cores to spare for two
-            pred = seg.predict(image.rgb, scores=True, intermediates=True)
-            self.forward_passes += 1
-        self.cache.put(key, pred)
+        with self._lock:
+            computing = self._computing.get(key)
+            mine = computing is None
+            if mine:
+                computing = self._computing[key] = Future()
+        if not mine:
+            return computing.result(), True
+        try:
+            seg = self.segmenter(entry, device, precision, stitch)
+            with self._compute:
+                pred = seg.predict(image.rgb, scores=True, intermediates=True)
+                self.forward_passes += 1
+            self.cache.put(key, pred)
+            computing.set_result(pred)
+        except BaseException as exc:
+            computing.set_exception(exc)
+            raise
+        finally:
+            with self._lock:
+                self._computing.pop(key, None)
         return pred, False

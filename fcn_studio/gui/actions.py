@@ -14,8 +14,10 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QComboBox, QLabel, QMainWindow, QMenu, QToolBar
 
 from ..app.catalog import HEADS
-from ..app.devices import available_devices
-from ..app.view_model import STITCH_FACTORS, ViewModel
+from ..app.device_choice import available_devices
+from ..app import view_sentences as sentences
+from ..app.view_model import ViewModel
+from ..app.view_state import STITCH_FACTORS
 
 
 class Commands(Protocol):
@@ -37,7 +39,7 @@ class Commands(Protocol):
     def cancel_batch(self) -> None: ...
     def show_training(self) -> None: ...
     def evaluate(self) -> None: ...
-    def show_shortcuts(self) -> None: ...
+    def show_help(self, tab: str) -> None: ...
     def new_annotation_project(self) -> None: ...
     def open_annotation_project(self) -> None: ...
     def undo_edit(self) -> None: ...
@@ -99,7 +101,7 @@ class Actions:
         # (still enabled while on, so it can be turned off).
         no_skips = not vm.compare and vm.head == HEADS[0]
         self.changes.setEnabled(not no_skips or vm.changes)
-        self.changes.setToolTip(vm.skip_note(HEADS[0]) if no_skips else CHANGES_TIP)
+        self.changes.setToolTip(sentences.skip_note(vm, HEADS[0]) if no_skips else CHANGES_TIP)
         entries = vm.session.catalog.entries
         if vm.entry in entries:
             self.model_combo.setCurrentIndex(entries.index(vm.entry))
@@ -202,7 +204,9 @@ def build_actions(w: QMainWindow, do: Commands, vm: ViewModel) -> Actions:
     run_menu.addAction(_action(w, "&Evaluate on dataset…", lambda: do.evaluate(), "Ctrl+Shift+V"))
 
     help_menu = w.menuBar().addMenu("&Help")
-    help_menu.addAction(_action(w, "&Keyboard shortcuts", do.show_shortcuts, "F1"))
+    help_menu.addAction(_action(w, "&Quick start", lambda: do.show_help("Quick start"), "F1"))
+    help_menu.addAction(_action(w, "&Keyboard shortcuts", lambda: do.show_help("Keyboard shortcuts")))
+    help_menu.addAction(_action(w, "&About fcn-studio", lambda: do.show_help("About")))
 
     bar = QToolBar("Main")
     bar.setObjectName("main-toolbar")
@@ -229,11 +233,3 @@ def build_actions(w: QMainWindow, do: Commands, vm: ViewModel) -> Actions:
     actions.bind(vm)
     return actions
 
-
-SHORTCUTS = """Ctrl+O open · Ctrl+Shift+O open folder · Ctrl+V paste an image · Ctrl+M open a model
-1 / 2 / 3 head 32s / 16s / 8s · C compare heads · D skip changes · F fit · Ctrl +/− zoom
-B show the background class · click a pixel (or hold R and hover): its receptive field · Esc clears it
-PgUp / PgDown previous / next image · Ctrl+E export labels · Ctrl+Shift+E export overlay
-Ctrl+B segment a folder into files · Ctrl+T training · Ctrl+Shift+V evaluate on a dataset
-Annotating (a paint tool chosen): 1–9, 0 class · [ ] brush size · Ctrl+Z / Ctrl+Shift+Z undo / redo
-Enter or double-click closes a polygon · Esc drops it · Ctrl+Shift+T train on my annotations"""

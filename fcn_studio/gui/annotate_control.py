@@ -32,6 +32,7 @@ from .annotation_layer import AnnotationLayer
 from .class_editor import ClassEditor
 from .error_dialog import ErrorDialog
 from .image_view import ImageView
+from .model_file import add_model_file
 from .paint_tool import PaintTool
 from .worker import JobRunner
 
@@ -137,10 +138,7 @@ class AnnotateControl(QObject):
             return None
         self._use(project)
         for best in sorted(project.root.glob(f"{ROUNDS_DIR}/*/{BEST}")):  # each round's model, back in the picker
-            try:
-                self.vm.add_model_file(best)
-            except FileProblem as exc:
-                self.errors.report(str(exc))
+            add_model_file(self.vm, best, self.errors)
         for problem in project.check():
             self.errors.report(str(problem), "The mask is left as it is; painting on that image offers to set it aside.")
         if project.names:

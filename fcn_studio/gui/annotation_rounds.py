@@ -21,9 +21,9 @@ from ..app.annotate.workspace import AnnotateState
 from ..app.jobs import Lane
 from ..app.train_job import Evaluated, StageFinished
 from ..app.view_model import ViewModel
-from ..errors import WeightFileError
 from .annotation_training_box import AnnotationTrainingBox
 from .error_dialog import ErrorDialog
+from .model_file import add_model_file
 from .training_plots import TrainingPlots
 from .worker import JobRunner
 
@@ -97,11 +97,10 @@ class RoundControl(QObject):
         name = done.run_dir.name
         self.box.show_round(name, self.last_metrics)
         if Path(done.best_model).is_file():
-            try:
-                self.vm.model = self.vm.add_model_file(done.best_model)
-            except WeightFileError as exc:
-                self.errors.report(str(exc))
+            entry = add_model_file(self.vm, done.best_model, self.errors)
+            if entry is None:
                 return
+            self.vm.model = entry
             self.plots.status.setText(f"{name} {done.result.status}: its model is in the model picker and shown now "
                                       f"({done.run_dir})")
 

@@ -19,12 +19,13 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
-from ..errors import OutputError, WeightFileError
+from ..errors import OutputError
 from ..files import write_file
 from ..app.catalog import Catalog
 from ..app.session import Session
 from ..paths import sample_images
 from .main_window import MainWindow
+from .model_file import add_model_file
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +46,7 @@ def build_window(args: argparse.Namespace, settings: QSettings | None = None, ca
     if getattr(args, "model", None):
         entry = session.catalog.find(args.model)
         if entry is None:
-            try:
-                entry = session.catalog.add_file(args.model)
-                vm.events.catalog.emit()
-            except WeightFileError as exc:
-                problems.append(str(exc))
+            entry = add_model_file(vm, args.model, window.errors)
         if entry is not None:
             vm.model = entry
     # No --head: the named model's own head (`--model fcn16s` means its 16s, not the family's 8s);

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QWidget
 
 from ..app.catalog import HEADS
 from ..app.grid_shape import best_grid
+from ..app import view_sentences as sentences
 from ..app.view_model import ViewModel
 from .grid_layout import equal_columns, equal_rows, link_views
 from .image_view import NO_MODEL_HINT, ImagePane
@@ -105,7 +106,7 @@ class CompareView(pg.GraphicsLayoutWidget):
         for head in family:
             pred = vm.prediction(head)
             changed = vm.skip_changes(head) if vm.changes else None
-            lines = [f"<b>FCN-{vm.head_label(head)}</b>" + ("" if pred else " computing…")]
+            lines = [f"<b>FCN-{sentences.head_label(vm, head)}</b>" + ("" if pred else " computing…")]
             if changed is not None:
                 lines.append(f"{int(changed.sum())} px changed vs {HEADS[HEADS.index(head) - 1]}")
             metrics = vm.metrics(head)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QDockWidget, QFileDialog, QStatusBar, QWidget
 
 from ..app import analysis
 from ..app.jobs import BatchDone, BatchSegmentJob, FileWritten, ImageFailed, Lane, Progress
+from ..app import view_sentences as sentences
 from ..app.view_model import ViewModel
 from ..errors import FileProblem
 from ..images import save_image
@@ -21,7 +22,7 @@ from ..palette import save_label_png
 from .error_dialog import ErrorDialog
 from .image_view import NO_MODEL_HINT
 from .jobs_panel import JobsPanel
-from .notice import Notice
+from .written_files_dialog import WrittenFilesDialog
 from .worker import JobRunner
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ class Exporter:
         self.vm, self.runner, self.errors = vm, runner, errors
         self.jobs_panel, self.jobs_dock, self.last_dir = jobs_panel, jobs_dock, last_dir
         self.dialog_parent, self.status = parent, status
-        self.notice = Notice(parent)
+        self.notice = WrittenFilesDialog(parent)
         jobs_panel.cancel_requested.connect(self.cancel_batch)
 
     def export_labels(self, path: str | Path | None = None) -> Path | None:
@@ -67,7 +68,7 @@ class Exporter:
             self.errors.report(str(exc))
             return None
         path = Path(path)
-        self._tell(f"Wrote the {what} of {self.vm.image.name} ({self.vm.head_label(self.vm.head)}) to {path}", path.parent)
+        self._tell(f"Wrote the {what} of {self.vm.image.name} ({sentences.head_label(self.vm, self.vm.head)}) to {path}", path.parent)
         return path
 
     def run_batch(self, sources: list[str | Path] | None = None, out_dir: str | Path | None = None) -> None:

@@ -140,7 +140,8 @@ class GetModelsDialog(QDialog):
         if done.entry.kind == "model":
             self.vm.model = self.vm.add_model_file(done.path)
 
-    def _failed(self, message: str) -> None:
+    def _failed(self, problem: Exception) -> None:
+        message = str(problem)
         entry = self.active
         self.bar.setRange(0, 1)
         self.bar.setValue(0)

@@ -26,11 +26,15 @@ from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QGraphicsRectItem
                                QTextEdit, QWidget)
 
 from ..app.analysis import MARK_COLOUR, MARKS_LUT
+from ..app import view_sentences as sentences
 from ..app.view_model import ViewModel
-from ..paths import sample_images
 
 DROP_HINT = "drop your own images here"
 PROBE_KEY = Qt.Key.Key_R  # held: the receptive field follows the mouse
+CLEAR_KEY = Qt.Key.Key_Escape
+# The keys this view reads itself (Help lists them): what each does.
+VIEW_KEYS = {PROBE_KEY: "Hold over the image: the receptive field follows the mouse",
+             CLEAR_KEY: "Clear the receptive field"}
 PROBE_COLOUR = (255, 220, 0)
 NO_MODEL_HINT = "no model: open a model file (Model ▸ Open…)"
 
@@ -86,14 +90,6 @@ class ImagePane:
         else:
             self.marks.setImage(changed.view(np.uint8), levels=None, lut=MARKS_LUT)
 
-    def drawn_overlay(self) -> np.ndarray | None:
-        """The RGBA the overlay layer puts on screen: each label's table colour, its alpha scaled
-        by the layer's opacity (what a pixel-by-pixel overlay would have been)."""
-        return _drawn(self.overlay)
-
-    def drawn_marks(self) -> np.ndarray | None:
-        return _drawn(self.marks)
-
     def fit(self) -> None:
         if self.shape is not None:
             self.view.setRange(xRange=(0, self.shape[1]), yRange=(0, self.shape[0]), padding=0.02)
@@ -107,14 +103,6 @@ class ImagePane:
         if 0 <= x < self.shape[1] and 0 <= y < self.shape[0]:
             return x, y
         return None
-
-
-def _drawn(item: pg.ImageItem) -> np.ndarray | None:
-    if item.image is None:
-        return None
-    rgba = item.lut[item.image]
-    rgba[..., 3] = np.round(rgba[..., 3] * item.opacity())
-    return rgba
 
 
 class ProbeItems:
@@ -136,7 +124,7 @@ class ProbeItems:
         self.show(None)
 
     def show(self, probe, width: int = 0) -> None:
-        """Draw `probe` (an app.receptive.Probe) or hide everything for None; the caption keeps to
+        """Draw `probe` (an app.probe.Probe) or hide everything for None; the caption keeps to
         the side of the box nearer the middle of an image `width` px wide."""
         visible = probe is not None
         for item in (self.box, self.pixel, self.marker, self.caption):
@@ -284,7 +272,7 @@ class ImageView(pg.GraphicsView):
             pixel = self.pane.pixel_at(self.mapToScene(self.mapFromGlobal(self.cursor().pos())))
             if pixel:
                 self.vm.probe = pixel
-        elif event.key() == Qt.Key.Key_Escape:
+        elif event.key() == CLEAR_KEY:
             self.vm.probe = None
         else:
             super().keyPressEvent(event)
@@ -326,8 +314,7 @@ class ImageView(pg.GraphicsView):
     def _draw_hint(self) -> None:
         """No model: say how to open one; else invite a drop only while nothing but samples is open."""
         vm = self.vm
-        samples = {p.resolve() for p in sample_images()}
-        own = any(image.path is None or image.path.resolve() not in samples for image in vm.session.images)
+        own = any(not image.is_sample for image in vm.session.images)
         self.set_hint(NO_MODEL_HINT if vm.entry is None else ("" if own else DROP_HINT))
 
     def _draw_image(self, image) -> None:
@@ -354,4 +341,4 @@ class ImageView(pg.GraphicsView):
         on = vm.changes and vm.entry is not None and vm.image is not None
         changed = vm.skip_changes(vm.head) if on else None
         self.pane.set_marks(changed)
-        self.set_marks_note(vm.skip_note() if on else "", swatch=changed is not None)
+        self.set_marks_note(sentences.skip_note(vm) if on else "", swatch=changed is not None)

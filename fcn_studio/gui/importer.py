@@ -9,9 +9,9 @@ from PySide6.QtWidgets import QDialog, QWidget
 
 from ..app.import_job import Imported, ImportWeightsJob
 from ..app.view_model import ViewModel
-from ..errors import WeightFileError
 from .error_dialog import ErrorDialog
 from .import_dialog import ImportDialog
+from .model_file import add_model_file
 from .status_bar import StatusBar
 from .worker import JobRunner
 
@@ -34,10 +34,8 @@ class Importer:
                                problem, "Check the file and the architecture, then File ▸ Import weights… again."))
 
     def _imported(self, done: Imported) -> None:
-        try:
-            entry = self.vm.add_model_file(done.path)
-        except WeightFileError as exc:
-            self.errors.report(str(exc))
+        entry = add_model_file(self.vm, done.path, self.errors)
+        if entry is None:
             return
         self.last = done
         self.vm.model = entry

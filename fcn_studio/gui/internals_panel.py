@@ -15,7 +15,11 @@ than shrinking the maps to specks or pushing the right column out of sight, and 
 
 A probed pixel (a click in the image view, or R held) outlines, in every map, the cells that feed
 that pixel through the upsampling kernels, and lists under the maps each feeding score cell's value
-for the class and its weight in the pixel's logit (`app.receptive.Probe.table`).
+for the class and its weight in the pixel's logit (`app.probe.Probe.table`).
+
+A result without maps (a tiled photo, a training round's live answer, one still computing) empties
+every pane, the image's grey copy included, and says why at once: the panes never show the maps
+or the image of an earlier result.
 """
 
 from __future__ import annotations
@@ -30,8 +34,9 @@ from PySide6.QtGui import QFont, QFontMetricsF
 from PySide6.QtWidgets import (QApplication, QComboBox, QFrame, QGraphicsRectItem, QHBoxLayout, QLabel, QPlainTextEdit,
                                QScrollArea, QStackedWidget, QToolButton, QVBoxLayout, QWidget)
 
+from ..app import view_sentences as sentences
 from ..app.analysis import InternalMap, internal_maps
-from ..app.receptive import Probe, cell_rects
+from ..app.probe import Probe, cell_rects
 from ..app.view_model import ViewModel
 from .grid_layout import equal_columns, link_views
 
@@ -211,6 +216,10 @@ class InternalsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
+        self.why = QLabel()  # why there are no maps to draw (hidden while there are)
+        self.why.setWordWrap(True)
+        self.why.hide()
+        layout.addWidget(self.why)
         layout.addWidget(self.stack, 1)
         layout.addWidget(self.note)
         self.probe_text = QPlainTextEdit()  # scrolls: an 8s pixel has a score cell list ~15 lines long
@@ -260,7 +269,8 @@ class InternalsPanel(QWidget):
             pred, image = vm.prediction(), vm.image
             if image is None:
                 return
-            self.show_maps(image.rgb, internal_maps(pred, vm.class_index) if pred is not None else [])
+            maps = internal_maps(pred, vm.class_index) if pred is not None else []
+            self.show_maps(image.rgb, maps, "" if maps else sentences.missing_maps(vm))
             self.show_probe(vm.probed())
 
         def head_result(head: str) -> None:
@@ -275,11 +285,23 @@ class InternalsPanel(QWidget):
         self.class_changed.connect(lambda k: setattr(vm, "class_index", k))
         self.set_classes(vm.class_names, vm.class_index)
 
-    def show_maps(self, rgb: np.ndarray | None, maps: list[InternalMap]) -> None:
-        if not maps:  # no maps (yet, or a training round's live answer): the panes empty, their ranges gone
-            for pane in self.panes.values():
-                pane.map.clear()
-                self.grid.set_title(pane, pane.lines[:2])
+    def show_maps(self, rgb: np.ndarray | None, maps: list[InternalMap], why: str = "") -> None:
+        """Draw `maps` over a grey copy of `rgb`; without maps, empty every pane and say `why`."""
+        self.why.setText(why)
+        self.why.setVisible(not maps and bool(why))
+        if not maps:  # the panes empty, their value ranges gone; another image's copy and sizes too
+            for grid in (area.widget() for area in self.areas.values()):
+                same = rgb is not None and grid.backdrop is rgb
+                for pane in grid.panes.values():
+                    pane.map.clear()
+                    pane.feeding.hide()
+                    grid.set_title(pane, pane.lines[:2 if same else 1])
+                    if not same:
+                        pane.backdrop.clear()
+                        pane.outline.hide()
+                if not same:
+                    grid.backdrop = None
+            self.placed = {}
             return
         names = tuple(m.name for m in maps)
         if names not in self.areas:
@@ -300,6 +322,7 @@ class InternalsPanel(QWidget):
             for pane in grid.panes.values():
                 pane.backdrop.setImage(grey, levels=(0, 255))
                 pane.outline.setRect(QRectF(0, 0, w, h))
+                pane.outline.show()
         for m in maps:
             pane = grid.panes[m.name]
             lo, hi = float(m.values.min()), float(m.values.max())

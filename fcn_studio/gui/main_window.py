@@ -14,18 +14,21 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
 from ..app.jobs import Lane
 from ..app.session import Session
-from ..app.view_model import SegmentRequest, ViewModel
-from .actions import SHORTCUTS, build_actions
+from ..app.segment_requests import SegmentRequest
+from ..app import view_settings
+from ..app.view_model import ViewModel
+from .actions import build_actions
 from .annotate_control import AnnotateControl
 from .annotate_panel import AnnotatePanel
 from .annotation_rounds import RoundControl
 from .compare_view import CompareView
 from .error_dialog import ErrorDialog
 from .exporter import Exporter
+from .help_dialog import HelpDialog
 from .image_list import ImageList
 from .image_view import ImageView
 from .get_models_dialog import GetModelsDialog
@@ -34,7 +37,7 @@ from .internals_panel import InternalsPanel
 from .jobs_panel import JobsPanel
 from .legend_panel import LegendPanel
 from .model_card import ModelCard
-from .notices import Notices
+from .window_notes import WindowNotes
 from .opener import Opener
 from .status_bar import StatusBar
 from .training_control import TrainingControl
@@ -43,6 +46,9 @@ from .worker import JobRunner
 
 log = logging.getLogger(__name__)
 
+# The docks' arrangement, saved with the layout: a layout saved by a window that placed them otherwise
+# (the Model card beside the legend) is not restored over this one.
+LAYOUT_VERSION = 1
 LEGEND_HEIGHT = 200  # px of the legend dock in the default layout: six classes (it scrolls), opacity, background
 
 
@@ -56,6 +62,7 @@ class MainWindow(QMainWindow):
         self.session, self.settings = session, settings
         self.view_model = vm = ViewModel(session, settings)
         self.runner = JobRunner(parent=self)
+        self.help: HelpDialog | None = None
 
         self.image_view, self.compare_view = ImageView(), CompareView()
         self.stack = QStackedWidget()
@@ -74,10 +81,12 @@ class MainWindow(QMainWindow):
         self.actions = build_actions(self, self, vm)
         images_dock = self._dock("Images", self.image_list, Qt.DockWidgetArea.LeftDockWidgetArea)
         legend_dock = self._dock("Legend", self.legend, Qt.DockWidgetArea.RightDockWidgetArea)
-        card_dock = self._dock("Model", self.model_card, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.tabifyDockWidget(legend_dock, card_dock)
-        legend_dock.raise_()
         internals_dock = self._dock("Inside the net", self.internals, Qt.DockWidgetArea.RightDockWidgetArea)
+        # The card is a tab of the tall dock, not of the legend's short one, where it was cut (#30/6).
+        card_dock = self._dock("Model", self.model_card, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(internals_dock, card_dock)
+        internals_dock.raise_()
+        self.docks = {"legend": legend_dock, "internals": internals_dock, "card": card_dock}
         # The right column runs the window's full height, so a bottom dock (Training, Jobs) takes
         # no rows from Inside the net's maps; the bottom dock takes the left corner instead (the
         # image list gets shorter), which leaves the training plots room to read.
@@ -96,16 +105,17 @@ class MainWindow(QMainWindow):
         annotate_panel = AnnotatePanel()
         annotate_dock = self._dock("Annotate", annotate_panel, Qt.DockWidgetArea.RightDockWidgetArea)
         self.tabifyDockWidget(card_dock, annotate_dock)
-        legend_dock.raise_()
+        internals_dock.raise_()
         annotate_dock.hide()
         self.annotate = AnnotateControl(vm, self.runner, self.errors, self.image_view, annotate_panel, annotate_dock,
                                         self.opener.open_paths)
         self.rounds = RoundControl(vm, self.runner, self.errors, self.annotate.state, training_panel.annotations,
                                    training_panel.plots, self._show_annotation_training)
         self.make_model_requested.connect(self.annotate.make_model)
+        view_settings.remember_brush(self.annotate.state, settings)
         self.importer = Importer(vm, self.runner, self.errors, self.status, self)
         self.get_models_dialog: GetModelsDialog | None = None  # made when first asked for
-        self.notices = Notices(vm, self.central_column, self.training, self.actions.import_action,
+        self.notes = WindowNotes(vm, self.central_column, self.training, self.actions.import_action,
                                self.actions.make_model_action)
 
         for widget in (self.image_view, self.compare_view, self.image_list, self.legend, self.internals,
@@ -127,11 +137,12 @@ class MainWindow(QMainWindow):
         self.resizeDocks([legend_dock, internals_dock], [LEGEND_HEIGHT, 760 - LEGEND_HEIGHT], Qt.Orientation.Vertical)
         if settings.value("geometry") is not None:
             self.restoreGeometry(settings.value("geometry"))
-            self.restoreState(settings.value("state"))
+            self.restoreState(settings.value("state"), LAYOUT_VERSION)
         vm.restore()
         self.training.panel.form.device.setCurrentText(vm.device)
         self.training.panel.form.set_defaults(vm.device)
-        self.notices.offer_resume()
+        self.notes.offer_resume()
+        self.notes.offer_reopen(self.opener.open_paths)
 
     # ----- commands of the menus (actions.Commands) --------------------------------------------
     def open_dialog(self) -> None:
@@ -212,8 +223,10 @@ class MainWindow(QMainWindow):
         self.training.show()
         self.training.panel.tabs.setCurrentWidget(self.training.panel.annotations)
 
-    def show_shortcuts(self) -> None:
-        QMessageBox.information(self, "Keyboard shortcuts", SHORTCUTS)
+    def show_help(self, tab: str) -> None:
+        if self.help is None:  # built on first use: it lists the actions as they are then
+            self.help = HelpDialog(self, self.settings.fileName())
+        self.help.show_tab(tab)
 
     # ----- jobs --------------------------------------------------------------------------------
     def _segment(self, request: SegmentRequest) -> None:
@@ -247,7 +260,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.settings.setValue("geometry", self.saveGeometry())
-        self.settings.setValue("state", self.saveState())
+        self.settings.setValue("state", self.saveState(LAYOUT_VERSION))
         if self.training.busy():
             self.status.show_hover("cancelling: the trainer saves a checkpoint…")
         self.runner.shutdown()  # cancels every job and waits for its thread

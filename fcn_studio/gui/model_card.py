@@ -12,7 +12,7 @@ import html
 from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
-from ..app.catalog import ModelEntry, display_arch, is_synthetic, trained_on
+from ..app.catalog import ModelEntry, display_arch, trained_on
 from ..app.view_model import ViewModel
 
 CARDS_KEPT = 8  # a few families' heads; older cards are laid out again when shown
@@ -67,7 +67,7 @@ def card_html(entry: ModelEntry | None, heads: list[str] | None = None) -> str:
     data = trained_on(info)
     if data or info.recipe:
         rows.append(f"<p><b>Trained on</b> {e(data or 'data it does not name')}")
-        if is_synthetic(info):
+        if entry.scenes_only:
             rows.append(f"<br>It knows only the {info.num_classes} classes below, drawn on synthetic scenes: "
                         "in a photo (a cat, a street) it sees mostly background. For photos, import "
                         "trained weights (File ▸ Import weights…) or make a model for your own images.")

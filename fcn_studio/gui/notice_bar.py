@@ -38,7 +38,6 @@ class NoticeBar(QFrame):
         close.setToolTip("dismiss")
         close.setAutoRaise(True)
         close.clicked.connect(self.dismiss)
-        self.close_button = close
         self.row.addWidget(close)
 
     def add_button(self, text: str, slot: Callable[[], object], closes: bool = True) -> QPushButton:

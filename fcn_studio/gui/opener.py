@@ -15,7 +15,8 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 
 from ..app.jobs import ImageFailed, ImageOpened, OpenImagesJob, OpenModelJob
 from ..app.session import OpenImage
-from ..app.view_model import Store, ViewModel
+from ..app.view_model import ViewModel
+from ..app.view_settings import Store
 from ..images import IMAGE_SUFFIXES
 from .error_dialog import ErrorDialog
 from .worker import JobRunner

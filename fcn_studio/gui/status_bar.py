@@ -6,6 +6,7 @@ from typing import Callable
 
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
+from ..app import view_sentences as sentences
 from ..app.view_model import ViewModel
 
 
@@ -23,13 +24,6 @@ class StatusBar(QStatusBar):
 
     def show_hover(self, text: str) -> None:
         self.hover.setText(text)
-
-    def show_timing(self, head: str, seconds: float | None, cached: bool, note: str = "") -> None:
-        """`note`: what the segmenter had to do differently (out of memory: tiles, the CPU)."""
-        if seconds is None:
-            self.timing.setText(f"{head}: computing…")
-        else:
-            self.timing.setText(f"{head} {seconds * 1000:.0f} ms{' (cached)' if cached else ''}{f' — {note}' if note else ''}")
 
     def show_metrics(self, text: str) -> None:
         self.metrics.setText(text)
@@ -55,16 +49,14 @@ class StatusBar(QStatusBar):
         if vm.image is None:
             return
         if entry is not None:
-            pred = vm.prediction()
-            self.show_timing(vm.head_label(vm.head), pred.seconds if pred else None, cached=vm.from_cache(),
-                             note=pred.note if pred else "")
+            self.timing.setText(sentences.timing(vm))
         m = vm.metrics()
         self.show_metrics(f"{vm.head} vs truth: mean IU {m['mean_iu']:.3f} · pixel acc. {m['pixel_acc']:.3f}" if m else "")
 
     def hover_at(self, x: int, y: int) -> None:
         """The mouse is over image pixel (x, y) (−1, −1: off the image)."""
         self.pixel = (x, y) if x >= 0 else None
-        parts = [self.vm.hover_text(x, y), self.extra(x, y) if self.extra is not None and x >= 0 else ""]
+        parts = [sentences.hover_text(self.vm, x, y), self.extra(x, y) if self.extra is not None and x >= 0 else ""]
         self.show_hover(" | ".join(p for p in parts if p))
 
     def _forget_hover(self) -> None:

@@ -17,16 +17,17 @@ from PySide6.QtCore import QObject, Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QWidget
 
-from ..errors import RecipeError, WeightFileError
+from ..errors import RecipeError
 from ..app.catalog import ModelEntry, backbone_of_arch
 from ..app.eval_job import EvalDone, EvalJob
-from ..app import notices
+from ..app import note_rules
 from ..app.jobs import Lane
 from ..app.run_history import RunHistory
 from ..app.train_job import StageFinished, StepDone, TrainConfig, TrainDone, TrainJob, checkpoint_of, read_config
 from ..app.view_model import ViewModel
 from .error_dialog import ErrorDialog
 from .eval_dialog import EvalDialog
+from .model_file import add_model_file
 from .training_panel import TrainingPanel
 from .worker import JobRunner
 
@@ -103,7 +104,7 @@ class TrainingControl(QObject):
             self.panel.form.show_config(read_config(run_dir))
         except RecipeError:
             pass  # not a run folder: the job says so, naming the file
-        notices.forget_interrupted(self.vm.store, run_dir)
+        note_rules.forget_interrupted(self.vm.store, run_dir)
         self._begin(Path(run_dir), f"resuming {run_dir}")
         self._train(TrainJob(run_dir=run_dir))
 
@@ -150,7 +151,7 @@ class TrainingControl(QObject):
         if box.clickedButton() is not quit_button:
             return False
         if self.run_dir is not None:
-            notices.remember_interrupted(self.vm.store, self.run_dir)
+            note_rules.remember_interrupted(self.vm.store, self.run_dir)
         return True
 
     def busy(self, lane: Lane | None = None) -> bool:
@@ -191,7 +192,7 @@ class TrainingControl(QObject):
     def _trained(self, done: TrainDone) -> None:
         self.results = done.results
         if self.run_dir is not None and done.results and all(r.status == "done" for r in done.results):
-            notices.forget_interrupted(self.vm.store, self.run_dir)
+            note_rules.forget_interrupted(self.vm.store, self.run_dir)
 
     def _evaluated(self, done: EvalDone | None) -> None:
         if done is None:  # cancelled
@@ -206,10 +207,8 @@ class TrainingControl(QObject):
             self.errors.report(f"training {event.stage} failed: {event.message}",
                                "Lower the learning rate or check the data, then Resume or Start again.")
         if event.best_model and Path(event.best_model).is_file():
-            try:
-                entry = self.vm.add_model_file(event.best_model)
-            except WeightFileError as exc:
-                self.errors.report(str(exc))
+            entry = add_model_file(self.vm, event.best_model, self.errors)
+            if entry is None:
                 return
             self.best_entry = entry
             self.panel.offer_best(entry.label)

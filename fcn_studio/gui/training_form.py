@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayo
 
 from ..errors import RecipeError
 from ..app.catalog import BACKBONE_NAMES
-from ..app.devices import available_devices
+from ..app.device_choice import available_devices
 from ..app.dataset_check import CheckDatasetJob, DatasetCheck
 from ..app.train_defaults import PAPER, PAPER_WIDTH, checkpoint_every, eval_every, paper_recipe, train_defaults
 from ..app.train_job import PRESETS, Recipe, TrainConfig, load_recipe, stage_choices

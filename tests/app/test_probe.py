@@ -1,4 +1,4 @@
-"""The background's transparency and the probed pixel, in the view model and app.receptive."""
+"""The background's transparency and the probed pixel, in the view model and app.probe."""
 
 import numpy as np
 import pytest
@@ -7,9 +7,10 @@ import torch
 from fcn_studio.app.analysis import InternalMap
 from fcn_studio.app.catalog import Catalog
 from fcn_studio.app.jobs import SegmentJob
-from fcn_studio.app.receptive import Probe, cell_rects, probe_at
+from fcn_studio.app.probe import Probe, cell_rects, probe_at
 from fcn_studio.app.session import Session, open_image_file
-from fcn_studio.app.view_model import MemoryStore, ViewModel
+from fcn_studio.app.view_model import ViewModel
+from fcn_studio.app.view_settings import MemoryStore
 from fcn_studio.engine import Segmenter, load_model
 from fcn_studio.engine.receptive import Cells, feeding_cells, receptive_field
 from tests.app import test_view_model

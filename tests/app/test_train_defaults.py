@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from fcn_studio.app.devices import usable_device
+from fcn_studio.app.device_choice import usable_device
 from fcn_studio.app.train_defaults import (
     PAPER,
     checkpoint_every,

@@ -4,11 +4,14 @@ import numpy as np
 import pytest
 
 from fcn_studio.app import analysis
-from fcn_studio.app import view_model as vm_module
+from fcn_studio.app import view_sentences as sentences
+from fcn_studio.app import view_state
 from fcn_studio.app.catalog import Catalog
 from fcn_studio.app.jobs import HeadResult
 from fcn_studio.app.session import Session, open_image_file
-from fcn_studio.app.view_model import MemoryStore, SegmentRequest, ViewModel
+from fcn_studio.app.segment_requests import SegmentRequest
+from fcn_studio.app.view_model import ViewModel
+from fcn_studio.app.view_settings import MemoryStore
 from fcn_studio.engine import ModelInfo, build_model, save_model
 from tests.compact_models import PALETTE, write_family, write_image
 
@@ -80,7 +83,7 @@ def test_switching_to_shift_and_stitch_recomputes_only_the_32s_head(vm, tmp_path
     compute(vm, requests[0])
     vm.stitch = 2
     assert [e.head for e in requests[-1].entries] == ["32s"] and requests[-1].stitch == 2
-    assert vm.head_label("32s") == "32s stitched ×2" and vm.head_label("8s") == "8s"
+    assert sentences.head_label(vm, "32s") == "32s stitched ×2" and sentences.head_label(vm, "8s") == "8s"
     assert vm.store.value("stitch") == 2
 
 
@@ -117,14 +120,14 @@ def test_hover_text_names_class_score_head_and_truth(vm, tmp_path):
     image = open_image_file(write_image(tmp_path / "a.png", mask=True))
     requests = recorder(vm.events.requested)
     vm.image = image
-    assert vm.hover_text(3, 4) == ""  # nothing computed yet
+    assert sentences.hover_text(vm, 3, 4) == ""  # nothing computed yet
     compute(vm, requests[0])
     pred = vm.prediction()
     label, truth = int(pred.labels[4, 3]), int(image.truth[4, 3])
     names = vm.class_names
-    assert vm.hover_text(3, 4) == (f"pixel (3, 4): {names[label]} {pred.scores[label, 4, 3]:.2f} (8s) | truth: "
+    assert sentences.hover_text(vm, 3, 4) == (f"pixel (3, 4): {names[label]} {pred.scores[label, 4, 3]:.2f} (8s) | truth: "
                                    f"{names[truth] if truth < len(names) else 'void'}")
-    assert vm.hover_text(-1, -1) == "" and vm.hover_text(64, 0) == ""
+    assert sentences.hover_text(vm, -1, -1) == "" and sentences.hover_text(vm, 64, 0) == ""
 
 
 def test_fields_emit_only_when_they_change_and_are_remembered(vm):
@@ -180,7 +183,7 @@ def test_segment_request_makes_the_job_it_describes(vm, tmp_path):
     job = request.job(vm.session)
     assert job.image is image and job.entries == list(vm.family.values()) and job.stitch == 4 and job.device == "cpu"
     assert request.key == (image.key, tuple(str(e.path) for e in vm.family.values()), "cpu", 4)
-    assert vm_module.STITCH_FACTORS == (0, 2, 4, 8, 32)
+    assert view_state.STITCH_FACTORS == (0, 2, 4, 8, 32)
     assert isinstance(next(iter(job.run())), HeadResult)
 
 
@@ -213,23 +216,23 @@ def test_a_model_chosen_after_a_head_switch_is_restored_at_its_own_head(family):
 def test_skip_note_counts_the_changed_pixels_or_says_why_there_are_none(vm, family, tmp_path):
     """Issue #17/13: on 32s the skip view said nothing; in the single view it needs a count."""
     vm.image = open_image_file(write_image(tmp_path / "a.png", size=100))
-    assert vm.skip_note("8s") == ""  # still computing
+    assert sentences.skip_note(vm, "8s") == ""  # still computing
     compute(vm, SegmentRequest(vm.image, tuple(vm.missing()), "cpu", 0))
     changed = analysis.skip_changes(vm.prediction("16s").labels, vm.prediction("8s").labels)
     n = int(changed.sum())
     assert 0 < n < changed.size
-    assert vm.skip_note() == f"{n:,} px ({100 * n / changed.size:.1f} %) changed by the skips (FCN-8s vs 16s)".replace(",", " ")
-    assert vm.skip_note("32s") == "FCN-32s has no skip layers: pick 16s or 8s to see where the skips changed the answer"
+    assert sentences.skip_note(vm) == f"{n:,} px ({100 * n / changed.size:.1f} %) changed by the skips (FCN-8s vs 16s)".replace(",", " ")
+    assert sentences.skip_note(vm, "32s") == "FCN-32s has no skip layers: pick 16s or 8s to see where the skips changed the answer"
     lone = ViewModel(Session(Catalog(tmp_path / "none")), MemoryStore(device="cpu"))
     lone.session.catalog.add_file(save_model(build_model("fcn16s", num_classes=4, width=0.0625, info=ModelInfo(
         arch="fcn16s", num_classes=4, width=0.0625, class_names=["a", "b", "c", "d"], palette=PALETTE)),
         tmp_path / "solo16.safetensors"))
     lone.restore()
-    assert lone.skip_note() == "no FCN-32s in this family to compare FCN-16s with"
+    assert sentences.skip_note(lone) == "no FCN-32s in this family to compare FCN-16s with"
     wide = np.zeros((100, 130), bool)
     wide[:10, :] = True  # 1 300 of 13 000 pixels: the thousands are spaced
     vm.skip_changes = lambda head: wide
-    assert vm.skip_note("16s") == "1 300 px (10.0 %) changed by the skips (FCN-16s vs 32s)"
+    assert sentences.skip_note(vm, "16s") == "1 300 px (10.0 %) changed by the skips (FCN-16s vs 32s)"
 
 
 def test_a_live_answer_is_shown_for_its_image_with_its_classes_until_withdrawn(vm, tmp_path):
@@ -249,7 +252,7 @@ def test_a_live_answer_is_shown_for_its_image_with_its_classes_until_withdrawn(v
     vm.show_live(live)
     assert lives == [live] and results == [vm.head] and vm.prediction() is live.prediction
     assert vm.class_names == ["ground", "thing"] and vm.label_lut()[1, :3].tolist() == [9, 8, 7]
-    assert vm.hover_text(3, 4) == "pixel (3, 4): thing 0.75 (live, update 7)"
+    assert sentences.hover_text(vm, 3, 4) == "pixel (3, 4): thing 0.75 (live, update 7)"
     assert vm.metrics() is None and vm.prediction("32s") is not live.prediction
     vm.image = other  # another image: its own results, the model's classes
     assert vm.prediction() is not live.prediction and vm.class_names == list(vm.entry.info.class_names)

@@ -294,7 +294,7 @@ def test_verdict_needs_both_agreement_and_speed():
 
 def test_models_without_their_own_images_get_no_int8(model):
     assert own_scenes(build_model("fcn8s", width=0.0625)) is None
-    assert own_scenes(model) is None  # family "t": not the synthetic scenes
+    assert own_scenes(model) is None  # its notes record no scene set: not the synthetic scenes
 
 
 def test_runtime_keeps_only_logits_when_intermediates_are_not_asked(model):

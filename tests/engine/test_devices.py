@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from fcn_studio.app.devices import usable_device
+from fcn_studio.app.device_choice import usable_device
 from fcn_studio.cli import main
 from fcn_studio.engine.devices import available_devices, resolve_device
 from fcn_studio.errors import DeviceError, FileProblem

@@ -10,6 +10,7 @@ from fcn_studio.engine import Prediction, read_info
 from fcn_studio.training.run_folder import read_config
 from tests.gui.conftest import wait_idle
 from tests.gui.test_annotate_painting import drag, photo, wait_saved
+from tests.gui.drawn import drawn_overlay
 
 WAIT_MS = 120_000
 
@@ -70,7 +71,7 @@ def test_a_live_answer_is_drawn_in_the_overlay_with_its_own_colours(qtbot, windo
     live = LiveResult(vm.image.key, Prediction(labels), ("ground", "thing"), np.array([[0, 0, 0], [10, 200, 30]], np.uint8), 3)
     vm.show_live(live)
     np.testing.assert_array_equal(pane.overlay.image, labels)
-    assert pane.drawn_overlay()[0, 40, :3].tolist() == [10, 200, 30]
+    assert drawn_overlay(pane)[0, 40, :3].tolist() == [10, 200, 30]
     assert [window.legend.list.item(k).text().split()[0] for k in range(window.legend.list.count())] == ["ground", "thing"]
     vm.show_live(None)
     np.testing.assert_array_equal(pane.overlay.image, vm.prediction().labels)

@@ -6,6 +6,7 @@ from PIL import Image
 from fcn_studio.app import analysis
 from tests.compact_models import PALETTE, write_image
 from tests.gui.conftest import drop, make_window, wait_idle
+from tests.gui.drawn import drawn_overlay
 
 PAL = np.array(PALETTE, dtype=np.uint8)
 
@@ -17,8 +18,8 @@ def _reopen_and_check(qtbot, family, settings, path, reference, head):
     checked = [h for h, act in window.actions.heads.items() if act.isChecked()]
     expected = reference[head].predict(np.array(Image.open(path).convert("RGB"))).labels
     assert checked == [head] and window.view_model.head == head
-    np.testing.assert_array_equal(window.image_view.pane.drawn_overlay(), analysis.overlay_rgba(expected, PAL, 0.5, {0}))  # background clear
-    assert window.status.timing.text().startswith(f"{head} ")
+    np.testing.assert_array_equal(drawn_overlay(window.image_view.pane), analysis.overlay_rgba(expected, PAL, 0.5, {0}))  # background clear
+    assert window.status.timing.text().startswith(f"FCN-{head} · ")
     return window
 
 

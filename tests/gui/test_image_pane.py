@@ -6,6 +6,7 @@ import pytest
 
 from fcn_studio.app.analysis import MARK_COLOUR, label_lut, overlay_rgba
 from fcn_studio.gui.image_view import ImagePane
+from tests.gui.drawn import drawn_marks, drawn_overlay
 
 PALETTE = np.array([[0, 0, 0], [250, 0, 0], [0, 250, 0]], np.uint8)
 
@@ -41,11 +42,11 @@ def test_overlay_colour_opacity_and_hidden_classes_on_screen(pane):
     assert screen(pane, 30, 5) == (250, 0, 0) and screen(pane, 5, 5) == (0, 0, 0)
     pane.set_opacity(0.5)
     assert screen(pane, 30, 5) == pytest.approx((175, 50, 50), abs=2)
-    np.testing.assert_array_equal(pane.drawn_overlay(), overlay_rgba(labels, PALETTE, 0.5))
+    np.testing.assert_array_equal(drawn_overlay(pane), overlay_rgba(labels, PALETTE, 0.5))
     pane.set_lut(label_lut(PALETTE, hidden={1}))
     assert screen(pane, 30, 5) == (100, 100, 100)  # the image shows through a hidden class
     pane.set_overlay(None)
-    assert pane.drawn_overlay() is None and screen(pane, 5, 5) == (100, 100, 100)
+    assert drawn_overlay(pane) is None and screen(pane, 5, 5) == (100, 100, 100)
 
 
 def test_marks_are_magenta_where_changed_and_clear_elsewhere(pane):
@@ -55,4 +56,4 @@ def test_marks_are_magenta_where_changed_and_clear_elsewhere(pane):
     a = MARK_COLOUR[3] / 255
     assert screen(pane, 15, 15) == pytest.approx(tuple(round(c * a + 100 * (1 - a)) for c in MARK_COLOUR[:3]), abs=2)
     assert screen(pane, 30, 30) == (100, 100, 100)
-    assert (pane.drawn_marks()[..., 3] > 0).tolist() == changed.tolist()
+    assert (drawn_marks(pane)[..., 3] > 0).tolist() == changed.tolist()

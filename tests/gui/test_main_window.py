@@ -13,6 +13,7 @@ from fcn_studio.gui.image_view import NO_MODEL_HINT
 from tests.compact_models import PALETTE, write_image
 from tests.engine.reference_fcn import BLOB_GEOMETRY
 from tests.gui.conftest import drop, make_window, wait_idle
+from tests.gui.drawn import drawn_marks, drawn_overlay
 
 PAL = np.array(PALETTE, dtype=np.uint8)
 
@@ -30,7 +31,7 @@ def test_dropped_image_is_overlaid_with_the_segmenter_labels(qtbot, window, refe
     np.testing.assert_array_equal(window.view_model.prediction().labels, expected)
     np.testing.assert_array_equal(window.image_view.pane.image.image, rgb_of(path))
     # the background class (0) is transparent by default, as Cellpose and napari draw labels
-    np.testing.assert_array_equal(window.image_view.pane.drawn_overlay(), analysis.overlay_rgba(expected, PAL, 0.5, {0}))
+    np.testing.assert_array_equal(drawn_overlay(window.image_view.pane), analysis.overlay_rgba(expected, PAL, 0.5, {0}))
     assert window.image_list.count() == 1 and window.windowTitle().endswith("a.png")
     assert "8s" in window.status.timing.text() and "ms" in window.status.timing.text()
 
@@ -44,7 +45,7 @@ def test_head_switch_is_served_from_the_cache(qtbot, window, reference, tmp_path
         window.actions.heads[head].trigger()
         assert window.view_model.head == head and window.actions.heads[head].isChecked()
         expected = reference[head].predict(rgb_of(path)).labels
-        np.testing.assert_array_equal(window.image_view.pane.drawn_overlay(), analysis.overlay_rgba(expected, PAL, 0.5, {0}))
+        np.testing.assert_array_equal(drawn_overlay(window.image_view.pane), analysis.overlay_rgba(expected, PAL, 0.5, {0}))
         assert "(cached)" in window.status.timing.text()
     assert window.session.forward_passes == 3 and not window.busy()
     assert window.actions.model_combo.currentText().startswith("FCN-32s")
@@ -60,12 +61,12 @@ def test_compare_grid_shows_each_head_truth_skip_changes_and_metrics(qtbot, wind
     assert window.stack.currentWidget() is grid and grid.columns == ["32s", "16s", "8s", "truth"]
     labels = {h: reference[h].predict(rgb_of(path)).labels for h in ("32s", "16s", "8s")}
     for head, expected in labels.items():
-        np.testing.assert_array_equal(grid.panes[head].drawn_overlay(), analysis.overlay_rgba(expected, PAL, 0.5, {0}))
+        np.testing.assert_array_equal(drawn_overlay(grid.panes[head]), analysis.overlay_rgba(expected, PAL, 0.5, {0}))
     truth = np.array(Image.open(tmp_path / "a_mask.png"))
-    np.testing.assert_array_equal(grid.panes["truth"].drawn_overlay()[..., :3], PAL[truth])
-    assert grid.panes["32s"].drawn_marks() is None
+    np.testing.assert_array_equal(drawn_overlay(grid.panes["truth"])[..., :3], PAL[truth])
+    assert drawn_marks(grid.panes["32s"]) is None
     for coarse, fine in (("32s", "16s"), ("16s", "8s")):
-        marked = grid.panes[fine].drawn_marks()[..., 3] > 0
+        marked = drawn_marks(grid.panes[fine])[..., 3] > 0
         np.testing.assert_array_equal(marked, labels[coarse] != labels[fine])
         assert f"{marked.sum()} px changed vs {coarse}" in grid.titles[fine].text
     miu = analysis.image_metrics(labels["8s"], truth, 4)["mean_iu"]
@@ -147,7 +148,7 @@ def test_legend_toggle_hover_and_exports(qtbot, window, reference, tmp_path):
     shown = int(labels[5, 7])
     window.legend.background.setChecked(True)  # every class coloured, the background too
     window.legend.set_hidden(shown, True)
-    alpha = window.image_view.pane.drawn_overlay()[..., 3]
+    alpha = drawn_overlay(window.image_view.pane)[..., 3]
     assert (alpha[labels == shown] == 0).all() and (alpha[labels != shown] == 128).all()
     window.status.hover_at(7, 5)
     score = window.view_model.prediction().scores[shown, 5, 7]
@@ -182,7 +183,7 @@ def test_without_any_model_the_window_opens_with_a_hint(qtbot, tmp_path):
     drop(window, [write_image(tmp_path / "a.png")])
     wait_idle(qtbot, window, "a.png")
     assert window.image_view.hint.text() == NO_MODEL_HINT and window.image_view.hint.isVisible()
-    assert window.image_view.pane.drawn_overlay() is None and window.session.forward_passes == 0
+    assert drawn_overlay(window.image_view.pane) is None and window.session.forward_passes == 0
     assert not window.actions.model_combo.isEnabled() and "No model" in window.model_card.toPlainText()
     window.actions.compare.trigger()
     assert window.compare_view.columns == ["image"]

@@ -4,7 +4,8 @@ from dataclasses import replace
 
 import pytest
 
-from fcn_studio.app.catalog import Catalog, is_synthetic, trained_on
+from fcn_studio.app.catalog import Catalog, trained_on
+from fcn_studio.data.synthetic.calibration import is_scenes_model
 from fcn_studio.app.session import Session
 from fcn_studio.app.view_model import ViewModel
 from fcn_studio.engine import read_info
@@ -46,12 +47,12 @@ def test_card_says_what_the_shipped_models_were_trained_on(shipped_card):
 
 def test_trained_on_reads_each_kind_of_metadata(tmp_path):
     shipped = read_info(models_dir() / "fcn16s.safetensors")
-    assert trained_on(shipped).startswith("6000 synthetic scenes (192 px, data seed 1)") and is_synthetic(shipped)
+    assert trained_on(shipped).startswith("6000 synthetic scenes (192 px, data seed 1)") and is_scenes_model(shipped.notes)
     compact = read_info(write_family(tmp_path)["8s"])
-    assert trained_on(compact) == "synthetic scenes (test)" and not is_synthetic(compact)  # its recipe says so
+    assert trained_on(compact) == "synthetic scenes (test)" and not is_scenes_model(compact.notes)  # its recipe says so
     assert trained_on(replace(compact, recipe={})) is None
     run = replace(compact, notes={"data": "/data/voc"})
-    assert trained_on(run) == "the dataset /data/voc" and not is_synthetic(run)
+    assert trained_on(run) == "the dataset /data/voc" and not is_scenes_model(run.notes)
     imported = replace(compact, notes={"imported_from": "fcn8s.caffemodel", "format": "caffe"})
     assert trained_on(imported) == "the data of fcn8s.caffemodel (imported, caffe)"
 

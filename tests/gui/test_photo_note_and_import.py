@@ -8,12 +8,12 @@ import torch
 from PySide6.QtWidgets import QDialog
 
 from fcn_studio.app.import_job import ImportWeightsJob, import_weights
-from fcn_studio.app.notices import PHOTO_NOTE_KEY
+from fcn_studio.app.note_rules import PHOTO_NOTE_KEY
 from fcn_studio.engine import read_info
 from fcn_studio.errors import WeightFileError
 from fcn_studio.gui.import_dialog import ImportDialog
 from fcn_studio.paths import models_dir, sample_images
-from tests.compact_models import write_image
+from tests.compact_models import write_family, write_image
 from tests.engine.test_fcn import randomised
 from tests.gui.conftest import make_window, wait_idle
 from fcn_studio.app.annotate.workspace import new_label_set
@@ -31,14 +31,14 @@ def shipped(qtbot, tmp_path):
 def test_a_sample_scene_gets_no_note(qtbot, shipped):
     shipped.opener.open_paths([sample_images()[0]])
     wait_idle(qtbot, shipped)
-    assert shipped.notices.photo_bar is None
+    assert shipped.notes.photo_bar is None
 
 
 def test_a_photo_gets_the_note_once_with_its_offers(qtbot, shipped, tmp_path, monkeypatch):
     photo = write_image(tmp_path / "cat.png", size=64)
     shipped.opener.open_paths([photo])
     wait_idle(qtbot, shipped, "cat.png")
-    bar = shipped.notices.photo_bar
+    bar = shipped.notes.photo_bar
     assert bar is not None and bar.isVisible()
     assert "learned only synthetic scenes (16 classes" in bar.message.text()
     assert list(bar.buttons) == ["Import weights…", "Make a model for your own images", "Don't show again"]
@@ -50,7 +50,20 @@ def test_a_photo_gets_the_note_once_with_its_offers(qtbot, shipped, tmp_path, mo
     assert asked and not bar.isVisible()  # the note goes; the dialog came up
     shipped.opener.open_paths([write_image(tmp_path / "dog.png", size=64, seed=1)])
     wait_idle(qtbot, shipped, "dog.png")
-    assert shipped.notices.photo_bar is bar and not bar.isVisible()  # once per launch
+    assert shipped.notes.photo_bar is bar and not bar.isVisible()  # once per launch
+
+
+def test_the_note_goes_when_the_users_own_model_is_shown(qtbot, shipped, tmp_path):
+    """#30 item 4: the note belongs to the shipped models; the user's own model is not one."""
+    shipped.opener.open_paths([write_image(tmp_path / "cat.png", size=64)])
+    wait_idle(qtbot, shipped, "cat.png")
+    bar = shipped.notes.photo_bar
+    assert bar.isVisible() and shipped.view_model.entry.shipped
+    own = write_family(tmp_path / "mine")["8s"]
+    shipped.view_model.model = shipped.view_model.add_model_file(own)
+    assert not shipped.view_model.entry.shipped and not bar.isVisible()
+    shipped.view_model.model = shipped.session.catalog.default()
+    assert not bar.isVisible()  # once per launch
 
 
 def test_make_a_model_button_triggers_the_named_action(qtbot, shipped, tmp_path):
@@ -63,7 +76,7 @@ def test_make_a_model_button_triggers_the_named_action(qtbot, shipped, tmp_path)
     shipped.annotate.ask_folder = lambda parent, title: asked.append(title) or str(tmp_path / "cats")
     shipped.annotate.ask_label_set = lambda: new_label_set(["background", "cat"])
     with qtbot.waitSignal(shipped.make_model_requested, timeout=1000):
-        shipped.notices.photo_bar.buttons["Make a model for your own images"].click()
+        shipped.notes.photo_bar.buttons["Make a model for your own images"].click()
     project = shipped.annotate.state.project  # the button started an annotation project of the open photo
     assert asked == ["New annotation project: choose an empty folder"]
     assert project is not None and project.root == tmp_path / "cats" and list(project.classes.names) == ["background", "cat"]
@@ -74,20 +87,20 @@ def test_dont_show_again_is_remembered(qtbot, tmp_path):
     window = make_window(qtbot, models_dir(), tmp_path / "settings.ini")
     window.opener.open_paths([write_image(tmp_path / "cat.png", size=64)])
     wait_idle(qtbot, window, "cat.png")
-    window.notices.photo_bar.buttons["Don't show again"].click()
+    window.notes.photo_bar.buttons["Don't show again"].click()
     assert str(window.settings.value(PHOTO_NOTE_KEY)) == "true"
     window.close()
     again = make_window(qtbot, models_dir(), tmp_path / "settings.ini")
     again.opener.open_paths([write_image(tmp_path / "dog.png", size=64)])
     wait_idle(qtbot, again, "dog.png")
-    assert again.notices.photo_bar is None
+    assert again.notes.photo_bar is None
     again.close()
 
 
 def test_a_model_of_other_data_gets_no_note(qtbot, window, tmp_path):
     window.opener.open_paths([write_image(tmp_path / "cat.png", size=64)])
     wait_idle(qtbot, window, "cat.png")
-    assert window.notices.photo_bar is None
+    assert window.notes.photo_bar is None
 
 
 @pytest.fixture

@@ -2,9 +2,9 @@
 
 import pytest
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMessageBox, QToolButton
 
-from fcn_studio.app.notices import INTERRUPTED_KEY
+from fcn_studio.app.note_rules import INTERRUPTED_KEY
 from fcn_studio.app.train_job import StepDone
 from fcn_studio.training.checkpoint import checkpoint_path, load_checkpoint
 from tests.gui.conftest import interrupted_run, make_window
@@ -68,7 +68,7 @@ def test_quit_while_training_asks_cancel_keeps_it_quit_keeps_the_checkpoint(qtbo
     assert QSettings(str(settings_path), QSettings.Format.IniFormat).value(INTERRUPTED_KEY) == str(run)
 
     nothing = make_window(qtbot, family["8s"].parent, tmp_path / "other.ini")
-    assert nothing.notices.offer_resume() is None and nothing.notices.resume_bar is None
+    assert nothing.notes.offer_resume() is None and nothing.notes.resume_bar is None
     assert nothing.close() and len(answer.asked) == 2  # no training: no question
 
 
@@ -85,7 +85,7 @@ def test_next_launch_offers_to_resume_and_resume_continues_the_run(qtbot, family
     interrupted_run(colour_set, run, 3, iterations=6, eval_every=3, checkpoint_every=2)
     remembered(tmp_path / "settings.ini", run)
     window = make_window(qtbot, family["8s"].parent, tmp_path / "settings.ini")
-    bar = window.notices.resume_bar
+    bar = window.notes.resume_bar
     assert bar is not None and bar.isVisible() and bar.message.text() == f"Resume the interrupted run {run}?"
     window.grab().save(str(tmp_path / "resume-offer.png"))
     events = []
@@ -106,17 +106,17 @@ def test_a_dismissed_offer_is_not_made_again(qtbot, family, colour_set, tmp_path
     (run / "config.json").write_text("{}")  # a run folder is all the offer needs to know
     remembered(tmp_path / "settings.ini", run)
     window = make_window(qtbot, family["8s"].parent, tmp_path / "settings.ini")
-    bar = window.notices.resume_bar
-    (bar.buttons["Dismiss"] if how == "Dismiss" else bar.close_button).click()
+    bar = window.notes.resume_bar
+    (bar.buttons["Dismiss"] if how == "Dismiss" else bar.findChild(QToolButton)).click()
     assert not bar.isVisible() and not window.settings.value(INTERRUPTED_KEY) and not window.training.busy()
     window.close()
     again = make_window(qtbot, family["8s"].parent, tmp_path / "settings.ini")
-    assert again.notices.resume_bar is None
+    assert again.notes.resume_bar is None
     again.close()
 
 
 def test_a_vanished_run_folder_is_forgotten(qtbot, family, tmp_path):
     remembered(tmp_path / "settings.ini", tmp_path / "gone")
     window = make_window(qtbot, family["8s"].parent, tmp_path / "settings.ini")
-    assert window.notices.resume_bar is None and not window.settings.value(INTERRUPTED_KEY)
+    assert window.notes.resume_bar is None and not window.settings.value(INTERRUPTED_KEY)
     window.close()

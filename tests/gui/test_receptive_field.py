@@ -4,13 +4,14 @@ import numpy as np
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
 from PySide6.QtGui import QEnterEvent
 
-from fcn_studio.app.receptive import cell_rects
+from fcn_studio.app.probe import cell_rects
 from fcn_studio.engine import load_model
 from fcn_studio.engine.receptive import feeding_cells, receptive_field
 from fcn_studio.gui.internals_panel import MIN_MAP, TITLE_HEIGHT
 from fcn_studio.paths import sample_images
 from tests.compact_models import write_image
 from tests.gui.conftest import drop, wait_idle
+from tests.gui.drawn import drawn_overlay
 
 SIZE = 560  # larger than the compact VGG16 nets' fields: a centre pixel's box ends inside the image
 
@@ -126,16 +127,16 @@ def test_show_background_colours_class_zero_and_is_in_the_view_menu(qtbot, windo
     wait_idle(qtbot, window, "a.png")
     labels = window.view_model.prediction().labels
     assert (labels == 0).any()
-    alpha = window.image_view.pane.drawn_overlay()[..., 3]
+    alpha = drawn_overlay(window.image_view.pane)[..., 3]
     assert (alpha[labels == 0] == 0).all() and (alpha[labels != 0] == 128).all()
     assert window.actions.background in window.actions.view_menu.actions()
     window.actions.background.trigger()
     assert window.view_model.show_background and window.legend.background.isChecked()
-    assert (window.image_view.pane.drawn_overlay()[..., 3] == 128).all()
+    assert (drawn_overlay(window.image_view.pane)[..., 3] == 128).all()
     assert window.settings.value("show_background") in (True, "true")
     window.legend.background.setChecked(False)
     assert not window.actions.background.isChecked()
-    assert np.array_equal(window.image_view.pane.drawn_overlay()[..., 3] == 0, labels == 0)
+    assert np.array_equal(drawn_overlay(window.image_view.pane)[..., 3] == 0, labels == 0)
 
 
 def test_inside_the_net_keeps_two_rows_of_maps_with_training_shown_and_a_pixel_probed(qtbot, window, tmp_path):

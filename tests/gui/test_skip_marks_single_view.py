@@ -10,6 +10,7 @@ from fcn_studio.app import analysis
 from fcn_studio.app.analysis import MARK_COLOUR
 from tests.compact_models import write_image
 from tests.gui.conftest import drop, wait_idle
+from tests.gui.drawn import drawn_marks
 
 SHOTS = os.environ.get("FCN_STUDIO_SHOTS")  # set to a folder to keep the screenshots for a look
 
@@ -26,7 +27,7 @@ def test_marks_have_a_counted_legend_and_32s_says_it_has_no_skips(qtbot, window,
     assert view.marks_note.isVisible() and 0 < n < changed.size
     assert text.endswith(f"{n:,} px ({100 * n / changed.size:.1f} %) changed by the skips (FCN-8s vs 16s)".replace(",", " "))
     assert f"rgb({MARK_COLOUR[0]},{MARK_COLOUR[1]},{MARK_COLOUR[2]})" in text and "■" in text  # the marks' colour
-    np.testing.assert_array_equal(view.pane.drawn_marks()[..., 3] > 0, changed)
+    np.testing.assert_array_equal(drawn_marks(view.pane)[..., 3] > 0, changed)
     note = view.marks_note.geometry()
     assert view.rect().contains(note) and note.bottom() > view.height() / 2  # bottom left, on screen
     if SHOTS:
@@ -34,7 +35,7 @@ def test_marks_have_a_counted_legend_and_32s_says_it_has_no_skips(qtbot, window,
 
     window.actions.heads["32s"].trigger()  # marks on, 32s: nothing to mark, and it says why
     reason = "FCN-32s has no skip layers: pick 16s or 8s to see where the skips changed the answer"
-    assert view.pane.drawn_marks() is None and view.marks_note.isVisible() and view.marks_note.text() == reason
+    assert drawn_marks(view.pane) is None and view.marks_note.isVisible() and view.marks_note.text() == reason
     assert changes.isEnabled() and changes.toolTip() == reason  # still on: it can be turned off
     if SHOTS:
         window.grab().save(str(Path(SHOTS) / "skips-32s.png"))

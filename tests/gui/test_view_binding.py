@@ -5,6 +5,7 @@ from PySide6.QtCore import Qt
 
 from tests.compact_models import write_image
 from tests.gui.conftest import drop, wait_idle
+from tests.gui.drawn import drawn_overlay
 
 
 def test_widgets_follow_the_view_model_and_write_back_to_it(qtbot, window, tmp_path):
@@ -15,7 +16,7 @@ def test_widgets_follow_the_view_model_and_write_back_to_it(qtbot, window, tmp_p
     shown = int(labels[0, 0])
     vm.hidden = {shown}
     assert window.legend.list.item(shown).checkState() == Qt.CheckState.Unchecked
-    assert (window.image_view.pane.drawn_overlay()[..., 3][labels == shown] == 0).all()
+    assert (drawn_overlay(window.image_view.pane)[..., 3][labels == shown] == 0).all()
     window.legend.set_hidden(shown, False)  # the user ticks it again
     assert vm.hidden == frozenset()
     vm.opacity = 0.3

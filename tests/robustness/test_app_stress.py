@@ -13,6 +13,7 @@ from tests.compact_models import PALETTE, write_image
 from tests.gui.conftest import WAIT_MS, drop, wait_idle
 from tests.gui.test_training_panel import fill
 from tests.training.conftest import quick_recipe
+from tests.gui.drawn import drawn_overlay
 
 PAL = np.array(PALETTE, dtype=np.uint8)
 
@@ -40,7 +41,7 @@ def test_200_image_switches_while_inferring_end_on_the_right_result(qtbot, windo
     expected = reference["8s"].predict(rgb_of(paths[5])).labels
     np.testing.assert_array_equal(window.view_model.prediction().labels, expected)
     np.testing.assert_array_equal(window.image_view.pane.image.image, rgb_of(paths[5]))
-    np.testing.assert_array_equal(window.image_view.pane.drawn_overlay(), analysis.overlay_rgba(expected, PAL, 0.5, {0}))  # background clear
+    np.testing.assert_array_equal(drawn_overlay(window.image_view.pane), analysis.overlay_rgba(expected, PAL, 0.5, {0}))  # background clear
     assert window.isVisible() and not window.errors.isVisible() and window.windowTitle().endswith("s5.png")
     assert window.session.forward_passes <= 8 * 3  # superseded requests were cancelled; each head ran once at most
     assert shown_right and all(shown_right)

@@ -3,17 +3,16 @@
 import numpy as np
 
 from fcn_studio.app.catalog import Catalog
-from fcn_studio.app.notices import (
+from fcn_studio.app.note_rules import (
     forget_interrupted,
     hide_photo_note,
     interrupted_run,
-    is_sample,
     remember_interrupted,
     wants_photo_note,
 )
 from fcn_studio.app.session import OpenImage
 from fcn_studio.app.train_job import checkpoint_of
-from fcn_studio.app.view_model import MemoryStore
+from fcn_studio.app.view_settings import MemoryStore
 from fcn_studio.paths import models_dir, sample_images
 from tests.compact_models import write_family
 
@@ -41,7 +40,7 @@ def test_the_photo_note_is_for_synthetic_models_shown_something_else(tmp_path):
     compact = Catalog(write_family(tmp_path / "m")["8s"].parent).default()
     store = MemoryStore()
     sample, photo, pasted = image(sample_images()[0]), image(tmp_path / "cat.png"), image(None)
-    assert is_sample(sample) and not is_sample(photo) and not is_sample(pasted)
+    assert sample.is_sample and not photo.is_sample and not pasted.is_sample
     assert wants_photo_note(store, photo, shipped) and wants_photo_note(store, pasted, shipped)
     assert not wants_photo_note(store, sample, shipped) and not wants_photo_note(store, photo, compact)
     assert not wants_photo_note(store, None, shipped) and not wants_photo_note(store, photo, None)
@@ -57,3 +56,13 @@ def test_checkpoint_of_a_staged_run_is_in_its_stage_folder(tmp_path):
     from fcn_studio.training.run_folder import TrainConfig, write_config
     write_config(TrainConfig(data="d", out=str(tmp_path / "run"), stage="staged"))
     assert checkpoint_of(tmp_path / "run", "16s") == tmp_path / "run" / "16s" / "checkpoints" / "last.pt"
+
+
+def test_the_users_own_model_gets_no_photo_note_even_with_a_shipped_models_notes(tmp_path):
+    """#30 item 4: a model fine-tuned from a shipped one keeps its notes; the note is the shipped models' only."""
+    from dataclasses import replace
+    shipped = Catalog(models_dir()).default()
+    own = replace(shipped, path=tmp_path / "best.safetensors", shipped=False)
+    assert shipped.scenes_only and not own.scenes_only
+    photo = image(tmp_path / "cat.png")
+    assert wants_photo_note(MemoryStore(), photo, shipped) and not wants_photo_note(MemoryStore(), photo, own)

@@ -8,7 +8,7 @@ from PIL import Image
 from PySide6.QtCore import QUrl
 
 from fcn_studio.app.jobs import Lane
-from fcn_studio.gui import notice as notice_module
+from fcn_studio.gui import written_files_dialog as notice_module
 from tests.compact_models import write_image
 from tests.gui.conftest import drop, wait_idle
 

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..paths import resources_dir
 from ..training.run_folder import CONFIG
-from .catalog import ModelEntry, is_synthetic
+from .catalog import ModelEntry
 from .session import OpenImage
-from .view_model import Store
+from .view_settings import Store, flag
 
 INTERRUPTED_KEY = "training/interrupted_run"
 PHOTO_NOTE_KEY = "notes/synthetic_photo_hidden"
@@ -43,19 +42,12 @@ def forget_interrupted(store: Store, run_dir: str | Path | None = None) -> None:
         store.setValue(INTERRUPTED_KEY, "")
 
 
-def is_sample(image: OpenImage) -> bool:
-    """One of the shipped synthetic scenes (resources/samples), which the shipped models do know."""
-    if image.path is None:
-        return False
-    samples = (resources_dir() / "samples").resolve()
-    return image.path.resolve().parent == samples
-
-
 def wants_photo_note(store: Store, image: OpenImage | None, entry: ModelEntry | None) -> bool:
-    """A model of synthetic scenes shown something else, and the user has not hidden the note."""
-    if image is None or entry is None or not is_synthetic(entry.info) or is_sample(image):
+    """A shipped model of synthetic scenes shown something else, and the user has not hidden the note
+    (the user's own model, fine-tuned from a shipped one or not, gets no such note)."""
+    if image is None or entry is None or not entry.scenes_only or image.is_sample:
         return False
-    return str(store.value(PHOTO_NOTE_KEY, "")).lower() not in ("true", "1")
+    return not flag(store.value(PHOTO_NOTE_KEY, ""))
 
 
 def hide_photo_note(store: Store) -> None:

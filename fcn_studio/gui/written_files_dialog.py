@@ -13,7 +13,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QListWidget, QPushButton, QVBoxLayout, QWidget
 
 
-class Notice(QDialog):
+class WrittenFilesDialog(QDialog):
     """`show_notice(text, folder, lines)`: `text` on top, `lines` (failed files, say) as a list."""
 
     def __init__(self, parent: QWidget | None = None):
