@@ -107,21 +107,18 @@ def train(config: TrainConfig, on_event: EventHandler = ignore, cancel: CancelTo
 
     A folder whose run never saved a checkpoint (it was refused, killed or out of disk before
     its first one) holds nothing to continue, so it is started again rather than refused.
-    `start` is a model to begin from that is no file yet (the annotation round's model, adapted
-    to the project's classes): it is written to `config.init` once the data are verified and the
+    `start` is the model `config.init` names when it is no file yet (the annotation round's model,
+    adapted to the project's classes): it is written there once the data are verified and the
     folder is locked, so a refused run leaves nothing behind. `on_model(stage, model)` hears each
     stage's model before it trains; the trainer updates that very object (the annotation round
     copies it for its live overlay).
     """
-    if start is not None and not config.init:
-        raise RecipeError(config.out, "a run that starts from a model in memory needs config.init to save it to")
     refuse_existing_run(config, quiet=True)  # early, before the data are read; again under the lock
     return _run(config, on_event, cancel, fresh=True, start=start, on_model=on_model)
 
 
-def resume(run_dir: str | Path, on_event: EventHandler = ignore, cancel: CancelToken | None = None,
-           on_model: ModelHandler | None = None) -> list[StageFinished]:
-    return _run(read_config(run_dir), on_event, cancel, fresh=False, on_model=on_model)
+def resume(run_dir: str | Path, on_event: EventHandler = ignore, cancel: CancelToken | None = None) -> list[StageFinished]:
+    return _run(read_config(run_dir), on_event, cancel, fresh=False)
 
 
 def refuse_existing_run(config: TrainConfig, quiet: bool = False) -> None:
