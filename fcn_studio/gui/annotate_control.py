@@ -13,7 +13,6 @@ keeps workflow state.
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Callable
 
@@ -36,8 +35,6 @@ from .error_dialog import ErrorDialog
 from .image_view import ImageView
 from .paint_tool import PaintTool
 from .worker import JobRunner
-
-log = logging.getLogger(__name__)
 
 MODEL_CLASSES = "the current model's classes"
 NEW_CLASSES = "a new label set…"

@@ -10,7 +10,6 @@ held-out mean IU of the round's last evaluation, per class.
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Callable
 
@@ -26,8 +25,6 @@ from .annotation_training_box import AnnotationTrainingBox
 from .error_dialog import ErrorDialog
 from .training_plots import TrainingPlots
 from .worker import JobRunner
-
-log = logging.getLogger(__name__)
 
 
 class RoundControl(QObject):

@@ -17,7 +17,6 @@ and runs the jobs it is handed. It owns the evented `AnnotateState` the widgets 
 
 from __future__ import annotations
 
-import logging
 import os
 from dataclasses import dataclass, field
 from enum import Enum
@@ -38,8 +37,6 @@ from .project import AnnotationProject
 from .raster import EMPTY, Box
 from .training import AnnotationTraining
 from .workspace import AnnotateState, name_lut
-
-log = logging.getLogger(__name__)
 
 NO_PROJECT = "no annotation project is open: File ▸ New annotation project… first"
 

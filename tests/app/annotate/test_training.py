@@ -99,3 +99,8 @@ def test_strokes_saved_during_a_round_are_read_at_the_next_turn(project):
     project.annotation(dataset.ids[0]).paint([(2.0, 40.0)], 0, 2.0)
     project.save(dataset.ids[0])
     assert int((dataset[0][1] != 255).sum()) > before
+
+
+def test_a_short_round_is_evaluated_at_its_end_and_a_long_one_every_100_updates():
+    assert AnnotationTraining(updates=4).recipe().eval_every == 4
+    assert AnnotationTraining(updates=300).recipe().eval_every == 100
