@@ -127,8 +127,11 @@ def make_projects(root: Path, n: int, size: int, radius: float, cap: float) -> t
         Image.fromarray(rgb).save(path)
         name = scribbles.add_image(path)
         scribble(scribbles.annotation(name), truth, rng, radius, cap)
+        scribbles.save(name)
         fractions.append(scribbles.annotation(name).labelled_pixels / truth.size)
-        dense.annotation(dense.add_image(path)).accept(truth)
+        dense_name = dense.add_image(path)
+        dense.annotation(dense_name).accept(truth)
+        dense.save(dense_name)
     return scribbles, dense, float(np.mean(fractions))
 
 
@@ -161,7 +164,7 @@ def brush_latency(height: int, width: int, folder: Path, radius: float = 12.0, s
     project = AnnotationProject.create(folder / "latency", MERGED)
     Image.new("RGB", (width, height)).save(folder / "big.png")
     name = project.add_image(folder / "big.png")
-    ann = project.annotation(name, autosave=False)
+    ann = project.annotation(name)
     t = np.linspace(0, 4 * np.pi, segments)
     xs, ys = width / 2 + 0.4 * width * np.sin(t), height / 2 + 0.4 * height * np.sin(1.5 * t)
     ann.begin_stroke(1, radius)

@@ -1,17 +1,18 @@
-"""The annotate mode in the window: projects, painting on the image view, saving, the class editor.
+"""The annotate mode in the window: the dialogs and the wiring around the Qt-free `AnnotationSession`.
 
-`AnnotateControl` owns the Qt-free `AnnotateState`, puts the annotation layer and the paint tool
-on the image view, binds the Annotate dock, and turns what the user does into project calls:
-File ▸ New / Open annotation project…, "Make a model for your own images" (a new project from
-the open photos), strokes (each saved on Lane.SAVE right after it ends: atomic, off the GUI
-thread), undo/redo, accepting the prediction, the held-out flag. Problems (a read-only or
+`AnnotateControl` puts the annotation layer and the paint tool on the image view, binds the
+Annotate dock to the session's `AnnotateState`, asks the user (folders, label sets, questions)
+and runs what the session hands it: File ▸ New / Open annotation project…, "Make a model for
+your own images", undo/redo, accepting the prediction, the held-out flag. Every committed edit
+comes back as the session's `edited(name, box)`: the layer redraws that box once and the mask is
+saved by a `SaveMaskJob` on Lane.SAVE (atomic, off the GUI thread). Problems (a read-only or
 corrupt mask, a full disk, a class in use) are one-line messages naming the file; the annotation
-stays in memory and the next edit saves it again.
+stays in memory and the next edit saves it again. What to do is the session's; nothing here
+keeps workflow state.
 """
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Callable
 
@@ -20,11 +21,11 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QInputDialog, QMessageBox, QWidget
 
-from ..app.annotate.jobs import SaveMaskJob
+from ..app.annotate.annotation import Annotation
 from ..app.annotate.project import AnnotationProject
+from ..app.annotate.session import NO_PROJECT, AnnotationSession, Outcome, Refused
+from ..app.annotate.workspace import class_key, model_label_set, new_label_set
 from ..boxes import Box
-from ..app.annotate.training import BEST, ROUNDS_DIR
-from ..app.annotate.workspace import AnnotateState, model_label_set, new_label_set
 from ..app.view_model import ViewModel
 from ..errors import FileProblem, MaskProblem
 from .annotate_panel import AnnotatePanel
@@ -35,8 +36,6 @@ from .image_view import ImageView
 from .model_file import add_model_file
 from .paint_tool import PaintTool
 from .worker import JobRunner
-
-log = logging.getLogger(__name__)
 
 MODEL_CLASSES = "the current model's classes"
 NEW_CLASSES = "a new label set…"
@@ -55,7 +54,8 @@ class AnnotateControl(QObject):
         super().__init__(dock)
         self.vm, self.runner, self.errors, self.view = vm, runner, errors, view
         self.panel, self.dock, self.open_paths = panel, dock, open_paths
-        self.state = state = AnnotateState()
+        self.session = AnnotationSession()
+        self.state = state = self.session.state
         self.layer = AnnotationLayer()
         view.pane.view.addItem(self.layer, ignoreBounds=True)
         self.tool = PaintTool(state, view.pane.view, self.layer, self.ensure_annotation, self._regions)
@@ -64,16 +64,15 @@ class AnnotateControl(QObject):
         self.ask_label_set: Callable[[], object] = self._ask_label_set
         self.confirm: Callable[[str, str], bool] = self._confirm
         self.editor: ClassEditor | None = None
-        self.saves = 0  # masks written (tests wait for it)
-        self._reported: dict[str, str] = {}  # image → the save problem already shown for it
 
         panel.bind(state)
         panel.classes_requested.connect(self.edit_classes)
         panel.accept_requested.connect(self.accept_prediction)
         panel.held_out_changed.connect(self.set_held_out)
         panel.new_project_requested.connect(self.make_model)
-        self.tool.committed.connect(self.committed)
+        self.tool.committed.connect(self.session.commit)
         self.tool.message.connect(panel.status.setText)
+        self.session.events.edited.connect(self._edited)
         state.events.annotation.connect(lambda ann: self.layer.set_annotation(ann, state.palette))
         state.events.classes.connect(lambda: self.layer.set_palette(state.palette))
         state.events.visible.connect(lambda on: self.layer.setVisible(on))
@@ -103,25 +102,18 @@ class AnnotateControl(QObject):
 
     def create_project(self, folder: str | Path, classes, from_open_images: bool = False) -> AnnotationProject | None:
         try:
-            project = AnnotationProject.create(folder, classes)
+            project = self.session.create(folder, classes)
         except (FileProblem, OSError, ValueError) as exc:
-            self.errors.report(str(exc), "Choose an empty folder for a new project, or open the existing one.")
+            self.errors.report(exc, "Choose an empty folder for a new project, or open the existing one.")
             return None
-        self._use(project)
+        self._shown()
         if from_open_images:
-            skipped = []
-            for image in list(self.vm.session.images):
-                if image.path is None:
-                    skipped.append(image.name)
-                    continue
-                try:
-                    self.state.add(image)
-                except FileProblem as exc:
-                    self.errors.report(str(exc))
-            if skipped:
-                self.panel.status.setText(f"not added (no file; save them first): {', '.join(skipped)}")
+            added = self.session.add_images(self.vm.session.images)
+            for problem in added.problems:
+                self.errors.report(problem)
+            if added.skipped:
+                self.panel.status.setText(added.skipped_text)
             self.show_image(self.vm.image)
-            self.state.tool = "brush"
         self.panel.show_project()
         return project
 
@@ -130,24 +122,22 @@ class AnnotateControl(QObject):
         return self.open_project(folder) if folder else None
 
     def open_project(self, folder: str | Path) -> AnnotationProject | None:
-        """Open a project and its images; masks that cannot be used are listed, not dropped."""
+        """Open a project, its rounds' models and its images; masks that cannot be used are listed."""
         try:
-            project = AnnotationProject.open(folder)
+            opened = self.session.open(folder)
         except (FileProblem, OSError) as exc:
-            self.errors.report(str(exc), "An annotation project has images/, masks/ and classes.json.")
+            self.errors.report(exc, "An annotation project has images/, masks/ and classes.json.")
             return None
-        self._use(project)
-        for best in sorted(project.root.glob(f"{ROUNDS_DIR}/*/{BEST}")):  # each round's model, back in the picker
-            add_model_file(self.vm, best, self.errors)
-        for problem in project.check():
-            self.errors.report(str(problem), "The mask is left as it is; painting on that image offers to set it aside.")
-        if project.names:
-            self.open_paths([str(project.image_path(n)) for n in project.names])
-        return project
+        self._shown()
+        for model in opened.models:  # each round's model, back in the picker
+            add_model_file(self.vm, model, self.errors)
+        for problem in opened.problems:
+            self.errors.report(problem, "The mask is left as it is; painting on that image offers to set it aside.")
+        if opened.images:
+            self.open_paths([str(path) for path in opened.images])
+        return opened.project
 
-    def _use(self, project: AnnotationProject) -> None:
-        self.state.open_project(project)
-        self._reported.clear()
+    def _shown(self) -> None:
         self.show()
         self.show_image(self.vm.image)
 
@@ -157,124 +147,100 @@ class AnnotateControl(QObject):
             return
         self.tool.cancel()
         try:
-            self.state.show(image)
+            self.session.show(image)
         except MaskProblem as exc:
             self._broken(exc)
 
     def _broken(self, problem: MaskProblem) -> None:
         """A mask that cannot be read: say so, paint nothing over it, offer to set it aside."""
-        name = self.state.name
-        self.panel.status.setText(f"not painting on {name}: its mask cannot be used")
+        self.panel.status.setText(f"not painting on {self.state.name}: its mask cannot be used")
         if self.confirm("A mask cannot be used", f"{problem}\n\nSet it aside (kept as {Path(problem.path).name}.broken) "
                         "and start this image afresh?"):
-            self.state.project.set_aside(name)
-            self.state.show(self.vm.image)
+            self.session.set_aside(self.vm.image)
         else:
-            self.errors.report(str(problem), "Nothing was changed; painting on this image is off until the mask is fixed.")
+            self.errors.report(problem, "Nothing was changed; painting on this image is off until the mask is fixed.")
 
-    def ensure_annotation(self):
+    def ensure_annotation(self) -> Annotation | None:
         """The shown image's annotation, adding the image to the project first if it is not in it."""
-        state, image = self.state, self.vm.image
-        if state.annotation is not None or state.project is None or image is None:
-            return state.annotation
-        if state.name is not None:  # in the project, but its mask was refused
-            self.panel.status.setText(f"not painting on {state.name}: its mask cannot be used")
-            return None
-        if image.path is None:
-            self.panel.status.setText("a pasted image has no file to add to the project; save it first")
-            return None
+        if self.state.annotation is not None or self.state.project is None:
+            return self.state.annotation
         try:
-            state.add(image)
+            return self._annotation_for_shown()
+        except Refused as exc:
+            self.panel.status.setText(str(exc))
         except FileProblem as exc:
-            self.errors.report(str(exc))
-            return None
-        self.show_image(image)
+            self.errors.report(exc)
+        return None
+
+    def _annotation_for_shown(self) -> Annotation:
+        self.tool.cancel()
+        ann = self.session.annotation_for(self.vm.image)
         self.panel.show_project()
-        return state.annotation
+        return ann
 
     def _regions(self) -> np.ndarray | None:
         pred = self.vm.prediction()
         return pred.labels if pred is not None else None
 
     # ----- edits -------------------------------------------------------------------------------
-    def committed(self, box: Box) -> None:
-        """An edit ended: redraw its box and save the mask in the background."""
+    def _edited(self, name: str, box: Box) -> None:
+        """An edit was committed: redraw its box (once) and save the mask in the background."""
         self.layer.redraw(box)
         self.panel.show_image()
-        if self.state.name is not None:
-            self.save(self.state.name)
-
-    def save(self, name: str) -> None:
-        project = self.state.project
-        self.runner.submit(SaveMaskJob(project, name), returned=lambda path: self._saved(name, path),
+        self.runner.submit(self.session.save_job(name), returned=lambda path: self._saved(name, path),
                            errored=lambda problem: self._save_failed(name, problem))
 
     def _saved(self, name: str, path: Path | None) -> None:
-        if path is None:
-            return
-        self.saves += 1
-        if self._reported.pop(name, None) is not None:
-            self.panel.status.setText(f"{name}: saved again ({path})")
-        self.panel.show_project()
+        message = self.session.saved(name, path)
+        if message:
+            self.panel.status.setText(message)
+        if path is not None:
+            self.panel.show_project()
 
     def _save_failed(self, name: str, problem: Exception) -> None:
-        message = str(problem)
-        self.panel.status.setText(f"not saved: {message}")
-        if self._reported.get(name) != message:  # one dialog per problem, not one per stroke
-            self._reported[name] = message
+        self.panel.status.setText(f"not saved: {problem}")
+        if self.session.save_failed(name, problem):
             self.errors.report(problem, "Nothing is lost: the annotation stays in memory and every edit tries again.")
 
     def undo(self) -> None:
-        self._history(self.state.annotation.undo if self.state.annotation is not None else None)
+        self.tool.cancel()
+        self._say(self.session.undo())
 
     def redo(self) -> None:
-        self._history(self.state.annotation.redo if self.state.annotation is not None else None)
-
-    def _history(self, step: Callable[[], Box | None] | None) -> None:
-        if step is None:
-            return
         self.tool.cancel()
-        box = step()
-        if box is None:
-            self.panel.status.setText("nothing to undo" if step.__name__ == "undo" else "nothing to redo")
-        elif not box.empty:
-            self.committed(box)
+        self._say(self.session.redo())
+
+    def _say(self, outcome: Outcome) -> None:
+        if outcome.message:
+            self.panel.status.setText(outcome.message)
 
     def accept_prediction(self) -> None:
-        """Copy the shown prediction (its classes matched to the project's by name) into the
-        unlabelled pixels, where its score passes the threshold."""
-        pred, ann = self.vm.prediction(), self.ensure_annotation()
-        if ann is None:
-            return
-        if pred is None or pred.labels.shape != ann.shape:
-            self.panel.status.setText("no prediction for this image yet: wait until it is segmented")
-            return
-        labels, scores = self.state.accepted_labels(pred.labels, self.vm.class_names, pred.scores)
-        box = ann.accept(labels, scores, self.state.threshold, only_unlabelled=True) if scores is not None \
-            else ann.accept(labels, only_unlabelled=True)
-        if box.empty:
-            self.panel.status.setText("accepting the prediction changed nothing (no class of it is in the label set, "
-                                      "or every pixel is painted already)")
-        self.committed(box)
+        """Copy the shown prediction into the unlabelled pixels (the session's rules)."""
+        pred = self.vm.prediction() if self.state.project is not None else None
+        try:
+            self._say(self.session.accept(self.vm.image, pred, self.vm.class_names))
+        except Refused as exc:
+            self.panel.status.setText(str(exc))
+        except FileProblem as exc:
+            self.errors.report(exc)
+        self.panel.show_project()
 
     def set_held_out(self, keep: bool) -> None:
-        state = self.state
-        if state.project is None or state.name is None:
-            return
         try:
-            state.project.set_held_out(state.name, keep)
+            self.session.set_held_out(keep)
         except FileProblem as exc:
-            self.errors.report(str(exc))
+            self.errors.report(exc)
         self.panel.show_project()
 
     def take_digits(self, window: QWidget, heads: dict[str, QAction]) -> list[QAction]:
         """While a paint tool is chosen, 1–9 and 0 pick the class wherever the focus is (the head
-        switch keeps its menu and toolbar entries; its keys come back with the Pan tool)."""
+        switch keeps its menu and toolbar entries; its keys come back with the Pan tool). These
+        actions are the only home of the digit keys: the paint tool leaves them to the window."""
         keys = {act: act.shortcut() for act in heads.values()}
         picks = []
         for k in range(10):
             act = QAction(f"Class {k + 1}", window)
-            act.setShortcut(QKeySequence(str((k + 1) % 10)))
+            act.setShortcut(QKeySequence(class_key(k)))
             act.triggered.connect(lambda _=False, k=k: setattr(self.state, "label", k))
             window.addAction(act)
             picks.append(act)
@@ -294,13 +260,11 @@ class AnnotateControl(QObject):
     # ----- the label set -----------------------------------------------------------------------
     def pick_class(self, row: int) -> None:
         """A legend row clicked: its class (by name) becomes the brush's, when the project has it."""
-        names, own = self.vm.class_names, self.state.class_names
-        if self.state.project is not None and 0 <= row < len(names) and names[row] in own:
-            self.state.label = own.index(names[row])
+        self.session.pick_class(row, self.vm.class_names)
 
     def edit_classes(self) -> ClassEditor | None:
         if self.state.project is None:
-            self.errors.report("no annotation project is open: File ▸ New annotation project… first")
+            self.errors.report(NO_PROJECT)
             return None
         self.editor = ClassEditor(self.state.project, self.dock.parentWidget())
         self.editor.changed.connect(self.classes_edited)
@@ -308,22 +272,13 @@ class AnnotateControl(QObject):
         return self.editor
 
     def classes_edited(self) -> None:
-        self.state.classes_changed()
+        self.session.classes_edited()
         self.layer.set_palette(self.state.palette)
         self.panel.show_image()
 
     def may_close(self) -> bool:
         """Closing with annotations that could not be saved asks first (they live only in memory)."""
-        project = self.state.project
-        if project is None:
-            return True
-        unsaved = dict(project.unsaved)
-        for name in project.names:
-            if not project.is_saved(name) and name not in unsaved:
-                try:  # a save still to come, or one that was dropped: write it now
-                    project.save(name)
-                except FileProblem as exc:
-                    unsaved[name] = exc
+        unsaved = self.session.unsaved_on_close()
         if not unsaved:
             return True
         first = next(iter(unsaved.values()))
@@ -347,7 +302,7 @@ class AnnotateControl(QObject):
         try:
             return new_label_set(text.split(","))
         except ValueError as exc:
-            self.errors.report(str(exc))
+            self.errors.report(exc)
             return None
 
     def _confirm(self, title: str, text: str) -> bool:

@@ -1,7 +1,7 @@
 """The Annotate dock: tools, brush size, class, annotation layer, accept-the-prediction, testing flag.
 
 `bind(state)` makes every control edit the `AnnotateState` and follow it, so the keys (`[` `]`,
-digits) and the dock always agree. What needs the window (the class editor, accepting the
+digits) and the dock always agree; the dock keeps no state of its own. What needs the window (the class editor, accepting the
 prediction, the held-out flag, a new project) leaves as a signal for `AnnotateControl`.
 """
 
@@ -12,7 +12,7 @@ from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
                                QPushButton, QSlider, QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
-from ..app.annotate.workspace import MAX_BRUSH, AnnotateState
+from ..app.annotate.workspace import MAX_BRUSH, AnnotateState, class_key
 
 TOOL_TEXT = {"pan": ("Pan", "drag moves the image, the wheel zooms"),
              "brush": ("Brush", "paint the chosen class; [ and ] change the size"),
@@ -110,7 +110,8 @@ class AnnotatePanel(QWidget):
         state.events.opacity.connect(lambda v: self.opacity.setValue(round(100 * v)))
         state.events.threshold.connect(lambda v: self.threshold.setValue(v))
         state.events.classes.connect(self.fill_classes)
-        state.events.project.connect(lambda _: self.show_project())
+        state.events.project.connect(lambda _: (self.show_project(), self.show_image()))
+        state.events.name.connect(lambda _: self.show_image())
         state.events.annotation.connect(lambda _: self.show_image())
         self.tool_buttons[state.tool].setChecked(True)
         self._show_radius(state.radius)
@@ -130,7 +131,7 @@ class AnnotatePanel(QWidget):
         state = self.state
         self.label.clear()
         for k, (name, colour) in enumerate(zip(state.class_names, state.palette)):
-            self.label.addItem(swatch(colour), f"{(k + 1) % 10 if k < 10 else ' '}  {name}")
+            self.label.addItem(swatch(colour), f"{class_key(k) or ' '}  {name}")
         self.label.setCurrentIndex(state.label if state.class_names else -1)
 
     def show_project(self) -> None:

@@ -40,7 +40,6 @@ class AnnotationLayer(QGraphicsObject):
         self.argb: np.ndarray | None = None
         self.qimage: QImage | None = None
         self.table = np.zeros(256, np.uint32)
-        self.repainted_pixels = 0  # pixels recoloured so far (a test proves a stroke costs its box)
 
     def set_annotation(self, annotation: Annotation | None, palette: np.ndarray) -> None:
         self.prepareGeometryChange()
@@ -67,13 +66,7 @@ class AnnotationLayer(QGraphicsObject):
             return
         box = box.clipped(self.annotation.shape)
         self.argb[box.slices] = self.table[self.annotation.labels[box.slices]]
-        self.repainted_pixels += box.shape[0] * box.shape[1]
         self.update(QRectF(box.left, box.top, box.right - box.left, box.bottom - box.top))
-
-    def colour_at(self, x: int, y: int) -> tuple[int, int, int, int]:
-        """(r, g, b, a) the layer holds for pixel (x, y) (what it paints there, before its opacity)."""
-        value = int(self.argb[y, x])
-        return (value >> 16) & 255, (value >> 8) & 255, value & 255, value >> 24
 
     def boundingRect(self) -> QRectF:  # noqa: N802 - Qt override
         if self.annotation is None:

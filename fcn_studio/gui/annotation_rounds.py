@@ -10,16 +10,15 @@ held-out mean IU of the round's last evaluation, per class.
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import QObject
 
-from ..app.annotate.jobs import LiveModel, LivePredictJob, RoundDone, RoundJob
-from ..app.annotate.workspace import AnnotateState
+from ..app.annotate.jobs import LiveModel, LivePredictJob, LiveResult, RoundDone
+from ..app.annotate.session import AnnotationSession, Refused
 from ..app.jobs import Lane
-from ..app.train_job import Evaluated, StageFinished
+from ..app.train_job import StageFinished
 from ..app.view_model import ViewModel
 from .annotation_training_box import AnnotationTrainingBox
 from .error_dialog import ErrorDialog
@@ -27,41 +26,34 @@ from .model_file import add_model_file
 from .training_plots import TrainingPlots
 from .worker import JobRunner
 
-log = logging.getLogger(__name__)
-
 
 class RoundControl(QObject):
-    """Starts and follows rounds for `state`'s project; `show_dock` raises the Training dock."""
+    """Starts and follows rounds of `session`'s project (the session keeps their results);
+    `show_dock` raises the Training dock."""
 
-    def __init__(self, vm: ViewModel, runner: JobRunner, errors: ErrorDialog, state: AnnotateState,
+    def __init__(self, vm: ViewModel, runner: JobRunner, errors: ErrorDialog, session: AnnotationSession,
                  box: AnnotationTrainingBox, plots: TrainingPlots, show_dock: Callable[[], None]):
         super().__init__(box)
-        self.vm, self.runner, self.errors, self.state = vm, runner, errors, state
+        self.vm, self.runner, self.errors, self.session = vm, runner, errors, session
         self.box, self.plots, self.show_dock = box, plots, show_dock
-        self.running = False
-        self.rounds: list[RoundDone] = []
-        self.last_metrics: dict | None = None
-        self.live_shown = 0  # live answers drawn (tests and the status line read it)
         box.start_requested.connect(self.start)
         box.cancel_requested.connect(self.cancel)
 
     def start(self) -> bool:
-        project, entry = self.state.project, self.vm.entry
-        if project is None:
-            self.errors.report("no annotation project is open: File ▸ New annotation project… first")
-            return False
-        if entry is None:
-            self.errors.report("no model to fine-tune: open one first (Model ▸ Open…)")
+        entry = self.vm.entry
+        try:
+            job = self.session.round_job(entry.path if entry is not None else None, self.box.settings(self.vm.device))
+        except Refused as exc:
+            self.errors.report(exc)
             return False
         if self.runner.busy(Lane.TRAIN):
             self.errors.report("a training run is going on already; cancel it or wait for it to end")
             return False
+        self.session.round_started()
         self.show_dock()
-        self.running, self.last_metrics = True, None
         self.plots.clear()
-        self.plots.status.setText(f"training {entry.path.name} on the painted images of {project.root.name}…")
+        self.plots.status.setText(f"training {entry.path.name} on the painted images of {job.project.root.name}…")
         self.box.set_running(True)
-        job = RoundJob(project, entry.path, self.box.settings(self.vm.device))
         self.runner.submit(job, yielded=self._event, returned=self._done, errored=self._failed, finished=self._finished)
         return True
 
@@ -78,24 +70,21 @@ class RoundControl(QObject):
             if image is not None and not self.runner.busy(Lane.LIVE):
                 self.runner.submit(LivePredictJob(event, image), returned=self._live)
             return
-        if isinstance(event, Evaluated):
-            self.last_metrics = event.metrics
+        self.session.round_event(event)
         self.plots.show_event(event)
         if isinstance(event, StageFinished) and event.status == "failed":
             self.errors.report(f"training on the annotations failed: {event.message}",
                                "Lower the learning rate or paint more, then train again.")
 
-    def _live(self, live) -> None:
-        if self.running and live is not None:
-            self.live_shown += 1
+    def _live(self, live: LiveResult | None) -> None:
+        if self.session.running and live is not None:
             self.vm.show_live(live)
 
     def _done(self, done: RoundDone) -> None:
-        self.running = False
+        self.session.round_done(done)
         self.vm.show_live(None)
-        self.rounds.append(done)
         name = done.run_dir.name
-        self.box.show_round(name, self.last_metrics)
+        self.box.show_round(name, self.session.last_metrics)
         if Path(done.best_model).is_file():
             entry = add_model_file(self.vm, done.best_model, self.errors)
             if entry is None:
@@ -105,11 +94,11 @@ class RoundControl(QObject):
                                       f"({done.run_dir})")
 
     def _failed(self, problem: Exception) -> None:
-        self.running = False
+        self.session.round_ended()
         self.vm.show_live(None)
         self.plots.status.setText(f"training on the annotations failed: {problem}")
         self.errors.report(problem, "Paint some images (or untick “keep for testing” on one), then train again.")
 
     def _finished(self) -> None:
-        self.running = False
+        self.session.round_ended()
         self.box.set_running(False)

@@ -48,9 +48,8 @@ class AnnotationTrainingBox(QGroupBox):
         form.addRow(self.result)
 
     def settings(self, device: str) -> AnnotationTraining:
-        updates = self.updates.value()
-        return AnnotationTraining(updates=updates, eval_every=max(1, min(100, updates)),
-                                  live_every_s=self.live_every.value(), device=device)
+        """The round the box describes (the held-out evaluation interval follows from the updates)."""
+        return AnnotationTraining(updates=self.updates.value(), live_every_s=self.live_every.value(), device=device)
 
     def set_running(self, running: bool) -> None:
         self.start.setEnabled(not running)

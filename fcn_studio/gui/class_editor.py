@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QColorDialog, QDialog, QDialogButtonBox, QHBoxLay
 
 from ..app.annotate.class_edits import unused_colour
 from ..app.annotate.project import AnnotationProject
-from ..app.annotate.workspace import usage_text
+from ..app.annotate.workspace import class_key, usage_text
 from ..errors import FileProblem
 from .annotate_panel import swatch
 
@@ -71,7 +71,7 @@ class ClassEditor(QDialog):
         self.list.clear()
         classes = self.project.classes
         for k, (name, colour) in enumerate(zip(classes.names, classes.palette)):
-            key = f" · key {(k + 1) % 10}" if k < 10 else ""
+            key = f" · key {class_key(k)}" if class_key(k) else ""
             self.list.addItem(QListWidgetItem(swatch(colour), f"{name}    (label {k}{key})"))
         self.list.setCurrentRow(min(row, self.list.count() - 1))
 

@@ -244,7 +244,7 @@ class ImageView(pg.GraphicsView):
         super().leaveEvent(event)
 
     def event(self, event) -> bool:
-        """While painting, digits and [ ] are the tool's, not the window's shortcuts."""
+        """While painting, [ ] (and Esc, Enter) are the tool's, not the window's shortcuts."""
         if (event.type() == QEvent.Type.ShortcutOverride and self.tool is not None
                 and self.tool.wants_key(event.key(), event.modifiers())):
             event.accept()

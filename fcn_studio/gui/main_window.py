@@ -109,7 +109,7 @@ class MainWindow(QMainWindow):
         annotate_dock.hide()
         self.annotate = AnnotateControl(vm, self.runner, self.errors, self.image_view, annotate_panel, annotate_dock,
                                         self.opener.open_paths)
-        self.rounds = RoundControl(vm, self.runner, self.errors, self.annotate.state, training_panel.annotations,
+        self.rounds = RoundControl(vm, self.runner, self.errors, self.annotate.session, training_panel.annotations,
                                    training_panel.plots, self._show_annotation_training)
         self.make_model_requested.connect(self.annotate.make_model)
         view_settings.remember_brush(self.annotate.state, settings)

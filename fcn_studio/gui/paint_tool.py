@@ -3,7 +3,9 @@
 The image view hands its mouse events here first while a paint tool is chosen (`AnnotateState`'s
 `painting`), so left-drag paints instead of panning; with the Pan tool everything goes on to the
 view as before. Each stroke segment is drawn at once (the layer recolours its box only); a
-finished edit is announced by `committed(box)`, which the window turns into a background save.
+finished edit is announced by `committed(box)`, which the session turns into its one `edited`
+event (the window redraws the box once more for edits drawn only then — fills, polygons — and
+saves the mask). The digit keys are the window's (`AnnotateControl.take_digits`), not the tool's.
 
 Brush and eraser are strokes (one undo step per drag); Fill gives the chosen class to the
 connected region of the shown prediction under the click; Polygon adds a corner per click and
@@ -27,7 +29,7 @@ from ..app.annotate.workspace import AnnotateState
 from .annotation_layer import AnnotationLayer
 
 LASSO_START_PX = 4  # a press that moves this far (on screen) before release draws a lasso
-DIGITS = {getattr(Qt.Key, f"Key_{d}"): (d - 1) % 10 for d in range(10)}  # 1 → first class … 0 → tenth
+KEYS = (Qt.Key.Key_BracketLeft, Qt.Key.Key_BracketRight, Qt.Key.Key_Escape, Qt.Key.Key_Return, Qt.Key.Key_Enter)
 
 
 def _pen(colour: QColor, width: float) -> QPen:
@@ -141,11 +143,9 @@ class PaintTool(QObject):
 
     # ----- keys -------------------------------------------------------------------------------
     def wants_key(self, key: int, modifiers: Qt.KeyboardModifier) -> bool:
-        """Keys the tools take over from the window's shortcuts while painting (digits pick the
-        class here; the window's 1–3 pick the head otherwise)."""
+        """Keys the tools take over from the window's shortcuts while painting."""
         plain = not modifiers & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)
-        return self.active and plain and (key in DIGITS or key in (
-            Qt.Key.Key_BracketLeft, Qt.Key.Key_BracketRight, Qt.Key.Key_Escape, Qt.Key.Key_Return, Qt.Key.Key_Enter))
+        return self.active and plain and key in KEYS
 
     def key(self, key: int, modifiers: Qt.KeyboardModifier) -> bool:
         if not self.wants_key(key, modifiers):
@@ -154,8 +154,6 @@ class PaintTool(QObject):
             self.state.smaller()
         elif key == Qt.Key.Key_BracketRight:
             self.state.bigger()
-        elif key in DIGITS:
-            self.state.label = DIGITS[key]
         elif key == Qt.Key.Key_Escape:
             self.cancel()
         else:
@@ -173,7 +171,6 @@ class PaintTool(QObject):
     # ----- internals --------------------------------------------------------------------------
     def _commit(self, box: Box) -> None:
         if not box.empty:
-            self.layer.redraw(box)
             self.committed.emit(box)
 
     def _close_polygon(self) -> None:

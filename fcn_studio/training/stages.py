@@ -5,7 +5,9 @@ only); the first stage may start from a torchvision ImageNet classifier of its t
 
 `train(config)` starts a run, `resume(run_dir)` continues one; both return the StageFinished
 of every stage that ran. A staged run initialises each stage from the previous stage's best
-model, as REF's solve.py does with `copy_from`.
+model, as REF's solve.py does with `copy_from`. They are the only way into a run folder — the
+CLI, the training dock and the annotation rounds all come through here — so every run gets the
+folder lock and the "already holds a run" check.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from ..engine.importers import open_model
 from ..engine.model_info import ModelInfo
 from ..engine.devices import resolve_device
 from ..engine.surgery import transplant
+from ..engine.weights import save_model
 from . import distributed
 from .batches import derived_seed
 from .checkpoint import CHECKPOINT_DIR, LAST, checkpoint_path, load_checkpoint
@@ -41,8 +44,11 @@ from .trainer import StageSetup, StageTrainer
 log = logging.getLogger(__name__)
 
 
-def stage_model(config: TrainConfig, stage: str, dataset: SegmentationDataset, init: str = "") -> FCN:
+def stage_model(config: TrainConfig, stage: str, dataset: SegmentationDataset, init: str = "",
+                source: FCN | None = None) -> FCN:
     """A fresh model for `stage`, with the dataset's classes, started from `init` or ImageNet if given.
+
+    `source` is the model `init` names when the caller holds it already (not yet written).
 
     From `init` every parameter with the same name and shape is copied (score layers of another
     class count are left zero, the paper's init for new score layers); the trunk, its width and
@@ -51,7 +57,8 @@ def stage_model(config: TrainConfig, stage: str, dataset: SegmentationDataset, i
     they were trained on.
     """
     backbone, width, spec = config.backbone, config.width, INPUT_OF[config.backbone]
-    source = open_model(init) if init else None
+    if source is None and init:
+        source = open_model(init)
     if source is not None:
         backbone, width, spec = source.backbone, source.width, source.info.input
         if width != config.width:
@@ -91,14 +98,23 @@ def _datasets(config: TrainConfig) -> tuple[SegmentationDataset, SegmentationDat
     return train_set, val_set
 
 
-def train(config: TrainConfig, on_event: EventHandler = ignore, cancel: CancelToken | None = None) -> list[StageFinished]:
+ModelHandler = Callable[[str, FCN], None]
+
+
+def train(config: TrainConfig, on_event: EventHandler = ignore, cancel: CancelToken | None = None,
+          start: FCN | None = None, on_model: ModelHandler | None = None) -> list[StageFinished]:
     """Run every stage of `config` in a new run folder (RUN/config.json is written first).
 
     A folder whose run never saved a checkpoint (it was refused, killed or out of disk before
     its first one) holds nothing to continue, so it is started again rather than refused.
+    `start` is the model `config.init` names when it is no file yet (the annotation round's model,
+    adapted to the project's classes): it is written there once the data are verified and the
+    folder is locked, so a refused run leaves nothing behind. `on_model(stage, model)` hears each
+    stage's model before it trains; the trainer updates that very object (the annotation round
+    copies it for its live overlay).
     """
     refuse_existing_run(config, quiet=True)  # early, before the data are read; again under the lock
-    return _run(config, on_event, cancel, fresh=True)
+    return _run(config, on_event, cancel, fresh=True, start=start, on_model=on_model)
 
 
 def resume(run_dir: str | Path, on_event: EventHandler = ignore, cancel: CancelToken | None = None) -> list[StageFinished]:
@@ -119,7 +135,8 @@ def refuse_existing_run(config: TrainConfig, quiet: bool = False) -> None:
         log.warning("%s holds a run that never saved a checkpoint; starting it again", config.out)
 
 
-def _run(config: TrainConfig, on_event: EventHandler, cancel: CancelToken | None, fresh: bool) -> list[StageFinished]:
+def _run(config: TrainConfig, on_event: EventHandler, cancel: CancelToken | None, fresh: bool,
+         start: FCN | None = None, on_model: ModelHandler | None = None) -> list[StageFinished]:
     cancel = cancel or CancelToken()
     device = resolve_device(config.device)
     dist = distributed.from_env(device)
@@ -135,16 +152,19 @@ def _run(config: TrainConfig, on_event: EventHandler, cancel: CancelToken | None
         if fresh:
             verify()  # before config.json: a broken set leaves no run folder behind
             # --init and --pretrained are opened before config.json too: a refused file leaves nothing.
-            first = stage_model(config, config.stages[0], train_set, config.init)
+            first = stage_model(config, config.stages[0], train_set, config.init, source=start)
         # One process per run folder; the lock makes "no run here yet" and writing config.json one step.
         with run_lock(config.out) if main else contextlib.nullcontext():
             if fresh and main:
                 refuse_existing_run(config)
+                if start is not None:
+                    save_model(start, config.init)
                 write_config(config)
             results: list[StageFinished] = []
             init = config.init
             for stage in config.stages:
-                result = _run_stage(config, stage, init, train_set, val_set, device, dist, on_event, cancel, verify, first)
+                result = _run_stage(config, stage, init, train_set, val_set, device, dist, on_event, cancel, verify, first,
+                                    on_model)
                 first = None
                 results.append(result)
                 if result.status != "done":
@@ -166,7 +186,7 @@ def _verify(config: TrainConfig, train_set: SegmentationDataset, val_set: Segmen
 def _run_stage(config: TrainConfig, stage: str, init: str, train_set: SegmentationDataset,
                val_set: SegmentationDataset | None, device: torch.device, dist: distributed.Context | None,
                on_event: EventHandler, cancel: CancelToken, verify: Callable[[], None],
-               model: FCN | None = None) -> StageFinished:
+               model: FCN | None = None, on_model: ModelHandler | None = None) -> StageFinished:
     """Train (or continue) one stage; `model` is the stage's fresh model when the caller built it already."""
     run_dir = config.stage_dir(stage)
     ckpt = checkpoint_path(run_dir)
@@ -184,4 +204,6 @@ def _run_stage(config: TrainConfig, stage: str, init: str, train_set: Segmentati
     trainer = StageTrainer(setup, on_event, cancel, dist)
     if state is not None:
         trainer.resume(state)
+    if on_model is not None:
+        on_model(stage, trainer.model)
     return trainer.run()

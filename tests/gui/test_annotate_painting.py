@@ -48,6 +48,12 @@ def on_disk(project, name):
     return np.array(Image.open(project.mask_path(name)))
 
 
+def colour_at(layer, x, y):
+    """(r, g, b, a) the annotation layer holds for pixel (x, y): what it paints there, before its opacity."""
+    value = int(layer.argb[y, x])
+    return (value >> 16) & 255, (value >> 8) & 255, value & 255, value >> 24
+
+
 @pytest.fixture
 def painting(qtbot, window, tmp_path):
     """The window with one photo open, a new project made from it, and the brush chosen."""
@@ -62,18 +68,20 @@ def painting(qtbot, window, tmp_path):
     return control
 
 
-def test_a_drag_paints_the_brush_class_and_is_saved_as_png_bytes(qtbot, window, painting):
+def test_a_drag_paints_the_brush_class_and_is_saved_as_png_bytes(qtbot, window, painting, monkeypatch):
     state = painting.state
+    written, save = [], state.project.save
+    monkeypatch.setattr(state.project, "save", lambda name: written.append(name) or save(name))
     state.label = 1
     drag(window, [(10.5, 40.5), (30.5, 40.5), (50.5, 40.5)])
     labels = state.annotation.labels
     assert (labels[40, 10:51] == 1).all() and labels[40, 5] == 255 and labels[20, 20] == 255
     column = labels[:, 30]  # radius 2 round the pointer's row (≈ 40.5, to a screen pixel): 4 or 5 rows
     assert (column[39:42] == 1).all() and (column == 1).sum() in (4, 5) and column[36] == column[44] == 255
-    assert painting.layer.colour_at(30, 40) == (*state.palette[1], 255) and painting.layer.colour_at(30, 20)[3] == 0
+    assert colour_at(painting.layer, 30, 40) == (*state.palette[1], 255) and colour_at(painting.layer, 30, 20)[3] == 0
     assert len(state.annotation.history) == 1  # the whole drag is one undo step
     wait_saved(qtbot, window)
-    assert painting.saves == 1
+    assert written == [state.name]  # one mask write for the drag
     np.testing.assert_array_equal(on_disk(state.project, state.name), labels)
     assert state.project.training_names() == [state.name]
     window.status.hover_at(30, 40)
@@ -94,11 +102,19 @@ def test_the_annotation_layer_has_its_own_toggle_and_opacity(qtbot, window, pain
     assert layer.isVisible()
 
 
-def test_a_stroke_recolours_only_its_box_of_the_layer(qtbot, window, painting):
-    before = painting.layer.repainted_pixels
+def test_a_stroke_recolours_only_its_box_of_the_layer(qtbot, window, painting, monkeypatch):
+    layer, boxes = painting.layer, []
+    redraw = layer.redraw
+    monkeypatch.setattr(layer, "redraw", lambda box: boxes.append(box.clipped(layer.annotation.shape)) or redraw(box))
     drag(window, [(20.5, 20.5), (24.5, 20.5)])
-    changed = painting.layer.repainted_pixels - before
+    changed = sum(box.shape[0] * box.shape[1] for box in boxes)
     assert 0 < changed < 200  # a few boxes of ~5×9 px each (segment + commit), not the 64×48 image
+    port, drawn = window.image_view.viewport(), len(boxes)
+    QTest.mousePress(port, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, viewport_point(window, 30.5, 30.5))
+    QTest.mouseMove(port, viewport_point(window, 34.5, 30.5))
+    assert len(boxes) == drawn + 2  # each segment at once
+    QTest.mouseRelease(port, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, viewport_point(window, 34.5, 30.5))
+    assert len(boxes) == drawn + 3  # the committed stroke once more, not once by the tool and again by the window
 
 
 def test_brackets_change_the_brush_and_digits_the_class(qtbot, window, painting):

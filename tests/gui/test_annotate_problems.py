@@ -13,7 +13,7 @@ from fcn_studio.app.annotate import project as project_module
 from fcn_studio.app.annotate.workspace import new_label_set
 from fcn_studio.data.classes import read_classes_json
 from tests.gui.conftest import wait_idle
-from tests.gui.test_annotate_painting import drag, on_disk, photo, wait_saved
+from tests.gui.test_annotate_painting import colour_at, drag, on_disk, photo, wait_saved
 
 
 @pytest.fixture
@@ -71,7 +71,7 @@ def test_deleting_a_class_in_use_asks_with_pixels_and_images(qtbot, window, proj
     labels = on_disk(project, state.name)
     assert (labels == 1).sum() == (state.annotation.labels == 1).sum() > 0  # dog moved down to 1
     assert (state.annotation.labels == 255).sum() == labels.size - (labels == 1).sum()
-    assert window.annotate.layer.colour_at(10, 30)[:3] == tuple(project.classes.palette[1])
+    assert colour_at(window.annotate.layer, 10, 30)[:3] == tuple(project.classes.palette[1])
 
 
 def test_a_read_only_mask_is_reported_once_by_name_and_saved_when_writable_again(qtbot, window, project):

@@ -39,18 +39,22 @@ def test_a_round_on_sparse_strokes_gives_a_model_in_the_picker_and_a_held_out_me
     box.updates.setValue(4)
     box.live_every.setValue(0.0)
     before = len(vm.session.catalog.entries)
+    lives = []
+    vm.events.live.connect(lambda live: live is not None and lives.append(live))
+    session = control.session
     window.train_on_annotations()
     assert window.training.dock.isVisible() and box.cancel.isEnabled() and not box.start.isEnabled()
-    qtbot.waitUntil(lambda: not window.rounds.running and not window.runner.busy(), timeout=WAIT_MS)
+    assert session.running
+    qtbot.waitUntil(lambda: not session.running and not window.runner.busy(), timeout=WAIT_MS)
 
-    done = window.rounds.rounds[0]
+    done = session.rounds[0]
     assert done.result.status == "done" and done.run_dir == project.root / "rounds" / "round-001"
     assert read_info(done.best_model).class_names == ["background", "red"]
     assert read_config(done.run_dir).val_split == "val"  # a normal run folder
     assert len(vm.session.catalog.entries) > before and vm.entry.path == Path(done.best_model).resolve()
     assert vm.class_names == ["background", "red"]  # the round's model is the shown one now
-    assert window.rounds.live_shown >= 1 and vm.live is None
-    metrics = window.rounds.last_metrics
+    assert len(lives) >= 1 and vm.live is None
+    metrics = session.last_metrics
     assert metrics["images"] == 1 and len(metrics["iu"]) == 2 and 0.0 <= metrics["mean_iu"] <= 1.0
     assert f"held-out mean IU <b>{metrics['mean_iu']:.3f}</b>" in box.result.text() and "round-001" in box.result.text()
     x, _ = window.training.panel.plots.loss_curves["8s"].getData()

@@ -4,8 +4,8 @@ Every edit a view makes — a brush or eraser stroke, a flood fill of a predicte
 the prediction, a polygon — returns the Box it changed, so the view redraws only that, and is one
 undo step. A stroke is one step however many segments the drag had: `begin_stroke`, then
 `stroke_to` per mouse move (each returns the segment's box at once, for a live redraw), then
-`end_stroke` on release. Work is done on the affected box only. Listeners (`subscribe`) hear of
-every committed change; the project uses that to autosave.
+`end_stroke` on release. Work is done on the affected box only; `revision` counts committed
+changes, so whoever saves can tell a saved annotation from a changed one.
 
 Not thread-safe: one thread (the GUI's) edits; training reads the saved masks, not this array.
 """
@@ -13,7 +13,7 @@ Not thread-safe: one thread (the GUI's) edits; training reads the saved masks, n
 from __future__ import annotations
 
 import logging
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 from scipy import ndimage
@@ -26,7 +26,6 @@ from .raster import EMPTY, Point, capsule, full_box, polygon, tight_box
 log = logging.getLogger(__name__)
 
 UNLABELLED = VOID_LABEL
-Listener = Callable[[Box], None]
 
 
 class Annotation:
@@ -41,7 +40,6 @@ class Annotation:
         self.num_classes = num_classes
         self.history = History(max_steps, max_bytes)
         self.revision = 0  # counts committed changes, undo and redo included
-        self._listeners: list[Listener] = []
         self._stroke: tuple[int, float, Point | None, list[Piece | None]] | None = None
 
     @classmethod
@@ -55,9 +53,6 @@ class Annotation:
     @property
     def labelled_pixels(self) -> int:
         return int(np.count_nonzero(self.labels != UNLABELLED))
-
-    def subscribe(self, listener: Listener) -> None:
-        self._listeners.append(listener)
 
     def _check_label(self, label: int) -> int:
         if label != UNLABELLED and not 0 <= label < self.num_classes:
@@ -195,8 +190,6 @@ class Annotation:
 
     def _changed(self, box: Box) -> Box:
         self.revision += 1
-        for listener in self._listeners:
-            listener(box)
         return box
 
 

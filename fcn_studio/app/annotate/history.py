@@ -91,14 +91,6 @@ class History:
     def nbytes(self) -> int:
         return sum(d.nbytes for d in self._done) + sum(d.nbytes for d in self._undone)
 
-    @property
-    def can_undo(self) -> bool:
-        return bool(self._done)
-
-    @property
-    def can_redo(self) -> bool:
-        return bool(self._undone)
-
     def __len__(self) -> int:
         return len(self._done)
 

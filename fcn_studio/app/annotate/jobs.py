@@ -16,7 +16,6 @@ from typing import Generator
 import numpy as np
 
 from ...engine import FCN, Prediction, Segmenter, load_model
-from ...errors import FileProblem
 from ..event_stream import stream
 from ..jobs import CancelToken, Job, Lane
 from ..session import OpenImage
@@ -39,11 +38,7 @@ class SaveMaskJob(Job):
         yield from ()
         if self.project.is_saved(self.name) and self.name not in self.project.unsaved:
             return None
-        try:
-            return self.project.save(self.name)
-        except FileProblem as exc:
-            self.project.unsaved[self.name] = exc  # training warns of it; the next edit tries again
-            raise
+        return self.project.save(self.name)  # a MaskProblem is recorded in `unsaved` too
 
 
 class RoundJob(Job):

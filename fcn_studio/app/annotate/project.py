@@ -5,12 +5,14 @@
     ROOT/classes.json          the label set: names and colours in label order
     ROOT/train.txt             images with labels that are not kept for testing (written for you)
     ROOT/val.txt               the images kept for testing: the held-out set, the trainer's "val"
+    ROOT/rounds/round-NNN/     each "Train on my annotations" round: a run folder, its model best.safetensors
+    ROOT/removed/images, masks images taken out of the project, with their masks (kept, not read)
 
-The split lists are the project's state (nothing else is stored), so training reads the train
-images and evaluation the held-out ones with no option set. Every mask write goes through
-`files.replacing`: a crash, a full disk or a kill leaves the previous mask whole. A save that fails
-keeps the annotation in memory, records the problem in `unsaved` and tells `on_problem`
-listeners; the next edit tries again.
+This module is the one place that knows the layout. The split lists are the project's state
+(nothing else is stored), so training reads the train images and evaluation the held-out ones
+with no option set. Every mask write goes through `files.replacing`: a crash, a full disk or a
+kill leaves the previous mask whole. A save that fails keeps the annotation in memory and records
+the problem in `unsaved`; the next save tries again.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from ...data.labels import read_label
 from ...data.splits import index_folder, read_split_file
 from ...errors import ClassInUse, DatasetError, FileProblem, MaskProblem
 from ...files import replacing
+from ...training.run_folder import BEST
 from ...images import load_image
 from ...palette import VOID_LABEL, label_png
 from . import class_edits
@@ -43,6 +46,8 @@ log = logging.getLogger(__name__)
 MASK_DIR = "masks"
 TRAIN_LIST = "train.txt"
 TEST_LIST = "val.txt"
+ROUNDS_DIR = "rounds"
+REMOVED_DIR = "removed"
 SET_ASIDE_SUFFIX = ".broken"
 _ORIENTATION_TAG = 0x0112
 
@@ -84,7 +89,6 @@ class AnnotationProject:
         self.root = root
         self.classes = classes
         self.unsaved: dict[str, FileProblem] = {}
-        self._problem_listeners: list[Callable[[FileProblem], None]] = []
         self._open: dict[str, Annotation] = {}
         self._saved_revision: dict[str, int] = {}
         self._images = index_folder(root / IMAGE_DIR, IMAGE_EXTENSIONS)
@@ -165,20 +169,49 @@ class AnnotationProject:
             raise DatasetError(target, f"could not add {source} to the project ({exc.strerror or exc})") from exc
         return stem
 
-    def load_image(self, name: str) -> np.ndarray:
-        return load_image(self._images[name])
+    def remove_image(self, name: str) -> Path:
+        """Take `name` out of the project: its image and mask move to ROOT/removed/images/ and
+        removed/masks/ (nothing is deleted; the datasets no longer see it) and it leaves the split
+        lists. The folder they went to."""
+        if name not in self._images:
+            raise KeyError(name)
+        kept = self.root / REMOVED_DIR
+        try:
+            for path, folder in ((self._images[name], IMAGE_DIR), (self.mask_path(name), MASK_DIR)):
+                if path.exists():
+                    (kept / folder).mkdir(parents=True, exist_ok=True)
+                    os.replace(path, kept / folder / path.name)
+        except OSError as exc:
+            raise DatasetError(kept, f"could not move {name} out of the project ({exc.strerror or exc})") from exc
+        del self._images[name]
+        self._open.pop(name, None)
+        self.unsaved.pop(name, None)
+        self._held_out.discard(name)
+        self._labelled.discard(name)
+        self._write_lists()
+        return kept
+
+    # training rounds ------------------------------------------------------------------------
+
+    def next_round_dir(self) -> Path:
+        """ROOT/rounds/round-NNN, the first number not yet used (the datasets ignore this folder)."""
+        rounds = self.root / ROUNDS_DIR
+        taken = {p.name for p in rounds.iterdir()} if rounds.is_dir() else set()
+        return rounds / next(f"round-{k:03d}" for k in range(1, 10_000) if f"round-{k:03d}" not in taken)
+
+    def round_models(self) -> list[Path]:
+        """The model each finished round kept, oldest round first."""
+        return sorted(self.root.glob(f"{ROUNDS_DIR}/*/{BEST}"))
 
     # annotations ----------------------------------------------------------------------------
 
-    def annotation(self, name: str, autosave: bool = True) -> Annotation:
-        """The annotation of `name` (read once, then kept); with `autosave` every committed edit
-        is written at once. A mask that is unreadable or of another size than its image raises
-        MaskProblem naming both files: `set_aside(name)` then keeps it and starts afresh."""
+    def annotation(self, name: str) -> Annotation:
+        """The annotation of `name` (read once, then kept; `save` writes it). A mask that is
+        unreadable or of another size than its image raises MaskProblem naming both files:
+        `set_aside(name)` then keeps it and starts afresh."""
         if name not in self._open:
             labels = self.read_mask(name)
             ann = Annotation(labels, len(self.classes.names))
-            if autosave:
-                ann.subscribe(lambda box: self._autosave(name))
             self._open[name] = ann
             self._saved_revision[name] = ann.revision
         return self._open[name]
@@ -219,15 +252,21 @@ class AnnotationProject:
         return kept
 
     def save(self, name: str) -> Path:
-        """Write the annotation of `name` to its mask now; MaskProblem says why not (memory keeps it).
+        """Write the annotation of `name` to its mask now; MaskProblem says why not (memory keeps
+        it, and `unsaved` records the problem until a save succeeds).
 
-        It writes a copy taken first, so a GUI that opened the annotation with `autosave=False`
-        may call this on a worker thread while the user paints on (a 12-megapixel mask takes
-        ~0.15 s to encode); an edit that lands during the write just leaves it unsaved."""
+        It writes a copy taken first, so the GUI may call this on a worker thread while the user
+        paints on (a 12-megapixel mask takes ~0.15 s to encode); an edit that lands during the
+        write just leaves it unsaved."""
         ann = self._open[name]
         revision = ann.revision
         labels = ann.labels.copy()
-        self._write_mask(name, labels)
+        try:
+            self._write_mask(name, labels)
+        except FileProblem as exc:
+            self.unsaved[name] = exc  # training warns of it; the next save tries again
+            log.warning("%s", exc)
+            raise
         self._saved_revision[name] = revision
         self.unsaved.pop(name, None)
         self._set_labelled(name, bool((labels != VOID_LABEL).any()))
@@ -235,19 +274,6 @@ class AnnotationProject:
 
     def is_saved(self, name: str) -> bool:
         return name not in self._open or self._saved_revision[name] == self._open[name].revision
-
-    def on_problem(self, listener: Callable[[FileProblem], None]) -> None:
-        """Call `listener(problem)` when an autosave fails (the GUI shows it in a dialog)."""
-        self._problem_listeners.append(listener)
-
-    def _autosave(self, name: str) -> None:
-        try:
-            self.save(name)
-        except FileProblem as exc:
-            self.unsaved[name] = exc
-            log.warning("%s", exc)
-            for listener in self._problem_listeners:
-                listener(exc)
 
     def _write_mask(self, name: str, labels: np.ndarray) -> None:
         path = self.mask_path(name)

@@ -8,6 +8,7 @@ the paper's loss sampling with the user choosing the cells.
 
 The training images are the project's train.txt (painted, not kept for testing), evaluation runs
 on val.txt (the held-out images) every `eval_every` updates and at the end: mean IU and per class.
+The run folder is ROOT/rounds/round-NNN (`AnnotationProject.next_round_dir`).
 Masks are read from disk each time an image comes up, so strokes saved during a round join at
 that image's next turn (its next epoch); images first painted during a round join the next one.
 
@@ -19,29 +20,23 @@ from __future__ import annotations
 
 import copy
 import logging
-import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ...data.folder import FolderDataset
-from ...data.verify import verify_dataset
+from ...engine import registry
 from ...engine.fcn import FCN
 from ...engine.label_set import adapt_to_classes
-from ...engine.devices import resolve_device
-from ...engine.weights import save_model
 from ...errors import DatasetError, RecipeError
 from ...training.events import CancelToken, Event, EventHandler, StageFinished, StepDone, ignore
 from ...training.recipes import STAGES, Recipe
-from ...training.run_folder import BEST, TrainConfig, write_config
-from ...training.stages import stage_model
-from ...training.trainer import StageSetup, StageTrainer
+from ...training.run_folder import BEST, TrainConfig
+from ...training.stages import train
 from .project import TEST_LIST, TRAIN_LIST, AnnotationProject
 
 log = logging.getLogger(__name__)
 
 INIT_MODEL = "init.safetensors"
-ROUNDS_DIR = "rounds"
 
 
 @dataclass(frozen=True)
@@ -90,11 +85,13 @@ class RoundDone:
 
 
 def stage_of(arch: str) -> str:
-    """The training stage that trains `arch` (fcn8s and alexnet-fcn8s → "8s", fcn8s-atonce → "atonce")."""
-    found = re.search(r"fcn(32|16|8)s(-atonce)?$", arch)
+    """The training stage that trains `arch` (fcn8s and alexnet-fcn8s → "8s", fcn8s-atonce → "atonce"),
+    as the registry says."""
+    found = registry.ARCHITECTURES.get(arch)
     if found is None:
-        raise ValueError(f"{arch} is not an FCN this program trains")
-    return "atonce" if found.group(2) else f"{found.group(1)}s"
+        raise RecipeError(None, f"{arch} is not an FCN this program trains; "
+                          f"those are {', '.join(registry.ARCHITECTURES)}")
+    return found.stage
 
 
 def for_project(model: FCN, project: AnnotationProject) -> FCN:
@@ -105,58 +102,41 @@ def for_project(model: FCN, project: AnnotationProject) -> FCN:
     return adapt_to_classes(model, names, palette)
 
 
-def next_round_dir(project: AnnotationProject) -> Path:
-    """ROOT/rounds/round-NNN, the first number not yet used (the datasets ignore this folder)."""
-    rounds = project.root / ROUNDS_DIR
-    taken = {p.name for p in rounds.iterdir()} if rounds.is_dir() else set()
-    return rounds / next(f"round-{k:03d}" for k in range(1, 10_000) if f"round-{k:03d}" not in taken)
-
-
 def train_on_annotations(project: AnnotationProject, model: FCN, out: str | Path | None = None,
                          settings: AnnotationTraining = AnnotationTraining(), on_event: EventHandler = ignore,
                          cancel: CancelToken | None = None) -> RoundDone:
     """Fine-tune `model` (unchanged itself) on the project's painted, not held-out images.
 
     Reports the trainer's events plus `LiveModel`; returns when the round ends (done, cancelled
-    or failed: see `result.status`). Raises DatasetError naming the project when nothing is painted."""
+    or failed: see `result.status`). Raises DatasetError naming the project when nothing is painted.
+    The run itself is `training.stages.train`'s, as the CLI's: the folder lock, the "already holds
+    a run" check, the data verified before anything is written."""
     if not project.training_names():
         raise DatasetError(project.root, "no painted images to train on (paint some first, or untick "
                            "'keep for testing' on a painted one)")
     for name, problem in project.unsaved.items():
         log.warning("training on the last saved mask of %s; newer strokes are not saved (%s)", name, problem.reason)
-    run_dir = Path(out) if out is not None else next_round_dir(project)
-    if run_dir.exists():
-        raise RecipeError(run_dir, "already exists; a round writes a new run folder")
-    cancel = cancel or CancelToken()
+    run_dir = Path(out) if out is not None else project.next_round_dir()
     held_out = bool(project.held_out_names())
-    train_set = FolderDataset(project.root, Path(TRAIN_LIST).stem)
-    val_set = FolderDataset(project.root, Path(TEST_LIST).stem) if held_out else None
-    verify_dataset(train_set, "painted images", lambda: cancel.cancelled)  # before anything is written
-    if val_set is not None:
-        verify_dataset(val_set, "held-out images", lambda: cancel.cancelled)
     start = for_project(model, project)
     config = TrainConfig(data=str(project.root), out=str(run_dir), recipe=settings.recipe(), stage=stage_of(start.arch),
-                         width=start.width, init=str(run_dir / INIT_MODEL), backbone=start.backbone, train_split=Path(TRAIN_LIST).stem,
-                         val_split=Path(TEST_LIST).stem if held_out else "", seed=settings.seed, device=settings.device,
-                         family=f"annotations-{project.root.name}")
-    save_model(start, config.init)
-    write_config(config)
-    net = stage_model(config, config.stage, train_set, config.init)
-    setup = StageSetup(stage=config.stage, model=net, recipe=config.recipe, train_set=train_set, val_set=val_set,
-                       run_dir=run_dir, device=resolve_device(config.device), seed=config.seed, init=config.init)
+                         width=start.width, init=str(run_dir / INIT_MODEL), backbone=start.backbone,
+                         train_split=Path(TRAIN_LIST).stem, val_split=Path(TEST_LIST).stem if held_out else "",
+                         seed=settings.seed, device=settings.device, family=f"annotations-{project.root.name}")
     began = time.perf_counter()
-    last_live = [began]
+    last_live = began
+    trained: list[FCN] = []
 
     def handler(event: Event) -> None:
+        nonlocal last_live
         on_event(event)
-        if isinstance(event, StepDone):
+        if isinstance(event, StepDone) and trained:
             now = time.perf_counter()
-            if now - last_live[0] >= settings.live_every_s or event.iteration == event.iterations:
-                last_live[0] = now
-                on_event(LiveModel(event.iteration, now - began, live_copy(trainer.model)))
+            if now - last_live >= settings.live_every_s or event.iteration == event.iterations:
+                last_live = now
+                on_event(LiveModel(event.iteration, now - began, live_copy(trained[-1])))
 
-    trainer = StageTrainer(setup, handler, cancel)
-    result = trainer.run()
+    result = train(config, handler, cancel, start=start, on_model=lambda stage, net: trained.append(net))[-1]
     return RoundDone(run_dir, run_dir / BEST, result)
 
 

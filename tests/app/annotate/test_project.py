@@ -45,9 +45,11 @@ def test_added_images_get_blank_masks_and_names_without_spaces(proj, tmp_path):
         proj.add_image(tmp_path / "missing.jpg")
 
 
-def test_every_stroke_is_saved_and_reopening_restores_it(proj):
+def test_a_saved_stroke_is_on_disk_and_reopening_restores_it(proj):
     ann = proj.annotation("my_cat")
     ann.paint([(2.5, 2.5), (8.5, 2.5)], 1, 1.0)
+    assert not proj.is_saved("my_cat") and (on_disk(proj, "my_cat") == 255).all()
+    assert proj.save("my_cat") == proj.mask_path("my_cat")
     np.testing.assert_array_equal(on_disk(proj, "my_cat"), ann.labels)
     assert proj.is_saved("my_cat") and proj.training_names() == ["my_cat"]
     proj.set_held_out("dog", True)
@@ -56,6 +58,7 @@ def test_every_stroke_is_saved_and_reopening_restores_it(proj):
     assert again.is_held_out("dog") and not again.is_held_out("my_cat")
     assert (proj.root / "train.txt").read_text() == "my_cat\n" and (proj.root / "val.txt").read_text() == "dog\n"
     ann.undo()
+    proj.save("my_cat")
     assert (on_disk(proj, "my_cat") == 255).all() and not (proj.root / "train.txt").exists()
     photo(proj.root / "images" / "dropped.png", 5, 4)  # put into images/ by hand
     assert (on_disk(AnnotationProject.open(proj.root), "dropped") == 255).all()
@@ -66,6 +69,8 @@ def test_every_stroke_is_saved_and_reopening_restores_it(proj):
 def test_the_folder_dataset_reads_the_project_unchanged(proj):
     proj.annotation("my_cat").paint([(3.5, 3.5)], 2, 1.5)
     proj.annotation("dog").paint([(1.5, 1.5)], 1, 1.5)
+    proj.save("my_cat")
+    proj.save("dog")
     proj.set_held_out("dog", True)
     train, val, every = (FolderDataset(proj.root, s) for s in ("train", "val", "all"))
     assert train.ids == ["my_cat"] and val.ids == ["dog"] and len(every) == 2
@@ -79,9 +84,8 @@ def test_the_folder_dataset_reads_the_project_unchanged(proj):
 def test_a_full_disk_keeps_the_old_mask_and_the_annotation(proj, monkeypatch):
     ann = proj.annotation("my_cat")
     ann.paint([(2.5, 2.5)], 1, 0.5)
+    proj.save("my_cat")
     before = proj.mask_path("my_cat").read_bytes()
-    problems = []
-    proj.on_problem(problems.append)
 
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
@@ -89,12 +93,16 @@ def test_a_full_disk_keeps_the_old_mask_and_the_annotation(proj, monkeypatch):
     monkeypatch.setattr(project_module, "label_png", full)
     ann.paint([(5.5, 5.5)], 2, 0.5)  # the edit itself works; only its save fails
     assert ann.labels[5, 5] == 2
+    with pytest.raises(MaskProblem) as failed:
+        proj.save("my_cat")
+    problem = failed.value
     assert proj.mask_path("my_cat").read_bytes() == before
-    assert [p.path for p in problems] == [str(proj.mask_path("my_cat"))] and "No space left" in problems[0].reason
-    assert "kept in memory" in proj.unsaved["my_cat"].reason and not proj.is_saved("my_cat")
+    assert problem.path == str(proj.mask_path("my_cat")) and "No space left" in problem.reason
+    assert proj.unsaved["my_cat"] is problem and "kept in memory" in problem.reason and not proj.is_saved("my_cat")
     assert not [p for p in proj.mask_path("my_cat").parent.iterdir() if p.name.endswith(".tmp")]
     monkeypatch.undo()
     ann.paint([(7.5, 5.5)], 2, 0.5)
+    proj.save("my_cat")
     np.testing.assert_array_equal(on_disk(proj, "my_cat"), ann.labels)
     assert proj.unsaved == {}
 
@@ -104,6 +112,8 @@ def test_a_read_only_mask_is_not_overwritten(proj):
     os.chmod(path, stat.S_IRUSR | stat.S_IRGRP)
     ann = proj.annotation("dog")
     ann.paint([(1.5, 1.5)], 1, 0.5)
+    with pytest.raises(MaskProblem, match="read-only"):
+        proj.save("dog")
     assert "read-only" in proj.unsaved["dog"].reason and (on_disk(proj, "dog") == 255).all()
     with pytest.raises(MaskProblem, match="read-only"):
         proj.save("dog")
@@ -137,6 +147,7 @@ def test_class_edits_and_a_refused_then_unlabelled_delete(proj):
     ann = proj.annotation("my_cat")
     ann.paint([(1.5, 1.5)], 1, 0.5)
     ann.paint([(3.5, 1.5)], 3, 0.5)
+    proj.save("my_cat")
     with pytest.raises(ClassInUse, match="used by 1 masks: my_cat \\(1 px\\)"):
         proj.delete_class("cat")
     assert read_classes_json(proj.root / "classes.json").names[1] == "cat"  # nothing changed
@@ -145,3 +156,27 @@ def test_class_edits_and_a_refused_then_unlabelled_delete(proj):
     assert ann.labels[1, 1] == 255 and ann.labels[1, 3] == 2 and on_disk(proj, "my_cat")[1, 3] == 2
     assert proj.delete_class("puppy") == {}  # unused: deleted at once
     assert on_disk(proj, "my_cat")[1, 3] == 1 and proj.classes.names == ("background", "bird")
+
+
+def test_a_removed_image_leaves_the_lists_and_the_datasets_with_its_files_kept(proj):
+    proj.annotation("dog").paint([(1.5, 1.5)], 1, 1.5)
+    proj.save("dog")
+    proj.set_held_out("my_cat", True)
+    image = proj.image_path("dog").read_bytes()
+    kept = proj.remove_image("dog")
+    assert proj.names == ["my_cat"] and proj.training_names() == [] and proj.held_out_names() == ["my_cat"]
+    assert kept == proj.root / "removed" and (kept / "images" / "dog.png").read_bytes() == image
+    assert np.array(Image.open(kept / "masks" / "dog.png"))[1, 1] == 1
+    assert not (proj.root / "train.txt").exists() and FolderDataset(proj.root, "all").ids == ["my_cat"]
+    assert AnnotationProject.open(proj.root).names == ["my_cat"]
+    with pytest.raises(KeyError):
+        proj.remove_image("dog")
+
+
+def test_rounds_are_numbered_folders_and_their_models_are_found(proj):
+    assert proj.next_round_dir() == proj.root / "rounds" / "round-001"
+    (proj.root / "rounds" / "round-001").mkdir(parents=True)
+    (proj.root / "rounds" / "round-003").mkdir()
+    (proj.root / "rounds" / "round-003" / "best.safetensors").write_bytes(b"x")
+    assert proj.next_round_dir().name == "round-002"
+    assert proj.round_models() == [proj.root / "rounds" / "round-003" / "best.safetensors"]

@@ -7,7 +7,7 @@ from PIL import Image
 
 from fcn_studio.app.annotate.project import AnnotationProject
 from fcn_studio.app.annotate.training import (
-    AnnotationTraining, LiveModel, for_project, next_round_dir, stage_of, train_on_annotations)
+    INIT_MODEL, AnnotationTraining, LiveModel, for_project, stage_of, train_on_annotations)
 from fcn_studio.data.classes import ClassList
 from fcn_studio.data.folder import FolderDataset
 from fcn_studio.engine.build import build_model
@@ -32,6 +32,7 @@ def project(tmp_path):
         ann = proj.annotation(name)
         ann.paint([(12.0, 12.0 + k), (20.0, 20.0 + k)], 1, 1.5)  # a scribble inside the square
         ann.paint([(36.0, 5.0), (40.0, 44.0)], 0, 1.5)  # and one on the background
+        proj.save(name)
     proj.set_held_out("img2", True)
     return proj
 
@@ -41,10 +42,12 @@ def small_model():
     return build_model("fcn32s", 3, 0.0625, info)
 
 
-def test_stage_of_names_the_stage():
-    assert [stage_of(a) for a in ("fcn32s", "fcn8s", "alexnet-fcn16s", "fcn8s-atonce")] == ["32s", "8s", "16s", "atonce"]
-    with pytest.raises(ValueError):
-        stage_of("unet")
+def test_stage_of_names_the_stage_the_registry_gives():
+    assert [stage_of(a) for a in ("fcn32s", "fcn8s", "alexnet-fcn16s", "fcn8s-atonce", "googlenet-fcn32s")] == \
+        ["32s", "8s", "16s", "atonce", "32s"]
+    for name in ("unet", "xfcn8s", "alexnet-fcn8s-atonce"):  # a regex on the name took the last two
+        with pytest.raises(RecipeError, match="not an FCN this program trains"):
+            stage_of(name)
 
 
 def test_the_model_is_adapted_to_the_project_classes(project):
@@ -59,7 +62,8 @@ def test_a_round_writes_a_normal_run_and_reports_held_out_metrics_and_live_model
     settings = AnnotationTraining(updates=6, eval_every=3, live_every_s=0.0, jitter=2)
     done = train_on_annotations(project, small_model(), settings=settings, on_event=events.append)
     assert done.result.status == "done" and done.run_dir == project.root / "rounds" / "round-001"
-    assert next_round_dir(project).name == "round-002"
+    assert project.next_round_dir().name == "round-002" and project.round_models() == [done.best_model]
+    assert read_info(done.run_dir / INIT_MODEL).class_names == ["background", "square", "disc"]
     assert read_info(done.best_model).class_names == ["background", "square", "disc"]
     config = read_config(done.run_dir)
     assert (config.train_split, config.val_split, config.stage) == ("train", "val", "32s")
@@ -71,7 +75,7 @@ def test_a_round_writes_a_normal_run_and_reports_held_out_metrics_and_live_model
     assert not lives[-1].model.training
     assert not torch.equal(lives[0].model.score_fr.weight, lives[-1].model.score_fr.weight)
     assert resume(done.run_dir)[0].message == "already finished"
-    with pytest.raises(RecipeError, match="already exists"):
+    with pytest.raises(RecipeError, match="already holds a run"):  # the stage runner's own check
         train_on_annotations(project, small_model(), done.run_dir)
 
 
@@ -81,8 +85,22 @@ def test_nothing_painted_is_refused(tmp_path):
         train_on_annotations(proj, small_model())
 
 
+def test_a_broken_mask_stops_the_round_before_anything_is_written(project):
+    project.mask_path("img0").write_bytes(b"\x89PNG not really")
+    with pytest.raises(DatasetError, match="img0"):
+        train_on_annotations(project, small_model(), settings=AnnotationTraining(updates=1))
+    round_dir = project.root / "rounds" / "round-001"
+    assert not (round_dir / INIT_MODEL).exists() and not (round_dir / "config.json").exists()
+
+
 def test_strokes_saved_during_a_round_are_read_at_the_next_turn(project):
     dataset = FolderDataset(project.root, "train")
     before = int((dataset[0][1] != 255).sum())
     project.annotation(dataset.ids[0]).paint([(2.0, 40.0)], 0, 2.0)
+    project.save(dataset.ids[0])
     assert int((dataset[0][1] != 255).sum()) > before
+
+
+def test_a_short_round_is_evaluated_at_its_end_and_a_long_one_every_100_updates():
+    assert AnnotationTraining(updates=4).recipe().eval_every == 4
+    assert AnnotationTraining(updates=300).recipe().eval_every == 100

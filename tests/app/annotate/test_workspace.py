@@ -1,5 +1,6 @@
-"""The annotate mode's Qt-free state and jobs: fields, image names, readouts, saving, live prediction."""
+"""The annotate mode's Qt-free state and jobs: evented fields, readouts, saving, live prediction."""
 
+import dataclasses
 import errno
 
 import numpy as np
@@ -10,7 +11,8 @@ from fcn_studio.app.annotate import project as project_module
 from fcn_studio.app.annotate.jobs import LivePredictJob, RoundJob, SaveMaskJob
 from fcn_studio.app.annotate.project import AnnotationProject
 from fcn_studio.app.annotate.training import AnnotationTraining, LiveModel
-from fcn_studio.app.annotate.workspace import (MAX_BRUSH, MIN_BRUSH, AnnotateState, model_label_set, name_lut,
+from fcn_studio.app.annotate.session import AnnotationSession
+from fcn_studio.app.annotate.workspace import (MAX_BRUSH, MIN_BRUSH, AnnotateState, class_key, model_label_set, name_lut,
                                                new_label_set, usage_text)
 from fcn_studio.errors import DatasetError, MaskProblem, SettingsError
 from fcn_studio.app.session import open_image_file
@@ -27,10 +29,15 @@ def photo(path, w=24, h=16, seed=0):
 
 
 @pytest.fixture
-def state(tmp_path):
-    s = AnnotateState()
-    s.open_project(AnnotationProject.create(tmp_path / "proj", new_label_set(["background", "cat", "dog"])))
+def session(tmp_path):
+    s = AnnotationSession()
+    s.use(AnnotationProject.create(tmp_path / "proj", new_label_set(["background", "cat", "dog"])))
     return s
+
+
+@pytest.fixture
+def state(session):
+    return session.state
 
 
 def test_label_sets_from_a_model_or_typed_names():
@@ -44,6 +51,7 @@ def test_label_sets_from_a_model_or_typed_names():
     lut = name_lut(["background", "cat", "car"], ["cat", "background"])
     assert lut[:4].tolist() == [1, 0, 255, 255]
     assert usage_text({"a": 1000, "b": 204}) == "1,204 px in 2 images" and usage_text({"a": 3}) == "3 px in 1 image"
+    assert [class_key(k) for k in (0, 1, 8, 9, 10, -1)] == ["1", "2", "9", "0", "", ""]
 
 
 def test_fields_emit_once_and_stay_in_range(state):
@@ -65,19 +73,35 @@ def test_fields_emit_once_and_stay_in_range(state):
     assert state.painting and not AnnotateState().painting
     state.threshold, state.opacity = 3.0, -1.0
     assert (state.threshold, state.opacity) == (1.0, 0.0)
+    classes = []
+    state.events.classes.connect(classes.append)
     state.project.delete_class("dog")
-    state.classes_changed()
-    assert state.label == 0 and state.class_names == ["background", "cat"]
+    state.set_classes(state.project.classes)
+    assert state.label == 0 and state.class_names == ["background", "cat"] and classes == [state.project.classes]
+    state.set_classes(state.project.classes)  # the same label set: nothing to tell
+    assert len(classes) == 1
 
 
-def test_shown_images_are_found_by_their_project_file_or_their_source(state, tmp_path):
+def test_fields_are_declared_once_as_an_evented_dataclass():
+    fields = [f.name for f in dataclasses.fields(AnnotateState)]
+    assert fields == ["tool", "radius", "label", "visible", "opacity", "threshold", "project", "classes", "name",
+                      "annotation"]
+    state, seen = AnnotateState(), []
+    def heard(name):
+        return lambda value: seen.append((name, value))
+
+    for name in fields:
+        getattr(state.events, name).connect(heard(name))
+    state.visible = 0
+    state.visible = False
+    state.tool = "brush"
+    assert seen == [("visible", False), ("tool", "brush")]
+
+
+def test_readouts_of_the_shown_annotation(session, state, tmp_path):
     source = open_image_file(photo(tmp_path / "my cat.png"))
-    assert state.name_of(source) is None and state.show(source) is None
-    assert state.add(source) == "my_cat"
-    ann = state.show(source)
-    assert state.name == "my_cat" and ann.shape == (16, 24)
-    copy = open_image_file(state.project.image_path("my_cat"))
-    assert state.name_of(copy) == "my_cat"
+    session.add(source)
+    ann = session.show(source)
     ann.paint([(8.5, 8.5)], 1, 0.5)
     assert state.hover_text(8, 8) == "annotation: cat" and state.hover_text(0, 0) == "annotation: unlabelled"
     assert state.hover_text(99, 0) == "" and not state.held_out()
@@ -85,20 +109,10 @@ def test_shown_images_are_found_by_their_project_file_or_their_source(state, tmp
     assert state.held_out()
 
 
-def test_accepted_labels_match_classes_by_name_and_give_scores_only_with_a_threshold(state):
-    labels = np.array([[0, 1], [2, 3]], np.uint8)
-    scores = np.random.default_rng(0).random((4, 2, 2)).astype(np.float32)
-    mapped, none = state.accepted_labels(labels, ["dog", "background", "cow", "cat"], scores)
-    assert mapped.tolist() == [[2, 0], [255, 1]] and none is None
-    state.threshold = 0.5
-    _, best = state.accepted_labels(labels, ["dog", "background", "cow", "cat"], scores)
-    np.testing.assert_array_equal(best, scores.max(axis=0))
-
-
-def test_save_job_writes_once_and_reports_a_full_disk_by_name(state, tmp_path, monkeypatch):
+def test_save_job_writes_once_and_reports_a_full_disk_by_name(session, state, tmp_path, monkeypatch):
     source = open_image_file(photo(tmp_path / "a.png"))
-    name = state.add(source)
-    ann = state.show(source)
+    name = session.add(source)
+    ann = session.show(source)
     ann.paint([(3.5, 3.5)], 2, 1.0)
     _, path = drain(SaveMaskJob(state.project, name).run())
     np.testing.assert_array_equal(np.array(Image.open(path)), ann.labels)
@@ -114,7 +128,7 @@ def test_save_job_writes_once_and_reports_a_full_disk_by_name(state, tmp_path, m
     assert str(state.project.mask_path(name)) in str(failed.value) and name in state.project.unsaved
 
 
-def test_live_prediction_and_a_round_job(state, tmp_path):
+def test_live_prediction_and_a_round_job(session, state, tmp_path):
     info = ModelInfo(arch="fcn32s", num_classes=3, width=0.0625, class_names=["background", "cat", "dog"],
                      palette=[[0, 0, 0], [1, 2, 3], [4, 5, 6]])
     model = build_model("fcn32s", 3, 0.0625, info).eval()
@@ -125,8 +139,8 @@ def test_live_prediction_and_a_round_job(state, tmp_path):
     assert live.label == "live, update 5"
     with pytest.raises(DatasetError, match="no painted images"):
         drain(RoundJob(state.project, save_model(model, tmp_path / "m.safetensors")).run())
-    name = state.add(image)
-    state.show(image).paint([(8.5, 8.5), (16.5, 8.5)], 1, 1.5)
+    name = session.add(image)
+    session.show(image).paint([(8.5, 8.5), (16.5, 8.5)], 1, 1.5)
     state.project.save(name)
     events, done = drain(RoundJob(state.project, tmp_path / "m.safetensors",
                                   AnnotationTraining(updates=2, live_every_s=0.0, jitter=0)).run())
