@@ -2,7 +2,7 @@
 
 import pytest
 
-from fcn_studio.files import remove_stale_temps, replacing
+from fcn_studio.files import remove_stale_temps, replacing, unique_name
 
 
 def test_replacing_renames_a_complete_write_over_the_target(tmp_path):
@@ -31,3 +31,10 @@ def test_remove_stale_temps_deletes_only_this_files_temps(tmp_path):
         p.write_text("half")
     assert remove_stale_temps(target) == left
     assert sorted(p.name for p in tmp_path.iterdir()) == [other.name]
+
+
+def test_unique_name_numbers_a_taken_stem_from_2():
+    assert unique_name("x", set()) == "x"
+    assert unique_name("x", {"x"}) == "x-2"
+    assert unique_name("x", {"x", "x-2", "x-3"}) == "x-4"
+    assert unique_name("cat", lambda name: name in {"cat", "cat-2_overlay", "cat-2"}) == "cat-3"

@@ -21,7 +21,7 @@ from typing import Any, Callable, Protocol
 import numpy as np
 from psygnal import Signal, SignalGroup
 
-from . import analysis, receptive
+from . import analysis, overlay, receptive
 from .catalog import HEADS, ModelEntry
 from .devices import usable_device
 from .jobs import HeadResult, SegmentJob
@@ -307,7 +307,7 @@ class ViewModel:
 
     def label_lut(self) -> np.ndarray:
         """The colour table the views draw label maps through (opacity left to the views)."""
-        return analysis.label_lut(self.palette, self.transparent)
+        return overlay.label_lut(self.palette, self.transparent)
 
     def probed(self) -> receptive.Probe | None:
         """What the probed pixel of the shown result depends on (None without a probe or a result);

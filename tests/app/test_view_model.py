@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from fcn_studio.app import analysis
+from fcn_studio.app import overlay
 from fcn_studio.app import view_model as vm_module
 from fcn_studio.app.catalog import Catalog
 from fcn_studio.app.jobs import HeadResult
@@ -137,7 +138,7 @@ def test_fields_emit_only_when_they_change_and_are_remembered(vm):
     vm.head = "4s"  # no such head in the family: ignored
     assert opacity == [0.8, 1.0] and hidden == [frozenset({1, 2})] and head == []
     assert vm.store.value("opacity") == 1.0
-    np.testing.assert_array_equal(vm.label_lut(), analysis.label_lut(np.array(PALETTE, np.uint8), {0, 1, 2}))  # 0: background
+    np.testing.assert_array_equal(vm.label_lut(), overlay.label_lut(np.array(PALETTE, np.uint8), {0, 1, 2}))  # 0: background
 
 
 def test_another_model_with_other_classes_resets_toggles_and_the_inspected_class(vm, family, tmp_path):
