@@ -24,6 +24,7 @@ from ..app.view_model import ViewModel
 from ..errors import WeightFileError
 from .annotation_training_box import AnnotationTrainingBox
 from .error_dialog import ErrorDialog
+from .training_control import stop_training
 from .training_plots import TrainingPlots
 from .worker import JobRunner
 
@@ -66,9 +67,7 @@ class RoundControl(QObject):
         return True
 
     def cancel(self) -> None:
-        for handle in self.runner.handles(Lane.TRAIN):
-            handle.cancel()
-        self.plots.status.setText("cancelling: finishing this update and saving a checkpoint…")
+        stop_training(self.runner, self.plots)
 
     def _event(self, event: object) -> None:
         if isinstance(event, LiveModel):

@@ -127,8 +127,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(settings.value("geometry"))
             self.restoreState(settings.value("state"))
         vm.restore()
-        self.training.panel.form.device.setCurrentText(vm.device)
-        self.training.panel.form.set_defaults(vm.device)
+        self.training.restore(vm.device)
         self.notices.offer_resume()
 
     # ----- commands of the menus (actions.Commands) --------------------------------------------

@@ -58,5 +58,5 @@ def test_training_and_segmenting_at_once(qtbot, window, reference, colour_set, t
     segmented_while_training = window.training.busy(Lane.TRAIN)
     np.testing.assert_array_equal(window.view_model.prediction().labels, reference["8s"].predict(rgb_of(path)).labels)
     qtbot.waitUntil(lambda: not window.training.busy(), timeout=WAIT_MS)
-    assert segmented_while_training and [r.status for r in window.training.results] == ["done"]
+    assert segmented_while_training and [r.status for r in window.training.session.results] == ["done"]
     assert (run / "best.safetensors").is_file() and not window.errors.isVisible() and window.isVisible()
