@@ -97,7 +97,7 @@ def existing_outputs(plan: list[Outputs], out_dir: str | Path, overwrite: bool =
     unless `overwrite`, so nothing is segmented into a folder that would lose earlier results."""
     existing = [p for item in plan for p in item.paths if p.exists()]
     if existing and not overwrite:
-        shown = ", ".join(printable(str(p)) for p in existing[:SHOWN]) + (" …" if len(existing) > SHOWN else "")
+        shown = ", ".join(printable(p.name) for p in existing[:SHOWN]) + (" …" if len(existing) > SHOWN else "")
         raise OutputError(out_dir, f"{len(existing)} output file(s) exist already ({shown})")
     return set(existing)
 

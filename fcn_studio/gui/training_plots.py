@@ -213,11 +213,6 @@ class TrainingPlots(QWidget):
         self.bars_plot.setYRange(-0.6, max(len(values) - 0.4, 0.6), padding=0)
         self.bars_plot.setXRange(0, 1)
 
-    def tick_names(self) -> list[str]:
-        """The names the left axis writes ("" where a row is left unnamed to make room)."""
-        ticks = self.bars_plot.getAxis("left")._tickLevels
-        return [label for _, label in ticks[0]] if ticks else []
-
     def _name_ticks(self) -> None:
         """Every name, in the larger font whose line fits a row; where none fits, every k-th name
         (k the smallest that fits) in the smaller. Names cut to NAME_CHARS."""
@@ -241,10 +236,6 @@ class TrainingPlots(QWidget):
         k = round(view.mapSceneToView(pos).y()) if view.sceneBoundingRect().contains(pos) else -1
         inside = 0 <= k < len(self.bar_values)
         self.bars_plot.setToolTip(f"{self.bar_names[k]}: IU {self.bar_values[k]:.3f}" if inside else "")
-
-    def curve_data(self, kind: str, stage: str) -> tuple[list, list]:
-        curve = self.curves.curve(kind, stage)
-        return curve.x, curve.y
 
     # ----- helpers -----------------------------------------------------------------------------
     def _draw(self, kind: str, stage: str) -> None:

@@ -102,7 +102,7 @@ def test_cancel_keeps_the_window_responsive_and_resume_continues(qtbot, window, 
     timer.start(20)
     form.start.click()
     plots = window.training.panel.plots
-    qtbot.waitUntil(lambda: len(plots.curve_data("loss", "32s")[0]) >= 3, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: len(plots.curves.curve("loss", "32s").x) >= 3, timeout=WAIT_MS)
     form.cancel.click()
     wait_done(qtbot, window)
     timer.stop()
@@ -189,7 +189,7 @@ def test_closing_the_window_cancels_training_and_waits_for_its_checkpoint(qtbot,
     form = fill(qtbot, window, colour_set, run, quick_recipe(iterations=500, eval_every=250, checkpoint_every=250))
     form.start.click()
     plots = window.training.panel.plots
-    qtbot.waitUntil(lambda: len(plots.curve_data("loss", "32s")[0]) >= 1, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: len(plots.curves.curve("loss", "32s").x) >= 1, timeout=WAIT_MS)
     job = window.runner.handles(Lane.TRAIN)[0].job
     window.close()
     assert job.results and job.results[0].status == "cancelled"
