@@ -108,11 +108,15 @@ class TrainingCurves:
             self.seconds_left = self.pace.step(event)
             return self._add(LOSS_KIND, event.stage, event.iteration, event.loss)
         elif isinstance(event, Evaluated):
-            iu = [0.0 if v is None or not math.isfinite(v) else float(v) for v in event.metrics.get("iu", [])]
-            names = [str(n) for n in event.metrics.get("class_names", [])] or [str(k) for k in range(len(iu))]
-            self.bars = (iu, names)
+            self.set_bars(event.metrics.get("iu", []), event.metrics.get("class_names", []))
             return self._add(IU_KIND, event.stage, event.iteration, event.metrics.get("mean_iu"))
         return None
+
+    def set_bars(self, iu: list[float | None], names: list[str]) -> None:
+        """The per-class IU to show: an IU that is not a number (a class never seen) as 0, a class
+        without a name by its index."""
+        values = [0.0 if v is None or not math.isfinite(v) else float(v) for v in iu]
+        self.bars = (values, [str(n) for n in names] or [str(k) for k in range(len(values))])
 
     def curve(self, kind: str, stage: str) -> Curve:
         return self.curves.get((kind, stage), Curve())

@@ -196,8 +196,7 @@ class TrainingPlots(QWidget):
 
     def show_bars(self, iu: list[float], names: list[str]) -> None:
         """Per-class IU bars, as an evaluation with these values would show them."""
-        self.curves.bars = ([0.0 if v is None or not math.isfinite(v) else float(v) for v in iu],
-                            [str(n) for n in names] or [str(k) for k in range(len(iu))])
+        self.curves.set_bars(iu, names)
         self._draw_bars()
 
     def _draw_bars(self) -> None:

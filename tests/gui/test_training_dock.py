@@ -14,7 +14,7 @@ from fcn_studio.gui.folder_dialog import OutputFolderDialog
 from fcn_studio.gui.training_plots import TrainingPlots
 from tests.gui.conftest import drop, make_window, wait_idle
 from tests.gui.test_iu_bars import tick_names
-from tests.gui.test_training_panel import WAIT_MS, check, fill
+from tests.gui.test_training_panel import WAIT_MS, fill
 from tests.compact_models import write_image
 from tests.training.conftest import quick_recipe, write_colour_set
 
