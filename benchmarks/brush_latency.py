@@ -30,7 +30,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
 from benchmarks.redraw import cpu_model, scene
-from fcn_studio.app.analysis import label_lut
+from fcn_studio.app.overlay import label_lut
 from fcn_studio.app.annotate.workspace import new_label_set
 from fcn_studio.app.catalog import Catalog
 from fcn_studio.app.session import Session

@@ -3,7 +3,7 @@
 On a 4000×3000 image with a 21-class label map, the overlay is redrawn two ways side by side, each
 tick timed from the change to the repainted view:
 
-- old: rebuild the H×W×4 RGBA overlay (`app.analysis.overlay_rgba`) and `setImage` it, as the
+- old: rebuild the H×W×4 RGBA overlay (`app.overlay.overlay_rgba`) and `setImage` it, as the
   window did on every opacity tick and legend click;
 - new: the label map is drawn once through a 256-entry colour table (`ImagePane`), so an opacity
   tick sets the layer's opacity and a toggle rewrites the table.
@@ -26,7 +26,7 @@ import numpy as np  # noqa: E402
 import pyqtgraph as pg  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from fcn_studio.app.analysis import label_lut, overlay_rgba  # noqa: E402
+from fcn_studio.app.overlay import label_lut, overlay_rgba  # noqa: E402
 from fcn_studio.gui.image_view import ImagePane  # noqa: E402
 from fcn_studio.palette import voc_palette  # noqa: E402
 

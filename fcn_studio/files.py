@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -52,6 +52,18 @@ def write_file(path: str | Path, write: Callable[[str], object], what: str = "fi
         kept = "the previous file is untouched" if existed else "nothing was written"
         raise OutputError(path, f"could not write the {what} ({exc.strerror or exc}); {kept}") from exc
     return path
+
+
+def unique_name(stem: str, taken: Callable[[str], bool] | Container[str]) -> str:
+    """`stem`, or the first of `stem-2`, `stem-3`, … that is not taken: two inputs named alike
+    (a/x.png and b/x.png, x.png and x.jpg) never write over each other's result. `taken` is a
+    set of names or a test of one (a name may stand for several files: labels and overlay)."""
+    is_taken = taken if callable(taken) else taken.__contains__
+    name, n = stem, 1
+    while is_taken(name):
+        n += 1
+        name = f"{stem}-{n}"
+    return name
 
 
 def write_text(path: str | Path, text: str, what: str = "file") -> Path:

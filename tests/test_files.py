@@ -2,7 +2,7 @@
 
 import pytest
 
-from fcn_studio.files import remove_stale_temps, replacing
+from fcn_studio.files import remove_stale_temps, replacing, unique_name
 
 
 def test_replacing_renames_a_complete_write_over_the_target(tmp_path):
@@ -45,3 +45,10 @@ def test_replacing_gives_an_ordinary_files_permissions_whatever_the_umask(tmp_pa
         finally:
             os.umask(old)
         assert stat.S_IMODE((tmp_path / "m.bin").stat().st_mode) == mode
+
+
+def test_unique_name_numbers_a_taken_stem_from_2():
+    assert unique_name("x", set()) == "x"
+    assert unique_name("x", {"x"}) == "x-2"
+    assert unique_name("x", {"x", "x-2", "x-3"}) == "x-4"
+    assert unique_name("cat", lambda name: name in {"cat", "cat-2_overlay", "cat-2"}) == "cat-3"

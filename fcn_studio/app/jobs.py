@@ -19,16 +19,13 @@ from typing import Any, Generator
 import numpy as np
 
 from ..errors import ComputeError, FileProblem, ImageLoadError, printable
-from ..images import save_image
-from ..palette import save_label_png
 from ..engine import Prediction, load_model
 from ..training.events import CancelToken
-from .analysis import blend
 from .catalog import ModelEntry
 from .session import OpenImage, Session, expand_paths, open_image_file
 
-__all__ = ["BatchDone", "BatchSegmentJob", "CancelToken", "FileWritten", "HeadResult", "ImageFailed", "ImageOpened", "Job",
-           "Lane", "OpenImagesJob", "OpenModelJob", "Progress", "SegmentJob"]
+__all__ = ["CancelToken", "HeadResult", "ImageFailed", "ImageOpened", "Job", "Lane", "OpenImagesJob", "OpenModelJob",
+           "Progress", "SegmentJob"]
 
 log = logging.getLogger(__name__)
 
@@ -57,31 +54,6 @@ class Progress:
     done: int
     total: int
     message: str = ""
-
-
-@dataclass
-class FileWritten:
-    source: Path
-    outputs: list[Path]
-
-
-@dataclass
-class BatchDone:
-    """What a batch did: every file counted, the failed ones with their reasons."""
-
-    out_dir: Path
-    written: list[Path]
-    failed: list[ImageFailed]
-
-    @property
-    def total(self) -> int:
-        return len(self.written) + len(self.failed)
-
-    @property
-    def summary(self) -> str:
-        """"6 of 8 images segmented, 2 failed" (", 0 failed" left out)."""
-        failed = f", {len(self.failed)} failed" if self.failed else ""
-        return f"{len(self.written)} of {self.total} images segmented{failed}"
 
 
 class Lane(enum.Enum):
@@ -189,47 +161,3 @@ class SegmentJob(Job):
                 reason = exc.reason if isinstance(exc, FileProblem) else str(exc)
                 raise ComputeError(self.image.path, f"with {entry.path.name}: {reason}") from exc
             yield HeadResult(self.image, entry, pred, cached)
-
-
-class BatchSegmentJob(Job):
-    """Segment every image of a folder (or list) into `out_dir`: `<name>.png` labels and
-    `<name>_overlay.png`. Unreadable images are reported as they come and skipped."""
-
-    title = "batch segment"
-    lane = Lane.BATCH
-
-    def __init__(self, session: Session, sources: list[str | Path], entry: ModelEntry, out_dir: str | Path,
-                 device: str, precision: str = "auto", opacity: float = 0.5, stitch: int = 0):
-        self.session, self.sources, self.entry = session, list(sources), entry
-        self.out_dir = Path(out_dir)
-        self.device, self.precision, self.opacity, self.stitch = device, precision, opacity, stitch
-
-    def run(self, cancel: CancelToken | None = None) -> Generator[object, None, BatchDone | None]:
-        """Yields Progress after every file, failed ones too (so the bar ends at 100 %), FileWritten
-        and ImageFailed; returns the BatchDone (None when cancelled)."""
-        cancel = cancel or CancelToken()
-        paths = expand_paths(self.sources)
-        self.out_dir.mkdir(parents=True, exist_ok=True)
-        palette = np.array(self.entry.info.palette, dtype=np.uint8)
-        done = BatchDone(self.out_dir, [], [])
-        yield Progress(0, len(paths), f"{len(paths)} images → {self.out_dir}")
-        for count, path in enumerate(paths, 1):
-            if cancel.cancelled:
-                return None
-            try:
-                image = open_image_file(path, palette)
-            except (ImageLoadError, OSError) as exc:
-                failed = ImageFailed(str(path), str(exc))
-                done.failed.append(failed)
-                yield failed
-                yield Progress(count, len(paths), f"{path.name}: failed")
-                continue
-            pred, _ = self.session.segment(image, self.entry, self.device, self.precision, self.stitch)
-            labels_path = self.out_dir / f"{path.stem}.png"
-            overlay_path = self.out_dir / f"{path.stem}_overlay.png"
-            save_label_png(pred.labels, labels_path, palette)
-            save_image(blend(image.rgb, pred.labels, palette, self.opacity), overlay_path, "overlay")
-            done.written.append(path)
-            yield FileWritten(path, [labels_path, overlay_path])
-            yield Progress(count, len(paths), path.name)
-        return done

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable, Generic, TypeVar
 
 import numpy as np
 
-from . import analysis, view_settings
+from . import analysis, overlay, view_settings
 from .catalog import HEADS, ModelEntry
 from .probe import Probe, probe_at
 from .device_choice import usable_device
@@ -160,7 +160,7 @@ class ViewModel:
 
     def label_lut(self) -> np.ndarray:
         """The colour table the views draw label maps through (opacity left to the views)."""
-        return analysis.label_lut(self.palette, self.transparent)
+        return overlay.label_lut(self.palette, self.transparent)
 
     def probed(self) -> Probe | None:
         """What the probed pixel of the shown result depends on (None without a probe or a result);

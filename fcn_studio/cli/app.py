@@ -14,6 +14,8 @@ from pathlib import Path
 from ..engine.registry import HEADS
 from ..paths import sample_images
 
+OPACITY = 0.5  # of the headless overlays: the window's default
+
 
 def add_app_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("images", nargs="*", metavar="IMAGE", help="images (or folders) to open")
@@ -61,10 +63,11 @@ def run_headless(args: argparse.Namespace) -> int:
         print("fcn-studio: no images given and no sample images shipped; nothing to do", file=sys.stderr)
         return 0
     # The app's own output folder: each headless launch replaces the results of the last.
-    seg_args = argparse.Namespace(images=images, model=args.model, out=args.headless_out, overlay=True,
-                                  opacity=0.5, device=args.device, precision="auto", backend="auto",
-                                  calibrate=None, shift_stitch=False, stitch_factor=None, overwrite=True)
-    code = segment.run(seg_args)
-    print(f"fcn-studio: results in {Path(args.headless_out).resolve()}", file=sys.stderr)
-    return code
+    from ..app.batch import existing_outputs, plan_outputs
 
+    out = Path(args.headless_out)
+    plan = plan_outputs(images, out, overlay=True)
+    replaced = existing_outputs(plan, out, overwrite=True)
+    code = segment.write_all(plan, out, segment.open_segmenter(args.model, args.device), OPACITY, replaced)
+    print(f"fcn-studio: results in {out.resolve()}", file=sys.stderr)
+    return code

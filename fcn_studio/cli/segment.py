@@ -6,19 +6,17 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from ..errors import FileProblem, OutputError, printable
-from ..images import load_image, save_image
-from ..palette import colorize, save_label_png
-from ..engine import Segmenter
+
 from ..engine.backends import BACKENDS
-from ..data.synthetic.calibration import own_scenes
-from ..engine.backends.calibration import from_folder
-from ..engine.memory import OutOfMemory
-from ..app.catalog import DEFAULT_MODEL
+from ..errors import FileProblem, OutputError, printable
 from . import CommandError, add_max_pixels_argument
-from ..app.model_choice import STITCH_MODEL_NAME, resolve_model
+
+if TYPE_CHECKING:
+    from ..app.batch import Outputs
+    from ..engine import Segmenter
 
 log = logging.getLogger(__name__)
 
@@ -55,72 +53,68 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def overlay(rgb: np.ndarray, colours: np.ndarray, opacity: float) -> np.ndarray:
-    return (rgb.astype(np.float32) * (1 - opacity) + colours.astype(np.float32) * opacity).round().astype(np.uint8)
-
-
 def run(args: argparse.Namespace) -> int:
+    from ..app.batch import existing_outputs, plan_outputs
+
     if args.stitch_factor is not None and not args.shift_stitch:
         raise CommandError("--stitch-factor needs --shift-stitch")
     out = Path(args.out)
-    targets = output_names(args.images, out, args.overlay)
-    replaced = [t for names in targets.values() for t in names if t.exists()]
-    if replaced and not getattr(args, "overwrite", False):
-        shown = ", ".join(printable(str(t)) for t in replaced[:3]) + (" …" if len(replaced) > 3 else "")
-        raise CommandError(f"{len(replaced)} output file(s) exist already ({shown}); --overwrite replaces them, "
-                           "or choose another -o folder")
-    model = resolve_model(args.model, STITCH_MODEL_NAME if args.shift_stitch else DEFAULT_MODEL)
+    plan = plan_outputs(args.images, out, args.overlay)
     try:
-        calibration = from_folder(args.calibrate, model) if args.calibrate else own_scenes
-        segmenter = Segmenter(model, device=args.device, precision=args.precision, stitch_factor=args.stitch_factor,
-                              upsampling="shift-stitch" if args.shift_stitch else "learned", backend=args.backend,
+        replaced = existing_outputs(plan, out, args.overwrite)
+    except OutputError as exc:
+        raise CommandError(f"{exc.reason}; --overwrite replaces them, or choose another -o folder") from None
+    segmenter = open_segmenter(args.model, args.device, args.precision, args.backend, args.calibrate,
+                               args.shift_stitch, args.stitch_factor)
+    return write_all(plan, out, segmenter, args.opacity, replaced)
+
+
+def open_segmenter(model_name: str | None, device: str = "auto", precision: str = "auto", backend: str = "auto",
+                   calibrate: str | None = None, shift_stitch: bool = False,
+                   stitch_factor: int | None = None) -> Segmenter:
+    """The Segmenter for `--model` (the shipped FCN-8s, or FCN-32s for shift-and-stitch), prepared;
+    a bad option or calibration folder is a CommandError."""
+    from ..app.catalog import DEFAULT_MODEL
+    from ..data.synthetic.calibration import own_scenes
+    from ..engine import Segmenter
+    from ..engine.backends.calibration import from_folder
+    from ..app.model_choice import STITCH_MODEL_NAME, resolve_model
+
+    model = resolve_model(model_name, STITCH_MODEL_NAME if shift_stitch else DEFAULT_MODEL)
+    try:
+        calibration = from_folder(calibrate, model) if calibrate else own_scenes
+        segmenter = Segmenter(model, device=device, precision=precision, stitch_factor=stitch_factor,
+                              upsampling="shift-stitch" if shift_stitch else "learned", backend=backend,
                               calibration=calibration)
         log.info("segmenting with %s", segmenter.prepare())
     except (ValueError, OSError, FileProblem) as exc:  # a bad option, calibration folder or image in it
         raise CommandError(str(exc)) from None
+    return segmenter
+
+
+def write_all(plan: list[Outputs], out: Path, segmenter: Segmenter, opacity: float, replaced: set[Path]) -> int:
+    """Run the batch pipeline (`app.batch.segment_files`) with `segmenter`, a line per image on
+    stdout and per failure on stderr; exit status 1 if any image failed."""
+    from ..app.batch import FileWritten, read_and_predict, segment_files
+    from ..app.jobs import ImageFailed
+
     palette = np.array(segmenter.info.palette, dtype=np.uint8)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(out, f"cannot use this as the output folder ({exc.strerror or exc})") from None
-    failures = 0
-    for name, written in targets.items():
+    events = segment_files(plan, out, read_and_predict(segmenter.predict), palette, opacity)
+    while True:
         try:
-            rgb = load_image(name)
-            pred = segmenter.predict(rgb)
-            save_label_png(pred.labels, written[0], palette)
-            if args.overlay:
-                save_image(overlay(rgb, colorize(pred.labels, palette), args.opacity), written[1], "overlay")
-        except (FileProblem, OutOfMemory) as exc:
-            # One bad image (or a full disk) must not cost the others of the batch.
-            message = str(exc) if isinstance(exc, FileProblem) else f"{printable(name)}: {exc}"
-            print(f"fcn-studio: error: {message}", file=sys.stderr)
-            failures += 1
-            continue
-        present = [segmenter.info.class_names[k] for k in np.unique(pred.labels)]
-        note = f"; {pred.note}" if pred.note else ""
-        again = " (replaced)" if written[0] in replaced else ""
-        print(f"{printable(name)} → {printable(str(written[0]))}{again}  ({pred.seconds * 1000:.0f} ms; "
-              f"{', '.join(present)}{note})")
-    if failures:
-        print(f"fcn-studio: {failures} of {len(args.images)} images could not be segmented", file=sys.stderr)
-    return 1 if failures else 0
-
-
-def output_names(images: list[str], out: Path, overlay: bool) -> dict[str, list[Path]]:
-    """Input → its output files (labels, then overlay): `OUT/<stem>.png`, and where two inputs share
-    a stem (a/x.png, b/x.png, x.jpg) the later ones `<stem>-2.png`, `<stem>-3.png`, so no result
-    overwrites another. The same input given twice is segmented once."""
-    taken: set[str] = set()
-    names: dict[str, list[Path]] = {}
-    for image in images:
-        if image in names:
-            continue
-        stem = Path(image).stem
-        base, n = stem, 1
-        while {base, f"{base}_overlay"} & taken:
-            n += 1
-            base = f"{stem}-{n}"
-        taken.update({base, f"{base}_overlay"})
-        names[image] = [out / f"{base}.png"] + ([out / f"{base}_overlay.png"] if overlay else [])
-    return names
+            event = next(events)
+        except StopIteration as stop:
+            done = stop.value
+            break
+        if isinstance(event, ImageFailed):
+            print(f"fcn-studio: error: {event.message}", file=sys.stderr)
+        elif isinstance(event, FileWritten):
+            pred = event.prediction
+            present = [segmenter.info.class_names[k] for k in np.unique(pred.labels)]
+            note = f"; {pred.note}" if pred.note else ""
+            again = " (replaced)" if event.outputs[0] in replaced else ""
+            print(f"{printable(str(event.source))} → {printable(str(event.outputs[0]))}{again}  "
+                  f"({pred.seconds * 1000:.0f} ms; {', '.join(present)}{note})")
+    if done.failed:
+        print(f"fcn-studio: {len(done.failed)} of {done.total} images could not be segmented", file=sys.stderr)
+    return 1 if done.failed else 0

@@ -23,6 +23,7 @@ from ..app.view_model import ViewModel
 from .annotation_training_box import AnnotationTrainingBox
 from .error_dialog import ErrorDialog
 from .model_file import add_model_file
+from .training_control import stop_training
 from .training_plots import TrainingPlots
 from .worker import JobRunner
 
@@ -58,9 +59,7 @@ class RoundControl(QObject):
         return True
 
     def cancel(self) -> None:
-        for handle in self.runner.handles(Lane.TRAIN):
-            handle.cancel()
-        self.plots.status.setText("cancelling: finishing this update and saving a checkpoint…")
+        stop_training(self.runner, self.plots)
 
     def _event(self, event: object) -> None:
         if isinstance(event, LiveModel):

@@ -1,7 +1,10 @@
 """Export the shown result as PNGs, and segment a folder into files (Run ▸ Segment a folder).
 
-Both end by saying what was written where: a status-bar message and a small non-modal notice
-with an "Open folder" button (a batch's notice also lists each file that failed, with its reason).
+All three end alike, saying what was written where: a status-bar message and a small non-modal
+notice with an "Open folder" button (a batch's notice also lists each file that failed, with its
+reason). The folder last written to is remembered in the settings store and offered next time.
+A batch is `app.batch`'s pipeline, the one `fcn-studio segment` runs: outputs that exist already
+are replaced only once the user agrees.
 """
 
 from __future__ import annotations
@@ -10,16 +13,18 @@ import logging
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QStatusBar, QWidget
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QMessageBox, QStatusBar, QWidget
 
-from ..app import analysis
-from ..app.jobs import BatchDone, BatchSegmentJob, FileWritten, ImageFailed, Lane, Progress
+from ..app.batch import BatchDone, BatchSegmentJob, FileWritten, existing_outputs
+from ..app.jobs import ImageFailed, Lane, Progress
+from ..app.overlay import blend
 from ..app import view_sentences as sentences
 from ..app.view_model import ViewModel
 from ..errors import FileProblem
 from ..images import save_image
 from ..palette import save_label_png
 from .error_dialog import ErrorDialog
+from .folder_dialog import ask_output_folder
 from .image_view import NO_MODEL_HINT
 from .jobs_panel import JobsPanel
 from .written_files_dialog import WrittenFilesDialog
@@ -28,6 +33,7 @@ from .worker import JobRunner
 log = logging.getLogger(__name__)
 
 STATUS_MS = 30000  # how long the status bar says what was written
+FOLDER_KEY = "export/folder"  # the settings key of the folder last exported to
 
 
 class Exporter:
@@ -49,7 +55,7 @@ class Exporter:
         vm = self.vm
 
         def write(pred, out):
-            rgba = analysis.blend(vm.image.rgb, pred.labels, vm.palette, vm.opacity, vm.transparent)
+            rgba = blend(vm.image.rgb, pred.labels, vm.palette, vm.opacity, vm.transparent)
             save_image(rgba, out, "overlay")
         return self._export("Export overlay", "_overlay", path, write, "overlay")
 
@@ -58,7 +64,7 @@ class Exporter:
         pred = self.vm.prediction()
         if pred is None:
             return None
-        default = f"{Path(self.vm.image.name).stem}_{self.vm.head}{suffix}.png"
+        default = str(Path(self.export_folder()) / f"{Path(self.vm.image.name).stem}_{self.vm.head}{suffix}.png")
         path = path or QFileDialog.getSaveFileName(self.dialog_parent, title, default, "PNG (*.png)")[0]
         if not path:
             return None
@@ -68,10 +74,18 @@ class Exporter:
             self.errors.report(str(exc))
             return None
         path = Path(path)
+        self.vm.store.setValue(FOLDER_KEY, str(path.parent))
         self._tell(f"Wrote the {what} of {self.vm.image.name} ({sentences.head_label(self.vm, self.vm.head)}) to {path}", path.parent)
         return path
 
-    def run_batch(self, sources: list[str | Path] | None = None, out_dir: str | Path | None = None) -> None:
+    def export_folder(self) -> str:
+        """Where the last export or batch wrote (the image's folder before the first)."""
+        return str(self.vm.store.value(FOLDER_KEY, "") or self.last_dir())
+
+    def run_batch(self, sources: list[str | Path] | None = None, out_dir: str | Path | None = None,
+                  overwrite: bool | None = None) -> None:
+        """Segment `sources` into `out_dir` (both asked for when not given). Outputs that exist
+        already: `overwrite` None asks, False refuses (the error names them), True replaces."""
         vm = self.vm
         if vm.entry is None:
             self.errors.report(NO_MODEL_HINT)
@@ -80,13 +94,31 @@ class Exporter:
             folder = QFileDialog.getExistingDirectory(self.dialog_parent, "Folder of images to segment", self.last_dir())
             sources = [folder] if folder else []
         if sources and out_dir is None:
-            out_dir = QFileDialog.getExistingDirectory(self.dialog_parent, "Write labels and overlays into", self.last_dir())
+            out_dir = ask_output_folder(self.dialog_parent, "Write labels and overlays into", self.export_folder())
         if not sources or not out_dir:
             return
+        job = BatchSegmentJob(vm.session, sources, vm.entry, out_dir, vm.device, opacity=vm.opacity, stitch=vm.stitch,
+                              overwrite=bool(overwrite))
+        if overwrite is None:
+            job.overwrite = self._may_replace(existing_outputs(job.plan(), out_dir, overwrite=True), Path(out_dir))
+            if job.overwrite is None:
+                return
+        vm.store.setValue(FOLDER_KEY, str(out_dir))
         self.jobs_dock.show()
         self.jobs_panel.started(f"segmenting {', '.join(Path(s).name for s in sources)} with {vm.entry.path.name}")
-        job = BatchSegmentJob(vm.session, sources, vm.entry, out_dir, vm.device, opacity=vm.opacity, stitch=vm.stitch)
         self.runner.submit(job, yielded=self._on_event, returned=self._done, errored=self._failed)
+
+    def _may_replace(self, existing: set[Path], out_dir: Path) -> bool | None:
+        """False when nothing would be replaced; True if the user agrees to replace; None: cancelled."""
+        if not existing:
+            return False
+        box = QMessageBox(QMessageBox.Icon.Question, "Replace files?",
+                          f"{len(existing)} output file(s) exist already in {out_dir}. Replace them?",
+                          QMessageBox.StandardButton.Cancel, self.dialog_parent)
+        replace = box.addButton("Replace", QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return True if box.clickedButton() is replace else None
 
     def cancel_batch(self) -> None:
         self.runner.cancel(Lane.BATCH)

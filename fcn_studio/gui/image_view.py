@@ -25,7 +25,7 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QGraphicsRectItem, QLabel, QLineEdit, QPlainTextEdit,
                                QTextEdit, QWidget)
 
-from ..app.analysis import MARK_COLOUR, MARKS_LUT
+from ..app.overlay import MARK_COLOUR, MARKS_LUT
 from ..app import view_sentences as sentences
 from ..app.view_model import ViewModel
 

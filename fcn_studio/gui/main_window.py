@@ -139,8 +139,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(settings.value("geometry"))
             self.restoreState(settings.value("state"), LAYOUT_VERSION)
         vm.restore()
-        self.training.panel.form.device.setCurrentText(vm.device)
-        self.training.panel.form.set_defaults(vm.device)
+        self.training.restore(vm.device)
         self.notes.offer_resume()
         self.notes.offer_reopen(self.opener.open_paths)
 

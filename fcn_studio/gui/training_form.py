@@ -3,14 +3,17 @@
 The dataset folder is checked as it is typed (`app.dataset_check.check_dataset`, debounced):
 layout, images per split, class names and the first problems; Start stays disabled until the
 folder holds a usable training split. The check runs on a worker thread ("checking…" meanwhile),
-since a slow or huge folder takes seconds; the result of a path the user has typed past is dropped. The form only collects choices: the panel's owner turns
-them into a TrainConfig and a job.
+since a slow or huge folder takes seconds; the result of a path the user has typed past is dropped.
+
+The form only collects choices (`choices()`, plain values) and shows them (`recall`, `show_config`);
+the TrainingSession turns them into a TrainConfig. Its buttons are a row of their own
+(`button_row`), which the panel keeps in sight below the scrolling fields.
 """
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
+from typing import Callable
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
@@ -22,20 +25,18 @@ from ..app.device_choice import available_devices
 from ..app.dataset_check import CheckDatasetJob, DatasetCheck
 from ..app.train_defaults import PAPER, PAPER_WIDTH, checkpoint_every, eval_every, paper_recipe, train_defaults
 from ..app.train_job import PRESETS, Recipe, TrainConfig, load_recipe, stage_choices
+from ..app.training_session import DEFAULT_RUNS, RememberedForm, TrainingChoices
+from .folder_dialog import ask_output_folder
 from .worker import JobRunner
 
 
 STAGES = stage_choices()
 FILE_ITEM = "file…"
 CHECKING = "checking…"
-DEFAULT_RUNS = Path.home() / "fcn-studio-runs"
 
 
 class TrainingForm(QWidget):
-    start_requested = Signal()
-    cancel_requested = Signal()
-    resume_requested = Signal(str)
-    open_run_requested = Signal()
+    resume_requested = Signal(str)  # a run folder picked with Resume…
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -85,6 +86,7 @@ class TrainingForm(QWidget):
         self.resume = QPushButton("Resume…")
         self.open_run = QPushButton("Open run folder")
         self.start.setDefault(True)
+        self.resume_start: Callable[[], str] = lambda: str(DEFAULT_RUNS)  # where Resume… opens
 
         form = QFormLayout(self)
         form.setContentsMargins(6, 6, 6, 6)
@@ -105,10 +107,11 @@ class TrainingForm(QWidget):
         form.addRow("Evaluate every", row)
         form.addRow("Device", self.device)
         form.addRow("Run folder", self._with_button(self.out, self._browse_out))
-        buttons = QHBoxLayout()
+        self.button_row = QWidget()
+        buttons = QHBoxLayout(self.button_row)
+        buttons.setContentsMargins(6, 2, 6, 4)
         for button in (self.start, self.cancel, self.resume, self.open_run):
             buttons.addWidget(button)
-        form.addRow(buttons)
 
         self._debounce = QTimer(self, singleShot=True, interval=300)
         self._debounce.timeout.connect(self.validate_now)
@@ -118,25 +121,47 @@ class TrainingForm(QWidget):
         self.eval_every.editingFinished.connect(lambda: setattr(self, "_eval_follows", False))
         self.checkpoint_every.editingFinished.connect(lambda: setattr(self, "_checkpoint_follows", False))
         self.device.textActivated.connect(self.set_defaults)
-        self.start.clicked.connect(self.start_requested)
-        self.cancel.clicked.connect(self.cancel_requested)
         self.resume.clicked.connect(self._pick_resume)
-        self.open_run.clicked.connect(self.open_run_requested)
         self._recipe_chosen(0)
         self.set_running(False)
         self.open_run.setEnabled(False)
 
     # ----- what was chosen ---------------------------------------------------------------------
-    def chosen_recipe(self, init_optimizer: str | None = None) -> Recipe:
-        """The chosen preset with the form's schedule. The device's defaults depend on the stage:
-        fine-tuning from the current model keeps the solver it learned with (`init_optimizer`)."""
+    def choices(self) -> TrainingChoices:
+        """What the form says, for the TrainingSession to make a run of."""
+        stage, from_current = self.chosen_stage()
         name = self.recipe.currentText()
-        if name == self.defaults.label:
-            base = self.defaults.recipe(self.chosen_stage()[1], init_optimizer)
-        else:
-            base = self.recipes[name]
-        return base.with_overrides(iterations=self.iterations.value(), eval_every=self.eval_every.value(),
-                                   checkpoint_every=self.checkpoint_every.value())
+        return TrainingChoices(data=self._folder(), recipe=self.defaults if name == self.defaults.label else self.recipes[name],
+                               iterations=self.iterations.value(), eval_every=self.eval_every.value(),
+                               checkpoint_every=self.checkpoint_every.value(), stage=stage, from_current=from_current,
+                               backbone=self.chosen_backbone(), width=self.width.value(),
+                               device=self.device.currentText(), out=self.out.text().strip())
+
+    def remembered(self) -> RememberedForm:
+        """The fields a relaunch shows again."""
+        stage, from_current = self.chosen_stage()
+        return RememberedForm(data=self._folder(), recipe=self.recipe.currentText(), backbone=self.chosen_backbone(),
+                              stage=stage, from_current=from_current, width=self.width.value(),
+                              iterations=self.iterations.value(), eval_every=self.eval_every.value(),
+                              checkpoint_every=self.checkpoint_every.value(), out=self.out.text().strip())
+
+    def recall(self, form: RememberedForm) -> None:
+        """Show a remembered form (a recipe no longer in the list keeps the current one)."""
+        index = self.recipe.findText(form.recipe)
+        if 0 <= index < self.recipe.count() - 1:
+            self.recipe.setCurrentIndex(index)
+            self._recipe_chosen(index)
+        self.set_backbone(form.backbone)
+        self.set_stage(form.stage, form.from_current)
+        if form.width > 0:
+            self.width.setValue(form.width)
+        for box, value in ((self.iterations, form.iterations), (self.eval_every, form.eval_every),
+                           (self.checkpoint_every, form.checkpoint_every)):
+            if value > 0:
+                box.setValue(value)
+        self._show_schedule_follows()
+        self.out.setText(form.out)
+        self.data.setText(form.data)
 
     def set_defaults(self, device: str) -> None:
         """Take up the defaults of `device` (the window's); shown at once if they are the chosen recipe."""
@@ -180,13 +205,6 @@ class TrainingForm(QWidget):
         self.out.setText(config.out)
         self.data.setText(config.data)
 
-    def run_folder(self) -> Path:
-        if self.out.text().strip():
-            return Path(self.out.text().strip()).expanduser()
-        stage, _ = self.chosen_stage()
-        name = Path(self.data.text().strip()).name or "run"
-        return DEFAULT_RUNS / f"{name}-{stage}-{time.strftime('%Y%m%d-%H%M%S')}"
-
     # ----- recipes -----------------------------------------------------------------------------
     def add_recipe(self, recipe: Recipe, name: str | None = None) -> None:
         """Offer `recipe` in the preset list (a loaded file) and select it."""
@@ -223,8 +241,13 @@ class TrainingForm(QWidget):
         self.iterations.setValue(recipe.iterations)
         self.eval_every.setValue(recipe.eval_every)
         self.checkpoint_every.setValue(recipe.checkpoint_every)
-        self._eval_follows = recipe.eval_every == eval_every(recipe.iterations)
-        self._checkpoint_follows = recipe.checkpoint_every == checkpoint_every(recipe.iterations)
+        self._show_schedule_follows()
+
+    def _show_schedule_follows(self) -> None:
+        """eval-every and checkpoint-every keep following the iterations while they are the defaults."""
+        iterations = self.iterations.value()
+        self._eval_follows = self.eval_every.value() == eval_every(iterations)
+        self._checkpoint_follows = self.checkpoint_every.value() == checkpoint_every(iterations)
 
     def _iterations_changed(self, iterations: int) -> None:
         if self._eval_follows:
@@ -294,11 +317,11 @@ class TrainingForm(QWidget):
             self.validate_now()
 
     def _browse_out(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Run folder (new or empty)", self.out.text())
+        folder = ask_output_folder(self, "Run folder (new or empty)", self.out.text() or str(DEFAULT_RUNS))
         if folder:
             self.out.setText(folder)
 
     def _pick_resume(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Run folder to resume", self.out.text() or str(DEFAULT_RUNS))
+        folder = QFileDialog.getExistingDirectory(self, "Run folder to resume", self.resume_start())
         if folder:
             self.resume_requested.emit(folder)

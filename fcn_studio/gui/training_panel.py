@@ -4,6 +4,7 @@ offering to use it in the main view.
 
 The form scrolls: the dock is short (the image keeps most of the window) and the dataset check
 can run to many lines (21 class names, problems naming long paths), which a squeezed layout cut.
+Its Start / Cancel / Resume row stays below the scrolling fields, in sight at any dock height.
 """
 
 from __future__ import annotations
@@ -46,9 +47,15 @@ class TrainingPanel(QWidget):
         self.scroll.setMinimumWidth(left.minimumSizeHint().width() + self.scroll.verticalScrollBar().sizeHint().width())
         for inputs in (left, self.annotations):  # the wheel scrolls the form, not the box under it
             guard_wheel(inputs)
+        self.dataset_tab = QWidget()
+        tab = QVBoxLayout(self.dataset_tab)
+        tab.setContentsMargins(0, 0, 0, 0)
+        tab.setSpacing(0)
+        tab.addWidget(self.scroll, 1)
+        tab.addWidget(self.form.button_row)
         split = QSplitter(Qt.Orientation.Horizontal)
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.scroll, "Dataset folder")
+        self.tabs.addTab(self.dataset_tab, "Dataset folder")
         self.tabs.addTab(self.annotations, "My annotations")
         split.addWidget(self.tabs)
         split.addWidget(self.plots)

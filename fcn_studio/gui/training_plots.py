@@ -6,9 +6,11 @@ stay readable in the dock's default height (names side by side under vertical ba
 where the rows are too thin for every name, every k-th is written and the tooltip over a bar
 names its class and IU.
 
-`show_event(event)` takes the trainer's own events (fcn_studio.training.events);
-`show_history(events)` replays the same events read back from a run's metrics.jsonl through
-`show_event`, so a resumed run continues its curves; nothing here knows about jobs or threads.
+`show_event(event)` takes the trainer's own events (fcn_studio.training.events) into `curves`
+(`app.training_curves.TrainingCurves`: the points, the loss range, the smoothed time left) and
+draws them; `show_history(events)` replays the same events read back from a run's metrics.jsonl,
+so a resumed run continues its curves. `clear()` empties both: a new run starts on empty plots
+with sensible axes. Nothing here knows about jobs or threads.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from PySide6.QtGui import QFont, QFontMetricsF
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
 
 from ..app.train_job import CheckpointSaved, EvalProgress, Evaluated, StageFinished, StageStarted, StepDone
-from ..text import time_left
+from ..app.training_curves import LOSS_KIND, TrainingCurves, about
 
 STAGE_PENS = {"32s": (80, 160, 255), "16s": (255, 170, 60), "8s": (90, 210, 120), "atonce": (230, 90, 200)}
 BAR_BRUSH = (90, 160, 230)
@@ -63,6 +65,7 @@ def _iu_guides(plot: pg.PlotWidget, axis: str) -> None:
 class TrainingPlots(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
+        self.curves = TrainingCurves()
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
         self.progress.setValue(0)
@@ -73,12 +76,10 @@ class TrainingPlots(QWidget):
         self.loss_plot.setLabel("bottom", "update")
         self.iu_plot = _plot("mean IU (val)")
         self.iu_plot.setLabel("bottom", "update")
-        self.iu_plot.setYRange(0, 1)
         _iu_guides(self.iu_plot, "left")
         # The title names the axis: rows keep its height. Short: pyqtgraph makes a title's width
         # the plot's minimum, and a longer one pushed the bars' right end out of the dock.
         self.bars_plot = _plot("IU per class")
-        self.bars_plot.setXRange(0, 1)
         _iu_guides(self.bars_plot, "bottom")
         self.bars_plot.setMouseEnabled(x=False, y=False)
         self.bars_plot.invertY(True)  # the first class on top, as in the legend
@@ -86,18 +87,15 @@ class TrainingPlots(QWidget):
         self._name_font.setPointSizeF(NAME_PT[0])
         self.bars_plot.scene().sigMouseMoved.connect(self._bar_tooltip)
         self.bars_plot.getViewBox().sigResized.connect(lambda *_: self._name_ticks())  # taller: more names
-        self.bar_names: list[str] = []
         self.loss_curves: dict[str, pg.PlotDataItem] = {}
         self.iu_curves: dict[str, pg.PlotDataItem] = {}
-        self.points: dict[str, dict[str, list]] = {}
         self.bars: pg.BarGraphItem | None = None
-        self.bar_values: list[float] = []
         # While a history replays, curves and bars are drawn once at its end, not per event.
         self._replay: dict[tuple[str, str], None] | None = None
-        self._replay_bars: tuple[list[float], list[str]] | None = None
         # Where the curves are not: a loss falls from the top left, a mean IU rises to the top right.
         self.loss_plot.addLegend(offset=(-8, 8), labelTextSize="8pt")
         self.iu_plot.addLegend(offset=(-8, -8), labelTextSize="8pt")
+        self._empty_axes()
 
         top = QHBoxLayout()
         top.addWidget(self.progress, 1)
@@ -111,44 +109,57 @@ class TrainingPlots(QWidget):
         layout.addWidget(self.status)
         layout.addLayout(plots, 1)
 
+    @property
+    def bar_values(self) -> list[float]:
+        return self.curves.bars[0] if self.curves.bars else []
+
+    @property
+    def bar_names(self) -> list[str]:
+        return self.curves.bars[1] if self.curves.bars else []
+
     def clear(self) -> None:
+        """Empty plots for a new run: no curves, legends, bars or class names of the last one."""
+        self.curves.clear()
         for plot, curves in ((self.loss_plot, self.loss_curves), (self.iu_plot, self.iu_curves)):
             for curve in curves.values():
                 plot.removeItem(curve)
             curves.clear()
             if plot.plotItem.legend is not None:
                 plot.plotItem.legend.clear()
-        self.points.clear()
         if self.bars is not None:
             self.bars_plot.removeItem(self.bars)
             self.bars = None
-        self.bar_values, self.bar_names = [], []
-        # A new run starts on fresh axes: not the last run's updates, nor a range the user zoomed to.
-        self.loss_plot.enableAutoRange()
-        self.iu_plot.enableAutoRange(x=True, y=False)
-        self.iu_plot.setYRange(0, 1)
-        self.bars_plot.setXRange(0, 1)
+        self._empty_axes()
         self.progress.setValue(0)
         self.progress.setFormat("%p%")
 
+    def _empty_axes(self) -> None:
+        """Axes that read right before any point: updates from 0, IU 0 → 1 upwards, a loss from 0,
+        no class names (and no row numbers) beside the empty bars; not a range the user zoomed to."""
+        self.loss_plot.enableAutoRange(x=True, y=False)
+        self.loss_plot.setYRange(*self.curves.loss_range(), padding=0.05)
+        self.iu_plot.enableAutoRange(x=True, y=False)
+        self.iu_plot.setYRange(0, 1)
+        for plot in (self.loss_plot, self.iu_plot):
+            plot.setXRange(0, 1)
+            plot.enableAutoRange(x=True)
+        self.bars_plot.setXRange(0, 1)
+        self.bars_plot.setYRange(-0.6, 0.6, padding=0)
+        self.bars_plot.getAxis("left").setTicks([[]])
+
     # ----- events ------------------------------------------------------------------------------
     def show_event(self, event: object) -> None:
+        changed = self.curves.take(event)
         if isinstance(event, StageStarted):
             start = f"from update {event.start_iteration}" if event.start_iteration else "from the start"
             self.status.setText(f"training {event.arch} ({event.stage}), {event.iterations} updates, {start}")
-            self._progress(event.start_iteration, event.iterations, math.nan)
+            self._progress(event.start_iteration, event.iterations)
         elif isinstance(event, StepDone):
-            self._add("loss", event.stage, event.iteration, event.loss)
-            self._progress(event.iteration, event.iterations, event.eta_s)
+            self._progress(event.iteration, event.iterations)
             self.status.setText(f"{event.stage}: update {event.iteration}/{event.iterations} · loss {event.loss:.4f} · "
                                 f"lr {event.lr:.2g} · {event.images_per_s:.1f} img/s")
-        elif isinstance(event, Evaluated):
-            self._add("iu", event.stage, event.iteration, event.metrics.get("mean_iu"))
-            bars = (event.metrics.get("iu", []), event.metrics.get("class_names", []))
-            if self._replay is None:
-                self.show_bars(*bars)
-            else:
-                self._replay_bars = bars
+        elif isinstance(event, Evaluated) and self._replay is None:
+            self._draw_bars()
         elif isinstance(event, EvalProgress):
             self.progress.setRange(0, 100)
             self.progress.setValue(round(100 * event.done / max(event.total, 1)))
@@ -163,40 +174,43 @@ class TrainingPlots(QWidget):
                 self.progress.setFormat("%p% · done")
             else:
                 self.progress.setFormat(f"%p% · {event.status} at update {event.iteration}")
+        if changed is not None:
+            if self._replay is None:
+                self._draw(*changed)
+            else:
+                self._replay[changed] = None
 
     def show_history(self, events: list[object]) -> None:
         """Replay what a run logged before through `show_event`, as if it were happening; the
         resumed run's own events then continue the same curves. Each curve is drawn once at the
         end (one setData per curve: a long run logs thousands of steps)."""
-        self._replay, self._replay_bars = {}, None  # ordered: the legend lists stages as they ran
+        self._replay = {}  # ordered: the legend lists stages as they ran
         try:
             for event in events:
                 self.show_event(event)
         finally:
-            drawn, bars = self._replay, self._replay_bars
-            self._replay = self._replay_bars = None
+            drawn, self._replay = self._replay, None
         for kind, stage in drawn:
             self._draw(kind, stage)
-        if bars is not None:
-            self.show_bars(*bars)
+        self._draw_bars()
 
     def show_bars(self, iu: list[float], names: list[str]) -> None:
-        values = [0.0 if v is None or not math.isfinite(v) else float(v) for v in iu]
+        """Per-class IU bars, as an evaluation with these values would show them."""
+        self.curves.set_bars(iu, names)
+        self._draw_bars()
+
+    def _draw_bars(self) -> None:
+        if self.curves.bars is None:
+            return
+        values = self.bar_values
         if self.bars is not None:
             self.bars_plot.removeItem(self.bars)
         rows = np.arange(len(values))
         self.bars = pg.BarGraphItem(x0=0, y=rows, width=values, height=0.7, brush=BAR_BRUSH)
         self.bars_plot.addItem(self.bars)
-        self.bar_values = values
-        self.bar_names = [str(n) for n in names] if names else [str(k) for k in rows]
         self._name_ticks()
         self.bars_plot.setYRange(-0.6, max(len(values) - 0.4, 0.6), padding=0)
         self.bars_plot.setXRange(0, 1)
-
-    def tick_names(self) -> list[str]:
-        """The names the left axis writes ("" where a row is left unnamed to make room)."""
-        ticks = self.bars_plot.getAxis("left")._tickLevels
-        return [label for _, label in ticks[0]] if ticks else []
 
     def _name_ticks(self) -> None:
         """Every name, in the larger font whose line fits a row; where none fits, every k-th name
@@ -222,36 +236,19 @@ class TrainingPlots(QWidget):
         inside = 0 <= k < len(self.bar_values)
         self.bars_plot.setToolTip(f"{self.bar_names[k]}: IU {self.bar_values[k]:.3f}" if inside else "")
 
-    def curve_data(self, kind: str, stage: str) -> tuple[list, list]:
-        pts = self.points.get(f"{kind}:{stage}", {"x": [], "y": []})
-        return pts["x"], pts["y"]
-
     # ----- helpers -----------------------------------------------------------------------------
-    def _add(self, kind: str, stage: str, x: int, y: float | None) -> None:
-        self._append(kind, stage, x, y)
-        if self._replay is None:
-            self._draw(kind, stage)
-        else:
-            self._replay[kind, stage] = None
-
-    def _append(self, kind: str, stage: str, x: int, y: float | None) -> None:
-        pts = self.points.setdefault(f"{kind}:{stage}", {"x": [], "y": []})
-        if pts["x"] and x <= pts["x"][-1]:  # a resumed run redoes updates after its checkpoint
-            keep = next(i for i, v in enumerate(pts["x"]) if v >= x)
-            del pts["x"][keep:], pts["y"][keep:]
-        pts["x"].append(x)
-        pts["y"].append(y if y is not None and math.isfinite(y) else np.nan)
-
     def _draw(self, kind: str, stage: str) -> None:
-        pts = self.points[f"{kind}:{stage}"]
-        curves, plot = (self.loss_curves, self.loss_plot) if kind == "loss" else (self.iu_curves, self.iu_plot)
+        curve = self.curves.curve(kind, stage)
+        curves, plot = (self.loss_curves, self.loss_plot) if kind == LOSS_KIND else (self.iu_curves, self.iu_plot)
         if stage not in curves:
             pen = pg.mkPen(STAGE_PENS.get(stage, (220, 220, 220)), width=2)
-            symbol = {} if kind == "loss" else {"symbol": "o", "symbolSize": 6, "symbolBrush": STAGE_PENS.get(stage)}
+            symbol = {} if kind == LOSS_KIND else {"symbol": "o", "symbolSize": 6, "symbolBrush": STAGE_PENS.get(stage)}
             curves[stage] = plot.plot([], [], pen=pen, name=stage, **symbol)
-        curves[stage].setData(np.array(pts["x"], float), np.array(pts["y"], float))
+        curves[stage].setData(np.array(curve.x, float), np.array(curve.y, float))
+        if kind == LOSS_KIND:  # one early spike must not flatten the curve: the range leaves it out
+            self.loss_plot.setYRange(*self.curves.loss_range(), padding=0.05)
 
-    def _progress(self, done: int, total: int, eta_s: float) -> None:
+    def _progress(self, done: int, total: int) -> None:
         self.progress.setRange(0, 100)
         self.progress.setValue(round(100 * done / max(total, 1)))
-        self.progress.setFormat(f"%p% · {done}/{total} · {time_left(eta_s)}")
+        self.progress.setFormat(f"%p% · {done}/{total} · {about(self.curves.seconds_left)}")

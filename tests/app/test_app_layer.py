@@ -6,11 +6,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from fcn_studio.app.analysis import (blend, image_metrics, internal_maps, label_lut, overlay_rgba, pixel_readout,
-                                    skip_changes)
+from fcn_studio.app.analysis import image_metrics, internal_maps, pixel_readout, skip_changes
+from fcn_studio.app.overlay import blend, label_lut, overlay_rgba
 from fcn_studio.app.catalog import Catalog
-from fcn_studio.app.jobs import (BatchDone, BatchSegmentJob, CancelToken, FileWritten, HeadResult, ImageFailed, ImageOpened,
-                                  OpenImagesJob, Progress, SegmentJob)
+from fcn_studio.app.batch import BatchDone, BatchSegmentJob, FileWritten
+from fcn_studio.app.jobs import (CancelToken, HeadResult, ImageFailed, ImageOpened, OpenImagesJob, Progress,
+                                  SegmentJob)
 from fcn_studio.app.session import Session, expand_paths, open_image_file
 from fcn_studio.engine import Segmenter, load_model
 from tests.app.draining import drain

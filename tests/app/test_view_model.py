@@ -6,6 +6,7 @@ import pytest
 from fcn_studio.app import analysis
 from fcn_studio.app import view_sentences as sentences
 from fcn_studio.app import view_state
+from fcn_studio.app import overlay
 from fcn_studio.app.catalog import Catalog
 from fcn_studio.app.jobs import HeadResult
 from fcn_studio.app.session import Session, open_image_file
@@ -140,7 +141,7 @@ def test_fields_emit_only_when_they_change_and_are_remembered(vm):
     vm.head = "4s"  # no such head in the family: ignored
     assert opacity == [0.8, 1.0] and hidden == [frozenset({1, 2})] and head == []
     assert vm.store.value("opacity") == 1.0
-    np.testing.assert_array_equal(vm.label_lut(), analysis.label_lut(np.array(PALETTE, np.uint8), {0, 1, 2}))  # 0: background
+    np.testing.assert_array_equal(vm.label_lut(), overlay.label_lut(np.array(PALETTE, np.uint8), {0, 1, 2}))  # 0: background
 
 
 def test_another_model_with_other_classes_resets_toggles_and_the_inspected_class(vm, family, tmp_path):

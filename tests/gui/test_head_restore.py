@@ -3,7 +3,7 @@
 import numpy as np
 from PIL import Image
 
-from fcn_studio.app import analysis
+from fcn_studio.app import overlay
 from tests.compact_models import PALETTE, write_image
 from tests.gui.conftest import drop, make_window, wait_idle
 from tests.gui.drawn import drawn_overlay
@@ -18,7 +18,7 @@ def _reopen_and_check(qtbot, family, settings, path, reference, head):
     checked = [h for h, act in window.actions.heads.items() if act.isChecked()]
     expected = reference[head].predict(np.array(Image.open(path).convert("RGB"))).labels
     assert checked == [head] and window.view_model.head == head
-    np.testing.assert_array_equal(drawn_overlay(window.image_view.pane), analysis.overlay_rgba(expected, PAL, 0.5, {0}))  # background clear
+    np.testing.assert_array_equal(drawn_overlay(window.image_view.pane), overlay.overlay_rgba(expected, PAL, 0.5, {0}))  # background clear
     assert window.status.timing.text().startswith(f"FCN-{head} · ")
     return window
 

@@ -4,7 +4,7 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 
-from fcn_studio.app.analysis import MARK_COLOUR, label_lut, overlay_rgba
+from fcn_studio.app.overlay import MARK_COLOUR, label_lut, overlay_rgba
 from fcn_studio.gui.image_view import ImagePane
 from tests.gui.drawn import drawn_marks, drawn_overlay
 

@@ -7,6 +7,7 @@ from PySide6.QtCore import QMimeData
 from PySide6.QtGui import QImage
 
 from fcn_studio.app import analysis
+from fcn_studio.app import overlay
 from fcn_studio.app.jobs import Lane
 from fcn_studio.app.session import Session
 from fcn_studio.gui.image_view import NO_MODEL_HINT
@@ -31,7 +32,7 @@ def test_dropped_image_is_overlaid_with_the_segmenter_labels(qtbot, window, refe
     np.testing.assert_array_equal(window.view_model.prediction().labels, expected)
     np.testing.assert_array_equal(window.image_view.pane.image.image, rgb_of(path))
     # the background class (0) is transparent by default, as Cellpose and napari draw labels
-    np.testing.assert_array_equal(drawn_overlay(window.image_view.pane), analysis.overlay_rgba(expected, PAL, 0.5, {0}))
+    np.testing.assert_array_equal(drawn_overlay(window.image_view.pane), overlay.overlay_rgba(expected, PAL, 0.5, {0}))
     assert window.image_list.count() == 1 and window.windowTitle().endswith("a.png")
     assert "8s" in window.status.timing.text() and "ms" in window.status.timing.text()
 
@@ -45,7 +46,7 @@ def test_head_switch_is_served_from_the_cache(qtbot, window, reference, tmp_path
         window.actions.heads[head].trigger()
         assert window.view_model.head == head and window.actions.heads[head].isChecked()
         expected = reference[head].predict(rgb_of(path)).labels
-        np.testing.assert_array_equal(drawn_overlay(window.image_view.pane), analysis.overlay_rgba(expected, PAL, 0.5, {0}))
+        np.testing.assert_array_equal(drawn_overlay(window.image_view.pane), overlay.overlay_rgba(expected, PAL, 0.5, {0}))
         assert "(cached)" in window.status.timing.text()
     assert window.session.forward_passes == 3 and not window.busy()
     assert window.actions.model_combo.currentText().startswith("FCN-32s")
@@ -61,7 +62,7 @@ def test_compare_grid_shows_each_head_truth_skip_changes_and_metrics(qtbot, wind
     assert window.stack.currentWidget() is grid and grid.columns == ["32s", "16s", "8s", "truth"]
     labels = {h: reference[h].predict(rgb_of(path)).labels for h in ("32s", "16s", "8s")}
     for head, expected in labels.items():
-        np.testing.assert_array_equal(drawn_overlay(grid.panes[head]), analysis.overlay_rgba(expected, PAL, 0.5, {0}))
+        np.testing.assert_array_equal(drawn_overlay(grid.panes[head]), overlay.overlay_rgba(expected, PAL, 0.5, {0}))
     truth = np.array(Image.open(tmp_path / "a_mask.png"))
     np.testing.assert_array_equal(drawn_overlay(grid.panes["truth"])[..., :3], PAL[truth])
     assert drawn_marks(grid.panes["32s"]) is None

@@ -43,7 +43,7 @@ def start_long_run(qtbot, window, data, run):
     form.width.setValue(0.0625)
     form.out.setText(str(run))
     form.start.click()
-    qtbot.waitUntil(lambda: window.training.last_step is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.training.session.last_step is not None, timeout=WAIT_MS)
 
 
 def test_quit_while_training_asks_cancel_keeps_it_quit_keeps_the_checkpoint(qtbot, family, colour_set, tmp_path,
@@ -95,7 +95,7 @@ def test_next_launch_offers_to_resume_and_resume_continues_the_run(qtbot, family
     assert window.training.panel.form.data.text() == str(colour_set)
     qtbot.waitUntil(lambda: not window.training.busy(), timeout=WAIT_MS)
     steps = [e.iteration for e in events if isinstance(e, StepDone)]
-    assert steps == [4, 5, 6] and [r.status for r in window.training.results] == ["done"]
+    assert steps == [4, 5, 6] and [r.status for r in window.training.session.results] == ["done"]
     window.close()
 
 

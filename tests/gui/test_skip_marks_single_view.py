@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from fcn_studio.app import analysis
-from fcn_studio.app.analysis import MARK_COLOUR
+from fcn_studio.app.overlay import MARK_COLOUR
 from tests.compact_models import write_image
 from tests.gui.conftest import drop, wait_idle
 from tests.gui.drawn import drawn_marks

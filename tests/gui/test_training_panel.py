@@ -83,7 +83,7 @@ def test_short_run_plots_every_step_and_offers_the_best_model(qtbot, window, col
     assert len(plots.bar_values) == 3 == len(plots.bars.opts["width"])
     assert plots.bar_values == pytest.approx(evals[-1].metrics["iu"])
     assert plots.progress.value() == 100
-    assert [r.status for r in window.training.results] == ["done"]
+    assert [r.status for r in window.training.session.results] == ["done"]
     best = (run / "best.safetensors").resolve()
     picker = [window.actions.model_combo.itemText(i) for i in range(window.actions.model_combo.count())]
     assert any(text.endswith("best.safetensors") for text in picker)
@@ -102,13 +102,13 @@ def test_cancel_keeps_the_window_responsive_and_resume_continues(qtbot, window, 
     timer.start(20)
     form.start.click()
     plots = window.training.panel.plots
-    qtbot.waitUntil(lambda: len(plots.curve_data("loss", "32s")[0]) >= 3, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: len(plots.curves.curve("loss", "32s").x) >= 3, timeout=WAIT_MS)
     form.cancel.click()
     wait_done(qtbot, window)
     timer.stop()
     gaps = [b - a for a, b in zip(ticks, ticks[1:])]
     assert len(ticks) > 5 and max(gaps) < 1.0  # the event loop kept running while training
-    result = window.training.results[0]
+    result = window.training.session.results[0]
     assert result.status == "cancelled" and "checkpoint saved" in result.message
     assert load_checkpoint(checkpoint_path(run))["iteration"] == result.iteration >= 3
     assert "cancelled" in plots.status.text() and form.start.isEnabled()
@@ -121,7 +121,7 @@ def test_cancel_keeps_the_window_responsive_and_resume_continues(qtbot, window, 
     assert first.iteration == result.iteration + 1
     form.cancel.click()
     wait_done(qtbot, window)
-    assert window.training.results[0].status == "cancelled"
+    assert window.training.session.results[0].status == "cancelled"
 
 
 def test_resume_plots_the_runs_earlier_points_then_the_new_ones(qtbot, window, colour_set, tmp_path):
@@ -173,7 +173,7 @@ def test_nan_loss_shows_the_failure_message(qtbot, window, colour_set, tmp_path,
     form = fill(qtbot, window, colour_set, tmp_path / "run", quick_recipe(iterations=6, eval_every=3))
     form.start.click()
     wait_done(qtbot, window)
-    assert [r.status for r in window.training.results] == ["failed"]
+    assert [r.status for r in window.training.session.results] == ["failed"]
     assert any("NaN" in m and "failed" in m for m in window.errors.messages)
     assert "32s failed" in window.training.panel.plots.status.text()
 
@@ -189,7 +189,7 @@ def test_closing_the_window_cancels_training_and_waits_for_its_checkpoint(qtbot,
     form = fill(qtbot, window, colour_set, run, quick_recipe(iterations=500, eval_every=250, checkpoint_every=250))
     form.start.click()
     plots = window.training.panel.plots
-    qtbot.waitUntil(lambda: len(plots.curve_data("loss", "32s")[0]) >= 1, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: len(plots.curves.curve("loss", "32s").x) >= 1, timeout=WAIT_MS)
     job = window.runner.handles(Lane.TRAIN)[0].job
     window.close()
     assert job.results and job.results[0].status == "cancelled"
@@ -203,7 +203,7 @@ def test_evaluate_action_shows_the_metrics_of_evaluate(qtbot, window, colour_set
     entry = window.view_model.add_model_file(tmp_path / "run" / "best.safetensors")
     window.view_model.model = entry
     window.training.evaluate(colour_set, "val")
-    qtbot.waitUntil(lambda: window.training.last_eval is not None and not window.training.busy(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.training.session.last_eval is not None and not window.training.busy(), timeout=WAIT_MS)
     expected = evaluate(load_model(entry.path), open_dataset(colour_set, "val"), "cpu")
     dialog = window.training.eval_dialog
     assert dialog.isVisible()

@@ -7,7 +7,7 @@ Covered elsewhere: closing the window during training cancels the job and keeps 
 import numpy as np
 from PIL import Image
 
-from fcn_studio.app import analysis
+from fcn_studio.app import overlay
 from fcn_studio.app.jobs import HeadResult, Lane
 from tests.compact_models import PALETTE, write_image
 from tests.gui.conftest import WAIT_MS, drop, wait_idle
@@ -41,7 +41,7 @@ def test_200_image_switches_while_inferring_end_on_the_right_result(qtbot, windo
     expected = reference["8s"].predict(rgb_of(paths[5])).labels
     np.testing.assert_array_equal(window.view_model.prediction().labels, expected)
     np.testing.assert_array_equal(window.image_view.pane.image.image, rgb_of(paths[5]))
-    np.testing.assert_array_equal(drawn_overlay(window.image_view.pane), analysis.overlay_rgba(expected, PAL, 0.5, {0}))  # background clear
+    np.testing.assert_array_equal(drawn_overlay(window.image_view.pane), overlay.overlay_rgba(expected, PAL, 0.5, {0}))  # background clear
     assert window.isVisible() and not window.errors.isVisible() and window.windowTitle().endswith("s5.png")
     assert window.session.forward_passes <= 8 * 3  # superseded requests were cancelled; each head ran once at most
     assert shown_right and all(shown_right)
@@ -59,5 +59,5 @@ def test_training_and_segmenting_at_once(qtbot, window, reference, colour_set, t
     segmented_while_training = window.training.busy(Lane.TRAIN)
     np.testing.assert_array_equal(window.view_model.prediction().labels, reference["8s"].predict(rgb_of(path)).labels)
     qtbot.waitUntil(lambda: not window.training.busy(), timeout=WAIT_MS)
-    assert segmented_while_training and [r.status for r in window.training.results] == ["done"]
+    assert segmented_while_training and [r.status for r in window.training.session.results] == ["done"]
     assert (run / "best.safetensors").is_file() and not window.errors.isVisible() and window.isVisible()

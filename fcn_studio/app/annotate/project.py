@@ -34,7 +34,7 @@ from ...data.folder import IMAGE_DIR, IMAGE_EXTENSIONS
 from ...data.labels import read_label
 from ...data.splits import index_folder, read_split_file
 from ...errors import ClassInUse, DatasetError, FileProblem, MaskProblem
-from ...files import replacing
+from ...files import replacing, unique_name
 from ...training.run_folder import BEST
 from ...images import load_image
 from ...palette import VOID_LABEL, label_png
@@ -149,11 +149,7 @@ class AnnotationProject:
         stored as PNG."""
         source = Path(source)
         rgb = load_image(source)  # ImageLoadError naming the file if it cannot be used
-        stem = base = _safe_stem(source.stem)
-        k = 1
-        while stem in self._images:
-            k += 1
-            stem = f"{base}-{k}"
+        stem = unique_name(_safe_stem(source.stem), self._images)
         suffix = source.suffix.lower()
         target = self.root / IMAGE_DIR / (stem + (suffix if suffix in IMAGE_EXTENSIONS else ".png"))
         try:
