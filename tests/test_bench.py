@@ -1,6 +1,6 @@
-from benchmarks.measure import count_flops, matmul_peak, median_seconds
-from benchmarks.report import BenchConfig, format_report, run_suite
-from benchmarks.upsampling import stitch_rows
+from fcn_studio.benchmarks.measure import count_flops, matmul_peak, median_seconds
+from fcn_studio.benchmarks.report import BenchConfig, format_report, run_suite
+from fcn_studio.benchmarks.upsampling import stitch_rows
 from fcn_studio import build_model
 
 
@@ -21,7 +21,7 @@ def test_measure_helpers_return_positive_figures():
 
 
 def test_suite_reports_every_section_with_ratios(monkeypatch):
-    from benchmarks import report
+    from fcn_studio.benchmarks import report
 
     monkeypatch.setattr(report, "shipped_stitch_model", lambda: None)  # accuracy: tests/test_bench_upsampling.py
     monkeypatch.setattr(report, "shipped_model", lambda name: None)  # trained agreement: its own test below
@@ -55,7 +55,7 @@ def test_trained_agreement_rows_count_equal_labels_of_each_precision():
     import numpy as np
 
     from fcn_studio import Segmenter
-    from benchmarks.inference import trained_agreement_rows, with_random_scores
+    from fcn_studio.benchmarks.inference import trained_agreement_rows, with_random_scores
     from fcn_studio.engine import build_model
 
     model = with_random_scores(build_model("fcn8s", num_classes=5, width=0.0625), seed=3)
@@ -71,8 +71,8 @@ def test_trained_agreement_rows_count_equal_labels_of_each_precision():
 
 def test_suite_adds_the_trained_agreement_section_when_a_model_is_shipped(monkeypatch, tmp_path):
     from fcn_studio import build_model, save_model
-    from benchmarks import report
-    from benchmarks.inference import with_random_scores
+    from fcn_studio.benchmarks import report
+    from fcn_studio.benchmarks.inference import with_random_scores
 
     path = save_model(with_random_scores(build_model("fcn8s", num_classes=16, width=0.0625)), tmp_path / "fcn8s.safetensors")
     monkeypatch.setattr(report, "shipped_model", lambda name: path if name == "fcn8s.safetensors" else None)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 
 from ..errors import FileProblem
-from benchmarks.report import BenchConfig, backend_sections, format_report, machine, run_suite, upsampling_sections
 from . import CommandError
 
 
@@ -40,6 +39,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..benchmarks.report import BenchConfig, backend_sections, format_report, machine, run_suite, upsampling_sections
+
     cfg = BenchConfig.quick() if args.quick else BenchConfig()
     for key in ("width", "size", "repeat"):
         if getattr(args, key) is not None:
