@@ -1,6 +1,6 @@
 """DESIGN.md's layers: imports point down only, and only gui/ may import Qt.
 
-    base      errors, files, paths, images, palette, text, threads: no fcn_studio import above them
+    base      errors, files, paths, images, palette, text, threads, terminal_progress: no fcn_studio import above them
     engine    pure PyTorch; base only
     data      datasets; base and engine
     training  base, engine, data
@@ -21,7 +21,7 @@ from pathlib import Path
 import fcn_studio
 
 PACKAGE = Path(fcn_studio.__file__).parent
-BASE = ("errors", "files", "paths", "images", "palette", "text", "threads")
+BASE = ("errors", "files", "paths", "images", "palette", "text", "threads", "terminal_progress")
 MAY_IMPORT = {
     "base": {"base"},
     "engine": {"base", "engine"},
@@ -121,3 +121,15 @@ def test_every_layer_is_known_and_the_reader_resolves_relative_imports():
     assert "fcn_studio.__version__" in imported_names(PACKAGE / "cli" / "__init__.py")
     assert layer_of("fcn_studio.palette.VOID_LABEL") == "base" and layer_of("fcn_studio.engine.fcn.FCN") == "engine"
     assert layer_of("fcn_studio.benchmarks.report") == "benchmarks" and layer_of("fcn_studio.benchmarks.__main__") == "__main__"
+
+
+def test_cli_holds_one_module_per_subcommand_and_nothing_else():
+    """Helpers live in the layer they belong to (app/catalog.open_named, training/scores,
+    terminal_progress), so a file in cli/ is always a command a user can type."""
+    from fcn_studio.cli import COMMANDS
+
+    modules = {p.stem for p in (PACKAGE / "cli").glob("*.py") if p.name != "__init__.py"}
+    assert modules == set(COMMANDS) | {"app"}  # app.py: no subcommand, the window
+    for name in COMMANDS:
+        tree = ast.parse((PACKAGE / "cli" / f"{name}.py").read_text(encoding="utf-8"))
+        assert {"register", "run"} <= {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}, name

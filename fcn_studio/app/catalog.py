@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import WeightFileError
-from ..engine import ARCHITECTURES, ModelInfo, open_model, read_info
+from ..engine import ARCHITECTURES, FCN, ModelInfo, open_model, read_info
 from ..engine.registry import HEADS, TRUNKS
-from ..paths import models_dir
+from ..paths import DEFAULT_MODEL, models_dir
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MODEL = "fcn8s"  # the shipped model used wherever the user names none: the paper's best net
+STITCH_MODEL_NAME = "fcn32s"  # shift-and-stitch densifies a 32s net
 BACKBONE_NAMES = {name: trunk.display for name, trunk in TRUNKS.items()}
 
 
@@ -192,3 +192,25 @@ class Catalog:
             out.setdefault(e.head, e)
         out[entry.head] = entry
         return {h: out[h] for h in HEADS if h in out}
+
+
+def open_named(name: str | None, prefer: str = DEFAULT_MODEL) -> FCN:
+    """The model a command means: a path, the stem of a shipped model, or None for the default one
+    (`prefer`'s, if shipped: `Catalog.default`, the same choice the app starts with).
+
+    A name that is neither, or no shipped model at all, raises WeightFileError, as does a file that
+    cannot be opened: each is one line naming the file.
+    """
+    catalog = Catalog()
+    shipped = {entry.path.stem: entry.path for entry in catalog.entries}
+    if name is None:
+        entry = catalog.default(prefer)
+        if entry is None:
+            raise WeightFileError(models_dir(), "no model named, and none shipped here to default to")
+        return open_model(entry.path)
+    path = Path(name)
+    if not path.exists():
+        if name not in shipped:
+            raise WeightFileError(name, f"no such model file (shipped models: {', '.join(shipped) or 'none'})")
+        path = shipped[name]
+    return open_model(path)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 
-from .models import resolve_model
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("info", help="describe a model file", description="Print a model file's architecture, "
@@ -17,7 +15,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    model = resolve_model(args.model)
+    from ..app.catalog import open_named
+
+    model = open_named(args.model)
     info = model.info
     if args.json:
         print(json.dumps(info.to_json(), indent=2))

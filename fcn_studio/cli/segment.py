@@ -11,14 +11,9 @@ import numpy as np
 from ..errors import FileProblem, OutputError, printable
 from ..images import load_image, save_image
 from ..palette import colorize, save_label_png
-from ..engine import Segmenter
-from ..engine.backends import BACKENDS
-from ..data.synthetic.calibration import own_scenes
-from ..engine.backends.calibration import from_folder
-from ..engine.memory import OutOfMemory
-from ..app.catalog import DEFAULT_MODEL
+from ..engine.backend_choices import BACKENDS
+from ..paths import DEFAULT_MODEL
 from . import CommandError, add_max_pixels_argument
-from .models import STITCH_MODEL_NAME, resolve_model
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +54,13 @@ def overlay(rgb: np.ndarray, colours: np.ndarray, opacity: float) -> np.ndarray:
 
 
 def run(args: argparse.Namespace) -> int:
+    # PyTorch and the runtimes load here, not with the parser: `--help` and argument errors answer at once.
+    from ..app.catalog import STITCH_MODEL_NAME, open_named
+    from ..data.synthetic.calibration import own_scenes
+    from ..engine import Segmenter
+    from ..engine.backends.calibration import from_folder
+    from ..engine.memory import OutOfMemory
+
     if args.stitch_factor is not None and not args.shift_stitch:
         raise CommandError("--stitch-factor needs --shift-stitch")
     out = Path(args.out)
@@ -68,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         shown = ", ".join(printable(str(t)) for t in replaced[:3]) + (" …" if len(replaced) > 3 else "")
         raise CommandError(f"{len(replaced)} output file(s) exist already ({shown}); --overwrite replaces them, "
                            "or choose another -o folder")
-    model = resolve_model(args.model, STITCH_MODEL_NAME if args.shift_stitch else DEFAULT_MODEL)
+    model = open_named(args.model, STITCH_MODEL_NAME if args.shift_stitch else DEFAULT_MODEL)
     try:
         calibration = from_folder(args.calibrate, model) if args.calibrate else own_scenes
         segmenter = Segmenter(model, device=args.device, precision=args.precision, stitch_factor=args.stitch_factor,

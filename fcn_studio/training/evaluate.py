@@ -21,9 +21,7 @@ from ..engine.predictor import normalize
 from . import distributed
 from .events import CancelToken, EvalProgress, EventHandler, ignore
 from ..palette import VOID_LABEL
-
-DEFAULT_BAND = 4
-PAPER_METRICS = ("pixel_acc", "mean_acc", "mean_iu", "fwiu")  # CVPR §5's four, in its tables' order
+from .scores import DEFAULT_BAND
 
 
 class Cancelled(Exception):
@@ -105,14 +103,3 @@ def _summary(matrix: ConfusionMatrix) -> dict[str, Any]:
     found = matrix.compute()
     found["pixels"] = int(matrix.matrix().sum())
     return found
-
-
-def headline(metrics: dict[str, Any]) -> dict[str, float | None]:
-    """The numbers every summary shows (README and experiment tables, model metadata, the CLI):
-    the paper's four under the metrics' own keys, then mean IU near boundaries and inside
-    (`boundary_iu`, `interior_iu`) where the evaluation measured them. Missing values are None."""
-    out = {key: metrics.get(key) for key in PAPER_METRICS}
-    for part in ("boundary", "interior"):
-        if part in metrics:
-            out[f"{part}_iu"] = metrics[part].get("mean_iu")
-    return out

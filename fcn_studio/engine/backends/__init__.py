@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..backend_choices import BACKENDS
 from .cache import entry, weights_key
 from .calibration import Calibration, CalibrationSource, resolve_calibration
 from .choice import fastest
@@ -28,7 +29,6 @@ from .winograd import describe, winograd_layers
 
 log = logging.getLogger(__name__)
 
-BACKENDS = ("auto", "torch", "onnxruntime", "openvino")
 # Overrides `auto` (tests pin it to torch so bit-exact comparisons stay machine-independent).
 BACKEND_ENV = "FCN_STUDIO_BACKEND"
 

@@ -27,6 +27,7 @@ from torch import nn
 
 from ...errors import FileProblem
 from ...files import replacing
+from ..backend_choices import OPSET
 from ..bilinear import per_class
 from ..build import build_model
 from ..padding import trimmed
@@ -34,7 +35,6 @@ from ..weights import METADATA_KEY, current_umask
 
 log = logging.getLogger(__name__)
 
-OPSET = 18
 INPUT_NAME = "image"
 # The trace runs on an input of this size; height and width stay symbolic in the graph.
 TRACE_SIZE = 224

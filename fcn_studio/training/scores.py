@@ -1,11 +1,30 @@
-"""Readable metric tables for `eval` and the end of `train`."""
+"""The paper's scores: which metrics a summary shows, the boundary band's default width, and their
+wording as text (a headline line, the band, a per-class IU table).
+
+`evaluate` computes them; `eval`, the end of `train`, the experiment tables and TensorBoard show
+them. Torch-free, so the command line can offer the band's default without loading PyTorch, and
+one home for the words of a score (cli/ holds subcommands only).
+"""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
-from ..training.evaluate import PAPER_METRICS, headline
+DEFAULT_BAND = 4
+PAPER_METRICS = ("pixel_acc", "mean_acc", "mean_iu", "fwiu")  # CVPR §5's four, in its tables' order
+
+
+def headline(metrics: dict[str, Any]) -> dict[str, float | None]:
+    """The numbers every summary shows (README and experiment tables, model metadata, the CLI):
+    the paper's four under the metrics' own keys, then mean IU near boundaries and inside
+    (`boundary_iu`, `interior_iu`) where the evaluation measured them. Missing values are None."""
+    out = {key: metrics.get(key) for key in PAPER_METRICS}
+    for part in ("boundary", "interior"):
+        if part in metrics:
+            out[f"{part}_iu"] = metrics[part].get("mean_iu")
+    return out
+
 
 LABELS = dict(zip(PAPER_METRICS, ("pixel acc", "mean acc", "mean IU", "f.w. IU")))
 
