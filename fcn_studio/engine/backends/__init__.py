@@ -57,7 +57,8 @@ class Runtime:
     def maps(self, x: torch.Tensor, intermediates: bool) -> dict[str, torch.Tensor]:
         arr = np.ascontiguousarray(x.detach().to("cpu", torch.float32).numpy())
         out = self.runner.run(arr, None if intermediates else ["logits"])
-        return {k: torch.from_numpy(v) for k, v in out.items()}
+        # The graph puts logits first (export.graph_order); callers read the forward's order, logits last.
+        return {k: torch.from_numpy(v) for k, v in sorted(out.items(), key=lambda item: item[0] == "logits")}
 
 
 def cached_export(model: torch.nn.Module) -> Path:
