@@ -2,11 +2,13 @@
 image beside its forward (figures are printed, never asserted as times)."""
 
 import sys
+from pathlib import Path
 
 import pytest
 
 from fcn_studio.benchmarks import startup
 from fcn_studio.cli import main
+from fcn_studio.paths import sample_images
 
 
 def test_a_child_reports_its_own_peak_memory_and_output():
@@ -19,7 +21,7 @@ def test_measuring_refuses_an_interpreter_that_holds_pytorch():
     """A forked child starts with its parent's peak on Linux: figures from here would be PyTorch's."""
     assert "torch" in sys.modules
     with pytest.raises(RuntimeError, match="without PyTorch"):
-        startup.measure(1, None, None)
+        startup.measure(1, None, "x.png")
 
 
 def test_startup_rows_set_the_first_image_beside_the_forward(capsys, monkeypatch):
@@ -32,7 +34,7 @@ def test_startup_rows_set_the_first_image_beside_the_forward(capsys, monkeypatch
     (rows,) = measured
     assert all(f"{row.name:<48}" in printed for row in rows)
     by_name = {row.name: row for row in rows}
-    assert list(by_name) == [*startup.cases(startup.sample_images()[0], startup.Path("."), None),
+    assert list(by_name) == [*startup.cases(sample_images()[0], Path("."), None),
                              "  of which the forward itself"]
     assert by_name["python -c pass (the interpreter alone)"].ratio == 1.0
     first, forward = by_name["fcn-studio segment IMG: to its first image"], by_name["  of which the forward itself"]

@@ -23,8 +23,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from fcn_studio.paths import sample_images
-
 SEGMENT_LINE = re.compile(r"\((\d+) ms;")  # `segment`'s line per image: "a.png → out/a.png  (412 ms; …)"
 PATH_LINE = re.compile(r"segmenting with (.+)$", re.MULTILINE)
 
@@ -66,26 +64,30 @@ def startup_rows(repeat: int = 5, model: str | None = None, image: str | Path | 
     """The cases measured from a fresh interpreter that has loaded nothing heavy: a child starts with
     its parent's peak memory on Linux (fork copies it), so a parent holding PyTorch would inflate
     every child's figure by its own hundreds of MB."""
+    from fcn_studio.paths import sample_images
+
     from .inference import Row
 
-    command = [sys.executable, "-m", __name__, "--json", "--repeat", str(repeat)]
-    command += (["--model", model] if model else []) + (["--image", str(image)] if image else [])
+    if image is None:
+        samples = sample_images()
+        if not samples:
+            raise ValueError("no sample image shipped to segment; pass --image")
+        image = samples[0]
+    command = [sys.executable, "-m", __spec__.name, "--json", "--repeat", str(repeat)]  # also when run as __main__
+    command += ["--image", str(image)] + (["--model", model] if model else [])
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
         raise ValueError((done.stderr.strip().splitlines() or ["the start-up measurement failed"])[-1])
     return [Row(**row) for row in json.loads(done.stdout)]
 
 
-def measure(repeat: int, model: str | None, image: str | Path | None) -> list[dict]:
+def measure(repeat: int, model: str | None, image: str | Path) -> list[dict]:
     """Each case `repeat` times, interleaved, after one untimed `segment` (it may export the model
-    to the runtime's cache once: a first run, not a start-up). Rows as dicts (name, seconds, ratio, note)."""
+    to the runtime's cache once: a first run, not a start-up). Rows as dicts (name, seconds, ratio, note).
+    Run it from an interpreter that imported nothing but the standard library: each child's peak
+    starts at this process's."""
     if "torch" in sys.modules:
         raise RuntimeError("measure() must run in an interpreter without PyTorch loaded (see startup_rows)")
-    if image is None:
-        samples = sample_images()
-        if not samples:
-            raise ValueError("no sample image shipped to segment; pass --image")
-        image = samples[0]
     with tempfile.TemporaryDirectory() as tmp:
         argv = cases(Path(image), Path(tmp), model)
         warm = run_process(argv["fcn-studio segment IMG: to its first image"])
@@ -121,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--image", help="image for `segment` (default: the first shipped sample)")
     parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)  # startup_rows' child
     args = parser.parse_args(argv)
-    if args.json:
+    if args.json and args.image:
         print(json.dumps(measure(args.repeat, args.model, args.image)))
         return 0
     rows = startup_rows(args.repeat, args.model, args.image)
