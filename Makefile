@@ -29,7 +29,7 @@ test: venv
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/python -m pytest -q $(PYTEST_ARGS)
 
 bench: venv
-	$(VENV)/bin/python -m benchmarks
+	$(VENV)/bin/python -m fcn_studio.benchmarks
 
 clean:
 	rm -rf $(VENV) .pytest_cache

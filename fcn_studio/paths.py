@@ -7,6 +7,9 @@ from pathlib import Path
 from .images import IMAGE_SUFFIXES
 
 _PACKAGE = Path(__file__).resolve().parent
+# The shipped model (a file stem in models_dir()) used wherever the user names none: the paper's
+# best net. Here, beside the folder it names, so the command line can show it without loading PyTorch.
+DEFAULT_MODEL = "fcn8s"
 
 
 def _locate(name: str) -> Path:

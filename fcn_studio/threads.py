@@ -2,7 +2,7 @@
 
 On a machine with few cores a forward pass or a training step keeps every core busy, and the GUI
 thread, at the same priority, waits its turn: the window stalled 50–80 ms at a time while the app
-segmented or trained (`benchmarks.gui_stall`). A thread that lowers its own priority (a higher
+segmented or trained (`fcn_studio.benchmarks.gui_stall`). A thread that lowers its own priority (a higher
 nice value) loses nothing when the window is idle and gives way at once when it has work. Threads
 and processes a lowered thread starts (PyTorch's OpenMP team, ONNX Runtime's pool, an export child
 process) inherit its priority, so the whole of a background job runs below the window.

@@ -1,8 +1,8 @@
-"""The simulated user of benchmarks/annotation_loop.py: scribbles are thin, inside, and truthful."""
+"""The simulated user of fcn_studio/benchmarks/annotation_loop.py: scribbles are thin, inside, and truthful."""
 
 import numpy as np
 
-from benchmarks.annotation_loop import LUT, MERGED, MergedScenes, brush_latency, merged_scene, scribble
+from fcn_studio.benchmarks.annotation_loop import LUT, MERGED, MergedScenes, brush_latency, merged_scene, scribble
 from fcn_studio.app.annotate.annotation import Annotation
 
 

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from benchmarks import report
-from benchmarks.backends import backend_rows, interleaved, load_latency_rows, padding_rows, trained_backend_rows
-from benchmarks.inference import with_random_scores
+from fcn_studio.benchmarks import report
+from fcn_studio.benchmarks.backends import backend_rows, interleaved, load_latency_rows, padding_rows, trained_backend_rows
+from fcn_studio.benchmarks.inference import with_random_scores
 from fcn_studio.engine import build_model
 from fcn_studio.engine.backends.runners import openvino_installed
 

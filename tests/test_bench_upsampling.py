@@ -5,9 +5,9 @@ import pytest
 import torch
 
 from fcn_studio import build_model, save_model
-from benchmarks import report
-from benchmarks.report import BenchConfig, upsampling_sections
-from benchmarks.upsampling import stitch_accuracy_rows, synthetic_val
+from fcn_studio.benchmarks import report
+from fcn_studio.benchmarks.report import BenchConfig, upsampling_sections
+from fcn_studio.benchmarks.upsampling import stitch_accuracy_rows, synthetic_val
 from fcn_studio.cli import main
 from fcn_studio.data.synthetic import SyntheticScenes
 from fcn_studio.engine import ConfusionMatrix, ModelInfo, Segmenter
@@ -95,7 +95,7 @@ def test_cli_segment_shift_stitch_writes_the_stitched_labels(tmp_path, capsys):
 
 
 def test_the_shipped_fcn32s_is_found_by_name(tmp_path, monkeypatch):
-    from benchmarks import upsampling
+    from fcn_studio.benchmarks import upsampling
 
     monkeypatch.setattr(upsampling, "models_dir", lambda: tmp_path)
     assert upsampling.shipped_stitch_model() is None

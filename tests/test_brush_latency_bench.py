@@ -1,9 +1,9 @@
-"""benchmarks.brush_latency drives the real window's brush (small, here): times come back and the drag is painted."""
+"""fcn_studio.benchmarks.brush_latency drives the real window's brush (small, here): times come back and the drag is painted."""
 
 import numpy as np
 import pytest
 
-from benchmarks import brush_latency
+from fcn_studio.benchmarks import brush_latency
 
 
 def test_drag_path_crosses_the_image_inside_its_margins():

@@ -8,6 +8,8 @@ from PIL import Image
 from fcn_studio import save_model
 from fcn_studio.cli import main
 from fcn_studio.engine import open_model
+from fcn_studio.engine.backends import Runtime
+from fcn_studio.engine.backends.runners import OrtRunner
 
 from .compact_models import compact_model
 from .images import write_mode_images
@@ -17,9 +19,18 @@ def test_export_writes_an_onnx_graph_that_runs_like_the_model(tmp_path, capsys):
     path = save_model(compact_model("fcn8s", seed=1), tmp_path / "m.safetensors")
     out = tmp_path / "deploy" / "m.onnx"
     assert main(["export", str(path), str(out)]) == 0
-    assert "opset 18" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "opset 18" in printed
     session = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
     model = open_model(path).eval()
+    # Output 0 is the logits, for a deployment tool that takes the first output; the other maps
+    # follow in the forward's order, and the runtimes, which ask by name, hand the app that order.
+    with torch.no_grad():
+        forward = list(model.intermediates(torch.zeros(1, 3, 40, 40)))
+    names = [o.name for o in session.get_outputs()]
+    assert names[0] == "logits" and forward[-1] == "logits" and names == ["logits", *forward[:-1]]
+    assert f"outputs {', '.join(names)}" in printed
+    assert list(Runtime(OrtRunner(out), str(out)).maps(torch.zeros(1, 3, 40, 40), intermediates=True)) == forward
     for h, w in ((37, 52), (64, 48)):
         x = torch.randn(1, 3, h, w)
         logits = session.run(["logits"], {"image": x.numpy()})[0]

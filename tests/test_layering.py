@@ -1,15 +1,15 @@
 """DESIGN.md's layers: imports point down only, and only gui/ may import Qt.
 
-    base      errors, files, paths, images, palette, text, threads: no fcn_studio import above them
+    base      errors, files, paths, images, palette, text, threads, terminal_progress: no fcn_studio import above them
     engine    pure PyTorch; base only
     data      datasets; base and engine
     training  base, engine, data
     app       Qt-free application state; base, engine, data, training
     gui       Qt widgets; base and app only (the app layer is its one door to the rest)
     cli       the top: anything, the package root's __version__ included
+    benchmarks  the measurements, beside cli: anything but cli (only cli's `bench` command imports them)
 
-The package root (fcn_studio/__init__.py) re-exports the engine's public names; __main__ runs cli.
-The measurements live outside the package, in benchmarks/ (only cli's `bench` command imports them).
+The package root (fcn_studio/__init__.py) re-exports the engine's public names; each __main__ runs cli.
 Every import of every module is read with `ast`, lazy ones inside functions included.
 """
 
@@ -21,7 +21,7 @@ from pathlib import Path
 import fcn_studio
 
 PACKAGE = Path(fcn_studio.__file__).parent
-BASE = ("boxes", "errors", "files", "paths", "images", "palette", "text", "threads")
+BASE = ("boxes", "errors", "files", "paths", "images", "palette", "text", "threads", "terminal_progress")
 MAY_IMPORT = {
     "base": {"base"},
     "engine": {"base", "engine"},
@@ -29,7 +29,8 @@ MAY_IMPORT = {
     "training": {"base", "engine", "data", "training"},
     "app": {"base", "engine", "data", "training", "app"},
     "gui": {"base", "app", "gui"},
-    "cli": {"root", "base", "engine", "data", "training", "app", "gui", "cli"},
+    "cli": {"root", "base", "engine", "data", "training", "app", "gui", "cli", "benchmarks"},
+    "benchmarks": {"root", "base", "engine", "data", "training", "app", "gui", "benchmarks"},
     "root": {"base", "engine", "root"},
     "__main__": {"cli"},
 }
@@ -93,6 +94,8 @@ def imported_names(path: Path) -> list[str]:
 
 def layer_of(name: str) -> str:
     parts = name.split(".")
+    if parts[-1] == "__main__":  # `python -m fcn_studio` and `python -m fcn_studio.benchmarks`: they run cli
+        return "__main__"
     if len(parts) == 1 or parts[1] == "__version__":
         return "root"
     if parts[1] in BASE:
@@ -117,3 +120,16 @@ def test_every_layer_is_known_and_the_reader_resolves_relative_imports():
     assert "fcn_studio.errors.DeviceError" in imported_names(PACKAGE / "engine" / "devices.py")
     assert "fcn_studio.__version__" in imported_names(PACKAGE / "cli" / "__init__.py")
     assert layer_of("fcn_studio.palette.VOID_LABEL") == "base" and layer_of("fcn_studio.engine.fcn.FCN") == "engine"
+    assert layer_of("fcn_studio.benchmarks.report") == "benchmarks" and layer_of("fcn_studio.benchmarks.__main__") == "__main__"
+
+
+def test_cli_holds_one_module_per_subcommand_and_nothing_else():
+    """Helpers live in the layer they belong to (app/model_choice.resolve_model, training/scores,
+    terminal_progress), so a file in cli/ is always a command a user can type."""
+    from fcn_studio.cli import COMMANDS
+
+    modules = {p.stem for p in (PACKAGE / "cli").glob("*.py") if p.name != "__init__.py"}
+    assert modules == set(COMMANDS) | {"app"}  # app.py: no subcommand, the window
+    for name in COMMANDS:
+        tree = ast.parse((PACKAGE / "cli" / f"{name}.py").read_text(encoding="utf-8"))
+        assert {"register", "run"} <= {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}, name

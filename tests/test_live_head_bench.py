@@ -1,6 +1,6 @@
 """benchmarks.live_head (small, here): every stroke is timed, no stroke runs the trunk, the fit helps."""
 
-from benchmarks import live_head
+from fcn_studio.benchmarks import live_head
 from tests.compact_models import compact_model
 
 

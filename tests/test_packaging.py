@@ -35,3 +35,6 @@ def test_wheel_carries_resources_and_models_inside_the_package(tmp_path):
             assert f"fcn_studio/{rel}" in names
     assert any(n.endswith("entry_points.txt") for n in names)
     assert {"fcn_studio/app/downloads/catalogue.toml", "fcn_studio/app/downloads/seg11valid.txt"} <= set(names)
+    # One top-level package: the benchmarks travel inside it, never as a site-packages `benchmarks/`.
+    assert {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")} == {"fcn_studio"}
+    assert "fcn_studio/benchmarks/report.py" in names

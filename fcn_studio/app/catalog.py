@@ -15,13 +15,12 @@ from pathlib import Path
 from ..errors import WeightFileError
 from ..engine import ARCHITECTURES, ModelInfo, open_model, read_info
 from ..engine.registry import HEADS, TRUNKS
-from ..paths import models_dir
 from ..data.synthetic.calibration import is_scenes_model
+from ..paths import DEFAULT_MODEL, models_dir
 from .downloads.install import models_dir as downloaded_models_dir
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MODEL = "fcn8s"  # the shipped model used wherever the user names none: the paper's best net
 BACKBONE_NAMES = {name: trunk.display for name, trunk in TRUNKS.items()}
 
 

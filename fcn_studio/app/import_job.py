@@ -12,14 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..engine import ModelInfo, open_model, save_model
-from ..engine.registry import of_trunk
+from ..engine.registry import IMPORT_ARCHES as IMPORT_ARCHES  # the window's choices too (gui/ reaches the engine through app/)
 from ..errors import FileProblem, OutputError, WeightFileError
 from ..paths import models_dir
 from .jobs import CancelToken, Job, Lane
 
 IMPORT_FILTER = "Weights to import (*.pth *.pt *.tar *.caffemodel);;All files (*)"
-# The architectures a pytorch-fcn file may be forced to (it cannot tell FCN-8s at once from FCN-8s by itself).
-IMPORT_ARCHES = tuple(arch.name for arch in of_trunk("vgg16"))
 USER_MODELS = Path.home() / "fcn-studio-models"
 
 

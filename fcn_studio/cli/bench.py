@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 
 from ..errors import FileProblem
-from benchmarks.report import BenchConfig, backend_sections, format_report, machine, run_suite, upsampling_sections
 from . import CommandError
 
 
@@ -25,6 +24,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--backends", action="store_true",
                    help="run only the backend comparison: plain fp32 eager, the default path, ONNX Runtime, "
                    "OpenVINO (if installed) and int8, on random and on the shipped trained weights, and under load")
+    p.add_argument("--startup", action="store_true",
+                   help="run only the command line's start-up: --help, an argument error and segment's time to its "
+                   "first image beside the forward, in whole processes, with their peak memory")
     stitch = p.add_argument_group("shift-and-stitch vs learned upsampling (CVPR §3.2)")
     stitch.add_argument("--upsampling", action="store_true",
                         help="run only this comparison: mean IU and time per image of an FCN-32s with its learned "
@@ -40,6 +42,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..benchmarks.report import BenchConfig, backend_sections, format_report, machine, run_suite, upsampling_sections
+
     cfg = BenchConfig.quick() if args.quick else BenchConfig()
     for key in ("width", "size", "repeat"):
         if getattr(args, key) is not None:
@@ -58,7 +62,11 @@ def run(args: argparse.Namespace) -> int:
         except ValueError:
             raise CommandError(f"--factors takes whole numbers separated by commas, got {args.factors!r}") from None
     try:
-        if args.upsampling:
+        if args.startup:  # measured from a fresh interpreter (startup_rows), whatever this one loaded
+            from ..benchmarks.startup import TITLE, startup_rows
+
+            sections = {TITLE: startup_rows(cfg.repeat, args.model)}
+        elif args.upsampling:
             sections = upsampling_sections(cfg)
         else:
             sections = backend_sections(cfg) if args.backends else run_suite(cfg)

@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..app.downloads.datasets import DATASETS, get_dataset
-    from .progress import ProgressLine
+    from ..terminal_progress import ProgressLine
 
     bar = ProgressLine(unit="MB")
     info = DATASETS[args.name]

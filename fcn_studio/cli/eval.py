@@ -6,19 +6,9 @@ import argparse
 import json
 from pathlib import Path
 
-import torch
-
 from ..files import write_text
-from ..data.detect import open_dataset
-from ..engine.devices import resolve_device
-from ..training import distributed
-from ..training.evaluate import DEFAULT_BAND, evaluate
-from ..training.events import EvalProgress
-from ..training.run_folder import json_safe
+from ..training.scores import DEFAULT_BAND, band_line, class_table, headline_line
 from . import CommandError
-from .metrics_report import band_line, class_table, headline_line
-from ..app.model_choice import resolve_model
-from .progress import ProgressLine
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -44,6 +34,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import torch
+
+    from ..app.model_choice import resolve_model
+    from ..data.detect import open_dataset
+    from ..engine.devices import resolve_device
+    from ..terminal_progress import ProgressLine
+    from ..training import distributed
+    from ..training.evaluate import evaluate
+    from ..training.events import EvalProgress
+
     device = resolve_device(args.device)
     model = resolve_model(args.model)
     dataset = open_dataset(args.data, args.split)
@@ -76,4 +76,6 @@ def run(args: argparse.Namespace) -> int:
 
 def write_json(metrics: dict, path: str) -> None:
     """Keys pixel_acc, mean_acc, mean_iu, fwiu, iu (+ boundary, interior); undefined IU → null."""
+    from ..training.run_folder import json_safe
+
     write_text(path, json.dumps(json_safe(metrics), indent=2) + "\n", "metrics JSON")

@@ -7,7 +7,7 @@ import signal
 from dataclasses import replace
 
 from ..training.events import CancelToken
-from ..training.experiments import ARMS, EXPERIMENTS, SCRATCH, Settings, run_experiments
+from ..training.experiment_plan import ARMS, EXPERIMENTS, SCRATCH, Settings
 from . import CommandError
 from .train import TrainPrinter, first_interrupt_cancels
 
@@ -46,6 +46,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..training.experiments import run_experiments
+
     names = list(EXPERIMENTS) if "all" in args.names else list(dict.fromkeys(args.names))
     cancel = CancelToken()
     printer = TrainPrinter()

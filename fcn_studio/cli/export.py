@@ -6,10 +6,8 @@ import argparse
 import logging
 from pathlib import Path
 
-from ..engine.backends import ExportError, export_onnx
-from ..engine.backends.export import OPSET, output_names
+from ..engine.backend_choices import OPSET
 from . import CommandError
-from ..app.model_choice import resolve_model
 
 log = logging.getLogger(__name__)
 
@@ -29,14 +27,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.opset < 17:
         raise CommandError(f"--opset must be at least 17, got {args.opset}")
+    from ..app.model_choice import resolve_model
+    from ..engine.backends.export import ExportError, export_onnx, output_names
+
+    opset = args.opset
     model = resolve_model(args.model)
     out = Path(args.out)
     try:
-        export_onnx(model, out, opset=args.opset)
+        export_onnx(model, out, opset=opset)
     except ExportError as exc:
         raise CommandError(str(exc)) from None
     except OSError as exc:  # an unwritable folder, a full disk
         raise CommandError(f"{out}: {exc.strerror or exc}") from None
-    print(f"{out}: {model.arch}, {model.num_classes} classes, opset {args.opset}, input 'image' 1×3×H×W; "
+    print(f"{out}: {model.arch}, {model.num_classes} classes, opset {opset}, input 'image' 1×3×H×W; "
           f"outputs {', '.join(output_names(model))}")
     return 0

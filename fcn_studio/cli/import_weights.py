@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..app.import_job import IMPORT_ARCHES, import_weights
+from ..engine.registry import IMPORT_ARCHES
 from . import CommandError
 
 
@@ -23,5 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if not args.dst.endswith(".safetensors"):
         raise CommandError(f"{args.dst}: the destination must end in .safetensors")
+    from ..app.import_job import import_weights
+
     print(import_weights(args.src, args.dst, args.arch).summary())
     return 0

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..app.model_choice import resolve_model
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("info", help="describe a model file", description="Print a model file's architecture, "
@@ -17,6 +15,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..app.model_choice import resolve_model
+
     model = resolve_model(args.model)
     info = model.info
     if args.json:

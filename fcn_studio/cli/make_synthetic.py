@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 import time
 
-from ..data.synthetic import class_table, make_synthetic
+from ..data.synthetic.classes import class_table
 from . import CommandError
-from .progress import ProgressLine
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,6 +33,9 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(f"--val-fraction must be in [0, 1), got {args.val_fraction}")
     if args.seed < 0:
         raise CommandError(f"--seed must be 0 or more, got {args.seed}")
+    from ..data.synthetic import make_synthetic
+    from ..terminal_progress import ProgressLine
+
     start = time.perf_counter()
     try:
         out = make_synthetic(args.out, args.n, args.size, args.seed, args.val_fraction,

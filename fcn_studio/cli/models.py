@@ -75,7 +75,7 @@ def _path(entry) -> int:
 
 def _get(entry, from_file: str | None) -> int:
     from ..app.downloads.install import install
-    from .progress import ProgressLine
+    from ..terminal_progress import ProgressLine
 
     bar = ProgressLine(unit="MB")
 

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from ..paths import models_dir
 from ..training.events import CancelToken
-from ..training.release import RESULTS_TABLE, load_release, run_release
 from . import CommandError
 from .train import TrainPrinter, first_interrupt_cancels
 
@@ -31,6 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..training.release import RESULTS_TABLE, load_release, run_release
+
     cancel = CancelToken()
     printer = TrainPrinter()
     previous = signal.signal(signal.SIGINT, first_interrupt_cancels(cancel))

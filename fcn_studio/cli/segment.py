@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..engine.backends import BACKENDS
+from ..engine.backend_choices import BACKENDS
 from ..errors import FileProblem, OutputError, printable
+from ..paths import DEFAULT_MODEL
 from . import CommandError, add_max_pixels_argument
 
 if TYPE_CHECKING:
@@ -54,6 +55,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # PyTorch and the runtimes load in open_segmenter, not with the parser: `--help` and argument errors answer at once.
     from ..app.batch import existing_outputs, plan_outputs
 
     if args.stitch_factor is not None and not args.shift_stitch:
@@ -74,7 +76,6 @@ def open_segmenter(model_name: str | None, device: str = "auto", precision: str 
                    stitch_factor: int | None = None) -> Segmenter:
     """The Segmenter for `--model` (the shipped FCN-8s, or FCN-32s for shift-and-stitch), prepared;
     a bad option or calibration folder is a CommandError."""
-    from ..app.catalog import DEFAULT_MODEL
     from ..data.synthetic.calibration import own_scenes
     from ..engine import Segmenter
     from ..engine.backends.calibration import from_folder

@@ -6,16 +6,17 @@ import argparse
 import os
 import signal
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..text import duration
 from ..training.events import CancelToken, Evaluated, StageFinished, StageStarted, StepDone
 from ..training.recipes import PRESETS, load_recipe
 from ..training.run_folder import BACKBONE_CHOICES, STAGE_CHOICES, TrainConfig
-from ..training.stages import resume, train
+from ..training.scores import DEFAULT_BAND, band_line, class_table, headline_line
 from . import CommandError
-from .metrics_report import band_line, class_table, headline_line
-from .progress import ProgressLine
+
+if TYPE_CHECKING:
+    from ..terminal_progress import ProgressLine
 
 DESCRIPTION = """\
 Train a Fully Convolutional Network on a segmentation dataset, the way the paper does.
@@ -79,7 +80,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--device", default="auto", help="auto, cpu, cuda … (default auto)")
     p.add_argument("--precision", choices=("fp32", "bf16"), default="fp32", help="bf16 autocast (default fp32)")
     p.add_argument("--family", default="", help="name that groups the stages' models in the app (default: RUN's name)")
-    p.add_argument("--band", type=int, default=4, help="boundary band for the boundary IU, px (default 4)")
+    p.add_argument("--band", type=int, default=DEFAULT_BAND,
+                   help=f"boundary band for the boundary IU, px (default {DEFAULT_BAND})")
     over = p.add_argument_group("recipe overrides (default: the recipe's value)")
     over.add_argument("--iterations", type=int, help="SGD updates per stage")
     over.add_argument("--lr", type=float, help="base learning rate (32s; later stages scale it)")
@@ -115,6 +117,8 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..training.stages import resume, train
+
     cancel = CancelToken()
     printer = TrainPrinter(enabled=int(os.environ.get("RANK", "0")) == 0)
     previous = signal.signal(signal.SIGINT, first_interrupt_cancels(cancel))
@@ -157,6 +161,8 @@ class TrainPrinter:
             start = f" (resuming at {event.start_iteration})" if event.start_iteration else ""
             init = f" from {event.init}" if event.init else ""
             print(f"stage {event.stage}: {event.arch}{init}, {event.iterations} updates{start}", flush=True)
+            from ..terminal_progress import ProgressLine  # tqdm: loaded by a run, not by `--help`
+
             self.bar = ProgressLine("updates")
         elif isinstance(event, StepDone) and self.bar is not None:
             self.bar(event.iteration, event.iterations, f"loss {event.loss:.4f}  lr {event.lr:.2g}  "

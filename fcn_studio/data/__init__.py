@@ -5,14 +5,21 @@ Every dataset is a `SegmentationDataset` yielding (3×H×W uint8 RGB, H×W int64
 the file (and the split-list line) at fault.
 """
 
+import lazy_loader
+
 from ..errors import DatasetError
-from .classes import ClassList, classes_for_root, read_classes_json, write_classes_json
-from .dataset import SegmentationDataset
-from .detect import detect_layout, open_dataset
-from .folder import FolderDataset
-from .sbd import SBDDataset, read_sbd_label
-from .synthetic import SCENE_CLASSES, SyntheticScenes, make_synthetic, render_scene
-from .voc import VOCDataset
+
+# Names load on first use (PEP 562, through lazy_loader): importing the package costs nothing, so
+# `fcn-studio --help` and the command line's argument checks never wait for PyTorch.
+__getattr__, __dir__, _ = lazy_loader.attach(__name__, submod_attrs={
+    "classes": ["ClassList", "classes_for_root", "read_classes_json", "write_classes_json"],
+    "dataset": ["SegmentationDataset"],
+    "detect": ["detect_layout", "open_dataset"],
+    "folder": ["FolderDataset"],
+    "sbd": ["SBDDataset", "read_sbd_label"],
+    "synthetic": ["SCENE_CLASSES", "SyntheticScenes", "make_synthetic", "render_scene"],
+    "voc": ["VOCDataset"],
+})
 
 __all__ = [
     "ClassList", "DatasetError", "FolderDataset", "SBDDataset", "SCENE_CLASSES", "SegmentationDataset",

@@ -1,16 +1,23 @@
 """Pure-PyTorch FCN engine: architectures, initialisation and surgery, weight files, prediction, metrics."""
 
+import lazy_loader
+
 from ..errors import WeightFileError
-from .build import build_model
-from .convolutionalise import copy_imagenet, import_imagenet_classifier
-from .fcn import FCN
-from .importers import import_caffemodel, import_pytorch_fcn, open_model
-from .metrics import ConfusionMatrix, metrics_from_matrix
-from .model_info import CAFFE_INPUT, GOOGLENET_INPUT, TORCHVISION_INPUT, InputSpec, ModelInfo
-from .predictor import Prediction, Segmenter
-from .registry import ARCHITECTURES, Architecture
-from .surgery import next_stage, transplant
-from .weights import load_model, read_info, save_model
+
+# Names load on first use (PEP 562, through lazy_loader): importing the package costs nothing, so
+# `fcn-studio --help` and the command line's argument checks never wait for PyTorch.
+__getattr__, __dir__, _ = lazy_loader.attach(__name__, submod_attrs={
+    "build": ["build_model"],
+    "convolutionalise": ["copy_imagenet", "import_imagenet_classifier"],
+    "fcn": ["FCN"],
+    "importers": ["import_caffemodel", "import_pytorch_fcn", "open_model"],
+    "metrics": ["ConfusionMatrix", "metrics_from_matrix"],
+    "model_info": ["CAFFE_INPUT", "GOOGLENET_INPUT", "TORCHVISION_INPUT", "InputSpec", "ModelInfo"],
+    "predictor": ["Prediction", "Segmenter"],
+    "registry": ["ARCHITECTURES", "Architecture"],
+    "surgery": ["next_stage", "transplant"],
+    "weights": ["load_model", "read_info", "save_model"],
+})
 
 __all__ = [
     "ARCHITECTURES", "Architecture", "CAFFE_INPUT", "ConfusionMatrix", "FCN", "GOOGLENET_INPUT", "InputSpec",

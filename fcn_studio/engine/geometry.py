@@ -14,12 +14,17 @@ alone, and every inception branch is centred, so its 1×1 → 3×3 branch stands
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Iterable
 
 from torch import nn
-from torchvision.models.googlenet import BasicConv2d, Inception
+
+# torchvision's GoogLeNet blocks, recognised only if torchvision has loaded them: a net made of them
+# imported them already, and importing torchvision for a VGG16 or AlexNet net costs about a second
+# (its model zoo and operators) before a command's first image.
+_GOOGLENET = "torchvision.models.googlenet"
 
 
 @dataclass(frozen=True)
@@ -51,9 +56,9 @@ def layers_of(modules: Iterable[nn.Module]) -> list[Layer]:
             kind = "deconv" if isinstance(module, nn.ConvTranspose2d) else "conv" if isinstance(module, nn.Conv2d) else "pool"
             out.append(Layer(kind, _pair_first(module.kernel_size), _pair_first(module.stride),
                              _pair_first(module.padding), _pair_first(getattr(module, "dilation", 1))))
-        elif isinstance(module, BasicConv2d):
+        elif (googlenet := sys.modules.get(_GOOGLENET)) and isinstance(module, googlenet.BasicConv2d):
             out.extend(layers_of([module.conv]))
-        elif isinstance(module, Inception):
+        elif googlenet and isinstance(module, googlenet.Inception):
             out.extend(layers_of(module.branch2))
         elif isinstance(module, nn.Sequential):
             out.extend(layers_of(module))

@@ -15,31 +15,41 @@ model has (an at-once net is an 8s head).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import import_module
+from typing import TYPE_CHECKING
 
-from .alexnet import AlexNetFCN
-from .fcn import FCN, final_upsampling_name
-from .googlenet import GoogLeNetFCN
 from .model_info import GOOGLENET_INPUT, TORCHVISION_INPUT, InputSpec
-from .vgg import VGG16FCN
+
+if TYPE_CHECKING:
+    from .fcn import FCN
 
 
 @dataclass(frozen=True)
 class Trunk:
-    """A trunk of Table 1: its net class, its name in architecture names and on screen."""
+    """A trunk of Table 1: its net class, its name in architecture names and on screen.
+
+    The class is named, and imported on first use, so that the table's names cost no PyTorch:
+    the command line offers them as choices before it knows whether it will build a net.
+    """
 
     name: str
     display: str
-    net: type[FCN]
+    net_class: str  # "module.Class" in fcn_studio.engine
     prefix: str  # of its architecture names: "" for the paper's own VGG16, as REF
     imagenet_input: InputSpec  # the input convention of torchvision's ImageNet weights for it
     # The skip scales of FCN-8s at once, coarse to fine; () where REF has no at-once net.
     at_once_scales: tuple[float, ...] = ()
 
+    @property
+    def net(self) -> type[FCN]:
+        module, _, cls = self.net_class.rpartition(".")
+        return getattr(import_module(f".{module}", __package__), cls)
+
 
 TRUNKS: dict[str, Trunk] = {trunk.name: trunk for trunk in (
-    Trunk("vgg16", "VGG16", VGG16FCN, "", TORCHVISION_INPUT, at_once_scales=(0.01, 0.0001)),  # REF scale_pool4, _pool3
-    Trunk("alexnet", "AlexNet", AlexNetFCN, "alexnet-", TORCHVISION_INPUT),
-    Trunk("googlenet", "GoogLeNet", GoogLeNetFCN, "googlenet-", GOOGLENET_INPUT),
+    Trunk("vgg16", "VGG16", "vgg.VGG16FCN", "", TORCHVISION_INPUT, at_once_scales=(0.01, 0.0001)),  # REF scale_pool4, _pool3
+    Trunk("alexnet", "AlexNet", "alexnet.AlexNetFCN", "alexnet-", TORCHVISION_INPUT),
+    Trunk("googlenet", "GoogLeNet", "googlenet.GoogLeNetFCN", "googlenet-", GOOGLENET_INPUT),
 )}
 STRIDES = (32, 16, 8)  # coarse to fine; each finer stride adds the trunk's next skip blob
 HEADS: tuple[str, ...] = tuple(f"{stride}s" for stride in STRIDES)
@@ -87,6 +97,8 @@ class Architecture:
 
     @property
     def final_upsampling(self) -> str:
+        from .fcn import final_upsampling_name
+
         return final_upsampling_name(self.stride, bool(self.skips))
 
     @property
@@ -121,6 +133,11 @@ ARCHITECTURES: dict[str, Architecture] = _table()
 def of_trunk(backbone: str) -> tuple[Architecture, ...]:
     """The nets on one trunk, coarse to fine (at once last)."""
     return tuple(a for a in ARCHITECTURES.values() if a.backbone == backbone)
+
+
+# The architectures an imported pytorch-fcn or Caffe file may be forced to: REF's own, the VGG16 nets
+# (a .pth cannot tell FCN-8s at once from FCN-8s by itself).
+IMPORT_ARCHES: tuple[str, ...] = tuple(arch.name for arch in of_trunk("vgg16"))
 
 
 def find(backbone: str, stage: str) -> Architecture | None:

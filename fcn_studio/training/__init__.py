@@ -4,12 +4,19 @@ Everything reports through events and honours a CancelToken, so the CLI and the 
 same code: `train(TrainConfig(...), on_event=print)`; `evaluate(model, dataset)`.
 """
 
+import lazy_loader
+
 from ..errors import RecipeError
-from .evaluate import Cancelled, boundary_band, evaluate
-from .events import CancelToken, CheckpointSaved, EvalProgress, Evaluated, StageFinished, StageStarted, StepDone
-from .recipes import PRESETS, Recipe, load_recipe, save_recipe
-from .run_folder import TrainConfig, read_config
-from .stages import resume, stage_model, train
+
+# Names load on first use (PEP 562, through lazy_loader): importing the package costs nothing, so
+# `fcn-studio --help` and the command line's argument checks never wait for PyTorch.
+__getattr__, __dir__, _ = lazy_loader.attach(__name__, submod_attrs={
+    "evaluate": ["Cancelled", "boundary_band", "evaluate"],
+    "events": ["CancelToken", "CheckpointSaved", "EvalProgress", "Evaluated", "StageFinished", "StageStarted", "StepDone"],
+    "recipes": ["PRESETS", "Recipe", "load_recipe", "save_recipe"],
+    "run_folder": ["TrainConfig", "read_config"],
+    "stages": ["resume", "stage_model", "train"],
+})
 
 __all__ = [
     "Cancelled", "CancelToken", "CheckpointSaved", "EvalProgress", "Evaluated", "PRESETS", "Recipe", "RecipeError",

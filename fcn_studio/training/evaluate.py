@@ -14,7 +14,6 @@ everywhere) and `coverage` words it for the user.
 from __future__ import annotations
 
 import contextlib
-import math
 from typing import Any
 
 import torch
@@ -27,9 +26,7 @@ from ..engine.predictor import normalize
 from . import distributed
 from .events import CancelToken, EvalProgress, EventHandler, ignore
 from ..palette import VOID_LABEL
-
-DEFAULT_BAND = 4
-PAPER_METRICS = ("pixel_acc", "mean_acc", "mean_iu", "fwiu")  # CVPR §5's four, in its tables' order
+from .scores import DEFAULT_BAND
 
 
 class Cancelled(Exception):
@@ -119,31 +116,3 @@ def _summary(matrix: ConfusionMatrix) -> dict[str, Any]:
     found = matrix.compute()
     found["pixels"] = int(matrix.matrix().sum())
     return found
-
-
-def coverage(metrics: dict[str, Any]) -> str:
-    """What a score was measured on, for every place that shows one: "on 1 204 labelled pixels, 3 %
-    of 1 image" — and "(fully labelled)" only where every scored image is labelled everywhere, the
-    one case where the figure needs no caveat."""
-    labelled, images = metrics.get("labelled_pixels", 0), metrics.get("images", 0)
-    count = f"{labelled:,}".replace(",", " ")
-    what = f"{images} image{'s' if images != 1 else ''}"
-    if images and metrics.get("dense_images") == images:
-        return f"on {count} labelled pixels of {what} (fully labelled)"
-    percent = 100 * metrics.get("labelled_fraction", 0.0)
-    if percent >= 99:  # never rounded up to a full 100 %
-        shown = f"{math.floor(percent * 10) / 10:.1f}"
-    else:
-        shown = f"{percent:.0f}" if percent >= 1 else f"{percent:.1g}"
-    return f"on {count} labelled pixels, {shown} % of {what}"
-
-
-def headline(metrics: dict[str, Any]) -> dict[str, float | None]:
-    """The numbers every summary shows (README and experiment tables, model metadata, the CLI):
-    the paper's four under the metrics' own keys, then mean IU near boundaries and inside
-    (`boundary_iu`, `interior_iu`) where the evaluation measured them. Missing values are None."""
-    out = {key: metrics.get(key) for key in PAPER_METRICS}
-    for part in ("boundary", "interior"):
-        if part in metrics:
-            out[f"{part}_iu"] = metrics[part].get("mean_iu")
-    return out

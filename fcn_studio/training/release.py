@@ -24,8 +24,10 @@ from ..data.detect import open_dataset
 from ..files import write_text
 from ..data.synthetic import make_synthetic
 from ..data.synthetic.samples import write_samples
+from ..data.synthetic.scene_set import SceneSet
 from ..engine.weights import load_model, save_model
-from .evaluate import evaluate, headline
+from .evaluate import evaluate
+from .scores import headline
 from .events import CancelToken, EventHandler, ignore
 from .recipes import PRESETS, Recipe, TOMLDecodeError, parse_toml
 from .run_folder import BEST, CONFIG, TrainConfig, json_safe
@@ -35,16 +37,6 @@ log = logging.getLogger(__name__)
 
 RESULTS_JSON = "results.json"
 RESULTS_TABLE = "results.md"
-
-
-@dataclass(frozen=True)
-class SceneSet:
-    """`make_synthetic(n, size, seed, val_fraction)`: the same numbers always give the same files."""
-
-    n: int
-    size: int
-    seed: int
-    val_fraction: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import importlib.util
 import logging
 from pathlib import Path
 
-from .evaluate import headline
+from .scores import headline
 from .events import Evaluated, Event, StepDone
 
 log = logging.getLogger(__name__)

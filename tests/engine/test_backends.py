@@ -41,7 +41,8 @@ def test_export_is_opset_17_plus_with_symbolic_height_and_width(exported, model)
     assert max(o.version for o in graph.opset_import if o.domain in ("", "ai.onnx")) >= 17
     dims = [d.dim_param or d.dim_value for d in graph.graph.input[0].type.tensor_type.shape.dim]
     assert dims[1] == 3 and all(isinstance(d, str) and d for d in (dims[2], dims[3]))
-    assert [o.name for o in graph.graph.output] == list(model.intermediates(torch.zeros(1, 3, 40, 40)))
+    forward = list(model.intermediates(torch.zeros(1, 3, 40, 40)))  # coarse to fine, logits last
+    assert [o.name for o in graph.graph.output] == ["logits", *forward[:-1]]  # logits is output 0
     assert any(p.key == "fcn_studio" and '"fcn8s"' in p.value for p in graph.metadata_props)
 
 

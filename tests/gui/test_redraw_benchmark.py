@@ -1,10 +1,10 @@
-"""benchmarks.redraw runs (small, here) and prints both strategies with their ratio."""
+"""fcn_studio.benchmarks.redraw runs (small, here) and prints both strategies with their ratio."""
 
 import logging
 
 import numpy as np
 
-from benchmarks import redraw
+from fcn_studio.benchmarks import redraw
 
 
 def test_scene_is_a_blocky_label_map_over_an_image():
@@ -15,9 +15,9 @@ def test_scene_is_a_blocky_label_map_over_an_image():
 
 
 def test_redraw_benchmark_prints_old_new_and_ratio(qtbot, caplog):
-    with caplog.at_level(logging.INFO, logger="benchmarks.redraw"):
+    with caplog.at_level(logging.INFO, logger="fcn_studio.benchmarks.redraw"):
         assert redraw.main(["--width", "240", "--height", "160", "--ticks", "3", "--toggles", "2"]) == 0
-    lines = [r.getMessage() for r in caplog.records if r.name == "benchmarks.redraw"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "fcn_studio.benchmarks.redraw"]
     assert "240×160" in lines[0]
     assert [line.split()[0] for line in lines[1:]] == ["opacity", "legend"]
     assert all("old (RGBA rebuild + setImage)" in line and "faster" in line for line in lines[1:])

@@ -7,10 +7,10 @@ from torch import nn
 
 from fcn_studio.data.dataset import SegmentationDataset
 from fcn_studio.engine.model_info import ModelInfo
-from fcn_studio.cli.metrics_report import headline_line
+from fcn_studio.training.scores import PAPER_METRICS, headline, headline_line
 from fcn_studio.palette import VOID_LABEL
 from fcn_studio.training import CancelToken, Cancelled, boundary_band, evaluate
-from fcn_studio.training.evaluate import PAPER_METRICS, coverage, headline
+from fcn_studio.training.scores import coverage
 
 
 def test_boundary_band_by_hand():

@@ -15,11 +15,12 @@ from fcn_studio.engine import ModelInfo, build_model
 from fcn_studio.engine.weights import load_model, save_model
 from fcn_studio.training.checkpoint import checkpoint_path, load_checkpoint
 from fcn_studio.training.events import CancelToken, StageStarted
+from fcn_studio.data.synthetic.scene_set import SceneSet
+from fcn_studio.training.experiment_plan import ARMS, EXPERIMENTS, SCRATCH, Settings, default_recipe
 from fcn_studio.training.experiments import (
-    ARM_RESULT, ARMS, EXPERIMENTS, SCRATCH, Settings, arm_config, arms_for, caption, default_recipe,
-    experiment_table, prepare_init, run_arm, run_experiments, table_rows,
+    ARM_RESULT, arm_config, arms_for, caption, experiment_table, prepare_init, run_arm, run_experiments, table_rows,
 )
-from fcn_studio.training.release import SceneSet, write_scenes
+from fcn_studio.training.release import write_scenes
 
 TINY = Settings(data=SceneSet(n=8, size=32, seed=2, val_fraction=0.25), updates=4,
                 recipe=default_recipe().with_overrides(images_per_update=2, batch_size=2, log_every=1, lr=1e-3))

@@ -17,7 +17,7 @@ from fcn_studio.data.synthetic.scene import render_scene
 from fcn_studio.data.synthetic.writer import scene_rng
 from fcn_studio.engine.weights import load_model, read_info
 from fcn_studio.training.evaluate import evaluate
-from fcn_studio.training.evaluate import headline
+from fcn_studio.training.scores import headline
 from fcn_studio.training.release import load_release, results_table, run_release
 
 TINY = """

@@ -5,9 +5,15 @@ VOC layout, `SyntheticScenes(n, size, seed)` serves the same scenes from memory.
 `SCENE_CLASSES` (see `classes.py` for what makes each class hard to tell from the others).
 """
 
-from .classes import DISTRACTORS, SCENE_CLASSES, SceneClass, class_table, scene_class_list
-from .scene import Scene, draw_scene, render_scene, void_borders
-from .writer import SyntheticScenes, make_synthetic, scene_rng, split_ids
+import lazy_loader
+
+# Names load on first use (PEP 562, through lazy_loader): importing the package costs nothing, so
+# `fcn-studio --help` and the command line's argument checks never wait for PyTorch.
+__getattr__, __dir__, _ = lazy_loader.attach(__name__, submod_attrs={
+    "classes": ["DISTRACTORS", "SCENE_CLASSES", "SceneClass", "class_table", "scene_class_list"],
+    "scene": ["Scene", "draw_scene", "render_scene", "void_borders"],
+    "writer": ["SyntheticScenes", "make_synthetic", "scene_rng", "split_ids"],
+})
 
 __all__ = [
     "DISTRACTORS", "SCENE_CLASSES", "Scene", "SceneClass", "SyntheticScenes", "class_table", "draw_scene", "make_synthetic",

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..backend_choices import BACKENDS
 from .cache import entry, weights_key
 from .calibration import Calibration, CalibrationSource, resolve_calibration
 from .choice import fastest
@@ -28,7 +29,6 @@ from .winograd import describe, winograd_layers
 
 log = logging.getLogger(__name__)
 
-BACKENDS = ("auto", "torch", "onnxruntime", "openvino")
 # Overrides `auto` (tests pin it to torch so bit-exact comparisons stay machine-independent).
 BACKEND_ENV = "FCN_STUDIO_BACKEND"
 
@@ -57,7 +57,8 @@ class Runtime:
     def maps(self, x: torch.Tensor, intermediates: bool) -> dict[str, torch.Tensor]:
         arr = np.ascontiguousarray(x.detach().to("cpu", torch.float32).numpy())
         out = self.runner.run(arr, None if intermediates else ["logits"])
-        return {k: torch.from_numpy(v) for k, v in out.items()}
+        # The graph puts logits first (export.graph_order); callers read the forward's order, logits last.
+        return {k: torch.from_numpy(v) for k, v in sorted(out.items(), key=lambda item: item[0] == "logits")}
 
 
 def cached_export(model: torch.nn.Module) -> Path:

@@ -2,10 +2,12 @@
 
 The graph is the trimmed-padding pass where the trunk has one (engine/padding.py: most of
 conv1_1's padding not computed; slices and concatenations on the symbolic sizes restore the true
-blobs), so a runtime gets that gain too. Its outputs are the maps `model.intermediates` returns
-(score_fr … logits, by reference name), so the app's *Inside the net* panel gets them from the same run as the labels; a caller
-that wants only `logits` asks the runtime for that output alone and the rest costs nothing extra
-(every map lies on the path to the logits). Crops are slices with fixed starts and sizes taken from
+blobs), so a runtime gets that gain too. Its outputs are the maps `model.intermediates` returns,
+by reference name: `logits` first — a deployment tool that takes output 0 gets the class scores —
+then score_fr … in the forward's order, so the app's *Inside the net* panel gets them from the same
+run as the labels. Runtimes ask for outputs by name, never by position; a caller that wants only
+`logits` asks for that output alone and the rest costs nothing extra (every map lies on the path to
+the logits). Crops are slices with fixed starts and sizes taken from
 the input (`Slice` on `Shape`), deconvolutions `ConvTranspose` with the learned weights — an
 upsampling that maps each class onto itself only (the fixed final one always) as a convolution per
 output phase and a pixel shuffle (`bilinear.per_class`: the same sums without the products with
@@ -20,12 +22,14 @@ import json
 import logging
 import warnings
 from pathlib import Path
+from typing import Iterable
 
 import torch
 from torch import nn
 
 from ...errors import ExportError
 from ...files import replacing
+from ..backend_choices import OPSET
 from ..bilinear import per_class
 from ..build import build_model
 from ..padding import trimmed
@@ -33,7 +37,6 @@ from ..weights import METADATA_KEY
 
 log = logging.getLogger(__name__)
 
-OPSET = 18
 INPUT_NAME = "image"
 # The trace runs on an input of this size; height and width stay symbolic in the graph.
 TRACE_SIZE = 224
@@ -47,14 +50,20 @@ class _Maps(nn.Module):
         self.model = model
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        return tuple(self.model.intermediates(x).values())
+        maps = self.model.intermediates(x)
+        return tuple(maps[name] for name in graph_order(maps))
+
+
+def graph_order(names: Iterable[str]) -> list[str]:
+    """The graph's output order: `logits` first, then the other maps as the forward makes them."""
+    return ["logits", *(name for name in names if name != "logits")]
 
 
 def output_names(model: nn.Module) -> list[str]:
     """The names of the maps, in the order the graph returns them (traced on meta tensors: free)."""
     meta = nn.Module.to(build_model(model.arch, num_classes=model.num_classes, width=model.width), "meta")
     with torch.no_grad():
-        return list(meta.intermediates(torch.empty(1, 3, TRACE_SIZE, TRACE_SIZE, device="meta")))
+        return graph_order(meta.intermediates(torch.empty(1, 3, TRACE_SIZE, TRACE_SIZE, device="meta")))
 
 
 def layer_of(initializer: str) -> str:

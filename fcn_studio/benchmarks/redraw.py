@@ -1,4 +1,4 @@
-"""How long does an opacity drag or a legend toggle take to redraw? `python -m benchmarks.redraw`
+"""How long does an opacity drag or a legend toggle take to redraw? `python -m fcn_studio.benchmarks.redraw`
 
 On a 4000×3000 image with a 21-class label map, the overlay is redrawn two ways side by side, each
 tick timed from the change to the repainted view:
@@ -30,7 +30,7 @@ from fcn_studio.app.overlay import label_lut, overlay_rgba  # noqa: E402
 from fcn_studio.gui.image_view import ImagePane  # noqa: E402
 from fcn_studio.palette import voc_palette  # noqa: E402
 
-log = logging.getLogger("benchmarks.redraw")
+log = logging.getLogger("fcn_studio.benchmarks.redraw")
 
 
 def cpu_model() -> str:

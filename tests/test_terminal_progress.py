@@ -1,6 +1,6 @@
 import io
 
-from fcn_studio.cli.progress import LOG_INTERVAL, ProgressLine
+from fcn_studio.terminal_progress import LOG_INTERVAL, ProgressLine
 
 
 class Terminal(io.StringIO):

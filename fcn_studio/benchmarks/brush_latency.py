@@ -1,4 +1,4 @@
-"""Brush latency in the real window, stroke segment to screen (issue 18): `python -m benchmarks.brush_latency`
+"""Brush latency in the real window, stroke segment to screen (issue 18): `python -m fcn_studio.benchmarks.brush_latency`
 
 A MainWindow (offscreen Qt, 1280×800, no model) shows a W×H photo with a prediction-like overlay (a
 blocky label map through the view's colour table; no net is run), a new annotation project and the
@@ -29,7 +29,7 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
-from benchmarks.redraw import cpu_model, scene
+from .redraw import cpu_model, scene
 from fcn_studio.app.overlay import label_lut
 from fcn_studio.app.annotate.workspace import new_label_set
 from fcn_studio.app.catalog import Catalog

@@ -1,4 +1,4 @@
-"""How long does the GUI event loop stall while the model runs? `python -m benchmarks.gui_stall`
+"""How long does the GUI event loop stall while the model runs? `python -m fcn_studio.benchmarks.gui_stall`
 
 A QTimer ticks every 5 ms on the GUI thread and records the gaps between ticks while the real
 MainWindow opens and segments images (all heads of a family) on its worker, and then while the

@@ -1,4 +1,4 @@
-"""Stroke to repainted prediction with the live head (issue 27): `python -m benchmarks.live_head`
+"""Stroke to repainted prediction with the live head (issue 27): `python -m fcn_studio.benchmarks.live_head`
 
 The shipped FCN-8s, adapted to a label set it never saw (the annotation-loop benchmark's merged
 scene classes), gets N painted W×W synthetic scenes: scribbles of the simulated user (at most 3 % of

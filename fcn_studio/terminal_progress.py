@@ -1,5 +1,8 @@
 """Progress bars for the terminal, drawn by tqdm.
 
+A bottom-layer module (it imports nothing of the project) so that any command can draw one;
+cli/ holds subcommands only.
+
 On a terminal the bar is redrawn in place. Elsewhere (a log file, CI, nohup) tqdm's carriage
 returns would pile up on one line, so each redraw becomes a line of its own, at most one per
 `LOG_INTERVAL` seconds plus the last: a long run's log shows it is alive without flooding it.

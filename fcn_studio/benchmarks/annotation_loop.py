@@ -1,4 +1,4 @@
-"""A simulated user of the annotate-and-retrain loop (issue 18): `python -m benchmarks.annotation_loop`
+"""A simulated user of the annotate-and-retrain loop (issue 18): `python -m fcn_studio.benchmarks.annotation_loop`
 
 Synthetic scenes get a label set the shipped models were never trained for: the 16 scene classes
 merged by shape into background / round / polygon / line (only "background" is kept by name, so the

@@ -1,1 +1,0 @@
-"""Speed and memory measurements, each printed as ratios taken side by side in one process: the suite behind `fcn-studio bench` (report.py and its sections) and the GUI measurements (gui_stall, redraw) and the annotation loop, each `python -m benchmarks.NAME`."""
