@@ -15,7 +15,7 @@ from pathlib import Path
 from ..errors import WeightFileError
 from ..engine import ARCHITECTURES, ModelInfo, open_model, read_info
 from ..engine.registry import HEADS, TRUNKS
-from ..data.synthetic.calibration import is_scenes_model
+from ..data.synthetic.own_scenes import is_scenes_model
 from ..paths import DEFAULT_MODEL, models_dir
 from .downloads.install import models_dir as downloaded_models_dir
 

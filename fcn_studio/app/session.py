@@ -30,7 +30,7 @@ from ..images import IMAGE_SUFFIXES, load_image
 from ..data.labels import read_label
 from ..palette import voc_palette
 from ..paths import resources_dir
-from ..data.synthetic.calibration import own_scenes
+from ..data.synthetic.own_scenes import own_scenes
 from ..engine import Prediction, Segmenter, open_model
 from .catalog import Catalog, ModelEntry
 from .results import ResultCache, ResultKey

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from fcn_studio.data.synthetic.calibration import own_scenes
+from fcn_studio.data.synthetic.own_scenes import own_scenes
 from fcn_studio.engine import FCN, Segmenter
 from fcn_studio.engine.backends.calibration import Calibration, from_rgb
 from fcn_studio.engine.backends.cpu import cpu_description

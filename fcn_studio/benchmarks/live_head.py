@@ -28,7 +28,7 @@ import torch
 from fcn_studio.app.annotate.annotation import Annotation
 from fcn_studio.engine.backends.cpu import cpu_description
 from fcn_studio.engine.fcn import FCN
-from fcn_studio.engine.label_set import adapt_to_classes
+from fcn_studio.engine.surgery import adapt_to_classes
 from fcn_studio.engine.weights import load_model
 from fcn_studio.paths import models_dir
 from fcn_studio.training.live_head import LiveHead

@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 
 from fcn_studio.data.dataset import SegmentationDataset
-from fcn_studio.data.synthetic.calibration import own_scenes
+from fcn_studio.data.synthetic.own_scenes import own_scenes
 from fcn_studio.data.detect import open_dataset
 from fcn_studio.engine import FCN, build_model, open_model
 from fcn_studio.engine.backends.cpu import cpu_description

@@ -76,7 +76,7 @@ def open_segmenter(model_name: str | None, device: str = "auto", precision: str 
                    stitch_factor: int | None = None) -> Segmenter:
     """The Segmenter for `--model` (the shipped FCN-8s, or FCN-32s for shift-and-stitch), prepared;
     a bad option or calibration folder is a CommandError."""
-    from ..data.synthetic.calibration import own_scenes
+    from ..data.synthetic.own_scenes import own_scenes
     from ..engine import Segmenter
     from ..engine.backends.calibration import from_folder
     from ..app.model_choice import STITCH_MODEL_NAME, resolve_model

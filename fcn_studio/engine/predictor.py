@@ -21,7 +21,7 @@ from ..threads import lower_thread_priority
 from .backends import CalibrationSource, ExportError, Runtime, build_runtime, resolve_backend
 from .devices import resolve_device
 from .fcn import FCN
-from .importers import open_model
+from .model_files import open_model
 from .memory import ALLOCATION_ERRORS, OutOfMemory, cpu_copy, out_of_memory, release
 from .model_info import InputSpec, ModelInfo
 from .padding import trimmed

@@ -3,21 +3,40 @@
 - `transplant(src, dst)`: every same-named, same-shaped parameter, which is how FCN-16s starts
   from a trained FCN-32s and FCN-8s from a trained FCN-16s (new skip scores stay zero).
 - `next_stage(model)`: the next net of staged training on the same trunk, started that way.
+- `adapt_to_classes(model, names)`: the same net for another label set (below).
 
 A trunk from an ImageNet classifier is `convolutionalise.copy_imagenet`.
+
+**Another label set** (CVPR §4.3; REF `surgery.py`).
+
+The trunk is copied as it is. Every class-dependent layer is rebuilt for the new class list:
+score layers (`score_fr`, `score_pool4`, `score_pool3`, any `score_<skip>`) get the rows of the
+classes kept *by name* copied bit for bit and zero rows for new classes, as the paper initialises
+new score layers; the class-wise upsampling deconvolutions start bilinear per class, with the
+learned kernels between kept classes copied. So before any training the adapted model scores every
+new class 0 and the kept classes as the original did: bit for bit where they keep their index (new
+classes added at the end, as the class editor does), to float32 rounding where they move (BLAS
+kernels round an output channel in another SIMD lane differently).
+
+When classes are dropped, what the learned 2× upsamplings had mixed in from them is gone: the kept
+classes' scores then differ by that share (not at all while the upsamplings are still bilinear).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import logging
+from typing import Sequence
 
 import torch
 from torch import nn
 
+from ..palette import voc_color
 from .build import build_model
 from .fcn import FCN
 from .registry import ARCHITECTURES
 
-
+log = logging.getLogger(__name__)
 
 
 def transplant(src: nn.Module, dst: nn.Module) -> list[str]:
@@ -43,3 +62,65 @@ def next_stage(model: FCN) -> FCN:
     nxt.info = type(info)(**{**vars(info), "arch": nxt.arch})
     transplant(model, nxt)
     return nxt
+
+
+def kept_classes(old: Sequence[str], new: Sequence[str]) -> list[tuple[int, int]]:
+    """(new index, old index) of every class of `new` that `old` has by name, in `new`'s order."""
+    where = {name: i for i, name in enumerate(old)}
+    return [(i, where[name]) for i, name in enumerate(new) if name in where]
+
+
+def _class_layers(model: FCN) -> dict[str, nn.Module]:
+    """The layers whose channels are the classes: 1×1 `score_*` convs and C→C deconvolutions."""
+    n = model.num_classes
+    found = {}
+    for name, module in model.named_modules():
+        if isinstance(module, nn.Conv2d) and name.split(".")[-1].startswith("score") and module.out_channels == n:
+            found[name] = module
+        elif isinstance(module, nn.ConvTranspose2d) and module.in_channels == module.out_channels == n:
+            found[name] = module
+    return found
+
+
+def adapt_to_classes(model: FCN, class_names: Sequence[str],
+                     palette: Sequence[Sequence[int]] | None = None) -> FCN:
+    """A new model of the same architecture and trunk for `class_names` (see the module doc).
+
+    `palette` gives the new classes' colours (kept classes keep theirs when it is None; new ones
+    then get the VOC colours of their index). The original model is not changed."""
+    names = list(class_names)
+    if len(set(names)) != len(names) or not names or not all(names):
+        raise ValueError("class names must be unique and non-empty")
+    old_info = model.info
+    keep = kept_classes(old_info.class_names, names)
+    if palette is None:
+        old_colours = dict(zip(old_info.class_names, old_info.palette))
+        palette = [list(old_colours.get(name, voc_color(i))) for i, name in enumerate(names)]
+    info = dataclasses.replace(
+        old_info, num_classes=len(names), class_names=names, palette=[[int(v) for v in c] for c in palette],
+        metrics={}, notes={**old_info.notes, "classes_from": list(old_info.class_names)})
+    new = build_model(model.arch, len(names), model.width, info)
+    old_layers, new_layers = _class_layers(model), _class_layers(new)
+    if set(old_layers) != set(new_layers):
+        raise ValueError(f"{model.arch}: class layers {sorted(old_layers)} vs {sorted(new_layers)} do not match")
+    rows_new = torch.tensor([i for i, _ in keep], dtype=torch.long)
+    rows_old = torch.tensor([j for _, j in keep], dtype=torch.long)
+    with torch.no_grad():
+        new_state, old_state = new.state_dict(), model.state_dict()
+        for key, value in new_state.items():
+            if key.rsplit(".", 1)[0] not in new_layers:
+                value.copy_(old_state[key])
+        for name, layer in new_layers.items():
+            source = old_layers[name]
+            if isinstance(layer, nn.ConvTranspose2d):  # weight is in × out × k × k; new classes stay bilinear
+                block = source.weight[rows_old][:, rows_old]
+                layer.weight[rows_new.unsqueeze(1), rows_new.unsqueeze(0)] = block
+            else:
+                layer.weight[rows_new] = source.weight[rows_old]
+                layer.bias[rows_new] = source.bias[rows_old]
+    new.train(model.training)
+    for param_new, param_old in zip(new.parameters(), model.parameters()):
+        param_new.requires_grad_(param_old.requires_grad)
+    log.info("%s adapted to %d classes: %d kept by name, %d new", model.arch, len(names), len(keep), len(names) - len(keep))
+    return new
+

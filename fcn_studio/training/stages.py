@@ -27,7 +27,7 @@ from ..data.verify import verify_dataset
 from ..engine.build import build_model
 from ..engine.convolutionalise import INPUT_OF, copy_imagenet
 from ..engine.fcn import FCN
-from ..engine.importers import open_model
+from ..engine.model_files import open_model
 from ..engine.model_info import ModelInfo
 from ..engine.devices import resolve_device
 from ..engine.surgery import transplant

@@ -17,7 +17,7 @@ from fcn_studio.engine.backends import ExportError, build_runtime, cache, int8
 from fcn_studio.engine.backends.export import export_onnx
 from fcn_studio.engine.backends.runners import OrtRunner
 from fcn_studio.engine.predictor import to_input
-from fcn_studio.data.synthetic.calibration import own_scenes
+from fcn_studio.data.synthetic.own_scenes import own_scenes
 
 from ..compact_models import compact_model
 

@@ -8,7 +8,7 @@ import torch
 
 from fcn_studio import Segmenter, build_model, load_model, open_model, save_model
 from fcn_studio.engine import CAFFE_INPUT, ModelInfo, WeightFileError, read_info
-from fcn_studio.engine.importers import import_caffemodel, import_pytorch_fcn
+from fcn_studio.engine.reference_weights import import_caffemodel, import_pytorch_fcn
 from fcn_studio.engine.weights import METADATA_KEY
 
 from .caffe_writer import caffemodel_from_state

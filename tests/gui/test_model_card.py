@@ -5,7 +5,7 @@ from dataclasses import replace
 import pytest
 
 from fcn_studio.app.catalog import Catalog, trained_on
-from fcn_studio.data.synthetic.calibration import is_scenes_model
+from fcn_studio.data.synthetic.own_scenes import is_scenes_model
 from fcn_studio.app.session import Session
 from fcn_studio.app.view_model import ViewModel
 from fcn_studio.engine import read_info

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from ...engine import registry
 from ...engine.fcn import FCN
-from ...engine.label_set import adapt_to_classes
+from ...engine.surgery import adapt_to_classes
 from ...errors import DatasetError, RecipeError
 from ...training.events import CancelToken, Event, EventHandler, StageFinished, StepDone, ignore
 from ...training.recipes import STAGES, Recipe

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from ...engine import FCN, ModelInfo, build_model, read_info, save_model
 from ...engine.convolutionalise import copy_imagenet
-from ...engine.importers import import_caffemodel, import_pytorch_fcn
+from ...engine.reference_weights import import_caffemodel, import_pytorch_fcn
 from ...engine.registry import ARCHITECTURES
 from ...errors import FileProblem, WeightFileError
 from ...palette import voc_palette

@@ -2,7 +2,7 @@
 
 The engine knows no dataset: a caller passes the images (`Calibration`), or a function that makes
 them for a model only when int8 is tried (`CalibrationSource`; the shipped synthetic-scenes models'
-is `data.synthetic.calibration.own_scenes`). Models without images get no int8 path.
+is `data.synthetic.own_scenes.own_scenes`). Models without images get no int8 path.
 
 The held-out images come at the training size and at half of it: int8's agreement falls on
 smaller images (fewer pixels far from a boundary), and users segment images of any size.

@@ -18,7 +18,7 @@ from .fcn import FCN
 from .model_info import CAFFE_INPUT, ModelInfo
 from .registry import of_trunk
 from .torch_files import load_torch_state_dict
-from .weights import check_fit, expected_shapes, load_model, load_state_checked
+from .weights import check_fit, expected_shapes, load_state_checked
 
 
 def _arch_from_names(names: set[str], atonce: bool) -> str | None:
@@ -93,17 +93,3 @@ def import_caffemodel(path: str | Path) -> FCN:
         if len(layer.blobs) > 1:
             state[f"{layer.name}.bias"] = torch.from_numpy(layer.blobs[1].reshape(-1))
     return _build_for(state, arch, path, "caffe")
-
-
-def open_model(path: str | Path, arch: str | None = None) -> FCN:
-    """Any weight file we understand, by its suffix: ours, pytorch-fcn or Caffe."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix == ".safetensors":
-        return load_model(path)
-    if suffix in (".pth", ".pt", ".tar"):
-        return import_pytorch_fcn(path, arch)
-    if suffix == ".caffemodel":
-        return import_caffemodel(path)
-    raise WeightFileError(path, f"unknown weight file type {suffix!r} (expected .safetensors, .pth or .caffemodel)")
-

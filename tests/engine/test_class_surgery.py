@@ -7,7 +7,7 @@ import torch
 from fcn_studio.paths import models_dir
 from fcn_studio.engine.build import build_model
 from fcn_studio.engine.weights import load_model
-from fcn_studio.engine.label_set import adapt_to_classes, kept_classes
+from fcn_studio.engine.surgery import adapt_to_classes, kept_classes
 from fcn_studio.engine.model_info import ModelInfo
 
 OLD = ["background", "cat", "dog", "bird"]
