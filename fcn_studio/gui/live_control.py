@@ -61,7 +61,7 @@ class LiveControl(QObject):
             self.vm.show_live(None)
         self.panel.live_status.setText("")
         if self.on and project is not None and project.training_names():
-            self._step(fit=True)
+            self._step(fit=False, shown=False)  # the head and its blobs built in the background, nothing shown
 
     def _edited(self, name: str, box: Box) -> None:
         image, ann = self.vm.image, self.state.annotation
@@ -70,11 +70,11 @@ class LiveControl(QObject):
         self.loop.edited(name, image.rgb, ann.labels.copy())
         self._step(fit=True)
 
-    def _step(self, fit: bool) -> None:
+    def _step(self, fit: bool, shown: bool = True) -> None:
         if not self.on or not self.loop.target:
             return
-        project = self.state.project
-        job = self.loop.job(self.vm.image, self.session.name_of(self.vm.image), project.held_out_names(), fit)
+        project, image = self.state.project, self.vm.image if shown else None
+        job = self.loop.job(image, self.session.name_of(image), project.held_out_names(), fit)
         self.runner.submit(job, returned=self._answered)
 
     def _answered(self, answer: LiveAnswer | None) -> None:

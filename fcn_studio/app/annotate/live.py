@@ -12,7 +12,9 @@ enters it; `LiveJob` (Lane.LIVE, superseding) runs one step of it off the GUI th
   image marked for testing after it was painted leaves the fit at the next job;
 - a new model or a new label set (`use`) resets the head: the next job builds it from the model file
   adapted to the project's classes (`for_project`, the rounds' surgery) and the masks on disk, then
-  the edits still pending. A round's model, once shown, is such a new model: the round takes over.
+  the edits still pending. Until its first refit (the next edit) it answers nothing, so a round's
+  model, once shown, is drawn as the round left it: the round takes over, and the next stroke
+  refits from the round's head.
 
 The head is touched only by the lane's one thread; the GUI thread only swaps `pending` and the
 target under a lock. `LiveAnswer` is a `LiveResult` (what `ViewModel.show_live` draws) with the
@@ -226,8 +228,8 @@ class LiveJob(Job):
             return None
         if self.fit:
             self.loop.fit()
-        if cancel.cancelled or self.shown is None or not head.painted:
-            return None
+        if cancel.cancelled or self.shown is None or not head.painted or not head.updates:
+            return None  # an unfitted head is the model's own answer: the head's result shows that
         return self.loop.answer(self.target, self.shown, self.name)
 
 
