@@ -9,7 +9,7 @@ from PySide6.QtGui import QAction
 from fcn_studio.app.annotate.live import LiveAnswer
 from fcn_studio.app.annotate.workspace import new_label_set
 from fcn_studio.app.jobs import Lane
-from fcn_studio.gui.uncertainty_layer import uncertainty_image
+from fcn_studio.gui.uncertainty_layer import MAX_ALPHA, heat_table, uncertainty_image
 from tests.gui.conftest import wait_idle
 from tests.gui.test_annotate_painting import drag
 
@@ -99,3 +99,25 @@ def test_next_most_uncertain_shows_the_image_the_live_head_is_least_sure_of(qtbo
     assert state.name == max(unsure, key=unsure.get)
     qtbot.waitUntil(lambda: vm.live_shown() is not None, timeout=WAIT_MS)  # the new image under the live head
     assert vm.live_shown().image_key == vm.image.key and vm.live_shown().painted == 1
+
+
+def test_another_head_resets_the_live_head_and_the_next_stroke_refits_it(qtbot, window, live):
+    vm = window.view_model
+    paint_cat_and_ground(qtbot, window, live)
+    first = live.loop.head
+    assert first.model.arch == "fcn8s" and vm.live_shown() is not None
+    vm.head = "16s"
+    assert vm.live_shown() is None  # the 16s head's own result until the live head is refit
+    qtbot.waitUntil(lambda: not window.runner.busy(Lane.LIVE), timeout=WAIT_MS)
+    assert live.loop.head is not first and live.loop.head.model.arch == "fcn16s" and live.loop.head.updates == 0
+    answers = live.answers
+    drag(window, [(16.5, 20.5), (36.5, 20.5)])
+    qtbot.waitUntil(lambda: live.answers > answers, timeout=WAIT_MS)
+    assert live.loop.head.updates == live.loop.steps and vm.live_shown().painted == 1
+
+
+def test_the_heat_table_is_clear_where_sure_and_strongest_where_undecided():
+    table = heat_table()
+    assert table.shape == (256, 4) and table[0, 3] == 0 and table[255, 3] == MAX_ALPHA
+    assert (np.diff(table[:, 3].astype(int)) >= 0).all()
+    assert uncertainty_image(np.array([[1.0, 0.0, 0.5]])).tolist() == [[0, 255, 128]]
