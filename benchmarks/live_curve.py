@@ -21,6 +21,7 @@ import numpy as np
 
 from fcn_studio.app.annotate.annotation import Annotation
 from fcn_studio.engine.backends.cpu import cpu_description
+from fcn_studio.engine.fcn import FCN
 from fcn_studio.engine.metrics import ConfusionMatrix
 from fcn_studio.training.live_head import LiveHead
 
@@ -45,9 +46,11 @@ def held_out_iu(head: LiveHead, truths: list[np.ndarray]) -> float:
     return float(matrix.compute()["mean_iu"])
 
 
-def live_curve(scenes: int, test: int, size: int, every: int, steps: int, cap: float) -> list[tuple[int, int, float, float]]:
-    """(strokes, scenes painted, live seconds, held-out mean IU) rows."""
-    head = LiveHead(shipped_model())
+def live_curve(scenes: int, test: int, size: int, every: int, steps: int, cap: float,
+               model: FCN | None = None) -> list[tuple[int, int, float, float]]:
+    """(strokes, scenes painted, live seconds, held-out mean IU) rows; `model` (already in the
+    merged classes) instead of the shipped FCN-8s."""
+    head = LiveHead(model if model is not None else shipped_model())
     truths = []
     for i in range(test):
         rgb, truth = merged_scene(TEST_SEED, i, size)

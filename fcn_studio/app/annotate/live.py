@@ -23,6 +23,7 @@ margin between the two best classes, the uncertainty layer's value.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -66,6 +67,7 @@ class LiveAnswer(LiveResult):
     painted: int = 0
     fit_s: float = 0.0
     target: tuple = ()
+    cpu_s: float = 0.0  # the lane thread's CPU time for this step (labels, refit, prediction)
 
     @property
     def label(self) -> str:
@@ -222,7 +224,7 @@ class LiveJob(Job):
 
     def run(self, cancel: CancelToken | None = None) -> Generator[object, None, LiveAnswer | None]:
         yield from ()
-        cancel = cancel or CancelToken()
+        cancel, cpu = cancel or CancelToken(), time.thread_time()
         head = self.loop.prepare(self.target, self.training, self.held_out)
         if head is None or cancel.cancelled:
             return None
@@ -230,7 +232,8 @@ class LiveJob(Job):
             self.loop.fit()
         if cancel.cancelled or self.shown is None or not head.painted or not head.updates:
             return None  # an unfitted head is the model's own answer: the head's result shows that
-        return self.loop.answer(self.target, self.shown, self.name)
+        answer = self.loop.answer(self.target, self.shown, self.name)
+        return dataclasses.replace(answer, cpu_s=time.thread_time() - cpu)
 
 
 class RankJob(Job):
