@@ -47,6 +47,7 @@ class Commands(Protocol):
     def brush_size(self, step: int) -> None: ...
     def edit_classes(self) -> None: ...
     def train_on_annotations(self) -> None: ...
+    def next_uncertain(self) -> None: ...
 
 
 @dataclass
@@ -194,6 +195,7 @@ def build_actions(w: QMainWindow, do: Commands, vm: ViewModel) -> Actions:
     annotate_menu.addAction(_action(w, "&Bigger brush", lambda: do.brush_size(1), "]"))
     annotate_menu.addSeparator()
     annotate_menu.addAction(_action(w, "&Classes…", do.edit_classes))
+    annotate_menu.addAction(_action(w, "Next most &uncertain image", do.next_uncertain, "N"))
     annotate_menu.addAction(_action(w, "&Train on my annotations", do.train_on_annotations, "Ctrl+Shift+T"))
 
     run_menu = w.menuBar().addMenu("&Run")

@@ -91,8 +91,33 @@ class AnnotatePanel(QWidget):
         layout.addLayout(form)
         layout.addLayout(accept_row)
         layout.addWidget(self.held_out)
+        self._live_rows(layout)
         layout.addWidget(self.status)
         layout.addStretch(1)
+
+    def _live_rows(self, layout: QVBoxLayout) -> None:
+        """Live mode (LiveControl drives these): refit after each stroke, the uncertainty layer, and
+        the jump to the image the model is least sure of."""
+        self.live = QCheckBox("Live")
+        self.live.setChecked(True)
+        self.live.setToolTip("after each stroke, refit the score layers on every painted image and repaint this one")
+        self.uncertainty = QCheckBox("Uncertainty")
+        self.uncertainty.setToolTip("show where the model is unsure (the two best classes close)")
+        self.next_uncertain = QPushButton("Next most uncertain image (N)")
+        self.next_uncertain.setToolTip("show the project image the live head is least sure of: paint where it helps")
+        row = QHBoxLayout()
+        row.addWidget(self.live)
+        row.addWidget(self.uncertainty)
+        row.addWidget(self.next_uncertain, 1)
+        self.live_status = QLabel("")
+        self.live_status.setWordWrap(True)
+        layout.addLayout(row)
+        layout.addWidget(self.live_status)
+        self.show_live(False)
+
+    def show_live(self, project: bool) -> None:
+        for widget in (self.live, self.next_uncertain):
+            widget.setEnabled(project)
 
     def bind(self, state: AnnotateState) -> None:
         self.state = state

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QGraphicsRectItem
 from ..app.overlay import MARK_COLOUR, MARKS_LUT
 from ..app import view_sentences as sentences
 from ..app.view_model import ViewModel
+from .uncertainty_layer import UncertaintyLayer
 
 DROP_HINT = "drop your own images here"
 PROBE_KEY = Qt.Key.Key_R  # held: the receptive field follows the mouse
@@ -164,6 +165,8 @@ class ImageView(pg.GraphicsView):
         self.scene().sigMouseClicked.connect(self._clicked)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # R and Escape reach the view
         self.probe_items = ProbeItems(self.pane.view)
+        self.uncertainty = UncertaintyLayer()  # live mode's "where is the model unsure" (LiveControl)
+        self.pane.view.addItem(self.uncertainty)
         self.probing = False  # R is held
         self.hint = QLabel(self)
         self.hint.setStyleSheet("QLabel { background: rgba(0,0,0,150); color: #f0f0f0; padding: 6px 10px;"

@@ -36,6 +36,7 @@ from .importer import Importer
 from .internals_panel import InternalsPanel
 from .jobs_panel import JobsPanel
 from .legend_panel import LegendPanel
+from .live_control import LiveControl
 from .model_card import ModelCard
 from .window_notes import WindowNotes
 from .opener import Opener
@@ -111,6 +112,7 @@ class MainWindow(QMainWindow):
                                         self.opener.open_paths)
         self.rounds = RoundControl(vm, self.runner, self.errors, self.annotate.session, training_panel.annotations,
                                    training_panel.plots, self._show_annotation_training)
+        self.live = LiveControl(vm, self.runner, self.annotate, self.image_view, self.opener.open_paths)
         self.make_model_requested.connect(self.annotate.make_model)
         view_settings.remember_brush(self.annotate.state, settings)
         self.importer = Importer(vm, self.runner, self.errors, self.status, self)
@@ -213,6 +215,9 @@ class MainWindow(QMainWindow):
 
     def edit_classes(self) -> None:
         self.annotate.edit_classes()
+
+    def next_uncertain(self) -> None:
+        self.live.next_uncertain()
 
     def train_on_annotations(self) -> None:
         self._show_annotation_training()
