@@ -28,7 +28,7 @@ from fcn_studio.engine.backends.export import export_onnx
 from fcn_studio.engine.backends.int8 import quantize
 from fcn_studio.engine.padding import trimmed
 from fcn_studio.engine.backends.runners import OpenVinoRunner, OrtRunner, openvino_installed
-from fcn_studio.engine.predictor import to_input
+from fcn_studio.engine.model_info import to_input
 from .inference import Row, plain_forward
 from .upsampling import synthetic_val
 

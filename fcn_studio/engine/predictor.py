@@ -19,11 +19,12 @@ import torch
 from ..images import ImageLike, load_image
 from ..threads import lower_thread_priority
 from .backends import CalibrationSource, ExportError, Runtime, build_runtime, resolve_backend
+from . import devices
 from .devices import resolve_device
 from .fcn import FCN
 from .importers import open_model
 from .memory import ALLOCATION_ERRORS, OutOfMemory, cpu_copy, out_of_memory, release
-from .model_info import InputSpec, ModelInfo
+from .model_info import ModelInfo, to_input
 from .padding import trimmed
 from .shift_stitch import stitched_scores, upsample_stitched
 from .tiling import predict_tiled
@@ -53,13 +54,6 @@ class Prediction:
     path: str = ""  # the backend and precision that computed it ("onnxruntime fp32", "torch bf16", ...)
 
 
-def cpu_has_native_bf16() -> bool:
-    """AVX-512 BF16 or AMX: bf16 matmuls run at ~3.6× fp32 here; without them oneDNN emulates bf16
-    and gains nothing. (torch.cpu's probes are private; a torch without them counts as no.)"""
-    probes = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
-    return any(getattr(torch.cpu, name, lambda: False)() for name in probes)
-
-
 def resolve_precision(precision: str, device: torch.device) -> str:
     """auto → reduced precision on CUDA (bf16 where the GPU has it); on a CPU bf16 where it is
     native, else fp32. The shipped trained models keep ≥ 99.5 % of their fp32 labels in bf16
@@ -72,23 +66,7 @@ def resolve_precision(precision: str, device: torch.device) -> str:
         return precision
     if device.type == "cuda":
         return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
-    return "bf16" if device.type == "cpu" and cpu_has_native_bf16() else "fp32"
-
-
-def to_input(rgb: np.ndarray, spec: InputSpec, device: torch.device | str = "cpu") -> torch.Tensor:
-    """H×W×3 uint8 RGB → 1×3×H×W float tensor in the model's convention."""
-    x = torch.from_numpy(np.ascontiguousarray(rgb)).to(device)
-    return normalize(x.permute(2, 0, 1).unsqueeze(0), spec)
-
-
-def normalize(x: torch.Tensor, spec: InputSpec) -> torch.Tensor:
-    """N×3×H×W RGB (uint8 or float, 0–255) → float input in the model's convention."""
-    x = x.float()
-    if spec.channel_order == "BGR":
-        x = x.flip(1)
-    mean = torch.tensor(spec.mean, device=x.device).view(1, 3, 1, 1)
-    std = torch.tensor(spec.std, device=x.device).view(1, 3, 1, 1)
-    return (x * spec.scale - mean) / std
+    return "bf16" if device.type == "cpu" and devices.cpu_has_native_bf16() else "fp32"
 
 
 class Segmenter:

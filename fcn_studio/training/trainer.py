@@ -23,7 +23,7 @@ from torch.nn.parallel import DistributedDataParallel
 from ..errors import CheckpointError, RecipeError, WeightFileError
 from ..data.dataset import SegmentationDataset
 from ..engine.fcn import FCN
-from ..engine.predictor import normalize
+from ..engine.model_info import normalize
 from ..engine.weights import save_model
 from ..files import remove_stale_temps
 from . import distributed

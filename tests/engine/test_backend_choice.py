@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from fcn_studio import Segmenter
-from fcn_studio.engine import backends, predictor
+from fcn_studio.engine import backends, devices
 from fcn_studio.engine.backends import cpu, resolve_backend
 
 from ..compact_models import compact_model
@@ -40,7 +40,7 @@ def mocked_cpu(monkeypatch):
 
     def mock(capability: str, bf16: bool, openvino: bool = False):
         monkeypatch.setattr(torch.backends.cpu, "get_cpu_capability", lambda: capability)
-        monkeypatch.setattr(predictor, "cpu_has_native_bf16", lambda: bf16)
+        monkeypatch.setattr(devices, "cpu_has_native_bf16", lambda: bf16)
         monkeypatch.setattr(backends, "openvino_installed", lambda: openvino)
     return mock
 

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import torch
 
+from .. import devices
+
 log = logging.getLogger(__name__)
 
 @lru_cache(maxsize=1)
@@ -37,10 +39,8 @@ def cpu_description() -> str:
 
 def cpu_class(capability: str | None = None, native_bf16: bool | None = None) -> str:
     """The class of this CPU (arguments: what to assume instead of asking the hardware)."""
-    from ..predictor import cpu_has_native_bf16  # one bf16 probe for precision and backend alike
-
     capability = torch.backends.cpu.get_cpu_capability() if capability is None else capability
-    native_bf16 = cpu_has_native_bf16() if native_bf16 is None else native_bf16
+    native_bf16 = devices.cpu_has_native_bf16() if native_bf16 is None else native_bf16
     if native_bf16:
         return "avx512-bf16"
     if capability.startswith("AVX512"):
