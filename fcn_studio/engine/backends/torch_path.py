@@ -3,10 +3,11 @@
 fp32 is the plain forward, bit for bit. Reduced precision (bf16, fp16) is not exact anyway, so it
 runs the faster graph the runtimes run too: the trimmed-padding trunk (engine/padding.py) and the
 upsamplings that keep classes apart as per-phase convolutions (`bilinear.per_class`). The second
-is what made the shipped FCN-16s slow in bf16: its final 32×32, stride-16 transposed convolution
-has no oneDNN bf16 kernel on the AVX-512 BF16 CPU measured, and PyTorch's fallback for it took a
-third of the whole forward (FCN-8s's 16×16, stride-8 one is served by oneDNN). As convolutions
-both go through oneDNN.
+is what made the shipped FCN-16s slow in bf16 on the AVX-512 BF16 CPU measured: PyTorch runs bf16
+transposed convolutions outside oneDNN (aten's own fallback, `aten::_convolution` in a profile),
+and with 2 threads its final 32×32, stride-16 one took 15 of the net's 20 ms at 192² (FCN-8s's
+three, 16×16 at most, took 2.7 of 8 ms; with 1 thread the gap was gone). As convolutions they all
+go through oneDNN.
 """
 
 from __future__ import annotations
