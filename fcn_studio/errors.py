@@ -89,3 +89,12 @@ class SettingsError(FileProblem, ValueError):
 
 class ComputeError(FileProblem):
     """A forward pass or training step on a file failed (out of memory, a runtime fault): the file and why."""
+
+
+class CommandError(Exception):
+    """A command-line failure the user can fix (a bad option, a clash of options): the command prints it as
+    one line and exits with status 1 (or its `code`)."""
+
+    def __init__(self, message: str, code: int = 1):
+        super().__init__(message)
+        self.code = code

@@ -11,6 +11,7 @@ command line, or `set_max_image_pixels`; 0 turns the guard off for files you tru
 
 from __future__ import annotations
 
+import argparse
 import logging
 import os
 import re
@@ -187,3 +188,20 @@ def save_image(rgb: np.ndarray, path: str | Path, what: str = "image", **options
     path = Path(path)
     fmt = Image.registered_extensions().get(path.suffix.lower(), "PNG")
     return write_file(path, lambda tmp: Image.fromarray(rgb).save(tmp, format=fmt, **options), what)
+
+
+def add_max_pixels_argument(parser: argparse.ArgumentParser) -> None:
+    """`--max-pixels N`, for the commands that read images users hand them (beside the limit it sets)."""
+    parser.add_argument("--max-pixels", type=_pixel_count, metavar="N",
+                        help="refuse images over N pixels (a guard against decompression bombs; default 100 million, "
+                        f"or ${MAX_PIXELS_ENV}); 0 = no limit, for huge images you trust")
+
+
+def _pixel_count(text: str) -> int:
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number of pixels >= 0 (0 = no limit), got {text!r}")
+    return value

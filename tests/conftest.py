@@ -5,7 +5,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402  (the platform must be set before anything imports Qt)
 
-from fcn_studio.engine import predictor  # noqa: E402
+from fcn_studio.engine import devices  # noqa: E402
 from fcn_studio.engine.backends import BACKEND_ENV  # noqa: E402
 from fcn_studio.engine.backends.cache import CACHE_ENV  # noqa: E402
 
@@ -15,7 +15,7 @@ def _auto_precision_is_fp32(monkeypatch):
     """`precision="auto"` is bf16 on CPUs with native bf16 and fp32 elsewhere; tests compare results
     with plain fp32 forwards, so they pin auto to fp32 and pass on both kinds of machine alike
     (tests/engine/test_predictor.py checks the real choice)."""
-    monkeypatch.setattr(predictor, "cpu_has_native_bf16", lambda: False)
+    monkeypatch.setattr(devices, "cpu_has_native_bf16", lambda: False)
 
 
 @pytest.fixture(autouse=True)

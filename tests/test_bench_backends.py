@@ -4,18 +4,22 @@ import numpy as np
 import pytest
 
 from fcn_studio.benchmarks import report
-from fcn_studio.benchmarks.backends import backend_rows, interleaved, load_latency_rows, padding_rows, trained_backend_rows
+from fcn_studio.benchmarks.backends import backend_rows, load_latency_rows, padding_rows, trained_backend_rows
+from fcn_studio.benchmarks.gpu import gpu_sections
 from fcn_studio.benchmarks.inference import with_random_scores
 from fcn_studio.engine import build_model
 from fcn_studio.engine.backends.runners import openvino_installed
 
 from .compact_models import compact_model
 
-RUNTIMES = ["ONNX Runtime fp32", "ONNX Runtime int8 (static QDQ, per channel)"] + (
-    ["OpenVINO fp32", "OpenVINO int8 (same QDQ model)"] if openvino_installed() else [])
+# The suite pins auto to PyTorch fp32 (tests/conftest.py) and bf16 off: the candidates of a CPU without it.
+CANDIDATES = ["torch fp32  ← the default's pick", "onnxruntime fp32", "onnxruntime int8"] + (
+    ["openvino fp32", "openvino int8"] if openvino_installed() else [])
 
 
 def test_interleaved_takes_medians_after_a_warm_up_round_in_changing_orders():
+    from fcn_studio.engine.backends.measured import interleaved
+
     calls = []
     out = interleaved({name: (lambda n=name: calls.append(n)) for name in "abcd"}, repeat=7)
     rounds = [calls[i : i + 4] for i in range(0, len(calls), 4)]
@@ -28,9 +32,9 @@ def test_interleaved_takes_medians_after_a_warm_up_round_in_changing_orders():
 def test_backend_rows_put_every_path_beside_plain_fp32():
     model = with_random_scores(build_model("fcn8s", width=0.0625))
     rows = backend_rows(model, size=48, repeat=1)
-    assert [r.name for r in rows] == ["plain fp32 eager (baseline)", "Segmenter default: torch fp32", *RUNTIMES]
+    assert [r.name for r in rows] == ["plain fp32 eager (baseline)", "Segmenter default: torch fp32", *CANDIDATES]
     assert rows[0].ratio == 1.0 and all(r.ratio > 0 and r.note.startswith("labels equal") for r in rows[1:])
-    assert rows[1].note == "labels equal 100.00 %"  # the suite pins auto to PyTorch fp32: the same forward
+    assert rows[1].note == rows[2].note == "labels equal 100.00 %"  # the suite pins auto to PyTorch fp32: the same forward
 
 
 def test_padding_rows_put_trimmed_padding_beside_plain_eager_and_the_plain_runtime():
@@ -47,7 +51,7 @@ def test_trained_rows_report_labels_on_every_image_and_the_gate():
     rng = np.random.default_rng(1)
     images = [rng.integers(0, 256, (40, 40, 3), dtype=np.uint8) for _ in range(2)]
     rows = trained_backend_rows(model, images, repeat=1)
-    assert [r.name for r in rows] == ["plain fp32 eager", "Segmenter default: torch fp32", *RUNTIMES]
+    assert [r.name for r in rows] == ["plain fp32 eager", "Segmenter default: torch fp32", *CANDIDATES]
     assert rows[0].ratio == 1.0 and all("worst image" in r.note for r in rows)
 
 
@@ -71,4 +75,9 @@ def test_backend_sections_cover_random_and_shipped_weights(monkeypatch, tmp_path
     assert titles[1].startswith("trimmed padding: fcn8s width 0.0625, 40², ")
     assert any(t.startswith("trimmed padding: shipped fcn8s") for t in titles) == shipped
     assert any(t.startswith("backends on trained weights: shipped fcn8s") for t in titles) == shipped
-    assert titles[-1].startswith("latency under load")
+    assert titles[-2].startswith("latency under load") and titles[-1].startswith("GPU: ")
+
+
+def test_the_gpu_section_says_why_it_is_empty_without_cuda(monkeypatch):
+    monkeypatch.setattr("torch.cuda.is_available", lambda: False)
+    assert gpu_sections(1.0, 500, 3) == {"GPU: skipped, this machine has no CUDA device": []}

@@ -11,7 +11,7 @@ from fcn_studio.benchmarks.upsampling import stitch_accuracy_rows, synthetic_val
 from fcn_studio.cli import main
 from fcn_studio.data.synthetic import SyntheticScenes
 from fcn_studio.engine import ConfusionMatrix, ModelInfo, Segmenter
-from fcn_studio.engine.predictor import to_input
+from fcn_studio.engine.model_info import to_input
 from fcn_studio.engine.shift_stitch import stitched_logits
 
 

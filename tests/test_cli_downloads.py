@@ -16,7 +16,7 @@ from fcn_studio.app.downloads import datasets as datasets_module
 from fcn_studio.cli import main
 from fcn_studio.data import open_dataset
 from fcn_studio.engine.model_info import CAFFE_INPUT
-from fcn_studio.engine.predictor import to_input
+from fcn_studio.engine.model_info import to_input
 from fcn_studio.palette import save_label_png
 from tests.app.download_server import FileServer, closed_port_url
 from tests.app.test_downloads import entry_for

@@ -1,19 +1,20 @@
-"""Issue #19's figures: the default path and every runtime against a plain fp32 eager forward.
+"""Issues #19 and #29: the default path and every candidate path against a plain fp32 eager forward.
 
-All paths run the same weights on the same input, timed interleaved (A B C A B C …) so that a
-busy machine slows them alike, medians reported. int8 rows are measured whatever the agreement
-gate would decide (the gate's own verdict is a row of its own on trained weights): the point is
-to show what int8 costs in labels and gains in time on this CPU.
+All paths run the same weights on the same input, timed interleaved (in a shuffled order each
+round) so that a busy machine slows them alike, medians reported. The candidates are the ones the
+default measures on this CPU (PyTorch fp32 / bf16, ONNX Runtime fp32 / int8, OpenVINO fp32 / bf16 /
+int8, as this CPU and install allow); reduced precision rows are measured whatever the agreement
+gate would decide, and the one the default picked is marked: the point is to show what each
+costs in labels and gains in time here, and that the default is the fastest that passes.
 """
 
 from __future__ import annotations
 
 import copy
-import random
-import statistics
+import logging
 import tempfile
-import time
 from collections.abc import Callable
+from functools import cache as once
 from pathlib import Path
 
 import numpy as np
@@ -21,49 +22,47 @@ import torch
 
 from fcn_studio.data.synthetic.own_scenes import own_scenes
 from fcn_studio.engine import FCN, Segmenter
-from fcn_studio.engine.backends.calibration import Calibration, from_rgb
-from fcn_studio.engine.backends.cpu import cpu_description
 from fcn_studio.engine.backends import cached_export
+from fcn_studio.engine.backends.calibration import Calibration, CalibrationSource, from_rgb
+from fcn_studio.engine.backends.candidates import candidates
+from fcn_studio.engine.backends.cpu import cpu_description
 from fcn_studio.engine.backends.export import export_onnx
-from fcn_studio.engine.backends.int8 import quantize
+from fcn_studio.engine.backends.measured import UNAVAILABLE, interleaved, logits_of
+from fcn_studio.engine.backends.runners import OrtRunner, openvino_installed
+from fcn_studio.engine import devices
 from fcn_studio.engine.padding import trimmed
-from fcn_studio.engine.backends.runners import OpenVinoRunner, OrtRunner, openvino_installed
-from fcn_studio.engine.predictor import to_input
+from fcn_studio.engine.model_info import to_input
 from .inference import Row, plain_forward
 from .upsampling import synthetic_val
+
+log = logging.getLogger(__name__)
 
 Forward = Callable[[np.ndarray], np.ndarray]  # normalised N×3×H×W → logits
 
 
-def interleaved(fns: dict[str, Callable[[], object]], repeat: int) -> dict[str, float]:
-    """Median seconds of each function, one call of each per round after one untimed round, in a
-    new order each round (shuffled, seeded): right after an eager PyTorch forward its OpenMP
-    threads still spin for a while, which cost the next path ~3 ms of a 16 ms run at 192², so no
-    path may always be the one that follows it (rotating the start would keep the neighbours)."""
-    times: dict[str, list[float]] = {name: [] for name in fns}
-    shuffle = random.Random(0).shuffle
-    for round_ in range(repeat + 1):
-        names = list(fns)
-        shuffle(names)
-        for name in names:
-            start = time.perf_counter()
-            fns[name]()
-            if round_:
-                times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(t) for name, t in times.items()}
+def candidate_forwards(model: FCN, calibration: Calibration | None) -> dict[str, Forward]:
+    """Every path the default measures on this CPU (engine/backends/candidates.py), built as it
+    builds them (the cached Winograd graph, the gated int8 model of `calibration`), whatever their
+    gate would say: the rows show what each costs in labels and gains in time."""
+    onnx = once(lambda: cached_export(model))
+    forwards: dict[str, Forward] = {}
+    for option in candidates(model, calibration, devices.cpu_has_native_bf16(), openvino_installed(), onnx):
+        try:
+            forwards[option.name] = logits_of(option.build())
+        except UNAVAILABLE as exc:
+            log.warning("%s unavailable here: %s", option.name, exc)
+    return forwards
 
 
-def runtime_forwards(model: FCN, folder: Path, calibration: Calibration) -> dict[str, Forward]:
-    """Each runtime path of `model` on the graph `fcn-studio export` writes (what a deployer would
-    run; no Winograd, which only the default path's cached graph has): ORT fp32, OpenVINO fp32 (if
-    installed), int8 in both."""
-    fp32 = export_onnx(model, folder / "model.onnx")
-    q = quantize(fp32, folder / "model.int8.onnx", calibration.images, "image")
-    runners = {"ONNX Runtime fp32": OrtRunner(fp32), "ONNX Runtime int8 (static QDQ, per channel)": OrtRunner(q)}
-    if openvino_installed():
-        runners["OpenVINO fp32"] = OpenVinoRunner(fp32)
-        runners["OpenVINO int8 (same QDQ model)"] = OpenVinoRunner(q)
-    return {name: (lambda a, r=r: r.run(a, ["logits"])["logits"]) for name, r in runners.items()}
+def default_segmenter(model: FCN, calibration: CalibrationSource | None) -> tuple[Segmenter, str]:
+    """The Segmenter as the app and the CLI make it (auto backend and precision: measured), prepared."""
+    default = Segmenter(copy.deepcopy(model), device="cpu", calibration=calibration)
+    return default, default.prepare()
+
+
+def candidate_name(name: str, path: str) -> str:
+    """A candidate's row name, marked where it is the one the default runs."""
+    return f"{name}  ← the default's pick" if path.startswith(f"{name} ") or path == name else name
 
 
 def scene_calibration(model: FCN, size: int, n: int = 4) -> Calibration:
@@ -90,18 +89,18 @@ def rows_vs_plain(fns: dict[str, Callable[[], object]], repeat: int) -> list[Row
 
 
 def backend_rows(model: FCN, size: int, repeat: int, calibration: Calibration | None = None) -> list[Row]:
-    """Plain fp32 eager, the Segmenter's default path, each runtime; ratios and labels vs plain."""
+    """Plain fp32 eager, the Segmenter's default path (measured, with `calibration` as the model's
+    own images: none, no reduced precision), and every candidate path (int8 calibrated on synthetic
+    scenes where the model has no images); ratios and labels vs plain on one random input."""
     model = model.eval()
     x = torch.randn(1, 3, size, size, generator=torch.Generator().manual_seed(0))
     a = x.numpy()
-    default = Segmenter(copy.deepcopy(model), device="cpu", calibration=calibration)
-    path = default.prepare()
-    with tempfile.TemporaryDirectory() as tmp:
-        forwards = runtime_forwards(model, Path(tmp), calibration or scene_calibration(model, min(size, 192)))
-        fns: dict[str, Callable[[], object]] = {BASELINE: lambda: plain_forward(model, x),
-                                                f"Segmenter default: {path}": lambda: default.logits(x)}
-        fns.update({name: (lambda f=f: f(a)) for name, f in forwards.items()})
-        return rows_vs_plain(fns, repeat)
+    default, path = default_segmenter(model, calibration)
+    forwards = candidate_forwards(model, calibration or scene_calibration(model, min(size, 192)))
+    fns: dict[str, Callable[[], object]] = {BASELINE: lambda: plain_forward(model, x),
+                                            f"Segmenter default: {path}": lambda: default.logits(x)}
+    fns.update({candidate_name(name, path): (lambda f=f: f(a)) for name, f in forwards.items()})
+    return rows_vs_plain(fns, repeat)
 
 
 def padding_rows(model: FCN, size: int, repeat: int, calibration: Calibration | None = None) -> list[Row]:
@@ -127,25 +126,25 @@ def padding_rows(model: FCN, size: int, repeat: int, calibration: Calibration | 
 
 
 def trained_backend_rows(model: FCN, images: list[np.ndarray], repeat: int = 3) -> list[Row]:
-    """On trained weights and held-out images: each path's labels against PyTorch fp32 (all images,
-    and the worst one) and time per image; the default path's name says what the gate decided."""
+    """On trained weights and held-out images: plain fp32 eager, the default path (measured, gated
+    on the model's own images as the app and the CLI do) and every candidate; each one's labels
+    against PyTorch fp32 (all images, and the worst one) and time per image."""
     model = model.eval()
     inputs = [to_input(rgb, model.info.input) for rgb in images]
     with torch.no_grad():
         ref = [model(x).argmax(1).numpy() for x in inputs]
-    default = Segmenter(copy.deepcopy(model), device="cpu", calibration=own_scenes)  # as the app and the CLI do
-    verdict = default.prepare()
-    with tempfile.TemporaryDirectory() as tmp:
-        forwards: dict[str, Forward] = {"plain fp32 eager": lambda a: plain_forward(model, torch.from_numpy(a)).numpy(),
-                                        f"Segmenter default: {verdict}": lambda a: default.logits(torch.from_numpy(a)).numpy()}
-        forwards.update(runtime_forwards(model, Path(tmp), scene_calibration(model, images[0].shape[0])))
-        arrays = [x.numpy() for x in inputs]
-        seconds = interleaved({name: (lambda f=f: f(arrays[0])) for name, f in forwards.items()}, repeat)
-        rows = []
-        for name, f in forwards.items():
-            agree = [float((f(arr).argmax(1) == r).mean()) for arr, r in zip(arrays, ref)]
-            note = f"labels equal {100 * np.mean(agree):.2f} % (worst image {100 * min(agree):.1f} %)"
-            rows.append(Row(name, seconds[name], seconds["plain fp32 eager"] / seconds[name], note))
+    default, path = default_segmenter(model, own_scenes)
+    forwards: dict[str, Forward] = {"plain fp32 eager": lambda a: plain_forward(model, torch.from_numpy(a)).numpy(),
+                                    f"Segmenter default: {path}": lambda a: default.logits(torch.from_numpy(a)).numpy()}
+    calibration = own_scenes(model) or scene_calibration(model, images[0].shape[0])
+    forwards.update({candidate_name(name, path): f for name, f in candidate_forwards(model, calibration).items()})
+    arrays = [x.numpy() for x in inputs]
+    seconds = interleaved({name: (lambda f=f: f(arrays[0])) for name, f in forwards.items()}, repeat)
+    rows = []
+    for name, f in forwards.items():
+        agree = [float((f(arr).argmax(1) == r).mean()) for arr, r in zip(arrays, ref)]
+        note = f"labels equal {100 * np.mean(agree):.2f} % (worst image {100 * min(agree):.1f} %)"
+        rows.append(Row(name, seconds[name], seconds["plain fp32 eager"] / seconds[name], note))
     return rows
 
 

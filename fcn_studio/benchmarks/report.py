@@ -15,6 +15,7 @@ from fcn_studio.data.detect import open_dataset
 from fcn_studio.engine import FCN, build_model, open_model
 from fcn_studio.engine.backends.cpu import cpu_description
 from .backends import backend_rows, load_latency_rows, padding_rows, shipped_backend_sections
+from .gpu import gpu_sections
 from .training import training_rows
 from .inference import Row, trained_agreement_rows, dense_vs_patch_rows, heads_rows, precision_rows, tiling_row, with_random_scores
 from .upsampling import shipped_model, shipped_stitch_model, stitch_accuracy_rows, stitch_rows, synthetic_val
@@ -123,8 +124,9 @@ def agreement_sections(cfg: BenchConfig) -> dict[str, list[Row]]:
 
 
 def backend_sections(cfg: BenchConfig, model: FCN | None = None) -> dict[str, list[Row]]:
-    """Issue #19: plain fp32, the default path, ONNX Runtime, OpenVINO and int8, side by side; then
-    on each shipped trained model (labels on held-out scenes, the gate's verdict); then under load."""
+    """Issues #19, #29: plain fp32, the default path and every candidate it measures, side by side;
+    then on each shipped trained model (labels on held-out scenes, the default's pick); then under
+    load; then the GPU, where there is one."""
     torch.manual_seed(0)
     if model is None:
         model = open_model(cfg.model) if cfg.model else with_random_scores(build_model("fcn8s", width=cfg.width))
@@ -137,6 +139,7 @@ def backend_sections(cfg: BenchConfig, model: FCN | None = None) -> dict[str, li
     busy = cfg.busy or os.cpu_count() or 2
     sections[f"latency under load: {subject.arch} width {subject.width:g}, {cfg.backend_size}², {busy} busy processes"] = \
         load_latency_rows(subject, cfg.backend_size, cfg.repeat, busy)
+    sections.update(gpu_sections(cfg.width, cfg.size, cfg.repeat))
     return sections
 
 

@@ -13,19 +13,11 @@ import sys
 from importlib import import_module
 
 from .. import __version__
-from ..errors import FileProblem, printable
-from ..images import MAX_PIXELS_ENV, set_max_image_pixels
+from ..errors import CommandError, FileProblem, printable
+from ..images import add_max_pixels_argument, set_max_image_pixels
 
 COMMANDS = ("segment", "train", "eval", "info", "import_weights", "make_synthetic", "reproduce", "experiment", "bench", "export",
             "models", "data")
-
-
-class CommandError(Exception):
-    """A failure the user can fix; printed as one line, exit status 1 (or its `code`)."""
-
-    def __init__(self, message: str, code: int = 1):
-        super().__init__(message)
-        self.code = code
 
 
 DESCRIPTION = ("See, run and train Fully Convolutional Networks (Long, Shelhamer & Darrell, CVPR 2015). "
@@ -56,23 +48,6 @@ def build_app_parser() -> argparse.ArgumentParser:
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--version", action="version", version=f"fcn-studio {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
-
-
-def add_max_pixels_argument(parser: argparse.ArgumentParser) -> None:
-    """`--max-pixels N`, for the commands that read images users hand them."""
-    parser.add_argument("--max-pixels", type=_pixel_count, metavar="N",
-                        help="refuse images over N pixels (a guard against decompression bombs; default 100 million, "
-                        f"or ${MAX_PIXELS_ENV}); 0 = no limit, for huge images you trust")
-
-
-def _pixel_count(text: str) -> int:
-    try:
-        value = int(text.replace("_", ""))
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number of pixels >= 0 (0 = no limit), got {text!r}")
-    return value
 
 
 def command_names() -> set[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..errors import FileProblem
-from . import CommandError
+from ..errors import CommandError
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..files import write_text
 from ..training.scores import DEFAULT_BAND, band_line, class_table, headline_line
-from . import CommandError
+from ..errors import CommandError
 
 
 def register(sub: argparse._SubParsersAction) -> None:

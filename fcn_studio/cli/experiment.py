@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from ..training.events import CancelToken
 from ..training.experiment_plan import ARMS, EXPERIMENTS, SCRATCH, Settings
-from . import CommandError
+from ..errors import CommandError
 from .train import TrainPrinter, first_interrupt_cancels
 
 EPILOG = """\

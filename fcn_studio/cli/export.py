@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 
 from ..engine.backend_choices import OPSET
-from . import CommandError
+from ..errors import CommandError
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..engine.registry import IMPORT_ARCHES
-from . import CommandError
+from ..errors import CommandError
 
 
 def register(sub: argparse._SubParsersAction) -> None:

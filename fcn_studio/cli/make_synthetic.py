@@ -6,7 +6,7 @@ import argparse
 import time
 
 from ..data.synthetic.classes import class_table
-from . import CommandError
+from ..errors import CommandError
 
 
 def register(sub: argparse._SubParsersAction) -> None:

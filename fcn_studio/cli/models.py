@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from . import CommandError
+from ..errors import CommandError
 
 EPILOG = """\
 Downloads go to the cache folder ($FCN_STUDIO_CACHE moves it); $FCN_STUDIO_MIRROR names a base URL

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..paths import models_dir
 from ..training.events import CancelToken
-from . import CommandError
+from ..errors import CommandError
 from .train import TrainPrinter, first_interrupt_cancels
 
 

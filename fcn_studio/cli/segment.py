@@ -13,7 +13,8 @@ import numpy as np
 from ..engine.backend_choices import BACKENDS
 from ..errors import FileProblem, OutputError, printable
 from ..paths import DEFAULT_MODEL
-from . import CommandError, add_max_pixels_argument
+from ..errors import CommandError
+from ..images import add_max_pixels_argument
 
 if TYPE_CHECKING:
     from ..app.batch import Outputs

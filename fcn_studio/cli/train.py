@@ -13,7 +13,7 @@ from ..training.events import CancelToken, Evaluated, StageFinished, StageStarte
 from ..training.recipes import PRESETS, load_recipe
 from ..training.run_folder import BACKBONE_CHOICES, STAGE_CHOICES, TrainConfig
 from ..training.scores import DEFAULT_BAND, band_line, class_table, headline_line
-from . import CommandError
+from ..errors import CommandError
 
 if TYPE_CHECKING:
     from ..terminal_progress import ProgressLine

@@ -2,7 +2,8 @@
 
 `auto` means the GPU when there is one. A named device this machine cannot use is refused with a
 `DeviceError` (one line for the CLI, a dialog for the GUI) rather than the traceback torch would
-give later, in the middle of a run.
+give later, in the middle of a run. What the CPU can do natively (bf16) is asked here too, once for
+inference precision, the backend choice and training alike.
 """
 
 from __future__ import annotations
@@ -18,6 +19,13 @@ DEVICE_HELP = "auto, cpu, cuda or cuda:N"
 def available_devices() -> list[str]:
     """What a user may pick on this machine: always the CPU, CUDA when it is present."""
     return ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+
+
+def cpu_has_native_bf16() -> bool:
+    """AVX-512 BF16 or AMX: bf16 matmuls run at ~3.6× fp32 here; without them oneDNN emulates bf16
+    and gains nothing. (torch.cpu's probes are private; a torch without them counts as no.)"""
+    probes = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+    return any(getattr(torch.cpu, name, lambda: False)() for name in probes)
 
 
 def resolve_device(device: str | torch.device | None = AUTO) -> torch.device:

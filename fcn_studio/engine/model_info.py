@@ -1,7 +1,9 @@
 """What a model file says about itself: architecture, classes, colours, input convention, history.
 
 Everything the predictor and the GUI need travels with the weights, so a model file is
-self-describing and loading it never runs code.
+self-describing and loading it never runs code. The input convention is applied here too
+(`normalize`, `to_input`), beside its spec: the predictor, training, evaluation and int8
+calibration all turn images into input the same way.
 """
 
 from __future__ import annotations
@@ -9,9 +11,14 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from ..palette import VOC_CLASSES, voc_palette
+
+if TYPE_CHECKING:  # the metadata is read by commands that never run a net: PyTorch loads on first use
+    import torch
 
 FORMAT_VERSION = 1
 
@@ -35,6 +42,26 @@ class InputSpec:
             raise ValueError(f"mean and std need three numbers each, got {self.mean!r} and {self.std!r}")
         if min(self.std) <= 0:
             raise ValueError(f"std must be positive, got {self.std!r}")
+
+
+def to_input(rgb: np.ndarray, spec: InputSpec, device: torch.device | str = "cpu") -> torch.Tensor:
+    """H×W×3 uint8 RGB → 1×3×H×W float tensor in the model's convention."""
+    import torch
+
+    x = torch.from_numpy(np.ascontiguousarray(rgb)).to(device)
+    return normalize(x.permute(2, 0, 1).unsqueeze(0), spec)
+
+
+def normalize(x: torch.Tensor, spec: InputSpec) -> torch.Tensor:
+    """N×3×H×W RGB (uint8 or float, 0–255) → float input in the model's convention."""
+    import torch
+
+    x = x.float()
+    if spec.channel_order == "BGR":
+        x = x.flip(1)
+    mean = torch.tensor(spec.mean, device=x.device).view(1, 3, 1, 1)
+    std = torch.tensor(spec.std, device=x.device).view(1, 3, 1, 1)
+    return (x * spec.scale - mean) / std
 
 
 def _finite_number(value: object) -> bool:

@@ -6,7 +6,6 @@ and the numeric precision, so callers never normalise by hand.
 
 from __future__ import annotations
 
-import copy
 import logging
 import threading
 import time
@@ -18,13 +17,14 @@ import torch
 
 from ..images import ImageLike, load_image
 from ..threads import lower_thread_priority
-from .backends import CalibrationSource, ExportError, Runtime, build_runtime, resolve_backend
+from .backends import CalibrationSource, ExportError, Runtime, build_runtime, measured_runtime, measures, resolve_backend
+from .backends.torch_path import inference_copy
+from . import devices
 from .devices import resolve_device
 from .fcn import FCN
 from .model_files import open_model
 from .memory import ALLOCATION_ERRORS, OutOfMemory, cpu_copy, out_of_memory, release
-from .model_info import InputSpec, ModelInfo
-from .padding import trimmed
+from .model_info import ModelInfo, to_input
 from .shift_stitch import stitched_scores, upsample_stitched
 from .tiling import predict_tiled
 
@@ -53,13 +53,6 @@ class Prediction:
     path: str = ""  # the backend and precision that computed it ("onnxruntime fp32", "torch bf16", ...)
 
 
-def cpu_has_native_bf16() -> bool:
-    """AVX-512 BF16 or AMX: bf16 matmuls run at ~3.6× fp32 here; without them oneDNN emulates bf16
-    and gains nothing. (torch.cpu's probes are private; a torch without them counts as no.)"""
-    probes = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
-    return any(getattr(torch.cpu, name, lambda: False)() for name in probes)
-
-
 def resolve_precision(precision: str, device: torch.device) -> str:
     """auto → reduced precision on CUDA (bf16 where the GPU has it); on a CPU bf16 where it is
     native, else fp32. The shipped trained models keep ≥ 99.5 % of their fp32 labels in bf16
@@ -72,23 +65,7 @@ def resolve_precision(precision: str, device: torch.device) -> str:
         return precision
     if device.type == "cuda":
         return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
-    return "bf16" if device.type == "cpu" and cpu_has_native_bf16() else "fp32"
-
-
-def to_input(rgb: np.ndarray, spec: InputSpec, device: torch.device | str = "cpu") -> torch.Tensor:
-    """H×W×3 uint8 RGB → 1×3×H×W float tensor in the model's convention."""
-    x = torch.from_numpy(np.ascontiguousarray(rgb)).to(device)
-    return normalize(x.permute(2, 0, 1).unsqueeze(0), spec)
-
-
-def normalize(x: torch.Tensor, spec: InputSpec) -> torch.Tensor:
-    """N×3×H×W RGB (uint8 or float, 0–255) → float input in the model's convention."""
-    x = x.float()
-    if spec.channel_order == "BGR":
-        x = x.flip(1)
-    mean = torch.tensor(spec.mean, device=x.device).view(1, 3, 1, 1)
-    std = torch.tensor(spec.std, device=x.device).view(1, 3, 1, 1)
-    return (x * spec.scale - mean) / std
+    return "bf16" if device.type == "cpu" and devices.cpu_has_native_bf16() else "fp32"
 
 
 class Segmenter:
@@ -102,13 +79,18 @@ class Segmenter:
     (CVPR §3.2): score_fr made `stitch_factor`× denser from factor² shifted passes (default the
     stride, 1024 passes: every pixel its own prediction), the rest interpolated bilinearly.
 
-    `backend`: "auto" (per CPU class, see engine/backends/cpu.py), "torch", "onnxruntime" or
-    "openvino". A runtime runs the model exported once and cached on disk (first use takes
-    seconds); with `precision="auto"` it may run a gated int8 model calibrated on the model's own
-    images (or `calibration`); `precision="fp32"` keeps float32, `backend="torch"` PyTorch's exact
-    arithmetic. `path` (and `Prediction.path`) says which was taken. Runtimes and PyTorch in bf16 /
-    fp16 run the VGG16 trunk with trimmed padding (engine/padding.py: the same maps within float
-    rounding, fewer pixels); `backend="torch", precision="fp32"` is the plain forward, bit for bit.
+    `backend`: "auto", "torch", "onnxruntime" or "openvino". On a CPU, `backend="auto"` with
+    `precision="auto"` runs the fastest correct path measured here for this model
+    (engine/backends/measured.py: PyTorch, ONNX Runtime or OpenVINO, in fp32, native bf16 or int8,
+    reduced precision only where it keeps the fp32 labels on the model's own images, or
+    `calibration`'s); measuring takes seconds to minutes once per model and machine, during which
+    the CPU class's first guess serves (engine/backends/cpu.py). A named runtime runs the model
+    exported once and cached on disk; with `precision="auto"` it may run a gated int8 model;
+    `precision="fp32"` keeps float32 (the one flag back to exact arithmetic), `backend="torch"`
+    PyTorch's. `path` (and `Prediction.path`) says which was taken and why. Runtimes and PyTorch
+    in bf16 / fp16 run the VGG16 trunk with trimmed padding (engine/padding.py: the same maps
+    within float rounding, fewer pixels); `backend="torch", precision="fp32"` is the plain
+    forward, bit for bit.
     """
 
     max_pixels = 1600 * 1600
@@ -121,13 +103,15 @@ class Segmenter:
         self.device = resolve_device(device)
         self.precision = resolve_precision(precision, self.device)
         self.dtype = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}[self.precision]
-        self.model = _prepare(model, self.device, self.dtype)
-        # Reduced precision is not exact anyway, so it also skips the padding (engine/padding.py,
-        # equal maps within float rounding); fp32 on PyTorch stays the plain, bit-exact forward.
-        self._net = self.model if self.dtype == torch.float32 else trimmed(self.model)
+        # Reduced precision is not exact anyway, so it runs the faster graph (trimmed padding,
+        # per-phase upsampling: backends/torch_path.py); fp32 stays the plain, bit-exact forward.
+        self.model, self._net = inference_copy(model, self.device, self.dtype)
         self._on_cpu: Segmenter | None = None
         self.backend = _backend(backend, self.device, self.precision, self.stitch_factor)
-        self._int8, self._calibration, self._compare = precision == "auto", calibration, backend == "auto"
+        self._int8, self._calibration = precision == "auto", calibration
+        # Measured: the backend and precision above are the first guess, until `prepare` measures.
+        self._measuring = measures(backend, precision, self.device, self.stitch_factor)
+        self._fp32: FCN | None = model if self._measuring else None
         self._runtime: Runtime | None = None
         self._runtime_lock = threading.Lock()
         self._preparing: threading.Thread | None = None
@@ -135,9 +119,16 @@ class Segmenter:
     @property
     def path(self) -> str:
         """The backend and precision in use, in words (a runtime's once it has been prepared)."""
-        if self.backend == "torch":
-            return f"torch {self.precision}"
-        return self._runtime.path if self._runtime is not None else f"{self.backend} (not prepared yet)"
+        if self._runtime is not None:
+            return self._runtime.path
+        first = f"torch {self.precision}" if self.backend == "torch" else self.backend
+        if self._measuring:
+            return f"{first} (the CPU class's first guess; the fastest path not measured yet)"
+        return first if self.backend == "torch" else f"{first} (not prepared yet)"
+
+    @property
+    def _needs_preparing(self) -> bool:
+        return self._runtime is None and (self._measuring or self.backend != "torch")
 
     @property
     def trims_padding(self) -> bool:
@@ -147,7 +138,7 @@ class Segmenter:
     def prepare_in_background(self) -> None:
         """Prepare the runtime on a thread; until it is ready, images are segmented by PyTorch (the
         app calls this: the first export of a model takes seconds, and nobody should wait for it)."""
-        if self.backend != "torch" and self._runtime is None and self._preparing is None:
+        if self._needs_preparing and self._preparing is None:
             self._preparing = threading.Thread(target=self._prepare_below_window, name="fcn-studio-prepare",
                                                daemon=True)
             self._preparing.start()
@@ -158,7 +149,7 @@ class Segmenter:
 
     def _current_runtime(self) -> Runtime | None:
         """The runtime to use for this call: None means PyTorch (the backend, or one still preparing)."""
-        if self._runtime is not None or self.backend == "torch":
+        if not self._needs_preparing:
             return self._runtime
         if self._preparing is not None and self._preparing.is_alive():
             return None
@@ -166,17 +157,21 @@ class Segmenter:
         return self._runtime
 
     def prepare(self) -> str:
-        """Export, quantize and open the runtime now rather than at the first image; returns `path`.
-        A model the runtime can't take falls back to PyTorch, with a warning."""
+        """Measure (auto), or export, quantize and open the runtime, now rather than at the first
+        image; returns `path`. A model the runtime can't take falls back to PyTorch, with a warning."""
         with self._runtime_lock, _BUILDING:
-            if self.backend != "torch" and self._runtime is None:
+            if self._needs_preparing:
                 try:
-                    self._runtime = build_runtime(self.model, self.backend, self._int8, self._calibration, self._compare)
+                    if self._measuring:
+                        self._runtime = measured_runtime(self._fp32, self._calibration)
+                    else:
+                        self._runtime = build_runtime(self.model, self.backend, self._int8, self._calibration)
                 except (ExportError, RuntimeError, OSError) as exc:  # ORT and OpenVINO raise RuntimeError kinds
-                    log.warning("%s unavailable for %s (%s); using PyTorch fp32", self.backend, self.info.arch, exc)
-                    self.backend = "torch"
+                    log.warning("%s unavailable for %s (%s); using PyTorch %s", self.backend, self.info.arch, exc,
+                                self.precision)
+                    self.backend, self._measuring = "torch", False
                 else:
-                    self.backend = self._runtime.runner.name  # auto may have measured the other faster
+                    self.backend, self._measuring, self._fp32 = self._runtime.runner.name, False, None
                     log.info("segmenting with %s", self._runtime.path)
         return self.path
 
@@ -309,11 +304,3 @@ def _backend(backend: str, device: torch.device, precision: str, stitch_factor: 
         raise ValueError(f"the {backend} backend runs fp32 (or gated int8) learned upsampling, not {what}; "
                          "use backend torch for it")
     return "torch"
-
-
-def _prepare(model: FCN, device: torch.device, dtype: torch.dtype) -> FCN:
-    """Inference copy of the weights: channels-last (oneDNN's and cuDNN's fast layout), and in
-    bf16/fp16 the weights themselves are cast once instead of per call as autocast would."""
-    if dtype != torch.float32:
-        model = copy.deepcopy(model).to(dtype)
-    return model.to(device, memory_format=torch.channels_last).eval()

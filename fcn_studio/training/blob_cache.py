@@ -17,7 +17,7 @@ from collections.abc import Hashable
 import torch
 
 from ..engine.fcn import FCN
-from ..engine.predictor import normalize
+from ..engine.model_info import normalize
 from .sparse_head import head_parameters
 
 log = logging.getLogger(__name__)

@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from ..data.dataset import SegmentationDataset
 from ..engine.fcn import FCN
 from ..engine.metrics import ConfusionMatrix
-from ..engine.predictor import normalize
+from ..engine.model_info import normalize
 from . import distributed
 from .events import CancelToken, EvalProgress, EventHandler, ignore
 from ..palette import VOID_LABEL

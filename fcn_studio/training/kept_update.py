@@ -25,7 +25,7 @@ import torch
 from ..data.dataset import SegmentationDataset
 from ..engine.fcn import FCN
 from ..engine.metrics import ConfusionMatrix
-from ..engine.predictor import normalize
+from ..engine.model_info import normalize
 
 NOISE_Z = 2.0
 

@@ -27,6 +27,8 @@ if sys.version_info >= (3, 11):
 else:  # Python 3.10 has no tomllib; tomli is the same parser, released before it joined the standard library
     from tomli import TOMLDecodeError, loads as parse_toml
 
+# How a run trains: "auto" measures bf16 autocast against fp32 on the device at hand (training/precision.py).
+TRAINING_PRECISIONS = ("auto", "fp32", "bf16")
 LR_POLICIES = ("fixed", "poly")
 OPTIMIZERS = ("sgd", "adam")
 # Learning rates, their multipliers and weight decay stay far below float32's limit (3.4e38):

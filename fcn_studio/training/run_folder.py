@@ -21,7 +21,7 @@ from ..engine import registry
 from ..errors import RecipeError
 from ..files import replacing, write_text
 from .events import TYPE_KEY, Evaluated, Event, event_from_record, event_record
-from .recipes import PRESETS, Recipe, type_problems
+from .recipes import PRESETS, TRAINING_PRECISIONS, Recipe, type_problems
 
 CONFIG = "config.json"
 METRICS = "metrics.jsonl"
@@ -71,8 +71,8 @@ class TrainConfig:
             raise RecipeError(None, "; ".join(problems))
         if self.stage not in STAGE_CHOICES:
             raise RecipeError(None, f"stage must be one of {', '.join(STAGE_CHOICES)}, got {self.stage!r}")
-        if self.precision not in ("fp32", "bf16"):
-            raise RecipeError(None, f"training precision must be fp32 or bf16, got {self.precision!r}")
+        if self.precision not in TRAINING_PRECISIONS:
+            raise RecipeError(None, f"training precision must be auto, fp32 or bf16, got {self.precision!r}")
         if not self.width > 0:
             raise RecipeError(None, f"width must be positive, got {self.width}")
         if self.backbone not in BACKBONE_CHOICES:

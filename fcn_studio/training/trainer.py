@@ -23,7 +23,7 @@ from torch.nn.parallel import DistributedDataParallel
 from ..errors import CheckpointError, RecipeError, WeightFileError
 from ..data.dataset import SegmentationDataset
 from ..engine.fcn import FCN
-from ..engine.predictor import normalize
+from ..engine.model_info import normalize
 from ..engine.weights import save_model
 from ..files import remove_stale_temps
 from . import distributed
@@ -33,6 +33,7 @@ from .checkpoint import checkpoint_path, load_checkpoint, save_checkpoint
 from .evaluate import Cancelled, evaluate
 from .events import CancelToken, CheckpointSaved, Evaluated, Event, EventHandler, StageFinished, StageStarted, StepDone, ignore
 from .loss import class_weights, pixel_loss, sample_cells
+from .precision import resolve_training_precision
 from .recipes import Recipe
 from .run_folder import BEST, MetricsLog
 from .tensorboard import TensorBoardLog
@@ -121,8 +122,9 @@ class StageTrainer:
             for path in (checkpoint_path(setup.run_dir), setup.run_dir / BEST):
                 for stale in remove_stale_temps(path):
                     log.info("removed %s, left by an interrupted save", stale)
+        self.precision = resolve_training_precision(setup.precision, self.model, setup.device)  # auto: measured
         self.autocast = (torch.autocast(setup.device.type, dtype=torch.bfloat16)
-                         if setup.precision == "bf16" else contextlib.nullcontext())
+                         if self.precision == "bf16" else contextlib.nullcontext())
 
     @property
     def main(self) -> bool:

@@ -1,10 +1,11 @@
-"""`backend="auto"` per CPU class, with the CPU's features mocked (the real ones vary by machine)."""
+"""`backend="auto"`'s first guess per CPU class, with the CPU's features mocked (the real ones vary
+by machine); what is measured after it: test_backend_measured.py."""
 
 import pytest
 import torch
 
 from fcn_studio import Segmenter
-from fcn_studio.engine import backends, predictor
+from fcn_studio.engine import backends, devices
 from fcn_studio.engine.backends import cpu, resolve_backend
 
 from ..compact_models import compact_model
@@ -40,7 +41,7 @@ def mocked_cpu(monkeypatch):
 
     def mock(capability: str, bf16: bool, openvino: bool = False):
         monkeypatch.setattr(torch.backends.cpu, "get_cpu_capability", lambda: capability)
-        monkeypatch.setattr(predictor, "cpu_has_native_bf16", lambda: bf16)
+        monkeypatch.setattr(devices, "cpu_has_native_bf16", lambda: bf16)
         monkeypatch.setattr(backends, "openvino_installed", lambda: openvino)
     return mock
 
@@ -85,58 +86,3 @@ def test_reduced_precision_and_stitching_stay_on_pytorch(mocked_cpu):
         Segmenter(model, device="cpu", precision="bf16", backend="onnxruntime")
     with pytest.raises(ValueError, match="not shift-and-stitch"):
         Segmenter(model, device="cpu", precision="fp32", backend="onnxruntime", upsampling="shift-stitch")
-
-
-class _Clock:
-    """A clock only the fake runners advance: timings without a busy machine's noise."""
-
-    now = 0.0
-
-    @classmethod
-    def perf_counter(cls):
-        return cls.now
-
-
-class _Fake:
-    """A runner that takes `delay` seconds of the fake clock: what `fastest` measures."""
-
-    delay = 0.0
-
-    def __init__(self, path):
-        self.outputs = ["logits"]
-
-    def run(self, x, names=None):
-        _Clock.now += self.delay
-        return {"logits": x[:, :1]}
-
-
-@pytest.fixture
-def fake_runtimes(monkeypatch):
-    from fcn_studio.engine.backends import choice
-
-    monkeypatch.setattr(choice, "time", _Clock)
-
-    def install(**delays):
-        classes = {name: type(name, (_Fake,), {"delay": d, "name": name}) for name, d in delays.items()}
-        monkeypatch.setattr(choice, "RUNNERS", classes)
-        return classes
-    return install
-
-
-def test_auto_keeps_the_runtime_measured_faster_and_remembers_it(tmp_path, fake_runtimes):
-    from fcn_studio.engine.backends import choice
-
-    classes = fake_runtimes(onnxruntime=0.02, openvino=0.01)
-    onnx_path = tmp_path / "k.onnx"
-    runner, note = choice.fastest(onnx_path, ["onnxruntime", "openvino"], repeat=2)
-    assert isinstance(runner, classes["openvino"]) and note == "measured faster here: 10 ms at 224², onnxruntime 20 ms"
-    classes["openvino"].delay = 0.05  # stored: not measured again
-    assert isinstance(choice.fastest(onnx_path, ["onnxruntime", "openvino"])[0], classes["openvino"])
-
-
-def test_the_first_runtime_stays_unless_another_is_clearly_faster(tmp_path, fake_runtimes):
-    from fcn_studio.engine.backends import choice
-
-    classes = fake_runtimes(onnxruntime=0.0100, openvino=0.0095)  # 5 %: within the margin
-    runner, note = choice.fastest(tmp_path / "k.onnx", ["onnxruntime", "openvino"], repeat=3)
-    assert isinstance(runner, classes["onnxruntime"]) and note.startswith("kept unless another is 1.1× faster")

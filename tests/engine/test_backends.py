@@ -16,7 +16,7 @@ from fcn_studio.engine import backends, build_model
 from fcn_studio.engine.backends import ExportError, build_runtime, cache, int8
 from fcn_studio.engine.backends.export import export_onnx
 from fcn_studio.engine.backends.runners import OrtRunner
-from fcn_studio.engine.predictor import to_input
+from fcn_studio.engine.model_info import to_input
 from fcn_studio.data.synthetic.own_scenes import own_scenes
 
 from ..compact_models import compact_model
@@ -201,36 +201,6 @@ def test_int8_is_used_where_it_passes_the_gate(model, monkeypatch, tmp_path):
     assert pred.path.startswith("onnxruntime int8") and "logits" in pred.intermediates
     # precision fp32 is the one flag back to float32 arithmetic
     assert Segmenter(model, device="cpu", precision="fp32", backend="onnxruntime").prepare() == "onnxruntime fp32"
-
-
-def test_with_both_runtimes_int8_runs_where_it_passes_its_gate_faster(model, monkeypatch):
-    from fcn_studio.engine.backends.calibration import Calibration
-
-    def verdict(agreement, seconds):
-        return int8.Verdict(agreement=agreement, worst=agreement, images=2, fp32_seconds=1.0, int8_seconds=seconds)
-
-    gates = {"onnxruntime": verdict(0.996, 0.8), "openvino": verdict(0.997, 0.5)}
-    asked = []
-
-    def gate(path, fp32, images, held_out, source, input_name, runtimes=("onnxruntime",)):
-        asked.extend(runtimes)
-        return [(name, f"{name} int8 runner" if gates[name].passed else None, gates[name]) for name in runtimes]
-
-    monkeypatch.setattr(backends, "gated_int8", gate)
-    monkeypatch.setattr(backends, "fastest", lambda path, names: (OrtRunner(path), "measured"))  # no OpenVINO needed
-    data = Calibration("test images", [np.zeros((1, 3, 8, 8), np.float32)], [np.zeros((1, 3, 8, 8), np.float32)])
-    chosen = build_runtime(model, "openvino", calibration=data, compare=True)
-    assert asked == ["onnxruntime", "openvino"]
-    assert chosen.runner == "openvino int8 runner" and chosen.path.startswith("openvino int8: 99.70 %")
-    gates["openvino"] = verdict(0.99, 0.3)  # faster, but below the bar: ONNX Runtime's int8 it is
-    chosen = build_runtime(model, "openvino", calibration=data, compare=True)
-    assert chosen.runner == "onnxruntime int8 runner" and chosen.path.startswith("onnxruntime int8: 99.60 %")
-    gates["onnxruntime"] = verdict(0.99, 0.3)
-    chosen = build_runtime(model, "openvino", calibration=data, compare=True)
-    assert chosen.path == "onnxruntime fp32 (measured); " + gates["onnxruntime"].describe()
-    asked.clear()
-    build_runtime(model, "onnxruntime", calibration=data)  # one runtime asked for: one gate
-    assert asked == ["onnxruntime"]
 
 
 def test_a_verdict_of_an_older_quantizer_is_not_reused(monkeypatch, tmp_path):

@@ -9,7 +9,7 @@ from fcn_studio import build_model
 from fcn_studio.engine import WeightFileError
 from fcn_studio.engine.convolutionalise import copy_imagenet, import_imagenet_classifier
 from fcn_studio.engine.model_info import GOOGLENET_INPUT, TORCHVISION_INPUT
-from fcn_studio.engine.predictor import to_input
+from fcn_studio.engine.model_info import to_input
 
 
 @pytest.fixture(scope="module")

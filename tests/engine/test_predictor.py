@@ -3,10 +3,10 @@ import pytest
 import torch
 
 from fcn_studio import Segmenter, save_model
-from fcn_studio.engine.model_info import TORCHVISION_INPUT
-from fcn_studio.engine import predictor
-from fcn_studio.engine.devices import resolve_device
-from fcn_studio.engine.predictor import cpu_has_native_bf16, resolve_precision, to_input
+from fcn_studio.engine import devices
+from fcn_studio.engine.devices import cpu_has_native_bf16, resolve_device
+from fcn_studio.engine.model_info import TORCHVISION_INPUT, to_input
+from fcn_studio.engine.predictor import resolve_precision
 
 from .test_fcn import randomised
 
@@ -53,7 +53,7 @@ def test_to_input_applies_torchvision_normalisation():
 
 @pytest.mark.parametrize("avx512_bf16, amx, expected", [(True, False, "bf16"), (False, True, "bf16"), (False, False, "fp32")])
 def test_auto_precision_on_a_cpu_is_bf16_only_where_bf16_is_native(monkeypatch, avx512_bf16, amx, expected):
-    monkeypatch.setattr(predictor, "cpu_has_native_bf16", cpu_has_native_bf16)  # conftest pins it off
+    monkeypatch.setattr(devices, "cpu_has_native_bf16", cpu_has_native_bf16)  # conftest pins it off
     monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: avx512_bf16, raising=False)
     monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: amx, raising=False)
     assert resolve_precision("auto", torch.device("cpu")) == expected

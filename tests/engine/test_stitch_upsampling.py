@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from fcn_studio import Segmenter
-from fcn_studio.engine.predictor import to_input
+from fcn_studio.engine.model_info import to_input
 from fcn_studio.engine.shift_stitch import stitched_logits, stitched_scores
 from tests.compact_models import compact_model
 

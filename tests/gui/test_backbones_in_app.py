@@ -6,7 +6,7 @@ import torch
 from PIL import Image
 
 from fcn_studio.engine import Segmenter, load_model, save_model
-from fcn_studio.engine.predictor import to_input
+from fcn_studio.engine.model_info import to_input
 from fcn_studio.engine.shift_stitch import stitched_logits
 from tests.compact_models import compact_model, write_image
 from tests.gui.conftest import WAIT_MS, drop, make_window, wait_idle

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from fcn_studio.engine.predictor import normalize
+from fcn_studio.engine.model_info import normalize
 from fcn_studio.training.blob_cache import BlobCache, trunk_fingerprint
 from fcn_studio.training.live_head import LiveHead, labelled_pixels, thread_count
 from fcn_studio.training.sparse_head import (check_final_upsampling, concat_plans, gather_features, plan_pixels,

@@ -2,7 +2,7 @@
 
 A round is an ordinary run folder (config.json, metrics.jsonl, checkpoints/, best.safetensors),
 so `fcn-studio train --resume`, `eval` and `segment` take it as any other; the model it starts
-from is adapted to the project's label set first (`engine.label_set`, the paper's surgery) and
+from is adapted to the project's label set first (`engine.surgery`, the paper's surgery) and
 saved beside it as `init.safetensors`. Unlabelled pixels (255) carry no loss: sparse strokes are
 the paper's loss sampling with the user choosing the cells.
 

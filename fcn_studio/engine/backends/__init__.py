@@ -1,9 +1,12 @@
 """Inference backends behind `Segmenter`: PyTorch itself, or an exported model in a runtime.
 
-`auto` is chosen per CPU class (cpu.py); a runtime model is exported once per weights and cached
-on disk (cache.py, export.py) with its wide 3×3 convolutions in Winograd form (winograd.py), run
-by ONNX Runtime or OpenVINO (runners.py), and, where the model's own images exist, quantized to int8 behind an agreement gate (int8.py, calibration.py).
-`Runtime.path` says in words which path was taken, for logs, the CLI and the app.
+`auto` with `precision="auto"` on a CPU runs the fastest correct path measured on this CPU for
+this model (measured.py, among candidates.py's; the CPU class's rule in cpu.py is only the first
+guess while it is measured). A runtime model is exported once per weights and cached on disk
+(cache.py, export.py) with its wide 3×3 convolutions in Winograd form (winograd.py), run by ONNX
+Runtime or OpenVINO (runners.py), and, where the model's own images exist, quantized to int8
+behind an agreement gate (int8.py, calibration.py). `Runtime.path` says in words which path was
+taken and why, for logs, the CLI and the app.
 """
 
 from __future__ import annotations
@@ -11,20 +14,24 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
+from functools import cache as once
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from ..backend_choices import BACKENDS
+from .. import devices
 from .cache import entry, weights_key
 from .calibration import Calibration, CalibrationSource, resolve_calibration
-from .choice import fastest
+from .candidates import candidates
 from .cpu import auto_backend, cpu_class
 from .export import INPUT_NAME, OPSET, ExportError, export_onnx
 from .int8 import Verdict, gated_int8
 from .isolated import export_isolated
+from .measured import choose, machine_tag
 from .runners import RUNNERS, Runner, openvino_installed
+from .torch_path import TorchRunner
 from .winograd import describe, winograd_layers
 
 log = logging.getLogger(__name__)
@@ -46,15 +53,24 @@ def resolve_backend(backend: str, device: torch.device) -> str:
     return backend
 
 
+def measures(backend: str, precision: str, device: torch.device, stitch_factor: int) -> bool:
+    """Whether `auto` is decided by measurement: both choices left to the program, on a CPU, for
+    the plain upsampling, and not pinned by $FCN_STUDIO_BACKEND."""
+    return (backend == "auto" and precision == "auto" and device.type == "cpu" and not stitch_factor
+            and not os.environ.get(BACKEND_ENV))
+
+
 @dataclass
 class Runtime:
-    """An exported model in a runtime; `maps` has `Segmenter._maps`' contract."""
+    """A path that is not the Segmenter's own PyTorch net; `maps` has `Segmenter._maps`' contract."""
 
-    runner: Runner
+    runner: Runner | TorchRunner
     path: str
     verdict: Verdict | None = None
 
     def maps(self, x: torch.Tensor, intermediates: bool) -> dict[str, torch.Tensor]:
+        if isinstance(self.runner, TorchRunner):
+            return self.runner.maps(x, intermediates)
         arr = np.ascontiguousarray(x.detach().to("cpu", torch.float32).numpy())
         out = self.runner.run(arr, None if intermediates else ["logits"])
         # The graph puts logits first (export.graph_order); callers read the forward's order, logits last.
@@ -74,35 +90,35 @@ def cached_export(model: torch.nn.Module) -> Path:
 
 
 def build_runtime(model: torch.nn.Module, backend: str, int8: bool = True,
-                  calibration: CalibrationSource | None = None, compare: bool = False) -> Runtime:
-    """Export (or reuse the cached export of) `model`, open it in `backend`; with `compare` (auto)
-    and OpenVINO, in whichever of OpenVINO and ONNX Runtime is measured faster; with `int8`, also
-    try the gated int8 model on `calibration`'s images (none: no int8), with `compare` in both
-    runtimes. Raises ExportError."""
+                  calibration: CalibrationSource | None = None) -> Runtime:
+    """Export (or reuse the cached export of) `model`, open it in `backend`; with `int8`, also try
+    the gated int8 model on `calibration`'s images (none: no int8). Raises ExportError."""
     onnx_path = cached_export(model)
     rewritten = describe(winograd_layers(model))
-    graph = f", {rewritten}" if rewritten else ""
-    if compare and backend == "openvino":
-        runner, note = fastest(onnx_path, ["onnxruntime", "openvino"])
-        fp32 = Runtime(runner, f"{runner.name} fp32{graph} ({note})")
-    else:
-        runner = RUNNERS[backend](onnx_path)
-        fp32 = Runtime(runner, f"{backend} fp32{graph}")
+    runner = RUNNERS[backend](onnx_path)
+    fp32 = Runtime(runner, f"{backend} fp32" + (f", {rewritten}" if rewritten else ""))
     data = resolve_calibration(calibration, model) if int8 else None
     if data is None:
         return fp32
-    # With both runtimes (auto and OpenVINO installed), int8 runs in whichever passes its gate faster.
-    names = ("onnxruntime", "openvino") if compare and backend == "openvino" else ("onnxruntime",)
-    gates = gated_int8(onnx_path, lambda a: runner.run(a, ["logits"])["logits"], data.images, data.held_out,
-                       data.source, INPUT_NAME, names)
-    passed = [(name, quantized, verdict) for name, quantized, verdict in gates if quantized is not None]
-    if not passed:
-        first = gates[0][2]
-        fp32.path, fp32.verdict = f"{fp32.path}; {first.describe()}", first
+    [(name, quantized, verdict)] = gated_int8(onnx_path, lambda a: runner.run(a, ["logits"])["logits"], data.images,
+                                              data.held_out, data.source, INPUT_NAME, (backend,))
+    if quantized is None:
+        fp32.path, fp32.verdict = f"{fp32.path}; {verdict.describe()}", verdict
         return fp32
-    name, quantized, verdict = min(passed, key=lambda gate: gate[2].int8_seconds)
     return Runtime(quantized, f"{name} {verdict.describe()}", verdict)
 
 
-__all__ = ["BACKENDS", "BACKEND_ENV", "Calibration", "CalibrationSource", "ExportError", "Runtime", "build_runtime", "cached_export",
-           "export_onnx", "resolve_backend"]
+def measured_runtime(model: torch.nn.Module, calibration: CalibrationSource | None = None) -> Runtime:
+    """The fastest correct path for `model` on this CPU (measured.py): the stored verdict, or
+    measured now. Slow the first time (exports, quantizes, times): the app calls it in the background."""
+    data = resolve_calibration(calibration, model)
+    onnx = once(lambda: cached_export(model))
+    options = candidates(model, data, devices.cpu_has_native_bf16(), openvino_installed(), onnx)
+    key = weights_key(model, OPSET)
+    tag = machine_tag(key, data.source if data else None, [c.name for c in options])
+    choice = choose(options, data.held_out if data else None, entry(key, ".paths.json"), tag)
+    return Runtime(choice.runner, f"{choice.name} ({choice.note})")
+
+
+__all__ = ["BACKENDS", "BACKEND_ENV", "Calibration", "CalibrationSource", "ExportError", "Runtime", "build_runtime",
+           "cached_export", "export_onnx", "measured_runtime", "measures", "resolve_backend"]

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from ...images import IMAGE_SUFFIXES
+from ..model_info import to_input
 
 CALIBRATION_IMAGES = 16
 
@@ -42,8 +43,6 @@ def resolve_calibration(source: CalibrationSource | None, model: torch.nn.Module
 
 def from_rgb(source: str, images: list[np.ndarray], held_out: list[np.ndarray], model: torch.nn.Module) -> Calibration:
     """Calibration from H×W×3 uint8 RGB images, in the model's input convention."""
-    from ..predictor import to_input  # the predictor imports this package: import at call time
-
     def prepare(rgbs: list[np.ndarray]) -> list[np.ndarray]:
         return [to_input(rgb, model.info.input).numpy() for rgb in rgbs]
 

@@ -1,6 +1,7 @@
-"""Which class of x86 CPU this is, as far as inference speed cares, and what `auto` runs on it.
+"""Which class of x86 CPU this is, and `auto`'s first guess on it.
 
-Three classes decide the default path (README, "Performance"):
+The default path is measured on the CPU at hand (measured.py); this rule only says what serves
+while that is measured, and what `precision="fp32"` with `backend="auto"` runs. Three classes:
 - `avx512-bf16` (AVX-512 BF16 or AMX): bf16 matmuls are native, PyTorch bf16 is ≈ 2.5× fp32;
 - `avx512`: no native bf16 (PyTorch would emulate it and gain nothing), an fp32 runtime;
 - `avx2` (most laptops, AMD EPYC before Zen 4, many servers) and anything else: an fp32 runtime.
@@ -14,6 +15,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import torch
+
+from .. import devices
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +40,8 @@ def cpu_description() -> str:
 
 def cpu_class(capability: str | None = None, native_bf16: bool | None = None) -> str:
     """The class of this CPU (arguments: what to assume instead of asking the hardware)."""
-    from ..predictor import cpu_has_native_bf16  # one bf16 probe for precision and backend alike
-
     capability = torch.backends.cpu.get_cpu_capability() if capability is None else capability
-    native_bf16 = cpu_has_native_bf16() if native_bf16 is None else native_bf16
+    native_bf16 = devices.cpu_has_native_bf16() if native_bf16 is None else native_bf16
     if native_bf16:
         return "avx512-bf16"
     if capability.startswith("AVX512"):
@@ -49,7 +50,7 @@ def cpu_class(capability: str | None = None, native_bf16: bool | None = None) ->
 
 
 def auto_backend(device_type: str, cpu: str, openvino_installed: bool) -> str:
-    """The default backend on this device and CPU class.
+    """The first-guess backend on this device and CPU class (measured.py then decides).
 
     CUDA: PyTorch (cuDNN is the fast path there). A CPU with native bf16: PyTorch bf16 (measured
     2.55× plain fp32 on such a CPU, above either runtime's fp32). Everywhere else an fp32 runtime:

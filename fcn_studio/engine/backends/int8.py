@@ -117,23 +117,27 @@ def quantize(fp32_path: Path, int8_path: Path, calibration: list[np.ndarray], in
     return int8_path
 
 
-def _labels(run: Callable[[np.ndarray], np.ndarray], images: list[np.ndarray]) -> list[np.ndarray]:
-    return [run(x).argmax(1) for x in images]
+def agreement(reference: list[np.ndarray], run: Callable[[np.ndarray], np.ndarray],
+              held_out: list[np.ndarray]) -> tuple[float, float]:
+    """The gate's figures: the fraction of held-out pixels whose label under `run` is the
+    `reference` label (all images, weighted by size), and the same on the worst image. Every
+    reduced precision is held to it (int8 here; bf16 in `measured.py`)."""
+    agree = [float((run(x).argmax(1) == ref).mean()) for x, ref in zip(held_out, reference)]
+    return float(np.average(agree, weights=[r.size for r in reference])), min(agree)
 
 
 def measure(fp32: Callable[[np.ndarray], np.ndarray], int8: Callable[[np.ndarray], np.ndarray],
             held_out: list[np.ndarray], source: str, repeat: int = 9) -> Verdict:
     """Label agreement on `held_out` and interleaved timings (median) of both on the first image
     (nine each, not five: the shipped FCN-8s measured 1.06× in one run and 1.29× in the next)."""
-    agree = [float((a == b).mean()) for a, b in zip(_labels(fp32, held_out), _labels(int8, held_out))]
-    sizes = [a.size for a in held_out]
+    share, worst = agreement([fp32(x).argmax(1) for x in held_out], int8, held_out)
     times: dict[str, list[float]] = {"fp32": [], "int8": []}
     for _ in range(repeat):
         for name, run in (("fp32", fp32), ("int8", int8)):
             start = time.perf_counter()
             run(held_out[0])
             times[name].append(time.perf_counter() - start)
-    return Verdict(agreement=float(np.average(agree, weights=sizes)), worst=min(agree), images=len(held_out),
+    return Verdict(agreement=share, worst=worst, images=len(held_out),
                    fp32_seconds=statistics.median(times["fp32"]), int8_seconds=statistics.median(times["int8"]),
                    bar=AGREEMENT_BAR, source=source)
 
@@ -146,6 +150,18 @@ def _stored(record: Path, source: str) -> Verdict | None:
     return Verdict(**stored)
 
 
+def int8_model(fp32_path: Path, calibration: list[np.ndarray], source: str, input_name: str) -> Path:
+    """The int8 model of `fp32_path` quantized on `source`'s images by this QUANTIZER: the file on
+    disk where its record says so, else made now. One file for every runtime and every gate."""
+    int8_path = fp32_path.with_suffix(".int8.onnx")
+    record = fp32_path.with_suffix(".int8.made.json")
+    made = {"source": source, "quantizer": QUANTIZER}
+    if not int8_path.is_file() or read_json(record) != made:
+        quantize(fp32_path, int8_path, calibration, input_name)
+        write_json(record, made)
+    return int8_path
+
+
 def gated_int8(fp32_path: Path, fp32: Callable[[np.ndarray], np.ndarray], calibration: list[np.ndarray],
                held_out: list[np.ndarray], source: str, input_name: str,
                runtimes: tuple[str, ...] = ("onnxruntime",)) -> list[tuple[str, Runner | None, Verdict]]:
@@ -153,16 +169,12 @@ def gated_int8(fp32_path: Path, fp32: Callable[[np.ndarray], np.ndarray], calibr
     None), and the verdict; cached by file name. One int8 model for all (quantized once); each
     runtime has its own verdict, since their int8 kernels round differently (OpenVINO's agreed a
     little more than ONNX Runtime's on the same QDQ file, and ran faster)."""
-    int8_path = fp32_path.with_suffix(".int8.onnx")
+    int8_path = int8_model(fp32_path, calibration, source, input_name)
     records = {name: fp32_path.with_suffix(".int8.json" if name == "onnxruntime" else f".int8.{name}.json")
                for name in runtimes}
-    verdicts = {name: _stored(record, source) for name, record in records.items()} if int8_path.is_file() else {}
-    if not any(verdicts.values()):  # no verdict vouches for the file on disk: make it (again)
-        quantize(fp32_path, int8_path, calibration, input_name)
-        verdicts = {}
     gates = []
     for name in runtimes:
-        verdict = verdicts.get(name)
+        verdict = _stored(records[name], source)
         if verdict is None:
             runner = RUNNERS[name](int8_path)
             verdict = measure(fp32, lambda x: runner.run(x, ["logits"])["logits"], held_out, source)

@@ -1,0 +1,168 @@
+"""`auto` on a CPU: the fastest correct path, measured here, for this model, once.
+
+No rule written on one CPU stays right on the next (PyTorch bf16 led on one AVX-512 BF16 CPU and
+trailed OpenVINO's int8 and bf16 by 2–4× on another), so every path this CPU and this install can
+run is a candidate: PyTorch fp32 / bf16 (native bf16 only), ONNX Runtime fp32 / int8, OpenVINO
+fp32 / bf16 (native bf16 only) / int8. Exact paths (fp32) need no gate; a reduced precision must
+first keep `AGREEMENT_BAR` of the fp32 labels on the model's own held-out images (no own images:
+no reduced precision). The passing ones are timed, interleaved, and the fastest (by its best round) serves. The
+verdict is kept on disk keyed by what it depends on (the weights, the CPU model and flags, the
+thread count, the library versions, the images that gated it), so it is measured once per model
+and machine, and again when any of those changes. While it is measured the app segments with the
+CPU class's first guess (`cpu.auto_backend`).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import torch
+
+from .cache import read_json, write_json
+from .cpu import cpu_description
+from .export import ExportError
+from . import int8
+
+log = logging.getLogger(__name__)
+
+PROBE_SIZE = 224
+REPEAT = 7
+# Bump when what is measured or how changes, so verdicts of the old way are measured again.
+# 2: candidates compared by their fastest round, not their median.
+MEASURE_FORMAT = 2
+LIBRARIES = ("torch", "onnxruntime", "openvino")
+# A candidate that can't be built here (an export the runtime rejects, a precision it lacks).
+UNAVAILABLE = (ExportError, RuntimeError, OSError, ValueError)
+
+
+class Runner(Protocol):
+    name: str
+
+    def run(self, x: np.ndarray, names: list[str] | None = None) -> dict[str, np.ndarray]: ...
+
+
+@dataclass
+class Candidate:
+    """One way to run the model: "openvino int8", whether its arithmetic is fp32, how to build it."""
+
+    name: str
+    exact: bool
+    build: Callable[[], Runner]
+
+
+@dataclass
+class Choice:
+    name: str
+    runner: Runner
+    note: str  # why, in words: the timings, and what was refused
+
+
+def library_versions() -> dict[str, str]:
+    out = {}
+    for name in LIBRARIES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def machine_tag(weights: str, calibration: str | None, names: list[str]) -> dict[str, Any]:
+    """What a verdict depends on: a stored one whose tag differs is measured again."""
+    return {"format": MEASURE_FORMAT, "weights": weights, "cpu": cpu_description(), "threads": torch.get_num_threads(),
+            "versions": library_versions(), "calibration": calibration, "candidates": names}
+
+
+def interleaved(fns: dict[str, Callable[[], object]], repeat: int,
+                statistic: Callable[[list[float]], float] = statistics.median) -> dict[str, float]:
+    """Median (or `statistic`) seconds of each function, one call of each per round after one
+    untimed round (warm-up: allocations, kernel selection), in a new order each round (shuffled,
+    seeded): right after an eager PyTorch forward its OpenMP threads still spin for a while, which
+    costs whichever path follows it, so no path may always be the one that does."""
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    shuffle = random.Random(0).shuffle
+    for round_ in range(repeat + 1):
+        names = list(fns)
+        shuffle(names)
+        for name in names:
+            start = time.perf_counter()
+            fns[name]()
+            if round_:
+                times[name].append(time.perf_counter() - start)
+    return {name: statistic(t) for name, t in times.items()}
+
+
+def logits_of(runner: Runner) -> Callable[[np.ndarray], np.ndarray]:
+    return lambda x: runner.run(x, ["logits"])["logits"]
+
+
+def choose(candidates: list[Candidate], held_out: list[np.ndarray] | None, record: Path, tag: dict[str, Any],
+           repeat: int = REPEAT) -> Choice:
+    """The fastest of `candidates` that builds and passes the gate on `held_out`, as stored in
+    `record` when its tag is `tag`, else measured now and stored. The first candidate must be
+    exact: it is the reference the others' labels are compared with."""
+    by_name = {c.name: c for c in candidates}
+    stored = read_json(record)
+    if stored is not None and stored.get("tag") == tag and stored.get("winner") in by_name:
+        try:
+            return Choice(stored["winner"], by_name[stored["winner"]].build(), str(stored.get("note", "")))
+        except UNAVAILABLE as exc:
+            log.warning("%s no longer builds (%s); measuring again", stored["winner"], exc)
+    log.info("measuring %s on this CPU for this model (once; the verdict is kept in %s)",
+             ", ".join(by_name), record.parent)
+    built: dict[str, Runner] = {}
+    refused: dict[str, str] = {}
+    for c in candidates:
+        try:
+            built[c.name] = c.build()
+        except UNAVAILABLE as exc:
+            refused[c.name] = f"unavailable: {' '.join(str(exc).split())[:200]}"
+    reference_name = candidates[0].name
+    if not candidates[0].exact or reference_name not in built:
+        raise ValueError(f"the first candidate must be an exact path that builds, got {reference_name}")
+    gates: dict[str, float] = {}
+    if held_out:
+        reference = [logits_of(built[reference_name])(x).argmax(1) for x in held_out]
+    for c in candidates:
+        if c.exact or c.name not in built:
+            continue
+        if not held_out:
+            refused[c.name] = "no own images to check its labels on"
+            continue
+        share, worst = int8.agreement(reference, logits_of(built[c.name]), held_out)
+        if share < int8.AGREEMENT_BAR:
+            refused[c.name] = f"{100 * share:.2f} % of fp32 labels, below the {100 * int8.AGREEMENT_BAR:.1f} % bar"
+        else:
+            gates[c.name] = share
+    passing = [c.name for c in candidates if c.name in built and c.name not in refused]
+    probe = np.random.default_rng(0).standard_normal((1, 3, PROBE_SIZE, PROBE_SIZE), dtype=np.float32)
+    # The fastest round of each: on a shared machine other work only ever adds time, and a busy
+    # round must not decide (on a loaded 2-core machine, medians ranked the shipped FCN-8s's int8 and
+    # fp32 runtimes one way in the verdict and the other way in the benchmark run right after).
+    seconds = interleaved({name: (lambda f=logits_of(built[name]): f(probe)) for name in passing}, repeat, min)
+    winner = min(passing, key=seconds.__getitem__)
+    note = describe(winner, seconds, gates, refused, len(held_out or []))
+    write_json(record, {"tag": tag, "winner": winner, "note": note, "seconds": seconds, "agreement": gates,
+                        "refused": refused})
+    log.info("%s: %s", winner, note)
+    return Choice(winner, built[winner], note)
+
+
+def describe(winner: str, seconds: dict[str, float], gates: dict[str, float], refused: dict[str, str],
+             images: int) -> str:
+    """The verdict in words, for the log line and `Segmenter.path`."""
+    ms = 1000 * seconds[winner]
+    others = ", ".join(f"{name} {1000 * t:.0f} ms" for name, t in sorted(seconds.items(), key=lambda kv: kv[1])
+                       if name != winner)
+    labels = f"; {100 * gates[winner]:.2f} % of fp32 labels on {images} held-out images" if winner in gates else ""
+    out = f"measured fastest here: {ms:.0f} ms at {PROBE_SIZE}²" + (f" (then {others})" if others else "") + labels
+    return out + ("; refused: " + "; ".join(f"{name} ({why})" for name, why in refused.items()) if refused else "")
