@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..text import duration
 from ..training.events import CancelToken, Evaluated, StageFinished, StageStarted, StepDone
-from ..training.recipes import PRESETS, load_recipe
+from ..training.recipes import PRESETS, TRAINING_PRECISIONS, load_recipe
 from ..training.run_folder import BACKBONE_CHOICES, STAGE_CHOICES, TrainConfig
 from ..training.scores import DEFAULT_BAND, band_line, class_table, headline_line
 from ..errors import CommandError
@@ -78,7 +78,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--val-split", default="val", help="validation split, evaluated every --eval-every (default val)")
     p.add_argument("--seed", type=int, default=0, help="seed for data order, augmentation and dropout (default 0)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda … (default auto)")
-    p.add_argument("--precision", choices=("fp32", "bf16"), default="fp32", help="bf16 autocast (default fp32)")
+    p.add_argument("--precision", choices=TRAINING_PRECISIONS, default="fp32",
+                   help="fp32 (default: the exact arithmetic, a resumed run matches an uninterrupted one), bf16 autocast, "
+                   "or auto: bf16 autocast where this device runs it natively and a brief measurement finds it faster")
     p.add_argument("--family", default="", help="name that groups the stages' models in the app (default: RUN's name)")
     p.add_argument("--band", type=int, default=DEFAULT_BAND,
                    help=f"boundary band for the boundary IU, px (default {DEFAULT_BAND})")
