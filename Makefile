@@ -6,7 +6,7 @@ TORCH  ?= torch==2.14.1 torchvision==0.29.1
 PIP    := $(VENV)/bin/pip
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test venv system-deps bench clean
+.PHONY: run test check venv system-deps bench clean
 
 # Create the venv and install the app (PyTorch first, from the pins above).
 $(STAMP): pyproject.toml
@@ -25,8 +25,14 @@ system-deps:
 run: venv system-deps
 	$(VENV)/bin/fcn-studio $(ARGS)
 
+# The whole suite (what CI runs), then the 15 slowest tests.
 test: venv
-	QT_QPA_PLATFORM=offscreen $(VENV)/bin/python -m pytest -q $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen $(VENV)/bin/python -m pytest -q --durations=15 $(PYTEST_ARGS)
+
+# The quick tier for developers (a few minutes on 2 cores): everything but the tests marked slow
+# (ONNX exports, int8 gates, SIGKILL and torchrun, training runs, the wheel build, benchmarks).
+check: venv
+	QT_QPA_PLATFORM=offscreen $(VENV)/bin/python -m pytest -q -m "not slow" --durations=10 $(PYTEST_ARGS)
 
 bench: venv
 	$(VENV)/bin/python -m fcn_studio.benchmarks

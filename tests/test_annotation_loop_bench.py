@@ -1,9 +1,12 @@
 """The simulated user of fcn_studio/benchmarks/annotation_loop.py: scribbles are thin, inside, and truthful."""
 
+import pytest
 import numpy as np
 
 from fcn_studio.benchmarks.annotation_loop import LUT, MERGED, MergedScenes, brush_latency, merged_scene, scribble
 from fcn_studio.app.annotate.annotation import Annotation
+
+pytestmark = pytest.mark.slow  # `make check` leaves these out: see the Makefile
 
 
 def test_the_merge_keeps_background_and_groups_the_rest():

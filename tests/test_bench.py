@@ -5,6 +5,8 @@ from fcn_studio.benchmarks.report import BenchConfig, format_report, run_suite
 from fcn_studio.benchmarks.upsampling import stitch_rows
 from fcn_studio import build_model
 
+pytestmark = pytest.mark.slow  # `make check` leaves these out: see the Makefile
+
 
 def test_flops_are_counted_for_the_full_net():
     """The guide's figure: FCN-8s VGG16 at 500×500 is 363 GFLOP."""

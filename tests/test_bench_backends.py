@@ -12,6 +12,8 @@ from fcn_studio.engine.backends.runners import openvino_installed
 
 from .compact_models import compact_model
 
+pytestmark = pytest.mark.slow  # `make check` leaves these out: see the Makefile
+
 # The suite pins auto to PyTorch fp32 (tests/conftest.py) and bf16 off: the candidates of a CPU without it.
 CANDIDATES = ["torch fp32  ← the default's pick", "onnxruntime fp32", "onnxruntime int8"] + (
     ["openvino fp32", "openvino int8"] if openvino_installed() else [])

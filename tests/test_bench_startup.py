@@ -10,6 +10,8 @@ from fcn_studio.benchmarks import startup
 from fcn_studio.cli import main
 from fcn_studio.paths import sample_images
 
+pytestmark = pytest.mark.slow  # `make check` leaves these out: see the Makefile
+
 
 def test_a_child_reports_its_own_peak_memory_and_output():
     run = startup.run_process([sys.executable, "-c", "x = bytearray(200 * 2**20); print('made')"])

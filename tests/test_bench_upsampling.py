@@ -14,6 +14,8 @@ from fcn_studio.engine import ConfusionMatrix, ModelInfo, Segmenter
 from fcn_studio.engine.model_info import to_input
 from fcn_studio.engine.shift_stitch import stitched_logits
 
+pytestmark = pytest.mark.slow  # `make check` leaves these out: see the Makefile
+
 
 def scene_model(arch="alexnet-fcn32s"):
     """A compact net with the synthetic scenes' 16 classes and random score weights."""

@@ -5,6 +5,8 @@ import pytest
 
 from fcn_studio.benchmarks import brush_latency
 
+pytestmark = pytest.mark.slow  # `make check` leaves these out: see the Makefile
+
 
 def test_drag_path_crosses_the_image_inside_its_margins():
     path = brush_latency.drag_path(400, 300, 10)

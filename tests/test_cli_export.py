@@ -1,5 +1,6 @@
 """`fcn-studio export MODEL OUT.onnx` and `segment --backend`: the deployment path from the CLI."""
 
+import pytest
 import numpy as np
 import onnxruntime as ort
 import torch
@@ -13,6 +14,8 @@ from fcn_studio.engine.backends.runners import OrtRunner
 
 from .compact_models import compact_model
 from .images import write_mode_images
+
+pytestmark = pytest.mark.slow  # `make check` leaves these out: see the Makefile
 
 
 def test_export_writes_an_onnx_graph_that_runs_like_the_model(tmp_path, capsys):

@@ -1,7 +1,10 @@
 """benchmarks.live_head (small, here): every stroke is timed, no stroke runs the trunk, the fit helps."""
 
+import pytest
 from fcn_studio.benchmarks import live_head
 from tests.compact_models import compact_model
+
+pytestmark = pytest.mark.slow  # `make check` leaves these out: see the Makefile
 
 
 def test_live_latency_times_each_stroke_and_runs_the_trunk_once_per_image():

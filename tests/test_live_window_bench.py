@@ -1,12 +1,15 @@
 """benchmarks.live_window and benchmarks.live_curve (small, here): strokes in the real window are
 timed to the live answer's repaint; the curve's held-out scenes never enter the fit."""
 
+import pytest
 import numpy as np
 
 from fcn_studio.benchmarks import live_curve, live_window
 from fcn_studio.benchmarks.annotation_loop import MERGED
 from fcn_studio.engine.surgery import adapt_to_classes
 from tests.compact_models import compact_model, write_family
+
+pytestmark = pytest.mark.slow  # `make check` leaves these out: see the Makefile
 
 
 def test_live_window_times_each_stroke_to_the_repainted_live_answer(qtbot, tmp_path):

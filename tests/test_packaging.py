@@ -1,9 +1,12 @@
+import pytest
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
 from fcn_studio import paths
+
+pytestmark = pytest.mark.slow  # `make check` leaves these out: see the Makefile
 
 ROOT = Path(__file__).resolve().parents[1]
 

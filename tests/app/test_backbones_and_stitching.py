@@ -1,5 +1,6 @@
 """The app layer with the other trunks of Table 1 and with shift-and-stitch for 32s heads."""
 
+import pytest
 import numpy as np
 
 from fcn_studio.app.analysis import internal_maps
@@ -36,6 +37,7 @@ def test_internal_maps_follow_the_geometry_the_model_reported(tmp_path):
     assert internal_maps(Prediction(labels=pred.labels, intermediates=pred.intermediates), 0) == []
 
 
+@pytest.mark.slow
 def test_session_stitches_only_32s_heads_and_caches_both_kinds(tmp_path):
     paths = {a: save_model(compact_model(a, family="s"), tmp_path / f"{a}.safetensors") for a in ("fcn32s", "fcn16s")}
     session = Session(Catalog(tmp_path))

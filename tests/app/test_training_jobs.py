@@ -14,6 +14,8 @@ from fcn_studio.training.checkpoint import checkpoint_path
 from tests.training.conftest import quick_recipe, write_colour_set
 from tests.app.draining import drain
 
+pytestmark = pytest.mark.slow  # `make check` leaves these out: see the Makefile
+
 
 @pytest.fixture(scope="module")
 def colour_set(tmp_path_factory):

@@ -178,6 +178,7 @@ def test_memory_store_is_a_settings_store():
     assert store.value("head") == "16s" and store.value("nothing", 3) == 3
 
 
+@pytest.mark.slow
 def test_segment_request_makes_the_job_it_describes(vm, tmp_path):
     image = open_image_file(write_image(tmp_path / "a.png"))
     request = SegmentRequest(image, tuple(vm.family.values()), "cpu", 4)

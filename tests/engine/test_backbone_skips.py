@@ -41,6 +41,7 @@ def test_skip_kernels_shifts_and_crops():
     assert goog8.blob_geometry["fuse_inception4e"] == (16, -0.875) and goog8.blob_geometry["fuse_inception3b"] == (8, -0.75)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", SKIP_NETS)
 def test_logits_have_the_input_size_for_every_size(name):
     sizes = [(h, h + 5) for h in range(MIN_INPUT, 90, 2)] + [(224, 224), (333, 500), (500, 500), (1000, 999)]
@@ -83,6 +84,7 @@ def centroid(values, stride, offset):
     return (values * pixels).sum().item() / values.sum().item()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, size", [("alexnet-fcn8s", 420), ("googlenet-fcn8s", 420)])
 def test_every_fusion_adds_maps_about_the_same_pixels(name, size):
     """Empirical, not from the coord_map code: in a linearised net (tests.engine.test_backbones),

@@ -73,6 +73,7 @@ def test_geometry_functions_reproduce_the_reference_vgg16_constants():
         crop_offset(fc + [Layer("deconv", 63, 32)])  # VGG16's cells sit on half pixels: k63 is 0.5 px off
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", BACKBONES)
 def test_logits_have_the_input_size_for_every_size(name):
     sizes = [(h, h + 7) for h in range(MIN_INPUT, 80, 3)] + [(224, 224), (333, 500), (500, 500), (1000, 999)]

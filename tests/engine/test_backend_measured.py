@@ -184,6 +184,7 @@ def test_pytorch_serves_the_first_guess_while_measuring_in_the_background(monkey
         assert np.array_equal(pred.intermediates["logits"], model.intermediates(seg.preprocess(rgb))["logits"][0].numpy())
 
 
+@pytest.mark.slow
 def test_measured_end_to_end_on_a_compact_model(monkeypatch, tmp_path):
     """Real candidates (ONNX Runtime, OpenVINO where installed, int8 on own images): every one is
     timed or refused with a reason, the fastest timed one serves, and its labels are the model's."""

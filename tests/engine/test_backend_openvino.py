@@ -8,6 +8,8 @@ from fcn_studio import Segmenter
 
 from ..compact_models import compact_model
 
+pytestmark = pytest.mark.slow  # `make check` leaves these out: see the Makefile
+
 pytest.importorskip("openvino", reason="the [openvino] extra is not installed")
 
 

@@ -21,6 +21,8 @@ from fcn_studio.data.synthetic.own_scenes import own_scenes
 
 from ..compact_models import compact_model
 
+pytestmark = pytest.mark.slow  # `make check` leaves these out: see the Makefile
+
 
 @pytest.fixture(scope="module")
 def model():

@@ -36,6 +36,7 @@ def googlenet_file(tmp_path_factory):
     return net, path
 
 
+@pytest.mark.slow
 def test_alexnet_classifier_equals_the_convolutionalised_net_at_224(alexnet_file):
     """fc6 as a 6×6 conv over pool5 (C-major), fc7/fc8 as 1×1: the single score_fr cell of a 224 px
     input is the classifier's logits. conv1 takes torchvision's 2 px padding for this comparison: with
@@ -52,6 +53,7 @@ def test_alexnet_classifier_equals_the_convolutionalised_net_at_224(alexnet_file
     torch.testing.assert_close(score[:, :, 0, 0], expected, rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.slow
 def test_googlenet_classifier_is_the_mean_of_the_score_map(alexnet_file, googlenet_file):
     """No average pooling in the FCN: at 224 px score_fr is 7×7, and its mean is the classifier's
     logits (pooling and the 1×1 score commute). The same net refuses an AlexNet file."""

@@ -92,6 +92,7 @@ def test_every_map_equals_the_plain_forward_at_compact_width(arch, size):
     assert_same_maps(model, trimmed(model), x)
 
 
+@pytest.mark.slow
 def test_every_map_equals_the_plain_forward_at_full_vgg16_width():
     model = random_biases(build_model("fcn8s", num_classes=5))
     with torch.no_grad():

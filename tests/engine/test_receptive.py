@@ -79,6 +79,7 @@ def test_field_is_clipped_to_the_image_and_keeps_its_full_size():
         feeding_cells(model, shapes, 100, 0)
 
 
+@pytest.mark.slow
 def test_input_gradient_lies_inside_the_field(case):
     model, x, pixels = case
     x = x.clone().requires_grad_(True)

@@ -9,6 +9,8 @@ from fcn_studio.engine.model_info import to_input
 from fcn_studio.engine.shift_stitch import stitched_logits, stitched_scores
 from tests.compact_models import compact_model
 
+pytestmark = pytest.mark.slow  # `make check` leaves these out: see the Makefile
+
 NETS_32S = ["fcn32s", "alexnet-fcn32s", "googlenet-fcn32s"]
 
 

@@ -7,6 +7,8 @@ from fcn_studio.engine.tiling import MARGIN, predict_tiled, spans
 
 from .test_fcn import randomised
 
+pytestmark = pytest.mark.slow  # `make check` leaves these out: see the Makefile
+
 
 def test_spans_cover_the_axis_with_aligned_starts():
     s = spans(1000, 320, 256)

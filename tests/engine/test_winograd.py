@@ -16,6 +16,8 @@ from fcn_studio.engine.backends.runners import OrtRunner
 
 from ..compact_models import compact_model
 
+pytestmark = pytest.mark.slow  # `make check` leaves these out: see the Makefile
+
 # Lavin & Gray (2016), F(4×4, 3×3): the published transforms.
 LAVIN_BT = [[4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0], [0, 4, -4, -1, 1, 0], [0, -2, -1, 2, 1, 0], [0, 2, -1, -2, 1, 0],
             [0, 4, 0, -5, 0, 1]]

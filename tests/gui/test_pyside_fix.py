@@ -18,7 +18,8 @@ def test_the_singletons_have_references_to_spare_wherever_qt_leaks_them():
     leaks = _pyside_fix.install()  # a second install finds the leaks again and adds nothing
     if leaks or sys.version_info < (3, 12):
         for obj in _pyside_fix.SINGLETONS:
-            assert sys.getrefcount(obj) > _pyside_fix.SPARE_REFERENCES or not leaks
+            # spare references, less what the tests before this one leaked (thousands of 2⁶⁰)
+            assert sys.getrefcount(obj) > _pyside_fix.SPARE_REFERENCES // 2 or not leaks
     assert sys.getrefcount(None) < 2 * _pyside_fix.SPARE_REFERENCES + 10**7  # given once, not per install
 
 

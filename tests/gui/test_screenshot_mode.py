@@ -1,5 +1,6 @@
 """`fcn-studio IMAGE --model M --head H --screenshot PNG` opens, segments, saves the window, exits 0."""
 
+import pytest
 import os
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from PIL import Image
 from tests.compact_models import write_image
 
 
+@pytest.mark.slow
 def test_screenshot_mode_saves_the_segmented_window(family, tmp_path):
     image = write_image(tmp_path / "a.png", size=64, mask=True)
     out = tmp_path / "shot.png"

@@ -4,6 +4,7 @@ Covered elsewhere: closing the window during training cancels the job and keeps 
 (tests/gui/test_training_panel.py::test_closing_the_window_cancels_training_and_waits_for_its_checkpoint).
 """
 
+import pytest
 import numpy as np
 from PIL import Image
 
@@ -14,6 +15,8 @@ from tests.gui.conftest import WAIT_MS, drop, wait_idle
 from tests.gui.test_training_panel import fill
 from tests.training.conftest import quick_recipe
 from tests.gui.drawn import drawn_overlay
+
+pytestmark = pytest.mark.slow  # `make check` leaves these out: see the Makefile
 
 PAL = np.array(PALETTE, dtype=np.uint8)
 

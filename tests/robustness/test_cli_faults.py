@@ -157,6 +157,7 @@ def cpu_allocation_fails(monkeypatch, when):
     monkeypatch.setattr(torch.nn.Conv2d, "forward", forward)
 
 
+@pytest.mark.slow
 def test_a_cpu_allocation_failure_falls_back_to_tiles(monkeypatch):
     seg = Segmenter(compact_model("fcn8s"), device="cpu")
     rgb = np.random.default_rng(0).integers(0, 256, (832, 832, 3), dtype=np.uint8)

@@ -20,6 +20,8 @@ from fcn_studio.data.verify import verify_dataset
 from fcn_studio.training import CancelToken, StepDone, TrainConfig, train
 from tests.training.conftest import quick_recipe
 
+pytestmark = pytest.mark.slow  # `make check` leaves these out: see the Makefile
+
 SEG = "SegmentationClass"
 LIST = "ImageSets/Segmentation/train.txt"
 

@@ -15,6 +15,8 @@ from fcn_studio.engine.memory import OOM_ERRORS, OutOfMemory
 from tests.compact_models import compact_model, write_image
 from tests.gui.conftest import drop, wait_idle
 
+pytestmark = pytest.mark.slow  # `make check` leaves these out: see the Makefile
+
 BIG = 832  # the fallback tiles (core 256 + 256 margin each side) are at most 768 px across
 LIMIT = 768 * 768
 

@@ -29,6 +29,8 @@ from fcn_studio.training.run_folder import CONFIG, METRICS, MetricsLog
 from tests.compact_models import compact_model, write_image
 from tests.training.conftest import quick_recipe
 
+pytestmark = pytest.mark.slow  # `make check` leaves these out: see the Makefile
+
 ROOT = Path(__file__).resolve().parents[2]
 QUICK = ["--width", "0.0625", "--iterations", "1", "--images-per-update", "1", "--eval-every", "1", "--device", "cpu"]
 

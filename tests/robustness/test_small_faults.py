@@ -13,6 +13,8 @@ from fcn_studio.palette import save_label_png
 from fcn_studio.training import TrainConfig, train
 from tests.training.conftest import colour_scene, quick_recipe
 
+pytestmark = pytest.mark.slow  # `make check` leaves these out: see the Makefile
+
 
 def test_a_dark_16_bit_image_stays_dark(tmp_path):
     """Values ≤ 255 in a 16-bit file are under 0.4 % of full scale, not full-scale 8-bit values."""

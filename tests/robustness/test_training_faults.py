@@ -26,6 +26,8 @@ from fcn_studio.training.run_folder import BEST, MetricsLog
 from tests.compact_models import compact_model
 from tests.training.conftest import quick_recipe
 
+pytestmark = pytest.mark.slow  # `make check` leaves these out: see the Makefile
+
 
 def config(root, out, **changes):
     return TrainConfig(data=str(root), out=str(out), recipe=quick_recipe(**changes), width=0.0625, seed=5, device="cpu")

@@ -17,6 +17,8 @@ from fcn_studio.training.recipes import PRESETS
 
 from .conftest import quick_recipe, write_colour_set
 
+pytestmark = pytest.mark.slow  # `make check` leaves these out: see the Makefile
+
 UPDATES, IMAGES_PER_UPDATE = 20, 4
 
 

@@ -7,6 +7,8 @@ from fcn_studio.training import save_recipe
 
 from .conftest import quick_recipe
 
+pytestmark = pytest.mark.slow  # `make check` leaves these out: see the Makefile
+
 
 @pytest.fixture(scope="module")
 def trained(colour_set, tmp_path_factory):

@@ -22,6 +22,8 @@ from fcn_studio.training.experiments import (
 )
 from fcn_studio.training.release import write_scenes
 
+pytestmark = pytest.mark.slow  # `make check` leaves these out: see the Makefile
+
 TINY = Settings(data=SceneSet(n=8, size=32, seed=2, val_fraction=0.25), updates=4,
                 recipe=default_recipe().with_overrides(images_per_update=2, batch_size=2, log_every=1, lr=1e-3))
 

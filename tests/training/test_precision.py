@@ -13,6 +13,8 @@ from fcn_studio.training.precision import measured_training_precision, resolve_t
 
 from .conftest import quick_recipe
 
+pytestmark = pytest.mark.slow  # `make check` leaves these out: see the Makefile
+
 CPU = torch.device("cpu")
 
 

@@ -19,6 +19,8 @@ from fcn_studio.training.run_folder import MetricsLog
 
 from .conftest import quick_recipe
 
+pytestmark = pytest.mark.slow  # `make check` leaves these out: see the Makefile
+
 CLI = [sys.executable, "-m", "fcn_studio"]
 ENV = {**os.environ, "OMP_NUM_THREADS": "1"}
 

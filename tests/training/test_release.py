@@ -20,6 +20,8 @@ from fcn_studio.training.evaluate import evaluate
 from fcn_studio.training.scores import headline
 from fcn_studio.training.release import load_release, results_table, run_release
 
+pytestmark = pytest.mark.slow  # `make check` leaves these out: see the Makefile
+
 TINY = """
 [data]
 n = 6

@@ -1,10 +1,13 @@
 """Unlabelled pixels (255) carry no gradient: what they predict changes no loss and no update."""
 
+import pytest
 import torch
 
 from fcn_studio.engine.build import build_model
 from fcn_studio.palette import VOID_LABEL as VOID
 from fcn_studio.training.loss import pixel_loss
+
+pytestmark = pytest.mark.slow  # `make check` leaves these out: see the Makefile
 
 
 def sparse_target(gen, n=1, h=48, w=48, classes=3, labelled=0.05):

@@ -8,6 +8,8 @@ from fcn_studio.training.tensorboard import FOLDER, TensorBoardLog, tensorboard_
 
 from .conftest import quick_recipe
 
+pytestmark = pytest.mark.slow  # `make check` leaves these out: see the Makefile
+
 pytest.importorskip("tensorboard")
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator  # noqa: E402
 

@@ -17,6 +17,8 @@ from fcn_studio.training.run_folder import CONFIG, STAGE_CHOICES, read_config, s
 
 from .conftest import quick_recipe
 
+pytestmark = pytest.mark.slow  # `make check` leaves these out: see the Makefile
+
 WIDTH = 0.0625
 
 

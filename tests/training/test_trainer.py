@@ -13,6 +13,8 @@ from fcn_studio.training.trainer import parameter_groups
 
 from .conftest import quick_recipe
 
+pytestmark = pytest.mark.slow  # `make check` leaves these out: see the Makefile
+
 WIDTH = 0.0625
 
 

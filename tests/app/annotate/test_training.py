@@ -18,6 +18,8 @@ from fcn_studio.training.events import Evaluated
 from fcn_studio.training.run_folder import read_config
 from fcn_studio.training.stages import resume
 
+pytestmark = pytest.mark.slow  # `make check` leaves these out: see the Makefile
+
 CLASSES = ClassList(("background", "square", "disc"), np.array([[0, 0, 0], [250, 0, 0], [0, 0, 250]], np.uint8))
 
 
