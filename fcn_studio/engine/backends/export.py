@@ -12,7 +12,7 @@ the input (`Slice` on `Shape`), deconvolutions `ConvTranspose` with the learned 
 upsampling that maps each class onto itself only (the fixed final one always) as a convolution per
 output phase and a pixel shuffle (`bilinear.per_class`: the same sums without the products with
 zero): the same arithmetic as PyTorch, checked against its forward at several sizes in
-tests/engine/test_backends.py.
+tests/engine/backends/test_runtimes.py.
 """
 
 from __future__ import annotations

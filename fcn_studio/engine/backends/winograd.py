@@ -8,7 +8,7 @@ of C_out×C_in by C_in×tiles. F(4, 3) needs 36 products per 16 outputs where th
 144. The graph computes it with ONNX's own operators (a depthwise Conv for Bᵀ d B, a batched MatMul
 against the transformed weights, a MatMul for Aᵀ·A and the transposes between), so every runtime
 runs it; the maps differ from the direct convolution by float rounding (~1e-5 of their scale,
-measured in tests/engine/test_winograd.py), not by an approximation.
+measured in tests/engine/backends/test_winograd.py), not by an approximation.
 
 Measured on the AVX2 CPU (2 threads, ONNX Runtime, one layer, interleaved): 512 channels at 88²
 1.83× the direct Conv, at 44² 1.52×; 256 at 80² 1.35×; 128 at 130² 0.93× (the transforms and

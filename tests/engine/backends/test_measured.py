@@ -13,7 +13,7 @@ from fcn_studio.engine import backends, devices
 from fcn_studio.engine.backends import cache, calibration, cpu, measured
 from fcn_studio.engine.backends.measured import Candidate, choose, machine_tag
 
-from ..compact_models import compact_model
+from tests.compact_models import compact_model
 
 HELD_OUT = [np.zeros((1, 3, 4, 4), np.float32), np.ones((1, 3, 4, 4), np.float32)]
 

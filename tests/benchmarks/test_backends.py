@@ -10,7 +10,7 @@ from fcn_studio.benchmarks.inference import with_random_scores
 from fcn_studio.engine import build_model
 from fcn_studio.engine.backends.runners import openvino_installed
 
-from .compact_models import compact_model
+from tests.compact_models import compact_model
 
 pytestmark = pytest.mark.slow  # `make check` leaves these out: see the Makefile
 

@@ -8,7 +8,7 @@ from fcn_studio import Segmenter
 from fcn_studio.engine import backends, devices
 from fcn_studio.engine.backends import cpu, resolve_backend
 
-from ..compact_models import compact_model
+from tests.compact_models import compact_model
 
 CPU = torch.device("cpu")
 

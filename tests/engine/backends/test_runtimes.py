@@ -19,7 +19,7 @@ from fcn_studio.engine.backends.runners import OrtRunner
 from fcn_studio.engine.model_info import to_input
 from fcn_studio.data.synthetic.own_scenes import own_scenes
 
-from ..compact_models import compact_model
+from tests.compact_models import compact_model
 
 pytestmark = pytest.mark.slow  # `make check` leaves these out: see the Makefile
 

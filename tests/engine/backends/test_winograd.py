@@ -14,7 +14,7 @@ from fcn_studio.engine.backends import int8, isolated, winograd
 from fcn_studio.engine.backends.export import export_onnx
 from fcn_studio.engine.backends.runners import OrtRunner
 
-from ..compact_models import compact_model
+from tests.compact_models import compact_model
 
 pytestmark = pytest.mark.slow  # `make check` leaves these out: see the Makefile
 

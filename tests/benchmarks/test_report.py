@@ -27,9 +27,9 @@ def test_measure_helpers_return_positive_figures():
 def test_suite_reports_every_section_with_ratios(monkeypatch):
     from fcn_studio.benchmarks import report
 
-    monkeypatch.setattr(report, "shipped_stitch_model", lambda: None)  # accuracy: tests/test_bench_upsampling.py
+    monkeypatch.setattr(report, "shipped_stitch_model", lambda: None)  # accuracy: tests/benchmarks/test_upsampling.py
     monkeypatch.setattr(report, "shipped_model", lambda name: None)  # trained agreement: its own test below
-    monkeypatch.setattr(report, "backend_sections", lambda cfg, model=None: {})  # tests/test_bench_backends.py
+    monkeypatch.setattr(report, "backend_sections", lambda cfg, model=None: {})  # tests/benchmarks/test_backends.py
     cfg = BenchConfig(width=0.0625, size=64, repeat=1, photo=(120, 160), training=((0.0625, 48, 2),))
     sections = run_suite(cfg)
     precision = next(iter(sections.values()))

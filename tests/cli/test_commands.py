@@ -5,8 +5,8 @@ from PIL import Image
 from fcn_studio import save_model
 from fcn_studio.cli import main
 
-from .engine.test_fcn import randomised
-from .images import write_mode_images
+from tests.engine.test_fcn import randomised
+from tests.images import write_mode_images
 
 
 @pytest.fixture

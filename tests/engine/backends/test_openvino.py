@@ -6,7 +6,7 @@ import torch
 
 from fcn_studio import Segmenter
 
-from ..compact_models import compact_model
+from tests.compact_models import compact_model
 
 pytestmark = pytest.mark.slow  # `make check` leaves these out: see the Makefile
 

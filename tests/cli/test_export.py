@@ -12,8 +12,8 @@ from fcn_studio.engine import open_model
 from fcn_studio.engine.backends import Runtime
 from fcn_studio.engine.backends.runners import OrtRunner
 
-from .compact_models import compact_model
-from .images import write_mode_images
+from tests.compact_models import compact_model
+from tests.images import write_mode_images
 
 pytestmark = pytest.mark.slow  # `make check` leaves these out: see the Makefile
 

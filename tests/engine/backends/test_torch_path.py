@@ -7,7 +7,7 @@ from fcn_studio.engine.backends.torch_path import TorchRunner, inference_copy
 from fcn_studio.engine.bilinear import PhaseUpsampling
 from fcn_studio.engine.padding import TrimmedFCN
 
-from ..compact_models import compact_model
+from tests.compact_models import compact_model
 
 CPU = torch.device("cpu")
 
