@@ -15,13 +15,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
                                QPushButton, QSpinBox, QWidget)
 
-from ..errors import RecipeError
+from ..errors import FileProblem, RecipeError
 from ..app.catalog import BACKBONE_NAMES
 from ..app.device_choice import available_devices
+from ..app.downloads.trunks import TrunkChoice, trunk_choices
 from ..app.dataset_check import CheckDatasetJob, DatasetCheck
 from ..app.train_defaults import PAPER, PAPER_WIDTH, checkpoint_every, eval_every, paper_recipe, train_defaults
 from ..app.train_job import PRESETS, Recipe, TrainConfig, load_recipe, stage_choices
@@ -33,6 +34,7 @@ from .worker import JobRunner
 STAGES = stage_choices()
 FILE_ITEM = "file…"
 CHECKING = "checking…"
+RANDOM_START = "random weights (the backbone above)"
 
 
 class TrainingForm(QWidget):
@@ -59,6 +61,10 @@ class TrainingForm(QWidget):
         for key, label in BACKBONE_NAMES.items():
             self.backbone.addItem(label, key)
         self.backbone.setToolTip("trunk of the net (CVPR Table 1); a stage from the current model keeps its trunk")
+        self.start_from = QComboBox()
+        self.start_from.setToolTip("the ImageNet classifier the paper fine-tunes (`train --init NAME`); one not here "
+                                   "is downloaded when Start is pressed (File ▸ Get models… lists them all)")
+        self.show_trunks()
         self.stage = QComboBox()
         self.stage.addItems([label for label, _, _ in STAGES])
         self.width = QDoubleSpinBox()
@@ -94,6 +100,7 @@ class TrainingForm(QWidget):
         form.addRow("", self.data_problem)
         form.addRow("Recipe", self.recipe)
         form.addRow("Backbone", self.backbone)
+        form.addRow("Start from", self.start_from)
         form.addRow("Stage", self.stage)
         row = QHBoxLayout()
         row.addWidget(self.width)
@@ -117,6 +124,7 @@ class TrainingForm(QWidget):
         self._debounce.timeout.connect(self.validate_now)
         self.data.textChanged.connect(self._data_edited)
         self.recipe.activated.connect(self._recipe_chosen)
+        self.start_from.currentIndexChanged.connect(lambda: self._trunk_chosen())
         self.iterations.valueChanged.connect(self._iterations_changed)
         self.eval_every.editingFinished.connect(lambda: setattr(self, "_eval_follows", False))
         self.checkpoint_every.editingFinished.connect(lambda: setattr(self, "_checkpoint_follows", False))
@@ -135,7 +143,8 @@ class TrainingForm(QWidget):
                                iterations=self.iterations.value(), eval_every=self.eval_every.value(),
                                checkpoint_every=self.checkpoint_every.value(), stage=stage, from_current=from_current,
                                backbone=self.chosen_backbone(), width=self.width.value(),
-                               device=self.device.currentText(), out=self.out.text().strip())
+                               device=self.device.currentText(), out=self.out.text().strip(),
+                               start_from=self.chosen_trunk())
 
     def remembered(self) -> RememberedForm:
         """The fields a relaunch shows again."""
@@ -143,7 +152,8 @@ class TrainingForm(QWidget):
         return RememberedForm(data=self._folder(), recipe=self.recipe.currentText(), backbone=self.chosen_backbone(),
                               stage=stage, from_current=from_current, width=self.width.value(),
                               iterations=self.iterations.value(), eval_every=self.eval_every.value(),
-                              checkpoint_every=self.checkpoint_every.value(), out=self.out.text().strip())
+                              checkpoint_every=self.checkpoint_every.value(), out=self.out.text().strip(),
+                              start_from=self.chosen_trunk())
 
     def recall(self, form: RememberedForm) -> None:
         """Show a remembered form (a recipe no longer in the list keeps the current one)."""
@@ -152,6 +162,7 @@ class TrainingForm(QWidget):
             self.recipe.setCurrentIndex(index)
             self._recipe_chosen(index)
         self.set_backbone(form.backbone)
+        self.set_trunk(form.start_from)
         self.set_stage(form.stage, form.from_current)
         if form.width > 0:
             self.width.setValue(form.width)
@@ -182,6 +193,40 @@ class TrainingForm(QWidget):
         index = self.backbone.findData(backbone)
         if index >= 0:
             self.backbone.setCurrentIndex(index)
+
+    # ----- the start: a catalogue trunk or random weights ---------------------------------------
+    def show_trunks(self) -> None:
+        """List the catalogue's trunks with their state now (after a download: "ready"); the choice stays."""
+        chosen = self.chosen_trunk() if self.start_from.count() else ""
+        self.start_from.blockSignals(True)
+        self.start_from.clear()
+        self.start_from.addItem(RANDOM_START, "")
+        try:
+            trunks: list[TrunkChoice] = trunk_choices()
+        except FileProblem as exc:  # a lab's catalogue file that cannot be read: say so, offer the rest
+            trunks = []
+            self.start_from.setItemData(0, str(exc), Qt.ItemDataRole.ToolTipRole)
+        self.trunks = trunks
+        for trunk in trunks:
+            self.start_from.addItem(trunk.label, trunk.name)
+        self.start_from.blockSignals(False)
+        self.set_trunk(chosen)
+
+    def chosen_trunk(self) -> str:
+        return self.start_from.currentData() or ""
+
+    def set_trunk(self, name: str) -> None:
+        """Choose trunk `name` ("" or one no longer in the catalogue: random weights)."""
+        self.start_from.setCurrentIndex(max(self.start_from.findData(name), 0))
+        self._trunk_chosen()
+
+    def _trunk_chosen(self) -> None:
+        """A trunk decides the backbone: shown in the Backbone list, which it holds fixed."""
+        name = self.chosen_trunk()
+        backbone = next((t.backbone for t in self.trunks if t.name == name), "")
+        if backbone:
+            self.set_backbone(backbone)
+        self.backbone.setEnabled(not self.running and not name)
 
     def chosen_stage(self) -> tuple[str, bool]:
         _, stage, from_current = STAGES[self.stage.currentIndex()]
@@ -270,9 +315,10 @@ class TrainingForm(QWidget):
         self.start.setToolTip("" if usable else "the dataset folder needs a usable train split first")
         self.resume.setEnabled(not running)
         self.cancel.setEnabled(running)
-        for field in (self.data, self.recipe, self.backbone, self.stage, self.width, self.iterations, self.eval_every,
+        for field in (self.data, self.recipe, self.start_from, self.stage, self.width, self.iterations, self.eval_every,
                       self.checkpoint_every, self.device, self.out):
             field.setEnabled(not running)
+        self.backbone.setEnabled(not running and not self.chosen_trunk())
 
     def _folder(self) -> str:
         return self.data.text().strip()
