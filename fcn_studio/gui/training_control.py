@@ -32,7 +32,7 @@ from .eval_dialog import EvalDialog
 from .model_file import add_model_file
 from .training_panel import TrainingPanel
 from .training_plots import TrainingPlots
-from .trunk_download import download_then
+from .trunk_download import download_then, say_in
 from .worker import JobHandle, JobRunner
 
 log = logging.getLogger(__name__)
@@ -114,7 +114,7 @@ class TrainingControl(QObject):
         self.panel.plots.clear()
         form.set_running(True)
         self.fetching = download_then(
-            self.runner, download, self._say,
+            self.runner, download, say_in(self.panel.plots.status, self.panel.plots.progress),
             then=lambda: self._train(self.session.start(config), f"starting {config.stage} in {config.out}"),
             failed=self._download_failed, finished=self._downloaded)
 
@@ -215,13 +215,6 @@ class TrainingControl(QObject):
                 self.session.best_model = None
                 return
             self.panel.offer_best(entry.label)
-
-    def _say(self, text: str, fraction: float | None) -> None:
-        """The trunk's download in the dock's status line and progress bar."""
-        plots = self.panel.plots
-        plots.status.setText(text)
-        if fraction is not None:
-            plots.progress.setValue(round(100 * fraction))
 
     def _download_failed(self, problem: Exception) -> None:
         self.panel.plots.status.setText(f"the trunk's download failed, the run did not start: {problem}")

@@ -5,6 +5,9 @@ layout, images per split, class names and the first problems; Start stays disabl
 folder holds a usable training split. The check runs on a worker thread ("checking…" meanwhile),
 since a slow or huge folder takes seconds; the result of a path the user has typed past is dropped.
 
+"Start from" offers the catalogue's ImageNet trunks (`TrunkCombo`), as `train --init NAME`;
+the TrainingControl downloads one that is not here when Start is pressed.
+
 The form only collects choices (`choices()`, plain values) and shows them (`recall`, `show_config`);
 the TrainingSession turns them into a TrainConfig. Its buttons are a row of their own
 (`button_row`), which the panel keeps in sight below the scrolling fields.
@@ -15,19 +18,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
                                QPushButton, QSpinBox, QWidget)
 
-from ..errors import FileProblem, RecipeError
+from ..errors import RecipeError
 from ..app.catalog import BACKBONE_NAMES
 from ..app.device_choice import available_devices
-from ..app.downloads.trunks import TrunkChoice, trunk_choices
 from ..app.dataset_check import CheckDatasetJob, DatasetCheck
 from ..app.train_defaults import PAPER, PAPER_WIDTH, checkpoint_every, eval_every, paper_recipe, train_defaults
 from ..app.train_job import PRESETS, Recipe, TrainConfig, load_recipe, stage_choices
 from ..app.training_session import DEFAULT_RUNS, RememberedForm, TrainingChoices
 from .folder_dialog import ask_output_folder
+from .trunk_combo import TrunkCombo
 from .worker import JobRunner
 
 
@@ -61,10 +64,7 @@ class TrainingForm(QWidget):
         for key, label in BACKBONE_NAMES.items():
             self.backbone.addItem(label, key)
         self.backbone.setToolTip("trunk of the net (CVPR Table 1); a stage from the current model keeps its trunk")
-        self.start_from = QComboBox()
-        self.start_from.setToolTip("the ImageNet classifier the paper fine-tunes (`train --init NAME`); one not here "
-                                   "is downloaded when Start is pressed (File ▸ Get models… lists them all)")
-        self.show_trunks()
+        self.start_from = TrunkCombo(RANDOM_START)
         self.stage = QComboBox()
         self.stage.addItems([label for label, _, _ in STAGES])
         self.width = QDoubleSpinBox()
@@ -196,37 +196,20 @@ class TrainingForm(QWidget):
 
     # ----- the start: a catalogue trunk or random weights ---------------------------------------
     def show_trunks(self) -> None:
-        """List the catalogue's trunks with their state now (after a download: "ready"); the choice stays."""
-        chosen = self.chosen_trunk() if self.start_from.count() else ""
-        self.start_from.blockSignals(True)
-        self.start_from.clear()
-        self.start_from.addItem(RANDOM_START, "")
-        try:
-            trunks: list[TrunkChoice] = trunk_choices()
-        except FileProblem as exc:  # a lab's catalogue file that cannot be read: say so, offer the rest
-            trunks = []
-            self.start_from.setItemData(0, str(exc), Qt.ItemDataRole.ToolTipRole)
-        self.trunks = trunks
-        for trunk in trunks:
-            self.start_from.addItem(trunk.label, trunk.name)
-        self.start_from.blockSignals(False)
-        self.set_trunk(chosen)
+        self.start_from.show_trunks()
 
     def chosen_trunk(self) -> str:
-        return self.start_from.currentData() or ""
+        return self.start_from.chosen()
 
     def set_trunk(self, name: str) -> None:
-        """Choose trunk `name` ("" or one no longer in the catalogue: random weights)."""
-        self.start_from.setCurrentIndex(max(self.start_from.findData(name), 0))
+        self.start_from.choose(name)
         self._trunk_chosen()
 
     def _trunk_chosen(self) -> None:
         """A trunk decides the backbone: shown in the Backbone list, which it holds fixed."""
-        name = self.chosen_trunk()
-        backbone = next((t.backbone for t in self.trunks if t.name == name), "")
-        if backbone:
-            self.set_backbone(backbone)
-        self.backbone.setEnabled(not self.running and not name)
+        if self.start_from.backbone():
+            self.set_backbone(self.start_from.backbone())
+        self.backbone.setEnabled(not self.running and not self.chosen_trunk())
 
     def chosen_stage(self) -> tuple[str, bool]:
         _, stage, from_current = STAGES[self.stage.currentIndex()]

@@ -10,10 +10,23 @@ from __future__ import annotations
 
 from typing import Callable
 
+from PySide6.QtWidgets import QLabel, QProgressBar
+
 from ..app.downloads.fetch import DownloadProgress
 from ..app.downloads.install import Installed
 from ..app.downloads.job import InstallJob
 from .worker import JobHandle, JobRunner
+
+
+def say_in(status: QLabel, progress: QProgressBar) -> Callable[[str, float | None], None]:
+    """`download_then`'s `say` for a dock's status line and its 0–100 progress bar."""
+
+    def say(text: str, fraction: float | None) -> None:
+        status.setText(text)
+        if fraction is not None:
+            progress.setValue(round(100 * fraction))
+
+    return say
 
 
 def download_then(runner: JobRunner, job: InstallJob, say: Callable[[str, float | None], None],

@@ -64,6 +64,11 @@ def trunk_file(name: str) -> Path:
     return converted_path(trunk_entry(name))
 
 
+def start_file(start_from: str, shown: Path | None) -> Path | None:
+    """The file a round on the annotations starts from: trunk `start_from`'s, else the shown model's."""
+    return trunk_file(start_from) if start_from else shown
+
+
 def trunk_download(name: str) -> InstallJob | None:
     """The job that brings trunk `name` here first, or None when it is ready."""
     entry = trunk_entry(name)
