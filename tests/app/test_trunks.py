@@ -13,7 +13,8 @@ import torch
 from fcn_studio.app.annotate.jobs import RoundJob
 from fcn_studio.app.annotate.training import INIT_MODEL, AnnotationTraining
 from fcn_studio.app.downloads.install import converted_path
-from fcn_studio.app.downloads.trunks import short_title, start_file, trunk_download, trunk_file
+from fcn_studio.app.downloads.trunks import (NOT_HERE_LABEL, short_title, start_file, trunk_choices, trunk_download,
+                                             trunk_file)
 from fcn_studio.engine import load_model
 from fcn_studio.errors import RecipeError
 from tests.app.annotate.test_training import project  # noqa: F401  (the painted project fixture)
@@ -36,6 +37,17 @@ def served(tmp_path, monkeypatch):
                                  arch="fcn32s", classes=1000, fmt="torchvision", kind="trunk", name="vgg-lab",
                                  file_name="vgg.pth")
         yield server
+
+
+def test_trunks_of_the_same_short_title_are_told_apart_by_name(served, tmp_path):
+    entry_for(tmp_path, ["http://127.0.0.1:9/a.pth"], "unverified source", arch="fcn32s", classes=1000, fmt="torchvision",
+              kind="trunk", name="vgg-copy", file_name="a.pth", catalogue="two.toml")
+    both = (tmp_path / "lab.toml").read_text() + "\n" + (tmp_path / "two.toml").read_text()
+    (tmp_path / "lab.toml").write_text(both)
+    labels = [t.label for t in trunk_choices()[-2:]]
+    assert labels == [f"a compact FCN-8s (vgg-lab) — {NOT_HERE_LABEL}",
+                      f"a compact FCN-8s (vgg-copy) — {NOT_HERE_LABEL}, unverified source"]
+    assert trunk_choices()[0].label == f"VGG16 ImageNet (Caffe) — {NOT_HERE_LABEL}"
 
 
 def test_the_shown_model_is_the_default_start_and_a_trunk_names_its_own_file(served):

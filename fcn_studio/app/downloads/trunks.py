@@ -10,6 +10,7 @@ the download starts from exactly the file the download then writes.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,9 +47,13 @@ def short_title(entry: DownloadEntry) -> str:
 
 
 def trunk_choices() -> list[TrunkChoice]:
-    """The catalogue's trunks (a lab's own included), in catalogue order (CatalogueError if unreadable)."""
-    return [TrunkChoice(e.name, short_title(e), ARCHITECTURES[e.arch].backbone, state(e) != NOT_HERE, e.verified)
-            for e in load_catalogue().values() if e.kind == "trunk"]
+    """The catalogue's trunks (a lab's own included), in catalogue order (CatalogueError if unreadable).
+
+    Two of the same short title (a lab's copy of the Caffe VGG16) are told apart by their names."""
+    trunks = [e for e in load_catalogue().values() if e.kind == "trunk"]
+    titles = Counter(short_title(e) for e in trunks)
+    return [TrunkChoice(e.name, short_title(e) if titles[short_title(e)] == 1 else f"{short_title(e)} ({e.name})",
+                        ARCHITECTURES[e.arch].backbone, state(e) != NOT_HERE, e.verified) for e in trunks]
 
 
 def trunk_entry(name: str) -> DownloadEntry:
