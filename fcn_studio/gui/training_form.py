@@ -206,10 +206,13 @@ class TrainingForm(QWidget):
         self._trunk_chosen()
 
     def _trunk_chosen(self) -> None:
-        """A trunk decides the backbone: shown in the Backbone list, which it holds fixed."""
-        if self.start_from.backbone():
-            self.set_backbone(self.start_from.backbone())
-        self.backbone.setEnabled(not self.running and not self.chosen_trunk())
+        """A trunk decides the backbone and the width: shown in their fields, which it holds fixed."""
+        trunk = self.start_from.trunk()
+        if trunk is not None:
+            self.set_backbone(trunk.backbone)
+            self.width.setValue(trunk.width)
+        for field in (self.backbone, self.width):
+            field.setEnabled(not self.running and trunk is None)
 
     def chosen_stage(self) -> tuple[str, bool]:
         _, stage, from_current = STAGES[self.stage.currentIndex()]
@@ -298,10 +301,10 @@ class TrainingForm(QWidget):
         self.start.setToolTip("" if usable else "the dataset folder needs a usable train split first")
         self.resume.setEnabled(not running)
         self.cancel.setEnabled(running)
-        for field in (self.data, self.recipe, self.start_from, self.stage, self.width, self.iterations, self.eval_every,
+        for field in (self.data, self.recipe, self.start_from, self.stage, self.iterations, self.eval_every,
                       self.checkpoint_every, self.device, self.out):
             field.setEnabled(not running)
-        self.backbone.setEnabled(not running and not self.chosen_trunk())
+        self._trunk_chosen()
 
     def _folder(self) -> str:
         return self.data.text().strip()

@@ -45,6 +45,6 @@ class TrunkCombo(QComboBox):
         """Choose trunk `name` ("" or one no longer in the catalogue: the first choice)."""
         self.setCurrentIndex(max(self.findData(name), 0))
 
-    def backbone(self) -> str:
-        """The chosen trunk's backbone ("" for the first choice)."""
-        return next((t.backbone for t in self.trunks if t.name == self.chosen()), "")
+    def trunk(self) -> TrunkChoice | None:
+        """The chosen trunk (None for the first choice)."""
+        return next((t for t in self.trunks if t.name == self.chosen()), None)

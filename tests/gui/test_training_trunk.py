@@ -55,7 +55,8 @@ def start_from_trunk(qtbot, window, colour_set, tmp_path):
     form.backbone.setCurrentIndex(form.backbone.findData("alexnet"))
     form.set_trunk("vgg-lab")
     assert form.start_from.currentText() == f"a compact FCN-8s — {NOT_HERE_LABEL}"
-    assert form.chosen_backbone() == "vgg16" and not form.backbone.isEnabled()  # the trunk decides it
+    assert form.chosen_backbone() == "vgg16" and not form.backbone.isEnabled()  # the trunk decides them
+    assert form.width.value() == 0.0625 and not form.width.isEnabled()
     return form
 
 

@@ -33,6 +33,7 @@ class TrunkChoice:
     backbone: str
     ready: bool
     verified: bool
+    width: float = 1.0
 
     @property
     def label(self) -> str:
@@ -53,7 +54,7 @@ def trunk_choices() -> list[TrunkChoice]:
     trunks = [e for e in load_catalogue().values() if e.kind == "trunk"]
     titles = Counter(short_title(e) for e in trunks)
     return [TrunkChoice(e.name, short_title(e) if titles[short_title(e)] == 1 else f"{short_title(e)} ({e.name})",
-                        ARCHITECTURES[e.arch].backbone, state(e) != NOT_HERE, e.verified) for e in trunks]
+                        ARCHITECTURES[e.arch].backbone, state(e) != NOT_HERE, e.verified, e.width) for e in trunks]
 
 
 def trunk_entry(name: str) -> DownloadEntry:
