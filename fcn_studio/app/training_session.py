@@ -18,9 +18,12 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from ..engine import ARCHITECTURES
 from ..errors import RecipeError
 from . import note_rules
 from .catalog import ModelEntry, backbone_of_arch
+from .downloads.job import InstallJob
+from .downloads.trunks import trunk_download, trunk_entry, trunk_file
 from .eval_job import EvalDone, EvalJob
 from .train_defaults import TrainDefaults
 from .train_job import Recipe, StageFinished, StepDone, TrainConfig, TrainDone, TrainJob, checkpoint_of
@@ -48,6 +51,7 @@ class TrainingChoices:
     width: float = 1.0
     device: str = "cpu"
     out: str = ""  # "" picks DEFAULT_RUNS/<dataset>-<stage>-<time>
+    start_from: str = ""  # a catalogue trunk's name ("vgg16-caffe"), as `train --init NAME`; "" the backbone's start
 
 
 @dataclass
@@ -64,6 +68,7 @@ class RememberedForm:
     eval_every: int = 0
     checkpoint_every: int = 0
     out: str = ""
+    start_from: str = ""
 
 
 class TrainingSession:
@@ -85,8 +90,9 @@ class TrainingSession:
     def config(self, choices: TrainingChoices, current: ModelEntry | None = None) -> TrainConfig:
         """The TrainConfig the choices make (RecipeError if they make none). A stage from the current
         model starts from its file, on its trunk (whatever the backbone choice says), and the
-        device's defaults keep the solver that model learned with."""
-        init, backbone, init_optimizer = "", choices.backbone, None
+        device's defaults keep the solver that model learned with. A catalogue trunk is the run's
+        init, its trunk and width those of the file (`download_for` brings it first)."""
+        init, backbone, width, init_optimizer = "", choices.backbone, choices.width, None
         if choices.from_current:
             if current is None:
                 raise RecipeError(None, f"FCN-{choices.stage} from the current model needs a current model; "
@@ -94,14 +100,22 @@ class TrainingSession:
             init = str(current.path)
             backbone = backbone_of_arch(current.info.arch) or backbone
             init_optimizer = current.info.recipe.get("optimizer")
+        elif choices.start_from:
+            trunk = trunk_entry(choices.start_from)
+            init, backbone, width = str(trunk_file(trunk.name)), ARCHITECTURES[trunk.arch].backbone, trunk.width
         recipe = choices.recipe
         if isinstance(recipe, TrainDefaults):
             recipe = recipe.recipe(choices.from_current, init_optimizer)
         recipe = recipe.with_overrides(iterations=choices.iterations, eval_every=choices.eval_every,
                                        checkpoint_every=choices.checkpoint_every)
         return TrainConfig(data=choices.data.strip(), out=str(self.run_folder(choices)), recipe=recipe,
-                           stage=choices.stage, width=choices.width, init=init, backbone=backbone,
-                           device=choices.device)
+                           stage=choices.stage, width=width, init=init, backbone=backbone, device=choices.device)
+
+    def download_for(self, choices: TrainingChoices) -> InstallJob | None:
+        """The download to run before the run: the chosen trunk when it is not here yet, else None."""
+        if choices.from_current or not choices.start_from:
+            return None
+        return trunk_download(choices.start_from)
 
     def run_folder(self, choices: TrainingChoices) -> Path:
         """The typed run folder, or a new dated one under `runs_root` named after the dataset."""

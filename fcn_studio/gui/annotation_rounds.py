@@ -15,17 +15,20 @@ from typing import Callable
 
 from PySide6.QtCore import QObject
 
-from ..app.annotate.jobs import LiveModel, LivePredictJob, LiveResult, RoundDone
+from ..app.annotate.jobs import LiveModel, LivePredictJob, LiveResult, RoundDone, RoundJob
 from ..app.annotate.session import AnnotationSession, Refused
+from ..app.downloads.trunks import start_file, trunk_download
 from ..app.jobs import Lane
 from ..app.train_job import StageFinished
 from ..app.view_model import ViewModel
+from ..errors import RecipeError
 from .annotation_training_box import AnnotationTrainingBox
 from .error_dialog import ErrorDialog
 from .model_file import add_model_file
 from .training_control import stop_training
 from .training_plots import TrainingPlots
-from .worker import JobRunner
+from .trunk_download import download_then, say_in
+from .worker import JobHandle, JobRunner
 
 
 class RoundControl(QObject):
@@ -37,29 +40,54 @@ class RoundControl(QObject):
         super().__init__(box)
         self.vm, self.runner, self.errors, self.session = vm, runner, errors, session
         self.box, self.plots, self.show_dock = box, plots, show_dock
+        self.fetching: JobHandle | None = None  # a catalogue trunk's download before the round
         box.start_requested.connect(self.start)
         box.cancel_requested.connect(self.cancel)
 
     def start(self) -> bool:
         entry = self.vm.entry
+        settings = self.box.settings(self.vm.device)
         try:
-            job = self.session.round_job(entry.path if entry is not None else None, self.box.settings(self.vm.device))
-        except Refused as exc:
+            model = start_file(settings.start_from, entry.path if entry is not None else None)
+            job = self.session.round_job(model, settings)
+            download = trunk_download(settings.start_from) if settings.start_from else None
+        except (Refused, RecipeError) as exc:
             self.errors.report(exc)
             return False
-        if self.runner.busy(Lane.TRAIN):
+        if self.runner.busy(Lane.TRAIN) or self.fetching is not None:
             self.errors.report("a training run is going on already; cancel it or wait for it to end")
             return False
-        self.session.round_started()
         self.show_dock()
         self.plots.clear()
-        self.plots.status.setText(f"training {entry.path.name} on the painted images of {job.project.root.name}…")
         self.box.set_running(True)
-        self.runner.submit(job, yielded=self._event, returned=self._done, errored=self._failed, finished=self._finished)
+        if download is None:
+            self._run(job)
+        else:  # a catalogue trunk not here yet: its download first (issue 28)
+            self.fetching = download_then(self.runner, download, say_in(self.plots.status, self.plots.progress),
+                                          then=lambda: self._run(job), failed=self._download_failed,
+                                          finished=self._downloaded)
         return True
 
+    def _run(self, job: RoundJob) -> None:
+        self.session.round_started()
+        self.plots.status.setText(f"training {job.model_path.name} on the painted images of {job.project.root.name}…")
+        self.runner.submit(job, yielded=self._event, returned=self._done, errored=self._failed, finished=self._finished)
+
     def cancel(self) -> None:
+        if self.fetching is not None:  # the trunk's download: the round never starts
+            self.fetching.cancel()
+            return
         stop_training(self.runner, self.plots)
+
+    def _download_failed(self, problem: Exception) -> None:
+        self.plots.status.setText(f"the trunk's download failed, the round did not start: {problem}")
+        self.errors.report(problem, "Without a network: File ▸ Get models… ▸ Import from file…, then train again.")
+
+    def _downloaded(self) -> None:
+        self.fetching = None
+        self.box.start_from.show_trunks()
+        if not self.runner.busy(Lane.TRAIN):
+            self.box.set_running(False)
 
     def _event(self, event: object) -> None:
         if isinstance(event, LiveModel):

@@ -13,6 +13,9 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QWidget
 
 from ..app.annotate.training import AnnotationTraining
+from .trunk_combo import TrunkCombo
+
+SHOWN_MODEL = "the shown model"
 
 
 class AnnotationTrainingBox(QGroupBox):
@@ -30,6 +33,7 @@ class AnnotationTrainingBox(QGroupBox):
         self.live_every.setValue(defaults.live_every_s)
         self.live_every.setSuffix(" s")
         self.live_every.setToolTip("how often the shown image is segmented again with the newest weights")
+        self.start_from = TrunkCombo(SHOWN_MODEL)  # a catalogue trunk instead (issue 28)
         self.start = QPushButton("Train on my annotations")
         self.start.clicked.connect(self.start_requested)
         self.cancel = QPushButton("Cancel")
@@ -44,15 +48,18 @@ class AnnotationTrainingBox(QGroupBox):
         form = QFormLayout(self)
         form.addRow("Updates", self.updates)
         form.addRow("Live prediction every", self.live_every)
+        form.addRow("Start from", self.start_from)
         form.addRow(buttons)
         form.addRow(self.result)
 
     def settings(self, device: str) -> AnnotationTraining:
         """The round the box describes (the held-out evaluation interval follows from the updates)."""
-        return AnnotationTraining(updates=self.updates.value(), live_every_s=self.live_every.value(), device=device)
+        return AnnotationTraining(updates=self.updates.value(), live_every_s=self.live_every.value(), device=device,
+                                  start_from=self.start_from.chosen())
 
     def set_running(self, running: bool) -> None:
         self.start.setEnabled(not running)
+        self.start_from.setEnabled(not running)
         self.cancel.setEnabled(running)
 
     def show_round(self, round_name: str, metrics: dict | None) -> None:

@@ -95,6 +95,7 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.jobs_dock = self._dock("Jobs", self.jobs_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.jobs_dock.hide()
+        self.jobs_panel.watch(self.runner, self.jobs_dock.show)  # every download gets a row there
         training_panel = TrainingPanel()
         training_dock = self._dock("Training", training_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
         training_dock.hide()

@@ -3,6 +3,8 @@
 TrainJob / EvalJob it returns run on Lane.TRAIN and Lane.EVAL, and their events come back as plot
 points, a progress bar, new models in the picker, and the evaluation dialog.
 
+A run from a catalogue trunk that is not here yet downloads it first (`trunk_download`), its
+progress in the dock's status line; Cancel then stops the download, and the run never starts.
 Cancel asks the running job to stop through its handle (the trainer saves a checkpoint and reports
 "cancelled"); it does not drop the job's events, so the panel still sees how the stage ended.
 Quitting while a run trains asks first (`confirm_quit`); a run so interrupted is remembered, and
@@ -30,7 +32,8 @@ from .eval_dialog import EvalDialog
 from .model_file import add_model_file
 from .training_panel import TrainingPanel
 from .training_plots import TrainingPlots
-from .worker import JobRunner
+from .trunk_download import download_then, say_in
+from .worker import JobHandle, JobRunner
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +57,7 @@ class TrainingControl(QObject):
         self.vm, self.runner, self.errors = vm, runner, errors
         self.panel, self.dock = panel, dock
         self.session = TrainingSession(vm.store)
+        self.fetching: JobHandle | None = None  # the chosen trunk's download, before the run
         self.eval_dialog = EvalDialog(dock.parentWidget())
         form = self.panel.form
         form.resume_start = lambda: str(self.session.resume_suggestion())
@@ -91,17 +95,28 @@ class TrainingControl(QObject):
         return self.session.config(self.panel.form.choices(), self.vm.entry)
 
     def start(self) -> None:
-        if self.busy(Lane.TRAIN):
+        """Start the run the form describes; a catalogue trunk not here yet is downloaded first."""
+        if self.busy(Lane.TRAIN) or self.fetching is not None:
             return
+        form = self.panel.form
         try:
             config = self.config()
+            download = self.session.download_for(form.choices())
         except RecipeError as exc:
             self.errors.report(exc, "Change the training form and press Start again.")
             return
-        form = self.panel.form
         self.session.remember(form.remembered())
         form.set_backbone(config.backbone)  # the trunk trained, also when the current model chose it
-        self._train(self.session.start(config), f"starting {config.stage} in {config.out}")
+        if download is None:
+            self._train(self.session.start(config), f"starting {config.stage} in {config.out}")
+            return
+        self.show()
+        self.panel.plots.clear()
+        form.set_running(True)
+        self.fetching = download_then(
+            self.runner, download, say_in(self.panel.plots.status, self.panel.plots.progress),
+            then=lambda: self._train(self.session.start(config), f"starting {config.stage} in {config.out}"),
+            failed=self._download_failed, finished=self._downloaded)
 
     def resume(self, run_dir: str | Path) -> None:
         if self.busy(Lane.TRAIN):
@@ -113,6 +128,9 @@ class TrainingControl(QObject):
         self._train(self.session.resume(run_dir), f"resuming {run_dir}")
 
     def cancel(self) -> None:
+        if self.fetching is not None:  # the trunk's download: the run never starts
+            self.fetching.cancel()
+            return
         stop_training(self.runner, self.panel.plots)
 
     def evaluate(self, data: str | Path | None = None, split: str | None = None) -> None:
@@ -197,6 +215,17 @@ class TrainingControl(QObject):
                 self.session.best_model = None
                 return
             self.panel.offer_best(entry.label)
+
+    def _download_failed(self, problem: Exception) -> None:
+        self.panel.plots.status.setText(f"the trunk's download failed, the run did not start: {problem}")
+        self.errors.report(problem, "Without a network: File ▸ Get models… ▸ Import from file…, then Start again.")
+
+    def _downloaded(self) -> None:
+        self.fetching = None
+        form = self.panel.form
+        form.show_trunks()  # "ready" now, or still "not here"
+        if not self.busy(Lane.TRAIN):
+            form.set_running(False)
 
     def _failed(self, lane: Lane, problem: Exception) -> None:
         self.panel.plots.status.setText(f"{lane.value} failed: {problem}")

@@ -5,6 +5,9 @@ layout, images per split, class names and the first problems; Start stays disabl
 folder holds a usable training split. The check runs on a worker thread ("checking…" meanwhile),
 since a slow or huge folder takes seconds; the result of a path the user has typed past is dropped.
 
+"Start from" offers the catalogue's ImageNet trunks (`TrunkCombo`), as `train --init NAME`;
+the TrainingControl downloads one that is not here when Start is pressed.
+
 The form only collects choices (`choices()`, plain values) and shows them (`recall`, `show_config`);
 the TrainingSession turns them into a TrainConfig. Its buttons are a row of their own
 (`button_row`), which the panel keeps in sight below the scrolling fields.
@@ -27,12 +30,14 @@ from ..app.train_defaults import PAPER, PAPER_WIDTH, checkpoint_every, eval_ever
 from ..app.train_job import PRESETS, Recipe, TrainConfig, load_recipe, stage_choices
 from ..app.training_session import DEFAULT_RUNS, RememberedForm, TrainingChoices
 from .folder_dialog import ask_output_folder
+from .trunk_combo import TrunkCombo
 from .worker import JobRunner
 
 
 STAGES = stage_choices()
 FILE_ITEM = "file…"
 CHECKING = "checking…"
+RANDOM_START = "random weights (the backbone above)"
 
 
 class TrainingForm(QWidget):
@@ -59,6 +64,7 @@ class TrainingForm(QWidget):
         for key, label in BACKBONE_NAMES.items():
             self.backbone.addItem(label, key)
         self.backbone.setToolTip("trunk of the net (CVPR Table 1); a stage from the current model keeps its trunk")
+        self.start_from = TrunkCombo(RANDOM_START)
         self.stage = QComboBox()
         self.stage.addItems([label for label, _, _ in STAGES])
         self.width = QDoubleSpinBox()
@@ -94,6 +100,7 @@ class TrainingForm(QWidget):
         form.addRow("", self.data_problem)
         form.addRow("Recipe", self.recipe)
         form.addRow("Backbone", self.backbone)
+        form.addRow("Start from", self.start_from)
         form.addRow("Stage", self.stage)
         row = QHBoxLayout()
         row.addWidget(self.width)
@@ -117,6 +124,7 @@ class TrainingForm(QWidget):
         self._debounce.timeout.connect(self.validate_now)
         self.data.textChanged.connect(self._data_edited)
         self.recipe.activated.connect(self._recipe_chosen)
+        self.start_from.currentIndexChanged.connect(lambda: self._trunk_chosen())
         self.iterations.valueChanged.connect(self._iterations_changed)
         self.eval_every.editingFinished.connect(lambda: setattr(self, "_eval_follows", False))
         self.checkpoint_every.editingFinished.connect(lambda: setattr(self, "_checkpoint_follows", False))
@@ -135,7 +143,8 @@ class TrainingForm(QWidget):
                                iterations=self.iterations.value(), eval_every=self.eval_every.value(),
                                checkpoint_every=self.checkpoint_every.value(), stage=stage, from_current=from_current,
                                backbone=self.chosen_backbone(), width=self.width.value(),
-                               device=self.device.currentText(), out=self.out.text().strip())
+                               device=self.device.currentText(), out=self.out.text().strip(),
+                               start_from=self.chosen_trunk())
 
     def remembered(self) -> RememberedForm:
         """The fields a relaunch shows again."""
@@ -143,7 +152,8 @@ class TrainingForm(QWidget):
         return RememberedForm(data=self._folder(), recipe=self.recipe.currentText(), backbone=self.chosen_backbone(),
                               stage=stage, from_current=from_current, width=self.width.value(),
                               iterations=self.iterations.value(), eval_every=self.eval_every.value(),
-                              checkpoint_every=self.checkpoint_every.value(), out=self.out.text().strip())
+                              checkpoint_every=self.checkpoint_every.value(), out=self.out.text().strip(),
+                              start_from=self.chosen_trunk())
 
     def recall(self, form: RememberedForm) -> None:
         """Show a remembered form (a recipe no longer in the list keeps the current one)."""
@@ -152,6 +162,7 @@ class TrainingForm(QWidget):
             self.recipe.setCurrentIndex(index)
             self._recipe_chosen(index)
         self.set_backbone(form.backbone)
+        self.set_trunk(form.start_from)
         self.set_stage(form.stage, form.from_current)
         if form.width > 0:
             self.width.setValue(form.width)
@@ -182,6 +193,26 @@ class TrainingForm(QWidget):
         index = self.backbone.findData(backbone)
         if index >= 0:
             self.backbone.setCurrentIndex(index)
+
+    # ----- the start: a catalogue trunk or random weights ---------------------------------------
+    def show_trunks(self) -> None:
+        self.start_from.show_trunks()
+
+    def chosen_trunk(self) -> str:
+        return self.start_from.chosen()
+
+    def set_trunk(self, name: str) -> None:
+        self.start_from.choose(name)
+        self._trunk_chosen()
+
+    def _trunk_chosen(self) -> None:
+        """A trunk decides the backbone and the width: shown in their fields, which it holds fixed."""
+        trunk = self.start_from.trunk()
+        if trunk is not None:
+            self.set_backbone(trunk.backbone)
+            self.width.setValue(trunk.width)
+        for field in (self.backbone, self.width):
+            field.setEnabled(not self.running and trunk is None)
 
     def chosen_stage(self) -> tuple[str, bool]:
         _, stage, from_current = STAGES[self.stage.currentIndex()]
@@ -270,9 +301,10 @@ class TrainingForm(QWidget):
         self.start.setToolTip("" if usable else "the dataset folder needs a usable train split first")
         self.resume.setEnabled(not running)
         self.cancel.setEnabled(running)
-        for field in (self.data, self.recipe, self.backbone, self.stage, self.width, self.iterations, self.eval_every,
+        for field in (self.data, self.recipe, self.start_from, self.stage, self.iterations, self.eval_every,
                       self.checkpoint_every, self.device, self.out):
             field.setEnabled(not running)
+        self._trunk_chosen()
 
     def _folder(self) -> str:
         return self.data.text().strip()

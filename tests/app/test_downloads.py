@@ -278,13 +278,13 @@ def test_downloaded_models_join_the_picker_as_one_family(tmp_path, cache):
     assert len(picker.entries) == 2  # a rescan does not list them twice
 
 
-def test_a_trunk_becomes_the_init_model_with_its_own_input_convention(tmp_path, cache, monkeypatch):
-    """A Caffe-convention VGG16 in torchvision's keys (pytorch-fcn's vgg16_from_caffe.pth, compact)."""
-    from fcn_studio.app.model_choice import model_file
+def vgg_trunk_file(seed: int = 2) -> tuple[dict, bytes]:
+    """A compact VGG16 ImageNet classifier in torchvision's keys (as pytorch-fcn's vgg16_from_caffe.pth
+    is): the FCN-32s whose trunk it holds, and the file's bytes."""
     from fcn_studio.engine.convolutionalise import VGG16_FEATURE_INDICES
     from fcn_studio.engine.vgg import CONV_NAMES
 
-    trunk = compact_model("fcn32s", seed=2, family=None).state_dict()
+    trunk = compact_model("fcn32s", seed=seed, family=None).state_dict()
     tv = {}
     for name, index in zip(CONV_NAMES, VGG16_FEATURE_INDICES):
         tv[f"features.{index}.weight"], tv[f"features.{index}.bias"] = trunk[f"{name}.weight"], trunk[f"{name}.bias"]
@@ -292,7 +292,14 @@ def test_a_trunk_becomes_the_init_model_with_its_own_input_convention(tmp_path, 
     tv["classifier.3.weight"], tv["classifier.3.bias"] = trunk["fc7.weight"].flatten(1), trunk["fc7.bias"]
     buffer = io.BytesIO()
     torch.save(tv, buffer)
-    body = buffer.getvalue()
+    return trunk, buffer.getvalue()
+
+
+def test_a_trunk_becomes_the_init_model_with_its_own_input_convention(tmp_path, cache, monkeypatch):
+    """A Caffe-convention VGG16 in torchvision's keys (pytorch-fcn's vgg16_from_caffe.pth, compact)."""
+    from fcn_studio.app.model_choice import model_file
+
+    trunk, body = vgg_trunk_file()
     with FileServer() as server:
         server.files["/vgg16_from_caffe.pth"] = body
         entry = entry_for(tmp_path, [server.url("/vgg16_from_caffe.pth")], f"md5:{hashlib.md5(body).hexdigest()}",

@@ -136,3 +136,45 @@ def test_curves_replace_redone_updates_and_clear_for_a_new_run():
     assert curves.bars == ([0.5, 0.0], ["a", "b"]) and math.isfinite(curves.seconds_left)
     curves.clear()
     assert curves.curves == {} and curves.bars is None and math.isnan(curves.seconds_left)
+
+
+def test_a_catalogue_trunk_is_the_runs_init_downloaded_first_when_not_here(tmp_path, monkeypatch):
+    """"Start from: VGG16 ImageNet" is `train --init NAME`: the same file, its trunk and width; not here → its download."""
+    import hashlib
+
+    from fcn_studio.app.downloads.install import converted_path, install
+    from fcn_studio.app.downloads.job import InstallJob
+    from fcn_studio.app.downloads.trunks import NOT_HERE_LABEL, trunk_choices
+    from fcn_studio.app.model_choice import model_file
+    from tests.app.download_server import FileServer
+    from tests.app.test_downloads import entry_for, vgg_trunk_file
+
+    monkeypatch.setenv("FCN_STUDIO_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("FCN_STUDIO_CATALOGUE", str(tmp_path / "lab.toml"))
+    monkeypatch.delenv("FCN_STUDIO_MIRROR", raising=False)
+    _, body = vgg_trunk_file()
+    with FileServer() as server:
+        server.files["/vgg.pth"] = body
+        trunk = entry_for(tmp_path, [server.url("/vgg.pth")], f"md5:{hashlib.md5(body).hexdigest()}", arch="fcn32s",
+                          classes=1000, fmt="torchvision", kind="trunk", name="vgg-lab", file_name="vgg.pth")
+        session = TrainingSession(MemoryStore(), runs_root=tmp_path / "runs")
+        chosen = choices(start_from="vgg-lab", backbone="alexnet", width=0.5)
+        config = session.config(chosen)
+        assert (config.init, config.backbone, config.width) == (str(converted_path(trunk)), "vgg16", 0.0625)
+        assert (config.recipe.optimizer, config.stage) == ("adam", "32s")  # a fresh start's solver
+        assert [(t.name, t.title, t.backbone, t.ready) for t in trunk_choices()][-1] == ("vgg-lab", "a compact FCN-8s",
+                                                                                        "vgg16", False)
+        assert trunk_choices()[-1].label == f"a compact FCN-8s — {NOT_HERE_LABEL}"
+        job = session.download_for(chosen)
+        assert isinstance(job, InstallJob) and job.entry == trunk
+        assert session.download_for(choices(start_from="vgg-lab", stage="16s", from_current=True)) is None
+        assert session.download_for(choices()) is None
+        install(job.entry)
+        assert session.download_for(chosen) is None and trunk_choices()[-1].ready
+        assert model_file("vgg-lab") == Path(config.init)  # what `train --init vgg-lab` opens
+        assert server.hits["/vgg.pth"] == 1
+    with pytest.raises(RecipeError, match="'fcn8s-voc' is not an ImageNet trunk of the catalogue"):
+        session.config(choices(start_from="fcn8s-voc"))
+    form = RememberedForm(start_from="vgg-lab")
+    session.remember(form)
+    assert session.remembered().start_from == "vgg-lab"

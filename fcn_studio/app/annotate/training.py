@@ -57,6 +57,9 @@ class AnnotationTraining:
     live_every_s: float = 5.0
     seed: int = 0
     device: str = "cpu"
+    # A catalogue ImageNet trunk to start from instead of the shown model ("": the shown model);
+    # `downloads.trunks.start_file` picks the file, the window downloads it first when not here.
+    start_from: str = ""
 
     def recipe(self) -> Recipe:
         return Recipe(name="annotations", lr=self.lr, stage_lr_scale={s: 1.0 for s in STAGES}, optimizer=self.optimizer,
