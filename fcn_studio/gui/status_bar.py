@@ -51,7 +51,7 @@ class StatusBar(QStatusBar):
         if entry is not None:
             self.timing.setText(sentences.timing(vm))
         m = vm.metrics()
-        self.show_metrics(f"{vm.head} vs truth: mean IU {m['mean_iu']:.3f} · pixel acc. {m['pixel_acc']:.3f}" if m else "")
+        self.show_metrics(f"FCN-{vm.head} vs the truth: mean IU {m['mean_iu']:.3f} · pixel acc. {m['pixel_acc']:.3f}" if m else "")
 
     def hover_at(self, x: int, y: int) -> None:
         """The mouse is over image pixel (x, y) (−1, −1: off the image)."""

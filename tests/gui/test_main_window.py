@@ -71,7 +71,7 @@ def test_compare_grid_shows_each_head_truth_skip_changes_and_metrics(qtbot, wind
         np.testing.assert_array_equal(marked, labels[coarse] != labels[fine])
         assert f"{marked.sum()} px changed vs {coarse}" in grid.titles[fine].text
     miu = analysis.image_metrics(labels["8s"], truth, 4)["mean_iu"]
-    assert f"mIU {miu:.3f}" in grid.titles["8s"].text and f"mean IU {miu:.3f}" in window.status.metrics.text()
+    assert f"mIU {miu:.3f}" in grid.titles["8s"].text and f"FCN-8s vs the truth: mean IU {miu:.3f}" in window.status.metrics.text()
     # panes pan and zoom together
     grid.panes["32s"].view.setRange(xRange=(10, 20), yRange=(10, 20), padding=0)
     x16 = grid.panes["8s"].view.viewRange()[0]
