@@ -80,6 +80,11 @@ class ClassInUse(FileProblem):
     """Deleting a class that masks still use, without saying what becomes of those pixels."""
 
 
+class DownloadError(FileProblem):
+    """A file that could not be fetched, or was refused (a wrong hash, no network); `path` is the source
+    or the target."""
+
+
 class SettingsError(FileProblem, ValueError):
     """A choice the user made that cannot be used (a class name, a tool, a label set; path: None)."""
 

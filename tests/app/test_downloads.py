@@ -17,7 +17,8 @@ import torch
 
 from fcn_studio.app.catalog import Catalog
 from fcn_studio.app.downloads.entries import CatalogueError, load_catalogue, read_catalogue
-from fcn_studio.app.downloads.fetch import DownloadCancelled, DownloadError, DownloadProgress, cache_dir, fetch
+from fcn_studio.app.downloads.fetch import DownloadCancelled, DownloadProgress, cache_dir, fetch
+from fcn_studio.errors import DownloadError
 from fcn_studio.app.downloads.install import READY, UNVERIFIED_STATE, converted_path, files_dir, install, state
 from fcn_studio.app.downloads.job import InstallJob
 from fcn_studio.app.jobs import CancelToken, Lane

@@ -136,7 +136,7 @@ def test_a_wrong_dataset_archive_is_refused(env, capsys, monkeypatch):
 
 def test_an_archive_reaching_outside_its_folder_is_refused(tmp_path):
     from fcn_studio.app.downloads.datasets import unpack
-    from fcn_studio.app.downloads.fetch import DownloadError
+    from fcn_studio.errors import DownloadError
 
     archive = tmp_path / "evil.tar"
     with tarfile.open(archive, mode="w") as tar:

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ...training.events import CancelToken
-from .fetch import DownloadError, ProgressCallback, cache_dir, fetch, source_urls
+from ...errors import DownloadError
+from .fetch import ProgressCallback, cache_dir, fetch, source_urls
 
 log = logging.getLogger(__name__)
 

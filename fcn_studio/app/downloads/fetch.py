@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ...engine.backends.cache import cache_dir as program_cache_dir
-from ...errors import FileProblem
+from ...errors import DownloadError
 from ...training.events import CancelToken
 
 log = logging.getLogger(__name__)
@@ -29,10 +29,6 @@ MIRROR_ENV = "FCN_STUDIO_MIRROR"
 TIMEOUT_S = 30
 CHUNK = 1 << 16
 _GOT = re.compile(r"expected (\S+) but got (\w+)")
-
-
-class DownloadError(FileProblem):
-    """A file that could not be fetched, or was refused; `path` is the source or the target."""
 
 
 class _Refused(Exception):

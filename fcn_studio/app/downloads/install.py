@@ -26,11 +26,11 @@ from ...engine import FCN, ModelInfo, build_model, read_info, save_model
 from ...engine.convolutionalise import copy_imagenet
 from ...engine.reference_weights import import_caffemodel, import_pytorch_fcn
 from ...engine.registry import ARCHITECTURES
-from ...errors import FileProblem, WeightFileError
+from ...errors import DownloadError, FileProblem, WeightFileError
 from ...palette import voc_palette
 from ...training.events import CancelToken
 from .entries import DownloadEntry
-from .fetch import DownloadError, ProgressCallback, cache_dir, fetch, hash_prefix_matches, source_urls
+from .fetch import ProgressCallback, cache_dir, fetch, hash_prefix_matches, source_urls
 
 log = logging.getLogger(__name__)
 
