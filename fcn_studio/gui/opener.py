@@ -114,7 +114,7 @@ class Opener(QObject):
         if isinstance(event, ImageOpened):
             self.vm.add_image(event.image)
         elif isinstance(event, ImageFailed):
-            self.errors.report(event.message, "The file could not be read as an image; the other files are unaffected.")
+            self.errors.report(event.message, "Each file listed could not be read as an image; every other file opened as usual.")
 
     def _show(self, last: OpenImage | None) -> None:
         if last is not None:

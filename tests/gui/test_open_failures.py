@@ -18,6 +18,8 @@ def test_failed_files_are_listed_in_the_body_and_stay_out_of_recent(qtbot, windo
     assert errors.isVisible() and errors.list.isVisible() and errors.text() == "3 problems:"
     assert len(lines) == 3 and all(line.startswith(f"{path}: ") for line, path in zip(lines, bad, strict=True))
     assert not hasattr(errors, "detailedText")  # nothing hidden behind "Show Details"
+    # one sentence under three problems must read right for three: no "The file could not …"
+    assert errors.hint.text() == "Each file listed could not be read as an image; every other file opened as usual."
     errors.grab().save(str(tmp_path / "errors.png"))
     assert window.opener.recent() == [str(good)]
     assert [a.text() for a in window.actions.recent_menu.actions()] == [str(good)]
