@@ -10,7 +10,7 @@ reopened unasked) and the annotation brush size.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from .device_choice import usable_device
 from .view_state import DEFAULT_HEAD, DEFAULT_OPACITY, STITCH_FACTORS
@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 IMAGES_KEY = "session/images"
 BRUSH_KEY = "annotate/brush"
+PROJECTS_KEY = "annotate/recent_projects"
+MAX_RECENT_PROJECTS = 8
 
 
 class Store(Protocol):
@@ -87,3 +89,24 @@ def remember_brush(state: Any, store: Store) -> None:
     except (TypeError, ValueError):
         pass  # a hand-edited settings file: keep the default
     state.events.radius.connect(lambda radius, *_: store.setValue(BRUSH_KEY, radius))
+
+
+def recent_projects(store: Store) -> list[Path]:
+    """The annotation projects opened last, newest first, that are still there (File ▸ Open recent)."""
+    saved = store.value(PROJECTS_KEY) or []
+    paths = [saved] if isinstance(saved, str) else list(saved)
+    return [Path(p) for p in paths if p and Path(p).is_dir()]
+
+
+def remember_projects(state: Any, store: Store, changed: Callable[[], None] = lambda: None) -> None:
+    """Put every project the annotate mode opens or creates first in the recent list (`state` is the
+    annotate mode's state); `changed` then refreshes the menu that shows it."""
+
+    def opened(project: Any, *_: Any) -> None:
+        if project is None:
+            return
+        folders = [str(project.root)] + [str(p) for p in recent_projects(store) if str(p) != str(project.root)]
+        store.setValue(PROJECTS_KEY, folders[:MAX_RECENT_PROJECTS])
+        changed()
+
+    state.events.project.connect(opened)

@@ -116,6 +116,9 @@ class MainWindow(QMainWindow):
         self.live = LiveControl(vm, self.runner, self.annotate, self.image_view, self.opener.open_paths)
         self.make_model_requested.connect(self.annotate.make_model)
         view_settings.remember_brush(self.annotate.state, settings)
+        self.opener.open_project = self.annotate.open_project
+        view_settings.remember_projects(self.annotate.state, settings, self.opener.fill_recent)
+        self.opener.fill_recent()
         self.importer = Importer(vm, self.runner, self.errors, self.status, self)
         self.get_models_dialog: GetModelsDialog | None = None  # made when first asked for
         self.notes = WindowNotes(vm, self.central_column, self.training, self.actions.import_action,

@@ -7,6 +7,7 @@ open job's return value). The window forwards its drop events here.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 from PySide6.QtCore import QMimeData, QObject
@@ -16,7 +17,7 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 from ..app.jobs import ImageFailed, ImageOpened, OpenImagesJob, OpenModelJob
 from ..app.session import OpenImage
 from ..app.view_model import ViewModel
-from ..app.view_settings import Store
+from ..app.view_settings import Store, recent_projects
 from ..images import IMAGE_SUFFIXES
 from .error_dialog import ErrorDialog
 from .worker import JobRunner
@@ -34,6 +35,7 @@ class Opener(QObject):
         super().__init__(parent)
         self.vm, self.runner, self.store, self.errors = vm, runner, store, errors
         self.recent_menu = recent_menu
+        self.open_project: Callable[[Path], object] | None = None  # the annotate mode's, once the window has it
         self.dialog_parent = parent
         self.fill_recent()
 
@@ -100,11 +102,17 @@ class Opener(QObject):
         return [value] if isinstance(value, str) else list(value or [])
 
     def fill_recent(self) -> None:
+        """Recent images and folders, then the recent annotation projects (`open_project` opens one)."""
         menu = self.recent_menu
         menu.clear()
         for path in self.recent():
             menu.addAction(path, lambda p=path: self.open_paths([p]))
-        menu.setEnabled(bool(self.recent()))
+        projects = recent_projects(self.store) if self.open_project is not None else []
+        if projects:
+            menu.addSection("Annotation projects")
+            for folder in projects:
+                menu.addAction(f"{folder} (project)", lambda f=folder: self.open_project(f))
+        menu.setEnabled(bool(self.recent() or projects))
 
     def last_dir(self) -> str:
         recent = self.recent()

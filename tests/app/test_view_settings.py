@@ -8,7 +8,9 @@ from psygnal import Signal, SignalGroup
 from fcn_studio.app.catalog import Catalog
 from fcn_studio.app.session import Session, open_image_file
 from fcn_studio.app.view_model import ViewModel
-from fcn_studio.app.view_settings import BRUSH_KEY, IMAGES_KEY, MemoryStore, flag, last_images, remember_brush
+from fcn_studio.app.annotate.workspace import AnnotateState
+from fcn_studio.app.view_settings import (BRUSH_KEY, IMAGES_KEY, MAX_RECENT_PROJECTS, PROJECTS_KEY, MemoryStore, flag,
+                                         last_images, recent_projects, remember_brush, remember_projects)
 from tests.compact_models import write_family, write_image
 
 
@@ -67,3 +69,20 @@ def test_the_brush_size_is_restored_and_remembered():
 
 def test_flag_reads_what_qsettings_gives_back():
     assert flag("true") and flag(True) and flag("1") and not flag("false") and not flag(None) and not flag("")
+
+
+def test_each_opened_project_goes_first_in_the_recent_list_and_gone_folders_drop_out(tmp_path):
+    folders = [tmp_path / f"p{k}" for k in range(MAX_RECENT_PROJECTS + 2)]
+    for folder in folders:
+        folder.mkdir()
+    state, store, refreshed = AnnotateState(), MemoryStore(), []
+    remember_projects(state, store, lambda: refreshed.append(True))
+    for folder in folders:
+        state.project = SimpleNamespace(root=folder)
+    state.project = SimpleNamespace(root=folders[3])  # opened again: moves to the front, not listed twice
+    assert recent_projects(store) == [folders[3]] + [f for f in folders[::-1] if f != folders[3]][:MAX_RECENT_PROJECTS - 1]
+    assert len(refreshed) == len(folders) + 1
+    state.project = None  # closing a project changes nothing
+    folders[3].rmdir()
+    assert recent_projects(store)[0] == folders[-1] and folders[3] not in recent_projects(store)
+    assert recent_projects(MemoryStore({PROJECTS_KEY: str(folders[0])})) == [folders[0]]  # one entry comes back a str

@@ -1,5 +1,5 @@
 """#30 item 11: the open images are offered again at the next launch (a Reopen button, not
-reopened unasked) and the brush size is remembered."""
+reopened unasked), the brush size is remembered, and File ▸ Open recent lists the annotation projects."""
 
 from tests.compact_models import write_image
 from tests.gui.conftest import drop, make_window, wait_idle
@@ -24,4 +24,21 @@ def test_the_last_images_are_offered_and_the_brush_size_kept(qtbot, family, tmp_
     bar.buttons["Reopen"].click()
     qtbot.waitUntil(lambda: len(again.session.images) == 2, timeout=60_000)
     assert [i.path for i in again.session.images] == [a, b] and not bar.isVisible()
+    again.close()
+
+
+def test_open_recent_lists_the_annotation_projects_and_opens_one(qtbot, family, tmp_path):
+    from fcn_studio.app.annotate.workspace import new_label_set
+
+    settings = tmp_path / "settings.ini"
+    first = make_window(qtbot, family["8s"].parent, settings)
+    first.annotate.session.create(tmp_path / "coins", new_label_set(["background", "coin"]))
+    first.close()
+
+    again = make_window(qtbot, family["8s"].parent, settings)
+    entries = {a.text(): a for a in again.actions.recent_menu.actions() if not a.isSeparator()}
+    label = f"{tmp_path / 'coins'} (project)"
+    assert label in entries and again.actions.recent_menu.isEnabled()
+    entries[label].trigger()
+    assert again.annotate.state.project is not None and again.annotate.state.project.root == tmp_path / "coins"
     again.close()
