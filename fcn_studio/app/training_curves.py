@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..engine.registry import HEADS
 from ..text import UNKNOWN
 from ..training.events import Evaluated, StageStarted, StepDone
 
@@ -56,6 +57,12 @@ class Pace:
             self.per_update = now if math.isnan(self.per_update) else (
                 self.weight * now + (1 - self.weight) * self.per_update)
         return self.per_update * left if left else 0.0
+
+
+def stage_title(stage: str) -> str:
+    """"FCN-32s" for a head's stage: a bare "32s: update 115" reads as thirty-two seconds. Other
+    stages ("atonce", "train") keep their own name."""
+    return f"FCN-{stage}" if stage in HEADS else stage
 
 
 def about(seconds: float) -> str:

@@ -6,6 +6,7 @@ function reads the view model and returns plain text.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from . import analysis
@@ -69,7 +70,8 @@ def skip_note(vm: ViewModel, head: str | None = None) -> str:
 
 
 def hover_text(vm: ViewModel, x: int, y: int) -> str:
-    """The status line for image pixel (x, y): class, score, head, and the truth there."""
+    """The status line for image pixel (x, y): class, score (where the result kept scores), head,
+    and the truth there."""
     pred = vm.prediction()
     hit = analysis.pixel_readout(pred, x, y) if pred is not None and x >= 0 else None
     if hit is None:
@@ -79,6 +81,7 @@ def hover_text(vm: ViewModel, x: int, y: int) -> str:
     if vm.image.truth is not None and live is None:  # truth is in the model's classes
         t = int(vm.image.truth[y, x])
         truth = f" | truth: {names[t] if t < len(names) else 'void'}"
-    source = live.label if live is not None else vm.head
+    source = live.label if live is not None else f"FCN-{vm.head}"  # "(8s)" alone reads as eight seconds
     name = names[label] if label < len(names) else f"class {label}"
-    return f"pixel ({x}, {y}): {name} {score:.2f} ({source}){truth}"
+    sure = f" {score:.2f}" if not math.isnan(score) else ""  # the live head's answer keeps no scores
+    return f"pixel ({x}, {y}): {name}{sure} ({source}){truth}"

@@ -75,7 +75,8 @@ class Exporter:
             return None
         path = Path(path)
         self.vm.store.setValue(FOLDER_KEY, str(path.parent))
-        self._tell(f"Wrote the {what} of {self.vm.image.name} ({sentences.head_label(self.vm, self.vm.head)}) to {path}", path.parent)
+        head = f"FCN-{sentences.head_label(self.vm, self.vm.head)}"  # "(8s)" alone reads as eight seconds
+        self._tell(f"Wrote the {what} of {self.vm.image.name} ({head}) to {path}", path.parent)
         return path
 
     def export_folder(self) -> str:

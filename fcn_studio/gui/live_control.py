@@ -119,9 +119,8 @@ class LiveControl(QObject):
             return
         name, uncertainty = others[0]
         self.panel.live_status.setText(f"most uncertain: {name} (mean uncertainty {uncertainty:.2f})")
-        path = project.image_path(name).resolve()
-        for image in self.vm.session.images:
-            if image.path is not None and image.path.resolve() == path:
+        for image in self.vm.session.images:  # an open photo the project copied counts as its image
+            if self.session.name_of(image) == name:
                 self.vm.image = image
                 return
-        self.open_paths([str(path)])
+        self.open_paths([str(project.image_path(name))])

@@ -24,7 +24,7 @@ from PySide6.QtGui import QFont, QFontMetricsF
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
 
 from ..app.train_job import CheckpointSaved, EvalProgress, Evaluated, StageFinished, StageStarted, StepDone
-from ..app.training_curves import LOSS_KIND, TrainingCurves, about
+from ..app.training_curves import LOSS_KIND, TrainingCurves, about, stage_title
 
 STAGE_PENS = {"32s": (80, 160, 255), "16s": (255, 170, 60), "8s": (90, 210, 120), "atonce": (230, 90, 200)}
 BAR_BRUSH = (90, 160, 230)
@@ -152,11 +152,11 @@ class TrainingPlots(QWidget):
         changed = self.curves.take(event)
         if isinstance(event, StageStarted):
             start = f"from update {event.start_iteration}" if event.start_iteration else "from the start"
-            self.status.setText(f"training {event.arch} ({event.stage}), {event.iterations} updates, {start}")
+            self.status.setText(f"training {event.arch} ({stage_title(event.stage)}), {event.iterations} updates, {start}")
             self._progress(event.start_iteration, event.iterations)
         elif isinstance(event, StepDone):
             self._progress(event.iteration, event.iterations)
-            self.status.setText(f"{event.stage}: update {event.iteration}/{event.iterations} · loss {event.loss:.4f} · "
+            self.status.setText(f"{stage_title(event.stage)}: update {event.iteration}/{event.iterations} · loss {event.loss:.4f} · "
                                 f"lr {event.lr:.2g} · {event.images_per_s:.1f} img/s")
         elif isinstance(event, Evaluated) and self._replay is None:
             self._draw_bars()
@@ -165,10 +165,10 @@ class TrainingPlots(QWidget):
             self.progress.setValue(round(100 * event.done / max(event.total, 1)))
             self.progress.setFormat(f"evaluating %p% ({event.done}/{event.total} images)")
         elif isinstance(event, CheckpointSaved):
-            self.status.setText(f"{event.stage}: checkpoint at update {event.iteration} saved")
+            self.status.setText(f"{stage_title(event.stage)}: checkpoint at update {event.iteration} saved")
         elif isinstance(event, StageFinished):
             hint = " — Resume… continues it from there" if event.status == "cancelled" else ""
-            self.status.setText(f"{event.stage} {event.status}: {event.message}{hint}")
+            self.status.setText(f"{stage_title(event.stage)} {event.status}: {event.message}{hint}")
             if event.status == "done":
                 self.progress.setValue(100)
                 self.progress.setFormat("%p% · done")

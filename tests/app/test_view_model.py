@@ -126,7 +126,7 @@ def test_hover_text_names_class_score_head_and_truth(vm, tmp_path):
     pred = vm.prediction()
     label, truth = int(pred.labels[4, 3]), int(image.truth[4, 3])
     names = vm.class_names
-    assert sentences.hover_text(vm, 3, 4) == (f"pixel (3, 4): {names[label]} {pred.scores[label, 4, 3]:.2f} (8s) | truth: "
+    assert sentences.hover_text(vm, 3, 4) == (f"pixel (3, 4): {names[label]} {pred.scores[label, 4, 3]:.2f} (FCN-8s) | truth: "
                                    f"{names[truth] if truth < len(names) else 'void'}")
     assert sentences.hover_text(vm, -1, -1) == "" and sentences.hover_text(vm, 64, 0) == ""
 

@@ -97,6 +97,8 @@ def test_next_most_uncertain_shows_the_image_the_live_head_is_least_sure_of(qtbo
     others = [n for n in state.project.names if n != painted]
     unsure = {n: 1 - head.predict(("project", n)).mean_margin for n in others}
     assert state.name == max(unsure, key=unsure.get)
+    # the photo already open is shown, not its project copy as a second row of the same name
+    assert len(vm.session.images) == 3 and vm.image.path.parent != state.project.root / "images"
     qtbot.waitUntil(lambda: vm.live_shown() is not None, timeout=WAIT_MS)  # the new image under the live head
     assert vm.live_shown().image_key == vm.image.key and vm.live_shown().painted == 1
 

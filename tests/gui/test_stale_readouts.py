@@ -1,10 +1,13 @@
 """Issue #17/7: no readout outlives what it read: the hover line follows a head switch and clears
 on another image; a new training run starts on fresh plot axes."""
 
+import numpy as np
 import pytest
 
 from fcn_studio.app import analysis
+from fcn_studio.app.annotate.jobs import LiveResult
 from fcn_studio.app.train_job import Evaluated, StepDone
+from fcn_studio.engine.predictor import Prediction
 from fcn_studio.gui.training_plots import TrainingPlots
 from tests.compact_models import write_image
 from tests.gui.conftest import drop, wait_idle
@@ -16,10 +19,10 @@ def test_hover_line_follows_the_head_and_clears_on_another_image(qtbot, window, 
     wait_idle(qtbot, window, "a.png")
     vm, status = window.view_model, window.status
     status.hover_at(7, 5)
-    assert status.hover.text().startswith("pixel (7, 5): ") and status.hover.text().endswith("(8s)")
+    assert status.hover.text().startswith("pixel (7, 5): ") and status.hover.text().endswith("(FCN-8s)")
     window.actions.heads["32s"].trigger()  # the mouse has not moved: the same pixel, read on 32s
     label, score = analysis.pixel_readout(vm.prediction("32s"), 7, 5)
-    assert status.hover.text() == f"pixel (7, 5): {vm.class_names[label]} {score:.2f} (32s)"
+    assert status.hover.text() == f"pixel (7, 5): {vm.class_names[label]} {score:.2f} (FCN-32s)"
     window.image_list.step(-1)  # to b.png, by PgUp: the last image's readout must go
     assert vm.image.name == "b.png" and status.hover.text() == ""
     wait_idle(qtbot, window, "b.png")
@@ -56,3 +59,15 @@ def test_a_new_run_starts_on_fresh_axes(qtbot):
     assert y0 == pytest.approx(0, abs=0.1) and y1 == pytest.approx(1, abs=0.1)
     _, (ly0, ly1) = plots.loss_plot.viewRange()
     assert ly0 <= 1 / 30 and ly1 >= 1 / 10  # the loss axis fits the new run's losses
+
+
+def test_hover_over_a_live_answer_says_no_score_it_does_not_have(qtbot, window, tmp_path):
+    """A training round's live answer keeps labels only: the hover line names the class and the
+    update, never "nan" for a score it does not have."""
+    drop(window, [write_image(tmp_path / "a.png", seed=1)])
+    wait_idle(qtbot, window, "a.png")
+    vm, status = window.view_model, window.status
+    labels = np.full(vm.prediction().labels.shape, 1, np.uint8)
+    vm.show_live(LiveResult(vm.image.key, Prediction(labels=labels), ("sky", "roof"), np.zeros((2, 3), np.uint8), 7))
+    status.hover_at(2, 3)
+    assert status.hover.text() == "pixel (2, 3): roof (live, update 7)"

@@ -175,7 +175,7 @@ def test_nan_loss_shows_the_failure_message(qtbot, window, colour_set, tmp_path,
     wait_done(qtbot, window)
     assert [r.status for r in window.training.session.results] == ["failed"]
     assert any("NaN" in m and "failed" in m for m in window.errors.messages)
-    assert "32s failed" in window.training.panel.plots.status.text()
+    assert "FCN-32s failed" in window.training.panel.plots.status.text()
 
 
 def test_closing_the_window_cancels_training_and_waits_for_its_checkpoint(qtbot, window, colour_set, tmp_path,

@@ -55,7 +55,7 @@ def test_export_says_what_it_wrote_where_and_opens_the_folder(qtbot, window, tmp
     assert written == target and np.asarray(Image.open(target)).shape == (64, 64)
     notice = window.exporter.notice
     assert notice.isVisible() and not notice.list.isVisible()
-    assert notice.label.text() == f"Wrote the labels of a.png (8s) to {target}"
+    assert notice.label.text() == f"Wrote the labels of a.png (FCN-8s) to {target}"
     assert window.status.currentMessage() == notice.label.text()
     if SHOTS:
         notice.grab().save(str(Path(SHOTS) / "export-notice.png"))
