@@ -122,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
     from ..training.stages import resume, train
 
     cancel = CancelToken()
-    printer = TrainPrinter(enabled=int(os.environ.get("RANK", "0")) == 0)
+    printer = TrainPrinter(enabled=int(os.environ.get("RANK", "0")) == 0, run_dir=args.resume or args.out)
     previous = signal.signal(signal.SIGINT, first_interrupt_cancels(cancel))
     try:
         if args.resume:
@@ -151,8 +151,8 @@ def first_interrupt_cancels(cancel: CancelToken):
 class TrainPrinter:
     """Turns trainer events into a progress bar and readable evaluation lines (rank 0 only)."""
 
-    def __init__(self, enabled: bool = True):
-        self.enabled = enabled
+    def __init__(self, enabled: bool = True, run_dir: str | None = None):
+        self.enabled, self.run_dir = enabled, run_dir  # run_dir: where `--resume` continues a stopped stage
         self.bar: ProgressLine | None = None
         self.last_loss = float("nan")
 
@@ -176,6 +176,8 @@ class TrainPrinter:
             if self.bar is not None:
                 self.bar.close()
             self._line(f"stage {event.stage} {event.status}: {event.message}")
+            if event.status == "cancelled" and self.run_dir:  # the window says Resume…; a terminal, the command
+                self._line(f"continue with: fcn-studio train --resume {self.run_dir}")
 
     def _line(self, text: str) -> None:
         if self.bar is not None:

@@ -176,7 +176,7 @@ class StageTrainer:
             self._emit(StageStarted(self.setup.stage, self.model.arch, total, self.iteration, self.setup.init))
             return self._loop(total)
         except (CheckpointError, WeightFileError, OSError) as exc:  # a full disk, a vanished folder: nothing more can be kept
-            kept = (f"the checkpoint of update {self.saved_at} is intact, continue with --resume {self.setup.run_dir}"
+            kept = (f"the checkpoint of update {self.saved_at} in {self.setup.run_dir} is intact; resuming continues from it"
                     if self.saved_at is not None else "no checkpoint had been saved yet")
             return self._finish("failed", f"stopped at update {self.iteration}: {exc}; {kept}", self._best_path())
         finally:
@@ -199,8 +199,8 @@ class StageTrainer:
                 self._evaluate()  # the one a cancel or a kill interrupted, so the resumed run matches
             while self.iteration < total:
                 if self._stop_requested():
-                    return self._stop("cancelled", f"cancelled at update {self.iteration}; checkpoint saved, "
-                                      f"continue with --resume {self.setup.run_dir}")
+                    return self._stop("cancelled", f"cancelled at update {self.iteration}; checkpoint saved in "
+                                      f"{self.setup.run_dir}")
                 start = time.perf_counter()
                 lr = self._set_lr()
                 loss = self._update()

@@ -96,3 +96,14 @@ def test_first_ctrl_c_cancels_and_the_second_stops_at_once(capsys):
     assert token.cancelled and "checkpoint will be saved" in capsys.readouterr().err
     with pytest.raises(KeyboardInterrupt):
         handler(signal.SIGINT, None)
+
+
+def test_a_cancelled_stage_tells_the_terminal_the_command_that_continues_it(capsys):
+    from fcn_studio.cli.train import TrainPrinter
+    from fcn_studio.training.events import StageFinished
+
+    TrainPrinter(run_dir="runs/first")(StageFinished("32s", "cancelled", 5, "cancelled at update 5; checkpoint saved in runs/first"))
+    TrainPrinter(run_dir="runs/first")(StageFinished("32s", "done", 9, "done"))
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == ["stage 32s cancelled: cancelled at update 5; checkpoint saved in runs/first",
+                     "continue with: fcn-studio train --resume runs/first", "stage 32s done: done"]
