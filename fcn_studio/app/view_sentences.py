@@ -27,10 +27,12 @@ def head_label(vm: ViewModel, head: str) -> str:
 def timing(vm: ViewModel) -> str:
     """"FCN-8s · 553 ms (cached)" for the shown result, "FCN-8s: computing…" while it is missing."""
     pred, live = vm.prediction(), vm.live_shown()
-    name = live.label if live is not None else f"FCN-{head_label(vm, vm.head)}"
+    if live is not None:  # a round's newest weights, or the live head: each says what it is and what it took
+        return live.sentence
+    name = f"FCN-{head_label(vm, vm.head)}"
     if pred is None:
         return f"{name}: computing…"
-    cached = " (cached)" if live is None and vm.from_cache() else ""  # a live answer is always new
+    cached = " (cached)" if vm.from_cache() else ""
     note = f" — {pred.note}" if pred.note else ""
     return f"{name} · {pred.seconds * 1000:.0f} ms{cached}{note}"
 

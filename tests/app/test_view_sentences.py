@@ -31,3 +31,15 @@ def test_timing_names_the_net_then_the_time(vm, tmp_path):
     live = LiveResult(vm.image.key, replace(pred, labels=labels), ("a",), np.zeros((1, 3), np.uint8), 3)
     vm.show_live(live)
     assert sentences.timing(vm) == f"live, update 3 · {pred.seconds * 1000:.0f} ms"
+
+
+def test_a_live_head_answer_says_how_many_images_it_fits_not_a_forward_time(vm, tmp_path):
+    from fcn_studio.app.annotate.live import LiveAnswer
+    from fcn_studio.engine import Prediction
+
+    vm.image = open_image_file(write_image(tmp_path / "a.png"))
+    labels = np.zeros(vm.image.rgb.shape[:2], np.uint8)
+    answer = LiveAnswer(vm.image.key, Prediction(labels=labels), ("a",), np.zeros((1, 3), np.uint8), 0,
+                        painted=3, fit_s=0.42)
+    vm.show_live(answer)
+    assert sentences.timing(vm) == "live · 3 painted images · fit 0.4 s"  # not "live · 0 ms"

@@ -78,6 +78,11 @@ class LiveResult:
     def label(self) -> str:
         return f"live, update {self.iteration}"
 
+    @property
+    def sentence(self) -> str:
+        """What the status bar says of it: "live, update 120 · 85 ms"."""
+        return f"{self.label} · {self.prediction.seconds * 1000:.0f} ms"
+
 
 class LivePredictJob(Job):
     """Segment `image` with a LiveModel's copy of the weights (CPU, fp32, PyTorch: no export)."""
