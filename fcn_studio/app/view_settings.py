@@ -9,18 +9,23 @@ reopened unasked) and the annotation brush size.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Protocol
 
+from ..errors import FileProblem
 from .device_choice import usable_device
 from .view_state import DEFAULT_HEAD, DEFAULT_OPACITY, STITCH_FACTORS
 
 if TYPE_CHECKING:
     from .view_model import ViewModel
 
+log = logging.getLogger(__name__)
+
 IMAGES_KEY = "session/images"
 BRUSH_KEY = "annotate/brush"
 PROJECTS_KEY = "annotate/recent_projects"
+MODELS_KEY = "session/models"
 MAX_RECENT_PROJECTS = 8
 
 
@@ -55,6 +60,10 @@ def remember(vm: ViewModel, store: Store) -> None:
     events.model.connect(lambda entry: entry is not None and store.setValue("model", str(entry.path)))
     events.images.connect(lambda _: store.setValue(IMAGES_KEY, [str(i.path) for i in vm.session.images
                                                                 if i.path is not None and not i.is_sample]))
+    # the models added while the window ran (a training run's best, an import, a round): not shipped,
+    # so no folder scan finds them again at the next launch
+    events.catalog.connect(lambda: store.setValue(MODELS_KEY, [str(e.path) for e in vm.session.catalog.entries
+                                                               if not e.shipped]))
 
 
 def restore(vm: ViewModel, store: Store) -> None:
@@ -66,6 +75,12 @@ def restore(vm: ViewModel, store: Store) -> None:
     vm.show_background = flag(store.value("show_background", False))
     stitch = str(store.value("stitch", 0))
     vm.stitch = int(stitch) if stitch.isdigit() and int(stitch) in STITCH_FACTORS else 0
+    for path in remembered_paths(store, MODELS_KEY):
+        if path.is_file() and all(entry.path != path for entry in vm.session.catalog.entries):
+            try:
+                vm.session.model_file(path)
+            except FileProblem as exc:  # rewritten or broken since: left out, said in the log
+                log.warning("a model added last time is left out: %s", exc)
     saved_head = str(store.value("head", DEFAULT_HEAD))
     saved = store.value("model")
     model = vm.session.catalog.find(saved) if saved else None
@@ -77,9 +92,7 @@ def restore(vm: ViewModel, store: Store) -> None:
 def last_images(store: Store) -> list[Path]:
     """The image files open when the window last closed that are still there, to offer reopening
     (the shipped samples are not remembered: the window opens one anyway)."""
-    saved = store.value(IMAGES_KEY) or []
-    paths = [saved] if isinstance(saved, str) else list(saved)
-    return [Path(p) for p in paths if p and Path(p).is_file()]
+    return [p for p in remembered_paths(store, IMAGES_KEY) if p.is_file()]
 
 
 def remember_brush(state: Any, store: Store) -> None:
@@ -93,9 +106,7 @@ def remember_brush(state: Any, store: Store) -> None:
 
 def recent_projects(store: Store) -> list[Path]:
     """The annotation projects opened last, newest first, that are still there (File ▸ Open recent)."""
-    saved = store.value(PROJECTS_KEY) or []
-    paths = [saved] if isinstance(saved, str) else list(saved)
-    return [Path(p) for p in paths if p and Path(p).is_dir()]
+    return [p for p in remembered_paths(store, PROJECTS_KEY) if p.is_dir()]
 
 
 def remember_projects(state: Any, store: Store, changed: Callable[[], None] = lambda: None) -> None:
@@ -110,3 +121,9 @@ def remember_projects(state: Any, store: Store, changed: Callable[[], None] = la
         changed()
 
     state.events.project.connect(opened)
+
+
+def remembered_paths(store: Store, key: str) -> list[Path]:
+    """A remembered list of paths (QSettings gives a single entry back as a str, none as None)."""
+    saved = store.value(key) or []
+    return [Path(p) for p in ([saved] if isinstance(saved, str) else list(saved)) if p]

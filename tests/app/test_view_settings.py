@@ -9,7 +9,7 @@ from fcn_studio.app.catalog import Catalog
 from fcn_studio.app.session import Session, open_image_file
 from fcn_studio.app.view_model import ViewModel
 from fcn_studio.app.annotate.workspace import AnnotateState
-from fcn_studio.app.view_settings import (BRUSH_KEY, IMAGES_KEY, MAX_RECENT_PROJECTS, PROJECTS_KEY, MemoryStore, flag,
+from fcn_studio.app.view_settings import (BRUSH_KEY, IMAGES_KEY, MAX_RECENT_PROJECTS, MODELS_KEY, PROJECTS_KEY, MemoryStore, flag,
                                          last_images, recent_projects, remember_brush, remember_projects)
 from tests.compact_models import write_family, write_image
 
@@ -86,3 +86,23 @@ def test_each_opened_project_goes_first_in_the_recent_list_and_gone_folders_drop
     folders[3].rmdir()
     assert recent_projects(store)[0] == folders[-1] and folders[3] not in recent_projects(store)
     assert recent_projects(MemoryStore({PROJECTS_KEY: str(folders[0])})) == [folders[0]]  # one entry comes back a str
+
+
+def test_models_added_while_the_window_ran_come_back_at_the_next_launch(family, tmp_path):
+    import shutil
+
+    runs = [tmp_path / "run-a" / "best.safetensors", tmp_path / "run-b" / "best.safetensors"]  # same name, two runs
+    for run in runs:
+        run.parent.mkdir()
+        shutil.copy(family["16s"], run)
+    store = MemoryStore(device="cpu")
+    first = ViewModel(Session(Catalog(family["8s"].parent)), store)
+    first.restore()
+    for run in runs:
+        first.add_model_file(run)
+    assert {str(r) for r in runs} <= set(store[MODELS_KEY])
+    runs[1].unlink()  # gone since: quietly left out
+    again = ViewModel(Session(Catalog(family["8s"].parent)), store)
+    again.restore()
+    paths = [e.path for e in again.session.catalog.entries]
+    assert runs[0] in paths and runs[1] not in paths and family["8s"] in paths
