@@ -129,13 +129,19 @@ class AnnotateControl(QObject):
             self.errors.report(exc, "An annotation project has images/, masks/ and classes.json.")
             return None
         self._shown()
-        for model in opened.models:  # each round's model, back in the picker
-            add_model_file(self.vm, model, self.errors)
+        self.restore_rounds(opened.models)
         for problem in opened.problems:
             self.errors.report(problem, "The mask is left as it is; painting on that image offers to set it aside.")
         if opened.images:
             self.open_paths([str(path) for path in opened.images])
         return opened.project
+
+    def restore_rounds(self, models: list[Path]) -> None:
+        """Each round's model back in the picker under its name; the latest is shown, so the next
+        "Train on my annotations" starts from it unless the user picks another."""
+        entries = [entry for entry in (add_model_file(self.vm, model, self.errors) for model in models) if entry is not None]
+        if entries:
+            self.vm.model = entries[-1]
 
     def _shown(self) -> None:
         self.show()

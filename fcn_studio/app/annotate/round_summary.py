@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from ...training.evaluate import coverage
+
 INIT_MODEL = "init.safetensors"  # a round's starting point (the shown model, adapted): never offered as a model
 ROUND_NOTE = "round"
 PAINT_IT_ALL = ("paint the test image completely (Accept the prediction, then fix it) and mark it fully painted "
@@ -44,6 +46,14 @@ def score_text(held_out: Mapping[str, Any] | None, short: bool = False) -> str:
         shown = f"{percent:.0f}" if percent >= 1 else f"{percent:.1g}"
         return f"{figure} (sparse: {shown} % of {_images(held_out.get('images', 0))}, not trustworthy)"
     return f"{figure} {held_out.get('coverage', '')} — {PAINT_IT_ALL}"
+
+
+def metrics_caveat(metrics: Mapping[str, Any]) -> str:
+    """"" for a score measured on fully labelled images (or one that does not say); otherwise what
+    it covers and how to make it trustworthy — the words every figure of a sparse mask carries."""
+    if "labelled_pixels" not in metrics or metrics.get("dense_images") == metrics.get("images"):
+        return ""
+    return f"{coverage(metrics)} — {PAINT_IT_ALL}"
 
 
 def round_note(notes: Mapping[str, Any]) -> dict[str, Any] | None:
