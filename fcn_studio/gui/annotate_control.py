@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QDockWidget, QFileDialog, QInputDialog, QMessageBo
 
 from ..app.annotate.annotation import Annotation
 from ..app.annotate.project import AnnotationProject
-from ..app.annotate.session import NO_PROJECT, AnnotationSession, Outcome, Refused
+from ..app.annotate.session import NO_PROJECT, AnnotationSession, Outcome, Outside, Refused
 from ..app.annotate.workspace import class_key, model_label_set, new_label_set
 from ..boxes import Box
 from ..app.view_model import ViewModel
@@ -32,7 +32,9 @@ from .annotate_panel import AnnotatePanel
 from .annotation_layer import AnnotationLayer
 from .class_editor import ClassEditor
 from .error_dialog import ErrorDialog
+from .image_list import ImageList
 from .image_view import ImageView
+from .join_images_dialog import ask_images
 from .model_file import add_model_file
 from .paint_tool import PaintTool
 from .worker import JobRunner
@@ -47,7 +49,7 @@ def _ask_folder(parent: QWidget, title: str) -> str:
 
 class AnnotateControl(QObject):
     """Annotating in the window; `dock` holds `panel`. The prompts (`ask_folder`, `ask_label_set`,
-    `confirm`) are attributes so tests can answer them."""
+    `ask_images`, `confirm`) are attributes so tests can answer them."""
 
     def __init__(self, vm: ViewModel, runner: JobRunner, errors: ErrorDialog, view: ImageView, panel: AnnotatePanel,
                  dock: QDockWidget, open_paths: Callable[[list], None]):
@@ -63,12 +65,15 @@ class AnnotateControl(QObject):
         self.ask_folder: Callable[[QWidget, str], str] = _ask_folder
         self.ask_label_set: Callable[[], object] = self._ask_label_set
         self.confirm: Callable[[str, str], bool] = self._confirm
+        self.ask_images: Callable[[QWidget, list, object], list | None] = ask_images
         self.editor: ClassEditor | None = None
+        self.image_list: ImageList | None = None
 
         panel.bind(state)
         panel.classes_requested.connect(self.edit_classes)
         panel.accept_requested.connect(self.accept_prediction)
         panel.held_out_changed.connect(self.set_held_out)
+        panel.fully_painted_changed.connect(self.set_fully_painted)
         panel.new_project_requested.connect(self.make_model)
         self.tool.committed.connect(self.session.commit)
         self.tool.message.connect(panel.status.setText)
@@ -85,30 +90,34 @@ class AnnotateControl(QObject):
         self.dock.show()
         self.dock.raise_()
 
-    def new_project_dialog(self, from_open_images: bool = False) -> AnnotationProject | None:
-        """File ▸ New annotation project…: an empty folder, then the label set."""
+    def new_project_dialog(self) -> AnnotationProject | None:
+        """File ▸ New annotation project…: an empty folder, the label set, then which open images join."""
         folder = self.ask_folder(self.dock, "New annotation project: choose an empty folder")
         if not folder:
             return None
         classes = self.ask_label_set()
         if classes is None:
             return None
-        return self.create_project(folder, classes, from_open_images)
+        images = self.ask_images(self.dock.parentWidget(), list(self.vm.session.images), self.vm.image)
+        if images is None:
+            return None
+        return self.create_project(folder, classes, images)
 
     def make_model(self) -> AnnotationProject | None:
-        """"Make a model for your own images": a new project holding the open images."""
+        """"Make a model for your own images": a new project holding the open images the user picks."""
         self.show()
-        return self.new_project_dialog(from_open_images=True)
+        return self.new_project_dialog()
 
-    def create_project(self, folder: str | Path, classes, from_open_images: bool = False) -> AnnotationProject | None:
+    def create_project(self, folder: str | Path, classes, images: list | tuple = ()) -> AnnotationProject | None:
+        """A new project in `folder` holding `images` (the open images the user chose)."""
         try:
             project = self.session.create(folder, classes)
         except (FileProblem, OSError, ValueError) as exc:
             self.errors.report(exc, "Choose an empty folder for a new project, or open the existing one.")
             return None
         self._shown()
-        if from_open_images:
-            added = self.session.add_images(self.vm.session.images)
+        if images:
+            added = self.session.add_images(images)
             for problem in added.problems:
                 self.errors.report(problem)
             if added.skipped:
@@ -142,6 +151,51 @@ class AnnotateControl(QObject):
         entries = [entry for entry in (add_model_file(self.vm, model, self.errors) for model in models) if entry is not None]
         if entries:
             self.vm.model = entries[-1]
+
+    # ----- the image list ------------------------------------------------------------------------
+    def bind_image_list(self, images: ImageList) -> None:
+        """The image list says what the project knows of each image and takes images out of it."""
+        self.image_list = images
+        images.describe = self.describe
+        images.remove_requested.connect(self.remove_image)
+        self.state.events.project.connect(lambda _: images.refresh())
+        self.vm.events.result.connect(self._predicted)
+
+    def describe(self, image) -> str:
+        """The image list's words for `image` ("" outside the project)."""
+        found = self.session.image_state(image)
+        return found.text if found is not None else ""
+
+    def _list_changed(self) -> None:
+        if self.image_list is not None:
+            self.image_list.refresh()
+
+    def _predicted(self, head: str) -> None:
+        """A result of the shown model: the image list says which round predicted the image."""
+        entry = self.vm.entry
+        if head == self.vm.head and entry is not None and self.state.project is not None:
+            self.session.predicted(self.vm.image, entry.path)
+            self._list_changed()
+
+    def remove_image(self, image) -> Path | None:
+        """Take `image` out of the project (its files move to the project's removed/ folder)."""
+        name = self.session.name_of(image)
+        if name is None:
+            return None
+        if not self.confirm("Remove from the project?", f"{name} leaves the project: its image and mask move to "
+                            f"{self.state.project.root / 'removed'} (nothing is deleted)."):
+            return None
+        self.tool.cancel()
+        try:
+            kept = self.session.remove(name)
+        except FileProblem as exc:
+            self.errors.report(exc)
+            return None
+        self.panel.status.setText(f"{name} removed from the project (kept in {kept})")
+        self.panel.show_project()
+        self.show_image(self.vm.image)
+        self._list_changed()
+        return kept
 
     def _shown(self) -> None:
         self.show()
@@ -180,9 +234,19 @@ class AnnotateControl(QObject):
 
     def _annotation_for_shown(self) -> Annotation:
         self.tool.cancel()
-        ann = self.session.annotation_for(self.vm.image)
+        try:
+            ann = self.session.annotation_for(self.vm.image)
+        except Outside as outside:
+            if not self.may_add(outside):
+                raise Refused(f"not painting: {self.vm.image.name} is not in the project") from None
+            ann = self.session.annotation_for(self.vm.image, add=True)
         self.panel.show_project()
         return ann
+
+    def may_add(self, outside: Outside) -> bool:
+        """Ask before an image outside the project joins it (a stray click must not put a test
+        photo into training)."""
+        return self.confirm("Add this image to the project?", f"{outside}\n\nAdd it?")
 
     def _regions(self) -> np.ndarray | None:
         pred = self.vm.prediction()
@@ -202,6 +266,7 @@ class AnnotateControl(QObject):
             self.panel.status.setText(message)
         if path is not None:
             self.panel.show_project()
+            self._list_changed()
 
     def _save_failed(self, name: str, problem: Exception) -> None:
         self.panel.status.setText(f"not saved: {problem}")
@@ -224,7 +289,13 @@ class AnnotateControl(QObject):
         """Copy the shown prediction into the unlabelled pixels (the session's rules)."""
         pred = self.vm.prediction() if self.state.project is not None else None
         try:
-            self._say(self.session.accept(self.vm.image, pred, self.vm.class_names))
+            try:
+                outcome = self.session.accept(self.vm.image, pred, self.vm.class_names)
+            except Outside as outside:
+                if not self.may_add(outside):
+                    return
+                outcome = self.session.accept(self.vm.image, pred, self.vm.class_names, add=True)
+            self._say(outcome)
         except Refused as exc:
             self.panel.status.setText(str(exc))
         except FileProblem as exc:
@@ -237,6 +308,15 @@ class AnnotateControl(QObject):
         except FileProblem as exc:
             self.errors.report(exc)
         self.panel.show_project()
+        self._list_changed()
+
+    def set_fully_painted(self, fully: bool) -> None:
+        """The shown image is painted completely: as a test image its score needs no caveat."""
+        try:
+            self.session.set_fully_painted(fully)
+        except FileProblem as exc:
+            self.errors.report(exc)
+        self._list_changed()
 
     def take_digits(self, window: QWidget, heads: dict[str, QAction]) -> list[QAction]:
         """While a paint tool is chosen, 1–9 and 0 pick the class wherever the focus is (the head

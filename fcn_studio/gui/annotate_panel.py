@@ -31,6 +31,7 @@ class AnnotatePanel(QWidget):
     classes_requested = Signal()  # open the class editor
     accept_requested = Signal()  # copy the shown prediction into the annotation
     held_out_changed = Signal(bool)  # the shown image's "keep for testing"
+    fully_painted_changed = Signal(bool)  # the shown image's "fully painted"
     new_project_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None):
@@ -77,6 +78,10 @@ class AnnotatePanel(QWidget):
         accept_row.addWidget(self.threshold)
         self.held_out = QCheckBox("keep this image for testing (not trained on)")
         self.held_out.toggled.connect(self.held_out_changed)
+        self.fully_painted = QCheckBox("fully painted (every pixel labelled as it should be)")
+        self.fully_painted.setToolTip("only fully painted test images give a held-out score without a caveat: "
+                                      "Accept the prediction, fix it, then tick this")
+        self.fully_painted.toggled.connect(self.fully_painted_changed)
         self.status = QLabel("")
         self.status.setWordWrap(True)
         form = QFormLayout()
@@ -91,6 +96,7 @@ class AnnotatePanel(QWidget):
         layout.addLayout(form)
         layout.addLayout(accept_row)
         layout.addWidget(self.held_out)
+        layout.addWidget(self.fully_painted)
         layout.addWidget(self.status)
         layout.addStretch(1)
 
@@ -152,8 +158,12 @@ class AnnotatePanel(QWidget):
         self.held_out.setChecked(state.held_out())
         self.held_out.setEnabled(state.annotation is not None)
         self.held_out.blockSignals(False)
+        self.fully_painted.blockSignals(True)
+        self.fully_painted.setChecked(state.fully_painted())
+        self.fully_painted.setEnabled(state.annotation is not None)
+        self.fully_painted.blockSignals(False)
         self.accept.setEnabled(state.project is not None)
         if state.project is not None and state.annotation is None:
-            self.status.setText("this image is not in the project yet: painting adds it")
+            self.status.setText("this image is not in the project: painting on it asks to add it")
         elif state.annotation is not None:
             self.status.setText(f"{state.name}: {state.annotation.labelled_pixels:,} px labelled")

@@ -112,6 +112,7 @@ class MainWindow(QMainWindow):
         self.rounds = RoundControl(vm, self.runner, self.errors, self.annotate.session, training_panel.annotations,
                                    training_panel.plots, self._show_annotation_training)
         self.make_model_requested.connect(self.annotate.make_model)
+        self.annotate.bind_image_list(self.image_list)
         view_settings.remember_brush(self.annotate.state, settings)
         self.importer = Importer(vm, self.runner, self.errors, self.status, self)
         self.get_models_dialog: GetModelsDialog | None = None  # made when first asked for

@@ -20,7 +20,7 @@ def test_a_round_on_sparse_strokes_gives_a_model_in_the_picker_and_a_held_out_me
     window.opener.open_paths([photo(tmp_path / f"p{k}.png", seed=k) for k in range(3)])
     wait_idle(qtbot, window, "p2.png")
     vm, control = window.view_model, window.annotate
-    project = control.create_project(tmp_path / "proj", new_label_set(["background", "red"]), from_open_images=True)
+    project = control.create_project(tmp_path / "proj", new_label_set(["background", "red"]), window.view_model.session.images)
     state = control.state
     state.radius = 1.5
     window.image_view.pane.fit()

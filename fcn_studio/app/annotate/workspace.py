@@ -141,6 +141,9 @@ class AnnotateState:
     def held_out(self) -> bool:
         return self.project is not None and self.name is not None and self.project.is_held_out(self.name)
 
+    def fully_painted(self) -> bool:
+        return self.project is not None and self.name is not None and self.project.is_fully_painted(self.name)
+
 
 def usage_text(usage: dict[str, int]) -> str:
     """"1,204 px in 3 images" for the delete question."""
