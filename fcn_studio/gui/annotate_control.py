@@ -24,7 +24,7 @@ from PySide6.QtWidgets import QDockWidget, QFileDialog, QInputDialog, QMessageBo
 from ..app.annotate.annotation import Annotation
 from ..app.annotate.project import AnnotationProject
 from ..app.annotate.session import NO_PROJECT, AnnotationSession, Outcome, Outside, Refused
-from ..app.annotate.workspace import class_key, model_label_set, new_label_set
+from ..app.annotate.workspace import PREDICTION_OPACITY, class_key, model_label_set, new_label_set
 from ..boxes import Box
 from ..app.view_model import ViewModel
 from ..errors import FileProblem, MaskProblem
@@ -84,6 +84,22 @@ class AnnotateControl(QObject):
         state.events.opacity.connect(lambda v: self.layer.setOpacity(v))
         self.layer.setOpacity(state.opacity)
         vm.events.image.connect(self.show_image)
+        self._bind_prediction_layer()
+
+    def _bind_prediction_layer(self) -> None:
+        """The dock's Prediction row: the overlay's own toggle and opacity (the view model's). With a
+        project open the prediction starts as a lighter fill, so a correction painted over it shows."""
+        row, overlay, vm = self.panel.prediction, self.view.pane.overlay, self.vm
+        row.shown.connect(overlay.setVisible)
+        row.opacity_changed.connect(lambda v: setattr(vm, "opacity", v))
+        vm.events.opacity.connect(row.set_opacity)
+        row.set_opacity(vm.opacity)
+
+        def lighter(project: object) -> None:
+            if project is not None:
+                vm.opacity = min(vm.opacity, PREDICTION_OPACITY)
+
+        self.state.events.project.connect(lighter)
 
     # ----- projects ----------------------------------------------------------------------------
     def show(self) -> None:
@@ -386,7 +402,7 @@ class AnnotateControl(QObject):
         if not ok:
             return None
         try:
-            return new_label_set(text.split(","))
+            return new_label_set(text.split(","), avoid=self.vm.palette)  # never the shown model's colours
         except ValueError as exc:
             self.errors.report(exc)
             return None

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDoubleSpinBo
                                QPushButton, QSlider, QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
 from ..app.annotate.workspace import MAX_BRUSH, AnnotateState, class_key
+from .layer_row import LayerRow
 
 TOOL_TEXT = {"pan": ("Pan", "drag moves the image, the wheel zooms"),
              "brush": ("Brush", "paint the chosen class; [ and ] change the size"),
@@ -66,6 +67,7 @@ class AnnotatePanel(QWidget):
         layer_row = QHBoxLayout()
         layer_row.addWidget(self.show_layer)
         layer_row.addWidget(self.opacity, 1)
+        self.prediction = LayerRow("the shown model's prediction, a lighter fill under the annotation")
         self.accept = QPushButton("Accept the prediction")
         self.accept.setToolTip("copy the shown prediction into the unlabelled pixels (where its score is at least the threshold)")
         self.accept.clicked.connect(self.accept_requested)
@@ -89,6 +91,7 @@ class AnnotatePanel(QWidget):
         form.addRow("Size", self.size)
         form.addRow("Class", class_row)
         form.addRow("Annotation", layer_row)
+        form.addRow("Prediction", self.prediction)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
         layout.addWidget(self.project)

@@ -66,6 +66,8 @@ def test_a_round_on_sparse_strokes_gives_a_model_in_the_picker_and_a_held_out_me
     assert f"proj · round 1 · 4 updates · held-out mean IU {held['mean_iu']:.2f} (sparse: " in shown[-1]
     assert "updates: 4" in picker.itemData(picker.count() - 1, Qt.ItemDataRole.ToolTipRole)
     assert not any("init.safetensors" in str(e.path) for e in vm.session.catalog.entries)
+    row = window.image_list.keys.index(vm.image.ident)  # the shown image, segmented by the round's model
+    qtbot.waitUntil(lambda: window.image_list.item(row).text().endswith("predicted by round-001"), timeout=WAIT_MS)
     x, _ = window.training.panel.plots.loss_curves["8s"].getData()
     assert list(x) == [1, 2, 3, 4]
     assert box.start.isEnabled()
