@@ -24,7 +24,7 @@ from PySide6.QtWidgets import QDockWidget, QFileDialog, QInputDialog, QMessageBo
 from ..app.annotate.annotation import Annotation
 from ..app.annotate.project import AnnotationProject
 from ..app.annotate.session import NO_PROJECT, AnnotationSession, Outcome, Outside, Refused
-from ..app.annotate.workspace import PREDICTION_OPACITY, class_key, model_label_set, new_label_set
+from ..app.annotate.workspace import class_key, model_label_set, new_label_set
 from ..boxes import Box
 from ..app.view_model import ViewModel
 from ..errors import FileProblem, MaskProblem
@@ -34,7 +34,9 @@ from .class_editor import ClassEditor
 from .error_dialog import ErrorDialog
 from .image_list import ImageList
 from .image_view import ImageView
+from .project_images import ProjectImages
 from .join_images_dialog import ask_images
+from .layer_row import bind_prediction
 from .model_file import add_model_file
 from .paint_tool import PaintTool
 from .worker import JobRunner
@@ -67,7 +69,6 @@ class AnnotateControl(QObject):
         self.confirm: Callable[[str, str], bool] = self._confirm
         self.ask_images: Callable[[QWidget, list, object], list | None] = ask_images
         self.editor: ClassEditor | None = None
-        self.image_list: ImageList | None = None
 
         panel.bind(state)
         panel.classes_requested.connect(self.edit_classes)
@@ -84,22 +85,7 @@ class AnnotateControl(QObject):
         state.events.opacity.connect(lambda v: self.layer.setOpacity(v))
         self.layer.setOpacity(state.opacity)
         vm.events.image.connect(self.show_image)
-        self._bind_prediction_layer()
-
-    def _bind_prediction_layer(self) -> None:
-        """The dock's Prediction row: the overlay's own toggle and opacity (the view model's). With a
-        project open the prediction starts as a lighter fill, so a correction painted over it shows."""
-        row, overlay, vm = self.panel.prediction, self.view.pane.overlay, self.vm
-        row.shown.connect(overlay.setVisible)
-        row.opacity_changed.connect(lambda v: setattr(vm, "opacity", v))
-        vm.events.opacity.connect(row.set_opacity)
-        row.set_opacity(vm.opacity)
-
-        def lighter(project: object) -> None:
-            if project is not None:
-                vm.opacity = min(vm.opacity, PREDICTION_OPACITY)
-
-        self.state.events.project.connect(lighter)
+        bind_prediction(panel.prediction, view.pane.overlay, vm, state)
 
     # ----- projects ----------------------------------------------------------------------------
     def show(self) -> None:
@@ -169,29 +155,9 @@ class AnnotateControl(QObject):
             self.vm.model = entries[-1]
 
     # ----- the image list ------------------------------------------------------------------------
-    def bind_image_list(self, images: ImageList) -> None:
+    def bind_image_list(self, images: ImageList) -> ProjectImages:
         """The image list says what the project knows of each image and takes images out of it."""
-        self.image_list = images
-        images.describe = self.describe
-        images.remove_requested.connect(self.remove_image)
-        self.state.events.project.connect(lambda _: images.refresh())
-        self.vm.events.result.connect(self._predicted)
-
-    def describe(self, image) -> str:
-        """The image list's words for `image` ("" outside the project)."""
-        found = self.session.image_state(image)
-        return found.text if found is not None else ""
-
-    def _list_changed(self) -> None:
-        if self.image_list is not None:
-            self.image_list.refresh()
-
-    def _predicted(self, head: str) -> None:
-        """A result of the shown model: the image list says which round predicted the image."""
-        entry = self.vm.entry
-        if head == self.vm.head and entry is not None and self.state.project is not None:
-            self.session.predicted(self.vm.image, entry.path)
-            self._list_changed()
+        return ProjectImages(self.vm, self.session, images, self.remove_image)
 
     def remove_image(self, image) -> Path | None:
         """Take `image` out of the project (its files move to the project's removed/ folder)."""
@@ -210,7 +176,6 @@ class AnnotateControl(QObject):
         self.panel.status.setText(f"{name} removed from the project (kept in {kept})")
         self.panel.show_project()
         self.show_image(self.vm.image)
-        self._list_changed()
         return kept
 
     def _shown(self) -> None:
@@ -282,7 +247,6 @@ class AnnotateControl(QObject):
             self.panel.status.setText(message)
         if path is not None:
             self.panel.show_project()
-            self._list_changed()
 
     def _save_failed(self, name: str, problem: Exception) -> None:
         self.panel.status.setText(f"not saved: {problem}")
@@ -324,7 +288,6 @@ class AnnotateControl(QObject):
         except FileProblem as exc:
             self.errors.report(exc)
         self.panel.show_project()
-        self._list_changed()
 
     def set_fully_painted(self, fully: bool) -> None:
         """The shown image is painted completely: as a test image its score needs no caveat."""
@@ -332,7 +295,6 @@ class AnnotateControl(QObject):
             self.session.set_fully_painted(fully)
         except FileProblem as exc:
             self.errors.report(exc)
-        self._list_changed()
 
     def take_digits(self, window: QWidget, heads: dict[str, QAction]) -> list[QAction]:
         """While a paint tool is chosen, 1–9 and 0 pick the class wherever the focus is (the head

@@ -7,7 +7,10 @@ may be hidden to look at the photo or at what is painted alone."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QSlider, QWidget
+from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QSlider, QWidget
+
+from ..app.annotate.workspace import PREDICTION_OPACITY, AnnotateState
+from ..app.view_model import ViewModel
 
 
 class LayerRow(QWidget):
@@ -33,3 +36,14 @@ class LayerRow(QWidget):
         self.slider.blockSignals(True)
         self.slider.setValue(round(100 * opacity))
         self.slider.blockSignals(False)
+
+
+def bind_prediction(row: LayerRow, overlay: QGraphicsItem, vm: ViewModel, state: AnnotateState) -> None:
+    """The dock's Prediction row: the overlay's own toggle and the view model's opacity. With a
+    project open the prediction starts as a lighter fill, so a correction painted over it shows."""
+    row.shown.connect(overlay.setVisible)
+    row.opacity_changed.connect(lambda v: setattr(vm, "opacity", v))
+    vm.events.opacity.connect(row.set_opacity)
+    row.set_opacity(vm.opacity)
+    state.events.project.connect(lambda project: setattr(vm, "opacity", min(vm.opacity, PREDICTION_OPACITY))
+                                 if project is not None else None)

@@ -40,6 +40,7 @@ from .project import AnnotationProject
 from ...boxes import Box
 from .raster import EMPTY
 from .training import AnnotationTraining
+from .image_state import ImageState
 from .workspace import AnnotateState, name_lut
 
 NO_PROJECT = "no annotation project is open: File ▸ New annotation project… first"
@@ -52,27 +53,6 @@ class Refused(Exception):
 
 class Outside(Refused):
     """Painting (or accepting) would add an image that is not in the project: the window asks first."""
-
-
-@dataclass(frozen=True)
-class ImageState:
-    """What the image list says of a project image."""
-
-    name: str
-    painted: float  # fraction of its pixels labelled
-    held_out: bool
-    fully_painted: bool
-    predicted_by: str | None = None  # the round whose model last predicted it
-
-    @property
-    def text(self) -> str:
-        percent = 100 * self.painted
-        shown = f"{percent:.0f}" if percent >= 1 or percent == 0 else "<1"
-        words = [f"{shown} % painted"]
-        words += ["test"] if self.held_out else []
-        words += ["fully painted"] if self.fully_painted else []
-        words += [f"predicted by {self.predicted_by}"] if self.predicted_by else []
-        return " · ".join(words)
 
 
 class Step(Enum):
@@ -120,6 +100,7 @@ class Opened:
 
 class SessionEvents(SignalGroup):
     edited = Signal(str, object)  # image name, Box: a committed change of that image's annotation
+    changed = Signal(str)  # image name: what the image list says of it changed (saved, a flag, removed, predicted)
 
 
 class AnnotationSession:
@@ -215,6 +196,7 @@ class AnnotationSession:
             kept_of.pop(name, None)
         if self.state.name == name:
             self.state.annotation = self.state.name = None
+        self.events.changed.emit(name)
         return kept
 
     def show(self, image: OpenImage | None) -> Annotation | None:
@@ -308,12 +290,14 @@ class AnnotationSession:
         state = self.state
         if state.project is not None and state.name is not None:
             state.project.set_held_out(state.name, keep)
+            self.events.changed.emit(state.name)
 
     def set_fully_painted(self, fully: bool) -> None:
         """The shown image's "fully painted" (nothing without a shown project image)."""
         state = self.state
         if state.project is not None and state.name is not None:
             state.project.set_fully_painted(state.name, fully)
+            self.events.changed.emit(state.name)
 
     def image_state(self, image: OpenImage | None) -> ImageState | None:
         """What the image list says of `image` (None: not in the project). The painted fraction is
@@ -335,8 +319,9 @@ class AnnotationSession:
         if project is None or name is None or model is None:
             return
         found = [p for p in project.round_models() if p.resolve() == Path(model).resolve()]
-        if found:
+        if found and self.predicted_by.get(name) != found[0].parent.name:
             self.predicted_by[name] = found[0].parent.name
+            self.events.changed.emit(name)
 
     def pick_class(self, row: int, names: Sequence[str]) -> None:
         """A legend row of the shown model clicked: its class (by name) becomes the brush's."""
@@ -354,6 +339,8 @@ class AnnotationSession:
 
     def saved(self, name: str, path: Path | None) -> str:
         """A save ended (None: nothing was new); the sentence to show, if any."""
+        if path is not None:
+            self.events.changed.emit(name)
         if path is not None and self.reported.pop(name, None) is not None:
             return f"{name}: saved again ({path})"
         return ""

@@ -198,6 +198,8 @@ def test_each_image_says_how_much_is_painted_its_flags_and_the_round_that_predic
     source = open_image_file(photo(tmp_path / "a.png", w=10, h=10))
     assert session.image_state(source) is None  # not in the project
     ann = session.annotation_for(source, add=True)
+    changed = []
+    session.events.changed.connect(changed.append)
     assert session.image_state(source) == ImageState("a", 0.0, False, False)
     session.commit(ann.paint([(2.0, 2.0)], 1, 1.0))  # a 2×2 dot: 4 of 100 px
     session.set_held_out(True)
@@ -211,6 +213,7 @@ def test_each_image_says_how_much_is_painted_its_flags_and_the_round_that_predic
     state = session.image_state(source)
     assert state == ImageState("a", 0.04, True, True, "round-001")
     assert state.text == "4 % painted · test · fully painted · predicted by round-001"
+    assert changed == ["a", "a", "a"]  # held out, fully painted, predicted: each redraws the image list once
     reopened = AnnotationSession()
     reopened.open(session.project.root)
     assert reopened.project.is_fully_painted("a") and reopened.project.is_held_out("a")  # kept in the folder
