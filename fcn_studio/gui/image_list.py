@@ -23,6 +23,7 @@ class ImageList(QListWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setAcceptDrops(False)
+        self.setWordWrap(True)  # a project image's state is a second line that may be long
         self.keys: list[str] = []
         self.images: list[OpenImage] = []
         self.describe: Callable[[OpenImage], str] = lambda image: ""
@@ -37,10 +38,13 @@ class ImageList(QListWidget):
             row = self.keys.index(image.ident)
             self.images[row] = image
             self.item(row).setText(label)
+            self.item(row).setToolTip(described)
             return row
         self.keys.append(image.ident)
         self.images.append(image)
-        self.addItem(QListWidgetItem(label))
+        item = QListWidgetItem(label)
+        item.setToolTip(described)
+        self.addItem(item)
         return self.count() - 1
 
     def bind(self, vm: ViewModel) -> None:

@@ -79,7 +79,7 @@ def card_html(entry: ModelEntry | None, heads: list[str] | None = None) -> str:
     metrics = [f"{METRIC_NAMES.get(k, k)} {v:.3f}" for k, v in info.metrics.items()
                if isinstance(v, float) and k != "labelled_fraction"]
     if metrics:
-        caveat = metrics_caveat(info.metrics)  # a score on scribbles is never shown bare
+        caveat = metrics_caveat(info.metrics, info.notes)  # a score on scribbles is never shown bare
         rows.append(f"<p><b>Metrics</b> {e(', '.join(metrics))}"
                     + (f"<br><i>{e(caveat)}</i>" if caveat else "") + "</p>")
     note = round_note(info.notes)

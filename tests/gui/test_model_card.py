@@ -92,3 +92,7 @@ def test_the_model_card_never_shows_a_sparse_score_bare(tmp_path):
     assert "<b>Round</b> round 1: kept the last update (1)" in text
     assert metrics_caveat({"mean_iu": 0.9, "labelled_pixels": 10, "images": 1, "dense_images": 1}) == ""
     assert metrics_caveat({"mean_iu": 0.9}) == ""  # a file that does not say what it covered
+    sparse = {"mean_iu": 0.9, "labelled_pixels": 10, "pixels": 100, "labelled_fraction": 0.1, "images": 1, "dense_images": 0}
+    assert metrics_caveat(sparse).startswith("on 10 labelled pixels, 10 % of 1 image — paint the test image")
+    marked = {"round": {"held_out": {"dense": True}}}  # the user marked the test image fully painted (void edges kept)
+    assert metrics_caveat(sparse, marked) == ""

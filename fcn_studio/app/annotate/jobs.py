@@ -60,7 +60,7 @@ class RoundJob(Job):
 
         def call(on_event):
             return train_on_annotations(self.project, model, settings=self.settings, on_event=on_event, cancel=cancel,
-                                        started_from=self.model_path.name)
+                                        started_from=str(Path(*self.model_path.parts[-2:])))
 
         return (yield from stream(call, self.title, cancel.cancel))
 

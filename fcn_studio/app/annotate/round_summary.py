@@ -48,9 +48,13 @@ def score_text(held_out: Mapping[str, Any] | None, short: bool = False) -> str:
     return f"{figure} {held_out.get('coverage', '')} — {PAINT_IT_ALL}"
 
 
-def metrics_caveat(metrics: Mapping[str, Any]) -> str:
-    """"" for a score measured on fully labelled images (or one that does not say); otherwise what
-    it covers and how to make it trustworthy — the words every figure of a sparse mask carries."""
+def metrics_caveat(metrics: Mapping[str, Any], notes: Mapping[str, Any] | None = None) -> str:
+    """"" for a score measured on fully labelled images, on test images the user marked fully
+    painted (a round's note says so), or one that does not say; otherwise what it covers and how to
+    make it trustworthy — the words every figure of a sparse mask carries."""
+    note = round_note(notes or {})
+    if note is not None and (note.get("held_out") or {}).get("dense"):
+        return ""
     if "labelled_pixels" not in metrics or metrics.get("dense_images") == metrics.get("images"):
         return ""
     return f"{coverage(metrics)} — {PAINT_IT_ALL}"

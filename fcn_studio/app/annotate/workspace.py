@@ -32,11 +32,15 @@ DEFAULT_LAYER_OPACITY = 0.85  # the annotation drawn nearly solid; the predictio
 PREDICTION_OPACITY = 0.35
 BACKGROUND = "background"
 BACKGROUND_COLOUR = (96, 112, 128)  # slate: visible on dark photos and light ones, unlike VOC's black
-_DARK = 40  # a colour no brighter than this in every channel is lost on a dark photo
+_BLACK = 40  # a colour no brighter than this in every channel is lost on a dark photo
+_DARK = 100  # and one no brighter than this is hard to see there: new colours are brighter
+# Okabe & Ito's colour-blind-safe set first (bright, distinct), then VOC's colours that are bright enough.
+_OKABE_ITO = ((230, 159, 0), (86, 180, 233), (0, 158, 115), (240, 228, 66), (0, 114, 178), (213, 94, 0),
+              (204, 121, 167))
 
 
-def _visible(colour: Sequence[int]) -> bool:
-    return max(int(c) for c in colour) > _DARK
+def _visible(colour: Sequence[int], dark: int = _DARK) -> bool:
+    return max(int(c) for c in colour) > dark
 
 
 def class_key(label: int) -> str:
@@ -50,15 +54,16 @@ def model_label_set(names: Sequence[str], palette: Sequence[Sequence[int]]) -> C
     rgb = np.asarray(palette, np.uint8).reshape(-1, 3).copy()
     taken = {tuple(int(v) for v in c) for c in rgb}
     for k, colour in enumerate(rgb):
-        if not _visible(colour):
+        if not _visible(colour, _BLACK):
             rgb[k] = BACKGROUND_COLOUR if BACKGROUND_COLOUR not in taken else _fresh_colour(taken)
             taken.add(tuple(int(v) for v in rgb[k]))
     return ClassList(tuple(names), rgb)
 
 
 def _fresh_colour(taken: set[tuple[int, ...]]) -> tuple[int, int, int]:
-    """The first visible VOC colour (VOC order keeps neighbours distinct) not `taken`."""
-    return next((c for c in map(voc_color, range(1, VOID_LABEL)) if _visible(c) and c not in taken), voc_color(1))
+    """The first bright colour not `taken`: Okabe & Ito's, then VOC's (whose order keeps neighbours distinct)."""
+    candidates = (*_OKABE_ITO, *map(voc_color, range(1, VOID_LABEL)))
+    return next((c for c in candidates if _visible(c) and c not in taken), voc_color(1))
 
 
 def new_label_set(names: Sequence[str], avoid: Sequence[Sequence[int]] = ()) -> ClassList:

@@ -43,7 +43,7 @@ def state(session):
 
 def test_label_sets_from_a_model_or_typed_names():
     typed = new_label_set([" background", "cat ", "", "dog"])
-    assert typed.names == ("background", "cat", "dog") and typed.palette[1].tolist() == [128, 0, 0]
+    assert typed.names == ("background", "cat", "dog") and typed.palette[1].tolist() == [230, 159, 0]
     assert typed.palette[0].tolist() == list(BACKGROUND_COLOUR)  # visible on a dark photo: not black
     assert model_label_set(["a", "b"], [[1, 2, 90], [4, 5, 6]]).palette.tolist() == [[1, 2, 90], list(BACKGROUND_COLOUR)]
     shown_model = [[0, 0, 0], [128, 0, 0], [0, 128, 0], [128, 128, 0]]  # a new label set beside this model
