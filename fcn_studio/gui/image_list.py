@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Callable
 
 from PySide6.QtCore import QPoint, Qt, Signal
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QAction, QPainter
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QMenu, QWidget
 
 from ..app.session import OpenImage
@@ -27,6 +27,7 @@ class ImageList(QListWidget):
         self.keys: list[str] = []
         self.images: list[OpenImage] = []
         self.describe: Callable[[OpenImage], str] = lambda image: ""
+        self.pick: Callable[[QMenu, QPoint], QAction | None] = lambda menu, at: menu.exec(at)  # tests answer it
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._menu)
 
@@ -70,7 +71,7 @@ class ImageList(QListWidget):
             return  # not in a project: nothing to remove it from
         menu = QMenu(self)
         remove = menu.addAction(self.REMOVE)
-        if menu.exec(self.viewport().mapToGlobal(at)) is remove:
+        if self.pick(menu, self.viewport().mapToGlobal(at)) is remove:
             self.remove_requested.emit(self.images[row])
 
     def step(self, step: int) -> None:

@@ -2,11 +2,23 @@
 the image list says what the project knows of each image, images leave the project with their files kept."""
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog
 
 from fcn_studio.app.annotate.workspace import new_label_set
-from fcn_studio.gui.join_images_dialog import JoinImagesDialog
+from fcn_studio.gui.join_images_dialog import JoinImagesDialog, ask_images
 from tests.gui.conftest import wait_idle
 from tests.gui.test_annotate_painting import drag, photo, wait_saved
+
+
+def test_ask_images_asks_only_when_images_are_open(qtbot, window, tmp_path, monkeypatch):
+    assert ask_images(window, [], None) == []  # nothing open: no question
+    window.opener.open_paths([photo(tmp_path / "a.png", seed=1), photo(tmp_path / "b.png", seed=2)])
+    wait_idle(qtbot, window, "b.png")
+    vm = window.view_model
+    monkeypatch.setattr(JoinImagesDialog, "exec", lambda self: QDialog.DialogCode.Accepted)
+    assert [i.name for i in ask_images(window, vm.session.images, vm.session.images[0])] == ["a.png"]
+    monkeypatch.setattr(JoinImagesDialog, "exec", lambda self: QDialog.DialogCode.Rejected)
+    assert ask_images(window, vm.session.images, vm.image) is None  # cancelled: no project
 
 
 def test_only_chosen_images_join_and_a_stray_stroke_outside_asks_first(qtbot, window, tmp_path):
@@ -45,6 +57,11 @@ def test_only_chosen_images_join_and_a_stray_stroke_outside_asks_first(qtbot, wi
     assert rows.item(0).text().endswith("% painted · test · fully painted")
     assert project.training_names() == []  # a held-out image never enters training
 
-    kept = control.remove_image(vm.session.images[0])
+    assert rows.item(0).toolTip().endswith("test · fully painted")
+    menus = []
+    rows.pick = lambda menu, at: menus.append([a.text() for a in menu.actions()]) or menu.actions()[0]
+    rows._menu(rows.visualItemRect(rows.item(0)).center())  # the row's context menu: "Remove from the project"
+    assert menus == [[rows.REMOVE]]
+    kept = project.root / "removed"
     assert (kept / "images" / "a.png").is_file() and project.names == ["b"] and (tmp_path / "a.png").is_file()
     assert rows.item(0).text() == "a.png" and not (project.root / "val.txt").exists()
