@@ -30,6 +30,8 @@ from .project import AnnotationProject
 from .round_summary import ROUND_NOTE, held_out_summary
 from .split_lists import DENSE_TEST_LIST
 
+CANDIDATES = 3  # earlier updates whose weights are kept (the best-scoring): a long round's memory stays bounded
+
 
 def _device(model: FCN) -> torch.device:
     return next(model.parameters()).device
@@ -54,12 +56,16 @@ class RoundKeeper:
         if self.dense is not None:
             self.scores.append(UpdateScore(event.iteration, image_scores(model, self.dense, _device(model))))
             self.weights[event.iteration] = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            earlier = sorted((s for s in self.scores if s.update in self.weights and s.update != event.iteration),
+                             key=lambda s: s.mean)
+            for worst in earlier[: max(0, len(earlier) - CANDIDATES)]:
+                del self.weights[worst.update]  # never kept: more than CANDIDATES earlier updates score better
 
     def keep(self, model: FCN, last: int, run_dir: Path, note: dict[str, Any]) -> tuple[KeptUpdate, dict[str, Any]]:
         """Write the kept update of `model` (the trainer's own object, at update `last`) as
         RUN/best.safetensors with `note` (project, number, settings…) completed with what was kept;
         the decision and the completed note."""
-        kept = kept_update(self.scores, last)
+        kept = kept_update([s for s in self.scores if s.update in self.weights or s.update == last], last)
         chosen = model
         if kept.update != last and kept.update in self.weights:
             chosen = copy.deepcopy(model)

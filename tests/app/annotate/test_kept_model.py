@@ -6,7 +6,7 @@ import pytest
 import torch
 from PIL import Image
 
-from fcn_studio.app.annotate.kept_model import RoundKeeper
+from fcn_studio.app.annotate.kept_model import CANDIDATES, RoundKeeper
 from fcn_studio.app.annotate.project import AnnotationProject
 from fcn_studio.app.annotate.round_summary import PAINT_IT_ALL, round_label, score_text
 from fcn_studio.app.annotate.training import AnnotationTraining, train_on_annotations
@@ -109,3 +109,15 @@ def test_a_fully_painted_test_image_gives_a_dense_figure_and_never_enters_traini
     assert done.note["held_out"]["dense"] is True and done.note["held_out"]["labelled_fraction"] == 1.0
     assert score_text(done.note["held_out"]).endswith("(dense, 1 image)")
     assert "one fully painted test image cannot measure" in done.kept.reason and done.kept.update == 2
+
+
+def test_a_long_round_keeps_the_weights_of_its_best_few_updates_only(project, tmp_path):
+    _fully_paint(project, "t2")
+    _fully_paint(project, "t3")
+    keeper = RoundKeeper(project)
+    model = _model()
+    for update, label in zip(range(100, 800, 100), (1, 1, 0, 1, 1, 1, 1)):  # only update 300 is right
+        keeper.heard(Evaluated("32s", update, {"mean_iu": 0.0}, False), _predicting(model, label))
+    assert len(keeper.weights) == CANDIDATES + 1 and 300 in keeper.weights and 700 in keeper.weights
+    kept, _ = keeper.keep(model, 700, tmp_path, {"project": "coins", "number": 3})
+    assert kept.update == 300
