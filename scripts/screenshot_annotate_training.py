@@ -68,14 +68,15 @@ def main(out: Path) -> int:
     window.opener.open_paths(images)
     pump(app, lambda: not window.busy(), 600)
     vm, control = window.view_model, window.annotate
-    project = control.create_project(scratch / "paint-proj", new_label_set(["background", "shape"]), from_open_images=True)
+    project = control.create_project(scratch / "paint-proj", new_label_set(["background", "shape"]),
+                                     list(vm.session.images))
     for image, path in zip(list(vm.session.images), images):
         vm.image = image
         pump(app, lambda: not window.busy(), 600)
         truth = np.array(Image.open(data / "SegmentationClass" / f"{path.stem}.png"))
         for label, points in scribbles(truth):
             control.state.annotation.paint(points, label, RADIUS)
-        control.committed(full_box(truth.shape))  # as a finished stroke: redrawn, saved on the save lane
+        control.session.commit(full_box(truth.shape))  # as a finished stroke: redrawn, saved on the save lane
         pump(app, lambda: not window.runner.busy(Lane.SAVE) and project.is_saved(control.state.name), 600)
     window.annotate.panel.held_out.setChecked(True)  # the last scene, the shown one: kept for testing
     control.state.tool = "brush"
@@ -84,12 +85,12 @@ def main(out: Path) -> int:
     box.live_every.setValue(5.0)
     window.train_on_annotations()
     progress = window.training.panel.plots.progress
-    pump(app, lambda: progress.value() >= 75 or not window.rounds.running, 900)
+    pump(app, lambda: progress.value() >= 75 or not control.session.running, 900)
     pump(app, lambda: False, 0.5)
     out.parent.mkdir(parents=True, exist_ok=True)
     ok = window.grab().save(str(out))
     window.training.cancel()
-    pump(app, lambda: not window.rounds.running and not window.runner.busy(), 120)
+    pump(app, lambda: not control.session.running and not window.runner.busy(), 120)
     window.close()
     for thread in threading.enumerate():  # a runtime still being prepared: let it end, not be killed at exit
         if thread.name.startswith("fcn-studio"):

@@ -17,6 +17,7 @@ from ..engine import ARCHITECTURES, ModelInfo, open_model, read_info
 from ..engine.registry import HEADS, TRUNKS
 from ..data.synthetic.own_scenes import is_scenes_model
 from ..paths import DEFAULT_MODEL, models_dir
+from .annotate.round_summary import INIT_MODEL, round_label, round_note, round_tooltip
 from .downloads.install import models_dir as downloaded_models_dir
 
 log = logging.getLogger(__name__)
@@ -98,8 +99,18 @@ class ModelEntry:
 
     @property
     def label(self) -> str:
+        """The picker's name: a training round by its project, number, updates and honest score."""
+        note = round_note(self.info.notes)
+        if note is not None:
+            return round_label(note)
         arch = display_arch(self.info.arch)
         return f"{arch} ({self.family_name}) — {self.path.name}"
+
+    @property
+    def tooltip(self) -> str:
+        """The picker's tooltip: a round's settings and what it kept, else the file."""
+        note = round_note(self.info.notes)
+        return round_tooltip(note) if note is not None else str(self.path)
 
 
 class Catalog:
@@ -159,7 +170,7 @@ class Catalog:
     def _add_siblings(self, entry: ModelEntry) -> None:
         known = {e.path for e in self.entries}
         for other in sorted(entry.path.parent.glob("*.safetensors")):
-            if other.resolve() in known:
+            if other.resolve() in known or other.name == INIT_MODEL:  # a round's starting point is no model of its own
                 continue
             try:
                 sibling = ModelEntry(other.resolve(), read_info(other), shipped=False)

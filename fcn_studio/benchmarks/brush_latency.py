@@ -76,7 +76,8 @@ def painting_window(folder: Path, width: int, height: int, radius: float) -> Mai
     window.opener.open_paths([folder / "photo.png"])
     wait_until(lambda: window.view_model.image is not None and not window.busy(), "opening the photo")
     control = window.annotate
-    if control.create_project(folder / "project", new_label_set(["background", "object"]), True) is None:
+    if control.create_project(folder / "project", new_label_set(["background", "object"]),
+                              window.view_model.session.images) is None:
         raise RuntimeError(f"brush latency: no annotation project could be made in {folder}")
     control.state.radius, control.state.label = radius, 1
     pane = window.image_view.pane

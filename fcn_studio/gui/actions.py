@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QComboBox, QLabel, QMainWindow, QMenu, QToolBar
 
@@ -89,6 +90,8 @@ class Actions:
         entries = vm.session.catalog.entries
         self.model_combo.clear()
         self.model_combo.addItems([e.label for e in entries] or ["no model: Model ▸ Open…"])
+        for row, entry in enumerate(entries):
+            self.model_combo.setItemData(row, entry.tooltip, Qt.ItemDataRole.ToolTipRole)
         self.model_combo.setEnabled(bool(entries))
 
     def sync(self, vm: ViewModel) -> None:

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QDockWidget, QFileDialog, QInputDialog, QMessageBo
 
 from ..app.annotate.annotation import Annotation
 from ..app.annotate.project import AnnotationProject
-from ..app.annotate.session import NO_PROJECT, AnnotationSession, Outcome, Refused
+from ..app.annotate.session import NO_PROJECT, AnnotationSession, Outcome, Outside, Refused
 from ..app.annotate.workspace import class_key, model_label_set, new_label_set
 from ..boxes import Box
 from ..app.view_model import ViewModel
@@ -32,7 +32,11 @@ from .annotate_panel import AnnotatePanel
 from .annotation_layer import AnnotationLayer
 from .class_editor import ClassEditor
 from .error_dialog import ErrorDialog
+from .image_list import ImageList
 from .image_view import ImageView
+from .project_images import ProjectImages
+from .join_images_dialog import ask_images
+from .layer_row import bind_prediction
 from .model_file import add_model_file
 from .paint_tool import PaintTool
 from .worker import JobRunner
@@ -47,7 +51,7 @@ def _ask_folder(parent: QWidget, title: str) -> str:
 
 class AnnotateControl(QObject):
     """Annotating in the window; `dock` holds `panel`. The prompts (`ask_folder`, `ask_label_set`,
-    `confirm`) are attributes so tests can answer them."""
+    `ask_images`, `confirm`) are attributes so tests can answer them."""
 
     def __init__(self, vm: ViewModel, runner: JobRunner, errors: ErrorDialog, view: ImageView, panel: AnnotatePanel,
                  dock: QDockWidget, open_paths: Callable[[list], None]):
@@ -63,12 +67,14 @@ class AnnotateControl(QObject):
         self.ask_folder: Callable[[QWidget, str], str] = _ask_folder
         self.ask_label_set: Callable[[], object] = self._ask_label_set
         self.confirm: Callable[[str, str], bool] = self._confirm
+        self.ask_images: Callable[[QWidget, list, object], list | None] = ask_images
         self.editor: ClassEditor | None = None
 
         panel.bind(state)
         panel.classes_requested.connect(self.edit_classes)
         panel.accept_requested.connect(self.accept_prediction)
         panel.held_out_changed.connect(self.set_held_out)
+        panel.fully_painted_changed.connect(self.set_fully_painted)
         panel.new_project_requested.connect(self.make_model)
         self.tool.committed.connect(self.session.commit)
         self.tool.message.connect(panel.status.setText)
@@ -79,36 +85,41 @@ class AnnotateControl(QObject):
         state.events.opacity.connect(lambda v: self.layer.setOpacity(v))
         self.layer.setOpacity(state.opacity)
         vm.events.image.connect(self.show_image)
+        bind_prediction(panel.prediction, view.pane.overlay, vm, state)
 
     # ----- projects ----------------------------------------------------------------------------
     def show(self) -> None:
         self.dock.show()
         self.dock.raise_()
 
-    def new_project_dialog(self, from_open_images: bool = False) -> AnnotationProject | None:
-        """File ▸ New annotation project…: an empty folder, then the label set."""
+    def new_project_dialog(self) -> AnnotationProject | None:
+        """File ▸ New annotation project…: an empty folder, the label set, then which open images join."""
         folder = self.ask_folder(self.dock, "New annotation project: choose an empty folder")
         if not folder:
             return None
         classes = self.ask_label_set()
         if classes is None:
             return None
-        return self.create_project(folder, classes, from_open_images)
+        images = self.ask_images(self.dock.parentWidget(), list(self.vm.session.images), self.vm.image)
+        if images is None:
+            return None
+        return self.create_project(folder, classes, images)
 
     def make_model(self) -> AnnotationProject | None:
-        """"Make a model for your own images": a new project holding the open images."""
+        """"Make a model for your own images": a new project holding the open images the user picks."""
         self.show()
-        return self.new_project_dialog(from_open_images=True)
+        return self.new_project_dialog()
 
-    def create_project(self, folder: str | Path, classes, from_open_images: bool = False) -> AnnotationProject | None:
+    def create_project(self, folder: str | Path, classes, images: list | tuple = ()) -> AnnotationProject | None:
+        """A new project in `folder` holding `images` (the open images the user chose)."""
         try:
             project = self.session.create(folder, classes)
         except (FileProblem, OSError, ValueError) as exc:
             self.errors.report(exc, "Choose an empty folder for a new project, or open the existing one.")
             return None
         self._shown()
-        if from_open_images:
-            added = self.session.add_images(self.vm.session.images)
+        if images:
+            added = self.session.add_images(images)
             for problem in added.problems:
                 self.errors.report(problem)
             if added.skipped:
@@ -129,13 +140,43 @@ class AnnotateControl(QObject):
             self.errors.report(exc, "An annotation project has images/, masks/ and classes.json.")
             return None
         self._shown()
-        for model in opened.models:  # each round's model, back in the picker
-            add_model_file(self.vm, model, self.errors)
+        self.restore_rounds(opened.models)
         for problem in opened.problems:
             self.errors.report(problem, "The mask is left as it is; painting on that image offers to set it aside.")
         if opened.images:
             self.open_paths([str(path) for path in opened.images])
         return opened.project
+
+    def restore_rounds(self, models: list[Path]) -> None:
+        """Each round's model back in the picker under its name; the latest is shown, so the next
+        "Train on my annotations" starts from it unless the user picks another."""
+        entries = [entry for entry in (add_model_file(self.vm, model, self.errors) for model in models) if entry is not None]
+        if entries:
+            self.vm.model = entries[-1]
+
+    # ----- the image list ------------------------------------------------------------------------
+    def bind_image_list(self, images: ImageList) -> ProjectImages:
+        """The image list says what the project knows of each image and takes images out of it."""
+        return ProjectImages(self.vm, self.session, images, self.remove_image)
+
+    def remove_image(self, image) -> Path | None:
+        """Take `image` out of the project (its files move to the project's removed/ folder)."""
+        name = self.session.name_of(image)
+        if name is None:
+            return None
+        if not self.confirm("Remove from the project?", f"{name} leaves the project: its image and mask move to "
+                            f"{self.state.project.root / 'removed'} (nothing is deleted)."):
+            return None
+        self.tool.cancel()
+        try:
+            kept = self.session.remove(name)
+        except FileProblem as exc:
+            self.errors.report(exc)
+            return None
+        self.panel.status.setText(f"{name} removed from the project (kept in {kept})")
+        self.panel.show_project()
+        self.show_image(self.vm.image)
+        return kept
 
     def _shown(self) -> None:
         self.show()
@@ -174,9 +215,19 @@ class AnnotateControl(QObject):
 
     def _annotation_for_shown(self) -> Annotation:
         self.tool.cancel()
-        ann = self.session.annotation_for(self.vm.image)
+        try:
+            ann = self.session.annotation_for(self.vm.image)
+        except Outside as outside:
+            if not self.may_add(outside):
+                raise Refused(f"not painting: {self.vm.image.name} is not in the project") from None
+            ann = self.session.annotation_for(self.vm.image, add=True)
         self.panel.show_project()
         return ann
+
+    def may_add(self, outside: Outside) -> bool:
+        """Ask before an image outside the project joins it (a stray click must not put a test
+        photo into training)."""
+        return self.confirm("Add this image to the project?", f"{outside}\n\nAdd it?")
 
     def _regions(self) -> np.ndarray | None:
         pred = self.vm.prediction()
@@ -218,7 +269,13 @@ class AnnotateControl(QObject):
         """Copy the shown prediction into the unlabelled pixels (the session's rules)."""
         pred = self.vm.prediction() if self.state.project is not None else None
         try:
-            self._say(self.session.accept(self.vm.image, pred, self.vm.class_names))
+            try:
+                outcome = self.session.accept(self.vm.image, pred, self.vm.class_names)
+            except Outside as outside:
+                if not self.may_add(outside):
+                    return
+                outcome = self.session.accept(self.vm.image, pred, self.vm.class_names, add=True)
+            self._say(outcome)
         except Refused as exc:
             self.panel.status.setText(str(exc))
         except FileProblem as exc:
@@ -231,6 +288,13 @@ class AnnotateControl(QObject):
         except FileProblem as exc:
             self.errors.report(exc)
         self.panel.show_project()
+
+    def set_fully_painted(self, fully: bool) -> None:
+        """The shown image is painted completely: as a test image its score needs no caveat."""
+        try:
+            self.session.set_fully_painted(fully)
+        except FileProblem as exc:
+            self.errors.report(exc)
 
     def take_digits(self, window: QWidget, heads: dict[str, QAction]) -> list[QAction]:
         """While a paint tool is chosen, 1–9 and 0 pick the class wherever the focus is (the head
@@ -300,7 +364,7 @@ class AnnotateControl(QObject):
         if not ok:
             return None
         try:
-            return new_label_set(text.split(","))
+            return new_label_set(text.split(","), avoid=self.vm.palette)  # never the shown model's colours
         except ValueError as exc:
             self.errors.report(exc)
             return None

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDoubleSpinBo
                                QPushButton, QSlider, QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
 from ..app.annotate.workspace import MAX_BRUSH, AnnotateState, class_key
+from .layer_row import LayerRow
 
 TOOL_TEXT = {"pan": ("Pan", "drag moves the image, the wheel zooms"),
              "brush": ("Brush", "paint the chosen class; [ and ] change the size"),
@@ -31,6 +32,7 @@ class AnnotatePanel(QWidget):
     classes_requested = Signal()  # open the class editor
     accept_requested = Signal()  # copy the shown prediction into the annotation
     held_out_changed = Signal(bool)  # the shown image's "keep for testing"
+    fully_painted_changed = Signal(bool)  # the shown image's "fully painted"
     new_project_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None):
@@ -65,6 +67,7 @@ class AnnotatePanel(QWidget):
         layer_row = QHBoxLayout()
         layer_row.addWidget(self.show_layer)
         layer_row.addWidget(self.opacity, 1)
+        self.prediction = LayerRow("the shown model's prediction, a lighter fill under the annotation")
         self.accept = QPushButton("Accept the prediction")
         self.accept.setToolTip("copy the shown prediction into the unlabelled pixels (where its score is at least the threshold)")
         self.accept.clicked.connect(self.accept_requested)
@@ -77,6 +80,10 @@ class AnnotatePanel(QWidget):
         accept_row.addWidget(self.threshold)
         self.held_out = QCheckBox("keep this image for testing (not trained on)")
         self.held_out.toggled.connect(self.held_out_changed)
+        self.fully_painted = QCheckBox("fully painted (every pixel labelled as it should be)")
+        self.fully_painted.setToolTip("only fully painted test images give a held-out score without a caveat: "
+                                      "Accept the prediction, fix it, then tick this")
+        self.fully_painted.toggled.connect(self.fully_painted_changed)
         self.status = QLabel("")
         self.status.setWordWrap(True)
         form = QFormLayout()
@@ -84,6 +91,7 @@ class AnnotatePanel(QWidget):
         form.addRow("Size", self.size)
         form.addRow("Class", class_row)
         form.addRow("Annotation", layer_row)
+        form.addRow("Prediction", self.prediction)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
         layout.addWidget(self.project)
@@ -91,6 +99,7 @@ class AnnotatePanel(QWidget):
         layout.addLayout(form)
         layout.addLayout(accept_row)
         layout.addWidget(self.held_out)
+        layout.addWidget(self.fully_painted)
         self._live_rows(layout)
         layout.addWidget(self.status)
         layout.addStretch(1)
@@ -177,8 +186,12 @@ class AnnotatePanel(QWidget):
         self.held_out.setChecked(state.held_out())
         self.held_out.setEnabled(state.annotation is not None)
         self.held_out.blockSignals(False)
+        self.fully_painted.blockSignals(True)
+        self.fully_painted.setChecked(state.fully_painted())
+        self.fully_painted.setEnabled(state.annotation is not None)
+        self.fully_painted.blockSignals(False)
         self.accept.setEnabled(state.project is not None)
         if state.project is not None and state.annotation is None:
-            self.status.setText("this image is not in the project yet: painting adds it")
+            self.status.setText("this image is not in the project: painting on it asks to add it")
         elif state.annotation is not None:
             self.status.setText(f"{state.name}: {state.annotation.labelled_pixels:,} px labelled")

@@ -4,8 +4,9 @@ A round (RoundJob, Lane.TRAIN) fine-tunes the shown model on the project's paint
 the user keeps painting. Its events go to the Training dock's plots; each `LiveModel` it sends
 re-segments the shown image on Lane.LIVE (skipped while one is still being computed) and the answer goes
 to the view model (`show_live`), so the overlay shows the model learning. When the round ends,
-its best model joins the model picker and becomes the shown model, and the box reports the
-held-out mean IU of the round's last evaluation, per class.
+the model it kept (`kept_model`: the last update unless fully painted test images say otherwise)
+joins the model picker under the round's name and becomes the shown model, and the box and the
+status line say which update it kept, why, and the held-out score with what it covers.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Callable
 
 from PySide6.QtCore import QObject
 
+from ..app.annotate.round_summary import round_status
 from ..app.annotate.jobs import LiveModel, LivePredictJob, LiveResult, RoundDone, RoundJob
 from ..app.annotate.session import AnnotationSession, Refused
 from ..app.downloads.trunks import start_file, trunk_download
@@ -111,14 +113,14 @@ class RoundControl(QObject):
         self.session.round_done(done)
         self.vm.show_live(None)
         name = done.run_dir.name
-        self.box.show_round(name, self.session.last_metrics)
-        if Path(done.best_model).is_file():
+        self.box.show_round(name, done.note, self.session.last_metrics)
+        if done.note is not None and Path(done.best_model).is_file():
             entry = add_model_file(self.vm, done.best_model, self.errors)
             if entry is None:
                 return
             self.vm.model = entry
-            self.plots.status.setText(f"{name} {done.result.status}: its model is in the model picker and shown now "
-                                      f"({done.run_dir})")
+            self.plots.status.setText(f"{round_status(name, done.note)} — {done.result.status}; its model is in the "
+                                      f"model picker and shown now ({done.run_dir})")
 
     def _failed(self, problem: Exception) -> None:
         self.session.round_ended()

@@ -7,11 +7,14 @@ says what a round is to do and what the rounds achieved.
 
 from __future__ import annotations
 
+import html
 import math
+from typing import Any, Mapping
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QWidget
 
+from ..app.annotate.round_summary import score_text
 from ..app.annotate.training import AnnotationTraining
 from .trunk_combo import TrunkCombo
 
@@ -62,14 +65,18 @@ class AnnotationTrainingBox(QGroupBox):
         self.start_from.setEnabled(not running)
         self.cancel.setEnabled(running)
 
-    def show_round(self, round_name: str, metrics: dict | None) -> None:
-        """The held-out result of a round (None: no image is kept for testing)."""
-        if metrics is None:
-            self.result.setText(f"{round_name}: no held-out images — tick “keep this image for testing” on a "
-                                "painted image to measure the model")
+    def show_round(self, round_name: str, note: Mapping[str, Any] | None, metrics: dict | None) -> None:
+        """A round's held-out result: its figure with what it covers (`note`, the round's note; None
+        when the round ended before an update), the update it kept and why, and the per-class IU
+        of its last evaluation (`metrics`)."""
+        if note is None:
+            self.result.setText(f"{round_name}: no model kept (it ended before its first update)")
             return
-        images = metrics.get("images", 0)
-        per_class = ", ".join(f"{name} {iu:.2f}" for name, iu in zip(metrics.get("class_names", []), metrics.get("iu", []))
+        per_class = ", ".join(f"{name} {iu:.2f}" for name, iu in zip((metrics or {}).get("class_names", []),
+                                                                    (metrics or {}).get("iu", []))
                               if iu is not None and math.isfinite(iu))
-        self.result.setText(f"<b>{round_name}</b>: held-out mean IU <b>{metrics['mean_iu']:.3f}</b> on "
-                            f"{images} image{'' if images == 1 else 's'}<br>{per_class}")
+        score = score_text(note.get("held_out"))
+        if note.get("held_out") is None:
+            score = "no held-out images — tick “keep this image for testing” on a painted image to measure the model"
+        self.result.setText(f"<b>{round_name}</b>: {html.escape(score)}<br>{html.escape(note.get('kept_reason', ''))}"
+                            + (f"<br>{html.escape(per_class)}" if per_class else ""))

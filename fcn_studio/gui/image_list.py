@@ -1,11 +1,15 @@
 """The list of open images; empty, it tells the user to drop files or folders. Picking a row shows
-that image (`bind(view_model)`)."""
+that image (`bind(view_model)`). With an annotation project open, each row also says what the
+project knows of the image (`describe`: painted fraction, test, fully painted, the round that last
+predicted it), and its context menu takes the image out of the project (`remove_requested`)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QPainter
-from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
+from typing import Callable
+
+from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtGui import QAction, QPainter
+from PySide6.QtWidgets import QListWidget, QListWidgetItem, QMenu, QWidget
 
 from ..app.session import OpenImage
 from ..app.view_model import ViewModel
@@ -13,21 +17,35 @@ from ..app.view_model import ViewModel
 
 class ImageList(QListWidget):
     HINT = "drop images or\nfolders here"
+    REMOVE = "Remove from the annotation project (files kept)"
+    remove_requested = Signal(object)  # OpenImage: take it out of the annotation project
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setAcceptDrops(False)
+        self.setWordWrap(True)  # a project image's state is a second line that may be long
         self.keys: list[str] = []
+        self.images: list[OpenImage] = []
+        self.describe: Callable[[OpenImage], str] = lambda image: ""
+        self.pick: Callable[[QMenu, QPoint], QAction | None] = lambda menu, at: menu.exec(at)  # tests answer it
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._menu)
 
     def add(self, image: OpenImage) -> int:
         """Add or refresh an entry; returns its row."""
-        label = image.name + ("  ✓truth" if image.truth is not None else "")
+        described = self.describe(image)
+        label = image.name + ("  ✓truth" if image.truth is not None else "") + (f"\n    {described}" if described else "")
         if image.ident in self.keys:
             row = self.keys.index(image.ident)
+            self.images[row] = image
             self.item(row).setText(label)
+            self.item(row).setToolTip(described)
             return row
         self.keys.append(image.ident)
-        self.addItem(QListWidgetItem(label))
+        self.images.append(image)
+        item = QListWidgetItem(label)
+        item.setToolTip(described)
+        self.addItem(item)
         return self.count() - 1
 
     def bind(self, vm: ViewModel) -> None:
@@ -41,6 +59,20 @@ class ImageList(QListWidget):
         self.blockSignals(True)
         self.setCurrentRow(row)
         self.blockSignals(False)
+
+    def refresh(self) -> None:
+        """Every row said again (the project changed: a save, a flag, a round, an image removed)."""
+        for image in list(self.images):
+            self.add(image)
+
+    def _menu(self, at: QPoint) -> None:
+        row = self.row(self.itemAt(at)) if self.itemAt(at) is not None else -1
+        if row < 0 or not self.describe(self.images[row]):
+            return  # not in a project: nothing to remove it from
+        menu = QMenu(self)
+        remove = menu.addAction(self.REMOVE)
+        if self.pick(menu, self.viewport().mapToGlobal(at)) is remove:
+            self.remove_requested.emit(self.images[row])
 
     def step(self, step: int) -> None:
         """The next (or previous) image, wrapping round."""

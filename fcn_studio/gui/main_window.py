@@ -115,6 +115,7 @@ class MainWindow(QMainWindow):
                                    training_panel.plots, self._show_annotation_training)
         self.live = LiveControl(vm, self.runner, self.annotate, self.image_view, self.opener.open_paths)
         self.make_model_requested.connect(self.annotate.make_model)
+        self.annotate.bind_image_list(self.image_list)
         view_settings.remember_brush(self.annotate.state, settings)
         self.opener.open_project = self.annotate.open_project
         view_settings.remember_projects(self.annotate.state, settings, self.opener.fill_recent)

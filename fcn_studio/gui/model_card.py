@@ -12,6 +12,7 @@ import html
 from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
+from ..app.annotate.round_summary import ROUND_NOTE, metrics_caveat, round_note, round_status
 from ..app.catalog import ModelEntry, display_arch, trained_on
 from ..app.view_model import ViewModel
 
@@ -75,14 +76,21 @@ def card_html(entry: ModelEntry | None, heads: list[str] | None = None) -> str:
         if extra:
             rows.append("<br><small>" + e(", ".join(f"{k} {v}" for k, v in list(extra.items())[:8])) + "</small>")
         rows.append("</p>")
-    metrics = [f"{METRIC_NAMES.get(k, k)} {v:.3f}" for k, v in info.metrics.items() if isinstance(v, float)]
+    metrics = [f"{METRIC_NAMES.get(k, k)} {v:.3f}" for k, v in info.metrics.items()
+               if isinstance(v, float) and k != "labelled_fraction"]
     if metrics:
-        rows.append(f"<p><b>Metrics</b> {e(', '.join(metrics))}</p>")
+        caveat = metrics_caveat(info.metrics, info.notes)  # a score on scribbles is never shown bare
+        rows.append(f"<p><b>Metrics</b> {e(', '.join(metrics))}"
+                    + (f"<br><i>{e(caveat)}</i>" if caveat else "") + "</p>")
+    note = round_note(info.notes)
+    if note is not None:
+        title = f"round {note.get('number', '?')}"
+        rows.append(f"<p><b>Round</b> {e(round_status(title, note))}</p>")
     swatches = "".join(
         f"<tr><td style='background-color: rgb({r},{g},{b})'>&nbsp;&nbsp;&nbsp;&nbsp;</td><td>&nbsp;{e(name)}</td></tr>"
         for name, (r, g, b) in zip(info.class_names, info.palette))
     rows.append(f"<p><b>Classes</b></p><table cellspacing='2'>{swatches}</table>")
-    notes = {k: v for k, v in info.notes.items() if k != "family" and not (k == "data" and data)}
+    notes = {k: v for k, v in info.notes.items() if k not in ("family", ROUND_NOTE) and not (k == "data" and data)}
     if notes:
         rows.append("<p><small>" + e("; ".join(f"{k}: {v}" for k, v in notes.items())) + "</small></p>")
     return "".join(rows)

@@ -60,7 +60,7 @@ def painting(qtbot, window, tmp_path):
     window.opener.open_paths([photo(tmp_path / "cat photo.png")])
     wait_idle(qtbot, window, "cat photo.png")
     control = window.annotate
-    project = control.create_project(tmp_path / "proj", new_label_set(["background", "cat"]), from_open_images=True)
+    project = control.create_project(tmp_path / "proj", new_label_set(["background", "cat"]), window.view_model.session.images)
     assert project is not None and control.state.annotation is not None and control.state.tool == "brush"
     control.state.radius = 2.0
     window.image_view.pane.fit()
@@ -192,7 +192,7 @@ def test_accept_the_prediction_keeps_strokes_and_honours_the_threshold(qtbot, wi
     window.opener.open_paths([photo(tmp_path / "a.png")])
     wait_idle(qtbot, window, "a.png")
     vm, control = window.view_model, window.annotate
-    control.create_project(tmp_path / "p", model_label_set(vm.class_names, vm.palette), from_open_images=True)
+    control.create_project(tmp_path / "p", model_label_set(vm.class_names, vm.palette), window.view_model.session.images)
     state = control.state
     state.annotation.paint([(5.5, 5.5)], 3, 1.0)
     stroke = state.annotation.labels == 3
@@ -219,7 +219,7 @@ def test_a_legend_row_picks_the_class_of_that_name(qtbot, window, tmp_path):
     window.opener.open_paths([photo(tmp_path / "a.png")])
     wait_idle(qtbot, window, "a.png")
     vm, control = window.view_model, window.annotate
-    control.create_project(tmp_path / "p", model_label_set(vm.class_names, vm.palette), from_open_images=True)
+    control.create_project(tmp_path / "p", model_label_set(vm.class_names, vm.palette), window.view_model.session.images)
     legend = window.legend.list
     rect = legend.visualItemRect(legend.item(2))
     QTest.mouseClick(legend.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, rect.center())

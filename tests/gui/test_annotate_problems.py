@@ -21,7 +21,7 @@ def project(qtbot, window, tmp_path):
     window.opener.open_paths([photo(tmp_path / "one.png"), photo(tmp_path / "two.png", seed=1)])
     wait_idle(qtbot, window, "two.png")
     control = window.annotate
-    made = control.create_project(tmp_path / "proj", new_label_set(["background", "cat", "dog"]), from_open_images=True)
+    made = control.create_project(tmp_path / "proj", new_label_set(["background", "cat", "dog"]), window.view_model.session.images)
     control.state.radius, control.state.label = 2.0, 1
     window.image_view.pane.fit()
     return made

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import numpy as np
+from PySide6.QtCore import Qt
 
 from fcn_studio.app.annotate.jobs import LiveResult
 from fcn_studio.app.annotate.workspace import new_label_set
@@ -19,7 +20,7 @@ def test_a_round_on_sparse_strokes_gives_a_model_in_the_picker_and_a_held_out_me
     window.opener.open_paths([photo(tmp_path / f"p{k}.png", seed=k) for k in range(3)])
     wait_idle(qtbot, window, "p2.png")
     vm, control = window.view_model, window.annotate
-    project = control.create_project(tmp_path / "proj", new_label_set(["background", "red"]), from_open_images=True)
+    project = control.create_project(tmp_path / "proj", new_label_set(["background", "red"]), window.view_model.session.images)
     state = control.state
     state.radius = 1.5
     window.image_view.pane.fit()
@@ -56,7 +57,17 @@ def test_a_round_on_sparse_strokes_gives_a_model_in_the_picker_and_a_held_out_me
     assert len(lives) >= 1 and vm.live is None
     metrics = session.last_metrics
     assert metrics["images"] == 1 and len(metrics["iu"]) == 2 and 0.0 <= metrics["mean_iu"] <= 1.0
-    assert f"held-out mean IU <b>{metrics['mean_iu']:.3f}</b>" in box.result.text() and "round-001" in box.result.text()
+    held = done.note["held_out"]  # p2 is scribbled: its figure comes with what it covers, never bare
+    assert f"held-out mean IU {held['mean_iu']:.2f} on {held['labelled_pixels']} labelled pixels" in box.result.text()
+    assert "mark it fully painted for a trustworthy figure" in box.result.text() and "round-001" in box.result.text()
+    assert "kept the last update (4)" in box.result.text() and "kept the last update (4)" in window.training.panel.plots.status.text()
+    picker = window.actions.model_combo
+    shown = [picker.itemText(k) for k in range(picker.count())]
+    assert f"proj · round 1 · 4 updates · held-out mean IU {held['mean_iu']:.2f} (sparse: " in shown[-1]
+    assert "updates: 4" in picker.itemData(picker.count() - 1, Qt.ItemDataRole.ToolTipRole)
+    assert not any("init.safetensors" in str(e.path) for e in vm.session.catalog.entries)
+    row = window.image_list.keys.index(vm.image.ident)  # the shown image, segmented by the round's model
+    qtbot.waitUntil(lambda: window.image_list.item(row).text().endswith("predicted by round-001"), timeout=WAIT_MS)
     x, _ = window.training.panel.plots.loss_curves["8s"].getData()
     assert list(x) == [1, 2, 3, 4]
     assert box.start.isEnabled()
@@ -64,6 +75,7 @@ def test_a_round_on_sparse_strokes_gives_a_model_in_the_picker_and_a_held_out_me
     catalog.entries = [e for e in catalog.entries if e.path != vm.entry.path]
     assert window.annotate.open_project(project.root) is not None  # reopening lists each round's model again
     assert Path(done.best_model).resolve() in [e.path for e in catalog.entries]
+    assert vm.entry.path == Path(done.best_model).resolve()  # the latest round is shown again: the next round starts there
 
 
 def test_a_live_answer_is_drawn_in_the_overlay_with_its_own_colours(qtbot, window, tmp_path):

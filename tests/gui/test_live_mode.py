@@ -32,7 +32,8 @@ def live(qtbot, window, tmp_path):
     wait_idle(qtbot, window)
     control = window.live
     control.loop.steps = 20  # the compact random model moves slower than the shipped one
-    project = window.annotate.create_project(tmp_path / "proj", new_label_set(["background", "cat"]), True)
+    project = window.annotate.create_project(tmp_path / "proj", new_label_set(["background", "cat"]),
+                                             window.view_model.session.images)
     assert project is not None and len(project.names) == 3
     assert control.panel.live.isChecked() and control.panel.live.isEnabled()
     window.annotate.state.radius = 2.0

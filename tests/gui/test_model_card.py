@@ -9,9 +9,11 @@ from fcn_studio.data.synthetic.own_scenes import is_scenes_model
 from fcn_studio.app.session import Session
 from fcn_studio.app.view_model import ViewModel
 from fcn_studio.engine import read_info
-from fcn_studio.gui.model_card import ModelCard
+from fcn_studio.gui.model_card import ModelCard, card_html
 from fcn_studio.paths import models_dir
 from tests.compact_models import write_family
+from tests.app.annotate.test_round_models import round_project
+from fcn_studio.app.annotate.round_summary import metrics_caveat
 
 
 @pytest.fixture
@@ -80,3 +82,17 @@ def test_the_card_cache_keeps_a_bounded_number_of_documents(qtbot):
         card.show_entry(entry, [f"head{k}"])
         assert f"heads in family: head{k}" in card.toPlainText()
     assert len(card._cards) == CARDS_KEPT and card_html(entry, [f"head{CARDS_KEPT + 4}"]) in card._cards
+
+
+def test_the_model_card_never_shows_a_sparse_score_bare(tmp_path):
+    proj, (done,) = round_project(tmp_path, rounds=1)
+    entry = Catalog(tmp_path / "none", tmp_path / "none").add_file(done.best_model)
+    text = card_html(entry)
+    assert "mean IU" in text and "labelled pixels" in text and "mark it fully painted" in text
+    assert "<b>Round</b> round 1: kept the last update (1)" in text
+    assert metrics_caveat({"mean_iu": 0.9, "labelled_pixels": 10, "images": 1, "dense_images": 1}) == ""
+    assert metrics_caveat({"mean_iu": 0.9}) == ""  # a file that does not say what it covered
+    sparse = {"mean_iu": 0.9, "labelled_pixels": 10, "pixels": 100, "labelled_fraction": 0.1, "images": 1, "dense_images": 0}
+    assert metrics_caveat(sparse).startswith("on 10 labelled pixels, 10 % of 1 image — paint the test image")
+    marked = {"round": {"held_out": {"dense": True}}}  # the user marked the test image fully painted (void edges kept)
+    assert metrics_caveat(sparse, marked) == ""

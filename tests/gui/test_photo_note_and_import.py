@@ -75,6 +75,7 @@ def test_make_a_model_button_triggers_the_named_action(qtbot, shipped, tmp_path)
     asked = []
     shipped.annotate.ask_folder = lambda parent, title: asked.append(title) or str(tmp_path / "cats")
     shipped.annotate.ask_label_set = lambda: new_label_set(["background", "cat"])
+    shipped.annotate.ask_images = lambda parent, images, shown: [shown]  # the checklist's default: the shown one
     with qtbot.waitSignal(shipped.make_model_requested, timeout=1000):
         shipped.notes.photo_bar.buttons["Make a model for your own images"].click()
     project = shipped.annotate.state.project  # the button started an annotation project of the open photo

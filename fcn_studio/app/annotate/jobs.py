@@ -59,7 +59,8 @@ class RoundJob(Job):
         model = load_model(self.model_path)
 
         def call(on_event):
-            return train_on_annotations(self.project, model, settings=self.settings, on_event=on_event, cancel=cancel)
+            return train_on_annotations(self.project, model, settings=self.settings, on_event=on_event, cancel=cancel,
+                                        started_from=str(Path(*self.model_path.parts[-2:])))
 
         return (yield from stream(call, self.title, cancel.cancel))
 

@@ -5,10 +5,11 @@
     ROOT/classes.json          the label set: names and colours in label order
     ROOT/train.txt             images with labels that are not kept for testing (written for you)
     ROOT/val.txt               the images kept for testing: the held-out set, the trainer's "val"
+    ROOT/fully_painted.txt     images the user marked painted completely; val-dense.txt: those held out
     ROOT/rounds/round-NNN/     each "Train on my annotations" round: a run folder, its model best.safetensors
     ROOT/removed/images, masks images taken out of the project, with their masks (kept, not read)
 
-This module is the one place that knows the layout. The split lists are the project's state
+This module is the one place that knows the layout (the split lists' files: `split_lists.py`). The split lists are the project's state
 (nothing else is stored), so training reads the train images and evaluation the held-out ones
 with no option set. Every mask write goes through `files.replacing`: a crash, a full disk or a
 kill leaves the previous mask whole. A save that fails keeps the annotation in memory and records
@@ -32,7 +33,7 @@ from PIL import Image
 from ...data.classes import CLASSES_FILE, ClassList, read_classes_json, write_classes_json
 from ...data.folder import IMAGE_DIR, IMAGE_EXTENSIONS
 from ...data.labels import read_label
-from ...data.splits import index_folder, read_split_file
+from ...data.splits import index_folder
 from ...errors import ClassInUse, DatasetError, FileProblem, MaskProblem
 from ...files import replacing, unique_name
 from ...training.run_folder import BEST
@@ -40,12 +41,11 @@ from ...images import load_image
 from ...palette import VOID_LABEL, label_png
 from . import class_edits
 from .annotation import Annotation
+from .split_lists import SplitLists
 
 log = logging.getLogger(__name__)
 
 MASK_DIR = "masks"
-TRAIN_LIST = "train.txt"
-TEST_LIST = "val.txt"
 ROUNDS_DIR = "rounds"
 REMOVED_DIR = "removed"
 SET_ASIDE_SUFFIX = ".broken"
@@ -92,8 +92,7 @@ class AnnotationProject:
         self._open: dict[str, Annotation] = {}
         self._saved_revision: dict[str, int] = {}
         self._images = index_folder(root / IMAGE_DIR, IMAGE_EXTENSIONS)
-        self._held_out = self._read_list(TEST_LIST)
-        self._labelled = self._read_list(TRAIN_LIST)
+        self.lists = SplitLists(root, self._images, _replace)
         for name in self.names:
             if not self.mask_path(name).exists():
                 self._write_mask(name, np.full(image_size(self._images[name]), VOID_LABEL, np.uint8))
@@ -118,17 +117,6 @@ class AnnotationProject:
         if missing:
             raise DatasetError(root, f"not an annotation project (no {', '.join(missing)})")
         return cls(root, read_classes_json(root / CLASSES_FILE))
-
-    def _read_list(self, name: str) -> set[str]:
-        path = self.root / name
-        if not path.is_file():
-            return set()
-        ids = {e.id for e in read_split_file(path)}
-        stray = sorted(ids - set(self._images))
-        if stray:
-            log.warning("%s names %d images that are not in %s (e.g. %s); they are dropped",
-                        path, len(stray), self.root / IMAGE_DIR, stray[0])
-        return ids & set(self._images)
 
     # images ---------------------------------------------------------------------------------
 
@@ -182,9 +170,7 @@ class AnnotationProject:
         del self._images[name]
         self._open.pop(name, None)
         self.unsaved.pop(name, None)
-        self._held_out.discard(name)
-        self._labelled.discard(name)
-        self._write_lists()
+        self.lists.forget(name)
         return kept
 
     # training rounds ------------------------------------------------------------------------
@@ -278,39 +264,52 @@ class AnnotationProject:
                               "saved with the next edit once the file may be written")
         _replace(path, lambda tmp: label_png(labels, self.classes.palette).save(tmp, format="PNG"))
 
-    # held-out set ---------------------------------------------------------------------------
+    # held-out set and fully painted flags ---------------------------------------------------
 
     def is_held_out(self, name: str) -> bool:
-        return name in self._held_out
+        return name in self.lists.held_out
 
     def set_held_out(self, name: str, keep_for_testing: bool) -> None:
         """The "keep for testing" checkbox: held-out images are evaluated on, never trained on."""
         if name not in self._images:
             raise KeyError(name)
-        (self._held_out.add if keep_for_testing else self._held_out.discard)(name)
+        (self.lists.held_out.add if keep_for_testing else self.lists.held_out.discard)(name)
         if not keep_for_testing:  # its labels were not tracked while it was held out
-            (self._labelled.add if (self._labels_of(name) != VOID_LABEL).any() else self._labelled.discard)(name)
-        self._write_lists()
+            labelled = bool((self._labels_of(name) != VOID_LABEL).any())
+            (self.lists.labelled.add if labelled else self.lists.labelled.discard)(name)
+        self.lists.write()
+
+    def is_fully_painted(self, name: str) -> bool:
+        return name in self.lists.fully_painted
+
+    def set_fully_painted(self, name: str, fully: bool) -> None:
+        """The user's word that every pixel of `name` is painted as it should be: only such test
+        images give a held-out score without a caveat (a scribbled one scores its easy interiors)."""
+        if name not in self._images:
+            raise KeyError(name)
+        (self.lists.fully_painted.add if fully else self.lists.fully_painted.discard)(name)
+        self.lists.write()
+
+    def painted_fraction(self, name: str) -> float:
+        """The share of `name`'s pixels that carry a label (open annotations counted from memory)."""
+        labels = self._labels_of(name)
+        return float(np.count_nonzero(labels != VOID_LABEL)) / labels.size if labels.size else 0.0
 
     def training_names(self) -> list[str]:
         """Images with at least one labelled pixel that are not kept for testing (train.txt)."""
-        return sorted(self._labelled - self._held_out)
+        return self.lists.training_names()
 
     def held_out_names(self) -> list[str]:
-        return sorted(self._held_out)
+        return sorted(self.lists.held_out)
+
+    def dense_test_names(self) -> list[str]:
+        """Held-out images marked fully painted (val-dense.txt): the trustworthy held-out score."""
+        return self.lists.dense_test_names()
 
     def _set_labelled(self, name: str, labelled: bool) -> None:
-        if labelled != (name in self._labelled):
-            (self._labelled.add if labelled else self._labelled.discard)(name)
-            self._write_lists()
-
-    def _write_lists(self) -> None:
-        for list_name, names in ((TRAIN_LIST, self.training_names()), (TEST_LIST, self.held_out_names())):
-            path = self.root / list_name
-            if names:
-                _replace(path, lambda tmp: Path(tmp).write_text("\n".join(names) + "\n", encoding="utf-8"))
-            else:
-                path.unlink(missing_ok=True)  # an empty list is no split: the trainer then skips it
+        if labelled != (name in self.lists.labelled):
+            (self.lists.labelled.add if labelled else self.lists.labelled.discard)(name)
+            self.lists.write()
 
     # label set ------------------------------------------------------------------------------
 

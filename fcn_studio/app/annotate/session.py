@@ -4,8 +4,11 @@
 and runs the jobs it is handed. It owns the evented `AnnotateState` the widgets bind to and
 
 - creates and opens projects (`create`, `open`: what the window is to show and report),
-- decides when an image joins a project (`add`, `add_images`, `annotation_for`: painting on an
-  image outside the project adds it) and takes images out (`remove`),
+- decides when an image joins a project: only the images the user chose (`add_images`), and one
+  painted on from outside only once the user agreed (`annotation_for(..., add=True)`; without it
+  `Outside` says what would happen); takes images out (`remove`, files kept),
+- describes each image for the image list (`image_state`: painted fraction, test flag, fully
+  painted, the round that last predicted it),
 - commits edits: undo, redo and accepting the prediction return an `Outcome` (the box changed and
   the sentence for the status line); every committed change, the paint tool's strokes included
   (`commit`), is announced once by `events.edited(name, box)` — the window redraws that box and
@@ -37,6 +40,7 @@ from .project import AnnotationProject
 from ...boxes import Box
 from .raster import EMPTY
 from .training import AnnotationTraining
+from .image_state import ImageState
 from .workspace import AnnotateState, name_lut
 
 NO_PROJECT = "no annotation project is open: File ▸ New annotation project… first"
@@ -45,6 +49,10 @@ NO_PROJECT = "no annotation project is open: File ▸ New annotation project… 
 class Refused(Exception):
     """Why the session cannot do what was asked here and now (a sentence for the status line or a
     dialog: nothing is wrong with any file)."""
+
+
+class Outside(Refused):
+    """Painting (or accepting) would add an image that is not in the project: the window asks first."""
 
 
 class Step(Enum):
@@ -92,6 +100,7 @@ class Opened:
 
 class SessionEvents(SignalGroup):
     edited = Signal(str, object)  # image name, Box: a committed change of that image's annotation
+    changed = Signal(str)  # image name: what the image list says of it changed (saved, a flag, removed, predicted)
 
 
 class AnnotationSession:
@@ -105,6 +114,8 @@ class AnnotationSession:
         self.rounds: list[RoundDone] = []
         self.running = False  # a round trains
         self.last_metrics: dict | None = None  # the held-out metrics of the running (or last) round
+        self.predicted_by: dict[str, str] = {}  # image name → the round whose model last predicted it
+        self._painted: dict[str, float] = {}  # image name → painted fraction (dropped on each edit)
 
     @property
     def project(self) -> AnnotationProject | None:
@@ -130,7 +141,7 @@ class AnnotationSession:
 
     def use(self, project: AnnotationProject | None) -> None:
         state = self.state
-        self.sources, self.reported = {}, {}
+        self.sources, self.reported, self.predicted_by, self._painted = {}, {}, {}, {}
         state.annotation = state.name = None
         state.project = project
         state.set_classes(project.classes if project is not None else None)
@@ -157,8 +168,14 @@ class AnnotationSession:
         self.sources[str(image.path.resolve())] = name
         return name
 
+    def outside(self, image: OpenImage | None) -> bool:
+        """True when painting on `image` would add it: a project is open, the image has a file, it
+        is not in the project."""
+        return self.state.project is not None and image is not None and image.path is not None \
+            and self.name_of(image) is None
+
     def add_images(self, images: Iterable[OpenImage]) -> Added:
-        """"Make a model for your own images": the open images join; the brush is chosen."""
+        """"Make a model for your own images": the images the user chose join; the brush is chosen."""
         added = Added()
         for image in images:
             if image.path is None:
@@ -175,9 +192,11 @@ class AnnotationSession:
         """Take an image out of the project (its files move to ROOT/removed/); where they went."""
         kept = self._project().remove_image(name)
         self.sources = {k: v for k, v in self.sources.items() if v != name}
-        self.reported.pop(name, None)
+        for kept_of in (self.reported, self.predicted_by, self._painted):
+            kept_of.pop(name, None)
         if self.state.name == name:
             self.state.annotation = self.state.name = None
+        self.events.changed.emit(name)
         return kept
 
     def show(self, image: OpenImage | None) -> Annotation | None:
@@ -199,9 +218,10 @@ class AnnotationSession:
         self.show(image)
         return kept
 
-    def annotation_for(self, image: OpenImage | None) -> Annotation:
-        """The shown image's annotation to paint on, adding the image to the project first if it
-        is not in it. Refused says why not (no project, a refused mask, no file)."""
+    def annotation_for(self, image: OpenImage | None, add: bool = False) -> Annotation:
+        """The shown image's annotation to paint on. An image outside the project joins only with
+        `add` (the user agreed): otherwise `Outside` says so. Refused says why not (no project, a
+        refused mask, no file)."""
         state = self.state
         if state.annotation is not None:
             return state.annotation
@@ -210,6 +230,9 @@ class AnnotationSession:
             raise Refused("no image is shown")
         if state.name is not None:
             raise Refused(f"not painting on {state.name}: its mask cannot be used")
+        if not add and image.path is not None:
+            raise Outside(f"{image.name} is not in the project {self._project().root.name}: painting on it adds it "
+                          "(it is then trained on unless kept for testing)")
         self.add(image)
         return self.show(image)
 
@@ -217,6 +240,7 @@ class AnnotationSession:
     def commit(self, box: Box) -> None:
         """An edit of the shown annotation ended (a stroke, a fill, a polygon): announce it."""
         if not box.empty and self.state.name is not None:
+            self._painted.pop(self.state.name, None)
             self.events.edited.emit(self.state.name, box)
 
     def undo(self) -> Outcome:
@@ -244,10 +268,12 @@ class AnnotationSession:
             return mapped, None
         return mapped, scores.max(axis=0)
 
-    def accept(self, image: OpenImage | None, prediction: Prediction | None, class_names: Sequence[str]) -> Outcome:
+    def accept(self, image: OpenImage | None, prediction: Prediction | None, class_names: Sequence[str],
+               add: bool = False) -> Outcome:
         """Copy the shown prediction (its classes matched to the project's by name) into the
-        unlabelled pixels, where its score passes the threshold; the image joins the project."""
-        ann = self.annotation_for(image)
+        unlabelled pixels, where its score passes the threshold; an image outside the project
+        joins it only with `add` (as `annotation_for`)."""
+        ann = self.annotation_for(image, add)
         if prediction is None or prediction.labels.shape != ann.shape:
             return Outcome(message="no prediction for this image yet: wait until it is segmented")
         labels, scores = self.accepted_labels(prediction.labels, class_names, prediction.scores)
@@ -264,6 +290,38 @@ class AnnotationSession:
         state = self.state
         if state.project is not None and state.name is not None:
             state.project.set_held_out(state.name, keep)
+            self.events.changed.emit(state.name)
+
+    def set_fully_painted(self, fully: bool) -> None:
+        """The shown image's "fully painted" (nothing without a shown project image)."""
+        state = self.state
+        if state.project is not None and state.name is not None:
+            state.project.set_fully_painted(state.name, fully)
+            self.events.changed.emit(state.name)
+
+    def image_state(self, image: OpenImage | None) -> ImageState | None:
+        """What the image list says of `image` (None: not in the project). The painted fraction is
+        counted once per edit, not per redraw."""
+        project, name = self.state.project, self.name_of(image)
+        if project is None or name is None:
+            return None
+        if name not in self._painted:
+            try:
+                self._painted[name] = project.painted_fraction(name)
+            except FileProblem:
+                self._painted[name] = 0.0  # a broken mask: reported where it is opened
+        return ImageState(name, self._painted[name], project.is_held_out(name), project.is_fully_painted(name),
+                          self.predicted_by.get(name))
+
+    def predicted(self, image: OpenImage | None, model: Path | None) -> None:
+        """The shown model predicted `image`: remembered when it is one of this project's rounds."""
+        project, name = self.state.project, self.name_of(image)
+        if project is None or name is None or model is None:
+            return
+        found = [p for p in project.round_models() if p.resolve() == Path(model).resolve()]
+        if found and self.predicted_by.get(name) != found[0].parent.name:
+            self.predicted_by[name] = found[0].parent.name
+            self.events.changed.emit(name)
 
     def pick_class(self, row: int, names: Sequence[str]) -> None:
         """A legend row of the shown model clicked: its class (by name) becomes the brush's."""
@@ -281,6 +339,8 @@ class AnnotationSession:
 
     def saved(self, name: str, path: Path | None) -> str:
         """A save ended (None: nothing was new); the sentence to show, if any."""
+        if path is not None:
+            self.events.changed.emit(name)
         if path is not None and self.reported.pop(name, None) is not None:
             return f"{name}: saved again ({path})"
         return ""

@@ -8,6 +8,9 @@ the paper's loss sampling with the user choosing the cells.
 
 The training images are the project's train.txt (painted, not kept for testing), evaluation runs
 on val.txt (the held-out images) every `eval_every` updates and at the end: mean IU and per class.
+The model the round keeps is its last update unless fully painted test images say an earlier one is
+better by more than the noise (`kept_model.RoundKeeper`); its file says which update, why, and
+what its held-out score covers (`notes["round"]`, worded by `round_summary`).
 The run folder is ROOT/rounds/round-NNN (`AnnotationProject.next_round_dir`).
 Masks are read from disk each time an image comes up, so strokes saved during a round join at
 that image's next turn (its next epoch); images first painted during a round join the next one.
@@ -20,8 +23,10 @@ from __future__ import annotations
 
 import copy
 import logging
+import re
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 from pathlib import Path
 
 from ...engine import registry
@@ -29,14 +34,16 @@ from ...engine.fcn import FCN
 from ...engine.surgery import adapt_to_classes
 from ...errors import DatasetError, RecipeError
 from ...training.events import CancelToken, Event, EventHandler, StageFinished, StepDone, ignore
+from ...training.kept_update import KeptUpdate
 from ...training.recipes import STAGES, Recipe
 from ...training.run_folder import BEST, TrainConfig
 from ...training.stages import train
-from .project import TEST_LIST, TRAIN_LIST, AnnotationProject
+from .kept_model import RoundKeeper
+from .project import AnnotationProject
+from .round_summary import INIT_MODEL
+from .split_lists import TEST_LIST, TRAIN_LIST
 
 log = logging.getLogger(__name__)
-
-INIT_MODEL = "init.safetensors"
 
 
 @dataclass(frozen=True)
@@ -80,11 +87,21 @@ class LiveModel:
 
 @dataclass
 class RoundDone:
-    """The end of a round: its run folder, best model (the model picker's new entry) and result."""
+    """The end of a round: its run folder, kept model (the model picker's new entry) and result;
+    `kept` says which update the model is and why, `note` is the round's note in the model's file
+    (None when the round ended before its first update)."""
 
     run_dir: Path
     best_model: Path
     result: StageFinished
+    kept: KeptUpdate | None = None
+    note: dict[str, Any] | None = None
+
+
+def round_number(run_dir: Path) -> int | None:
+    """3 for ROOT/rounds/round-003 (None for a folder named otherwise)."""
+    found = re.fullmatch(r"round-(\d+)", run_dir.name)
+    return int(found.group(1)) if found else None
 
 
 def stage_of(arch: str) -> str:
@@ -107,13 +124,14 @@ def for_project(model: FCN, project: AnnotationProject) -> FCN:
 
 def train_on_annotations(project: AnnotationProject, model: FCN, out: str | Path | None = None,
                          settings: AnnotationTraining = AnnotationTraining(), on_event: EventHandler = ignore,
-                         cancel: CancelToken | None = None) -> RoundDone:
+                         cancel: CancelToken | None = None, started_from: str = "") -> RoundDone:
     """Fine-tune `model` (unchanged itself) on the project's painted, not held-out images.
 
     Reports the trainer's events plus `LiveModel`; returns when the round ends (done, cancelled
     or failed: see `result.status`). Raises DatasetError naming the project when nothing is painted.
     The run itself is `training.stages.train`'s, as the CLI's: the folder lock, the "already holds
-    a run" check, the data verified before anything is written."""
+    a run" check, the data verified before anything is written. `started_from` names the model
+    file for the round's note."""
     if not project.training_names():
         raise DatasetError(project.root, "no painted images to train on (paint some first, or untick "
                            "'keep for testing' on a painted one)")
@@ -129,9 +147,11 @@ def train_on_annotations(project: AnnotationProject, model: FCN, out: str | Path
     began = time.perf_counter()
     last_live = began
     trained: list[FCN] = []
+    keeper = RoundKeeper(project)
 
     def handler(event: Event) -> None:
         nonlocal last_live
+        keeper.heard(event, trained[-1] if trained else None)
         on_event(event)
         if isinstance(event, StepDone) and trained:
             now = time.perf_counter()
@@ -140,7 +160,13 @@ def train_on_annotations(project: AnnotationProject, model: FCN, out: str | Path
                 on_event(LiveModel(event.iteration, now - began, live_copy(trained[-1])))
 
     result = train(config, handler, cancel, start=start, on_model=lambda stage, net: trained.append(net))[-1]
-    return RoundDone(run_dir, run_dir / BEST, result)
+    if not trained or result.iteration == 0:
+        return RoundDone(run_dir, run_dir / BEST, result)
+    note: dict[str, Any] = {"project": project.root.name, "number": round_number(run_dir), "started_from": started_from,
+            "settings": asdict(settings), "status": result.status}
+    kept, note = keeper.keep(trained[-1], result.iteration, run_dir, note)
+    log.info("%s: %s", run_dir.name, kept.reason)
+    return RoundDone(run_dir, run_dir / BEST, result, kept, note)
 
 
 def live_copy(model: FCN) -> FCN:

@@ -28,7 +28,19 @@ PAINT_TOOLS = frozenset(TOOLS) - {"pan"}
 MIN_BRUSH, MAX_BRUSH = 0.5, 256.0
 BRUSH_STEP = 1.25  # `[` and `]` scale the radius by this: small brushes change finely, large ones fast
 DEFAULT_BRUSH = 6.0
-DEFAULT_LAYER_OPACITY = 0.6
+DEFAULT_LAYER_OPACITY = 0.85  # the annotation drawn nearly solid; the prediction under it lighter (PREDICTION_OPACITY)
+PREDICTION_OPACITY = 0.35
+BACKGROUND = "background"
+BACKGROUND_COLOUR = (96, 112, 128)  # slate: visible on dark photos and light ones, unlike VOC's black
+_BLACK = 40  # a colour no brighter than this in every channel is lost on a dark photo
+_DARK = 100  # and one no brighter than this is hard to see there: new colours are brighter
+# Okabe & Ito's colour-blind-safe set first (bright, distinct), then VOC's colours that are bright enough.
+_OKABE_ITO = ((230, 159, 0), (86, 180, 233), (0, 158, 115), (240, 228, 66), (0, 114, 178), (213, 94, 0),
+              (204, 121, 167))
+
+
+def _visible(colour: Sequence[int], dark: int = _DARK) -> bool:
+    return max(int(c) for c in colour) > dark
 
 
 def class_key(label: int) -> str:
@@ -37,12 +49,28 @@ def class_key(label: int) -> str:
 
 
 def model_label_set(names: Sequence[str], palette: Sequence[Sequence[int]]) -> ClassList:
-    """The current model's classes as a project label set (same names, same colours)."""
-    return ClassList(tuple(names), np.asarray(palette, np.uint8).reshape(-1, 3))
+    """The current model's classes as a project label set: same names, same colours, except that a
+    black one (VOC's background) becomes a visible slate, so painted background shows on any photo."""
+    rgb = np.asarray(palette, np.uint8).reshape(-1, 3).copy()
+    taken = {tuple(int(v) for v in c) for c in rgb}
+    for k, colour in enumerate(rgb):
+        if not _visible(colour, _BLACK):
+            rgb[k] = BACKGROUND_COLOUR if BACKGROUND_COLOUR not in taken else _fresh_colour(taken)
+            taken.add(tuple(int(v) for v in rgb[k]))
+    return ClassList(tuple(names), rgb)
 
 
-def new_label_set(names: Sequence[str]) -> ClassList:
-    """A label set from typed names ("background, cat, dog"): VOC colours in order, unique names."""
+def _fresh_colour(taken: set[tuple[int, ...]]) -> tuple[int, int, int]:
+    """The first bright colour not `taken`: Okabe & Ito's, then VOC's (whose order keeps neighbours distinct)."""
+    candidates = (*_OKABE_ITO, *map(voc_color, range(1, VOID_LABEL)))
+    return next((c for c in candidates if _visible(c) and c not in taken), voc_color(1))
+
+
+def new_label_set(names: Sequence[str], avoid: Sequence[Sequence[int]] = ()) -> ClassList:
+    """A label set from typed names ("background, cat, dog") with unique names. A class named
+    "background" is slate (visible, not black); the others get VOC colours that the shown model
+    does not use (`avoid`, its palette), so before the first round the model's colours are never
+    taken for the user's own classes. Every colour can be changed in the class editor."""
     clean = [n.strip() for n in names if n.strip()]
     if not clean:
         raise SettingsError("a label set needs at least one class name")
@@ -50,7 +78,16 @@ def new_label_set(names: Sequence[str]) -> ClassList:
         raise SettingsError(f"class names must differ: {', '.join(clean)}")
     if len(clean) >= VOID_LABEL:
         raise SettingsError(f"at most {VOID_LABEL - 1} classes fit beside the unlabelled value {VOID_LABEL}")
-    return ClassList(tuple(clean), np.array([voc_color(k) for k in range(len(clean))], np.uint8).reshape(-1, 3))
+    taken = {tuple(int(v) for v in c) for c in avoid}
+    colours: list[tuple[int, int, int]] = []
+    for name in clean:
+        if name.lower() == BACKGROUND and BACKGROUND_COLOUR not in taken:
+            colour = BACKGROUND_COLOUR
+        else:
+            colour = _fresh_colour(taken)
+        taken.add(colour)
+        colours.append(colour)
+    return ClassList(tuple(clean), np.array(colours, np.uint8).reshape(-1, 3))
 
 
 def name_lut(source: Sequence[str], target: Sequence[str]) -> np.ndarray:
@@ -140,6 +177,9 @@ class AnnotateState:
 
     def held_out(self) -> bool:
         return self.project is not None and self.name is not None and self.project.is_held_out(self.name)
+
+    def fully_painted(self) -> bool:
+        return self.project is not None and self.name is not None and self.project.is_fully_painted(self.name)
 
 
 def usage_text(usage: dict[str, int]) -> str:

@@ -180,3 +180,23 @@ def test_rounds_are_numbered_folders_and_their_models_are_found(proj):
     (proj.root / "rounds" / "round-003" / "best.safetensors").write_bytes(b"x")
     assert proj.next_round_dir().name == "round-002"
     assert proj.round_models() == [proj.root / "rounds" / "round-003" / "best.safetensors"]
+
+
+def test_fully_painted_flags_live_in_the_folder_and_leave_with_the_image(tmp_path):
+    proj = AnnotationProject.create(tmp_path / "flags", CLASSES)
+    for k in range(2):
+        Image.fromarray(np.zeros((6, 8, 3), np.uint8)).save(tmp_path / f"f{k}.png")
+        proj.add_image(tmp_path / f"f{k}.png")
+    proj.annotation("f0").paint([(1.0, 1.0)], 1, 1.0)
+    assert proj.painted_fraction("f0") == 4 / 48 and proj.painted_fraction("f1") == 0.0
+    proj.set_fully_painted("f0", True)
+    proj.set_fully_painted("f1", True)
+    assert proj.dense_test_names() == [] and not (proj.root / "val-dense.txt").exists()  # none is held out
+    proj.set_held_out("f1", True)
+    assert (proj.root / "val-dense.txt").read_text() == "f1\n"
+    again = AnnotationProject.open(proj.root)
+    assert again.is_fully_painted("f0") and again.dense_test_names() == ["f1"]
+    again.remove_image("f1")
+    assert (again.root / "fully_painted.txt").read_text() == "f0\n" and not (again.root / "val-dense.txt").exists()
+    with pytest.raises(KeyError):
+        again.set_fully_painted("f1", True)

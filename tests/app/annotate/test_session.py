@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from fcn_studio.app.annotate.jobs import RoundDone, RoundJob, SaveMaskJob
-from fcn_studio.app.annotate.session import NO_PROJECT, AnnotationSession, Outcome, Refused, Step
+from fcn_studio.app.annotate.session import NO_PROJECT, AnnotationSession, ImageState, Outcome, Outside, Refused, Step
 from fcn_studio.app.annotate.training import AnnotationTraining
 from fcn_studio.app.annotate.workspace import new_label_set
 from fcn_studio.app.session import OpenImage, open_image_file
@@ -75,14 +75,18 @@ def test_an_image_joins_when_painted_on_and_is_found_again_by_its_source(session
     state = session.state
     source = open_image_file(photo(tmp_path / "my cat.png"))
     assert session.name_of(source) is None and session.show(source) is None and state.name is None
-    ann = session.annotation_for(source)
+    assert session.outside(source)
+    with pytest.raises(Outside, match="my cat.png is not in the project proj: painting on it adds it"):
+        session.annotation_for(source)  # a stray click never adds an image: the user is asked first
+    assert session.project.names == [] and not (session.project.root / "train.txt").exists()
+    ann = session.annotation_for(source, add=True)
     assert state.name == "my_cat" and state.annotation is ann and ann.shape == (16, 24)
     assert session.annotation_for(source) is ann and session.name_of(open_image_file(session.project.image_path("my_cat"))) == "my_cat"
-    assert session.show(None) is None
+    assert session.show(None) is None and not session.outside(source)
     with pytest.raises(Refused, match="pasted image has no file"):
         session.annotation_for(OpenImage("pasted", "pasted", np.zeros((4, 4, 3), np.uint8)))
     with pytest.raises(Refused, match="no annotation project"):
-        AnnotationSession().annotation_for(source)
+        AnnotationSession().annotation_for(source, add=True)
 
 
 def test_a_broken_mask_is_refused_until_set_aside(session, tmp_path):
@@ -100,7 +104,7 @@ def test_a_broken_mask_is_refused_until_set_aside(session, tmp_path):
 
 def test_edits_are_announced_once_and_undo_redo_say_when_there_is_nothing(session, edits, tmp_path):
     source = open_image_file(photo(tmp_path / "a.png"))
-    ann = session.annotation_for(source)
+    ann = session.annotation_for(source, add=True)
     assert session.undo() == Outcome(message="nothing to undo") and Step.REDO.nothing == "nothing to redo"
     box = ann.paint([(4.5, 4.5), (10.5, 4.5)], 1, 1.0)
     session.commit(box)
@@ -114,7 +118,9 @@ def test_edits_are_announced_once_and_undo_redo_say_when_there_is_nothing(sessio
 
 def test_accepting_matches_classes_by_name_keeps_strokes_and_honours_the_threshold(session, edits, tmp_path):
     source = open_image_file(photo(tmp_path / "a.png", w=2, h=2))
-    assert session.accept(source, None, []).message.startswith("no prediction")  # the image joined all the same
+    with pytest.raises(Outside):
+        session.accept(source, None, [])
+    assert session.accept(source, None, [], add=True).message.startswith("no prediction")  # the image joined all the same
     ann = session.state.annotation
     ann.paint([(0.5, 0.5)], 2, 0.5)
     labels = np.array([[0, 1], [2, 3]], np.uint8)
@@ -135,7 +141,7 @@ def test_accepting_matches_classes_by_name_keeps_strokes_and_honours_the_thresho
 def test_held_out_flag_and_legend_picks(session, tmp_path):
     session.set_held_out(True)  # no image shown: nothing happens
     source = open_image_file(photo(tmp_path / "a.png"))
-    session.annotation_for(source)
+    session.annotation_for(source, add=True)
     session.set_held_out(True)
     assert session.project.held_out_names() == ["a"] and session.state.held_out()
     session.pick_class(2, ["background", "person", "cat"])
@@ -154,7 +160,7 @@ def test_classes_edited_keep_the_label_in_range(session):
 
 def test_saving_reports_a_problem_once_and_says_when_it_heals(session, tmp_path):
     source = open_image_file(photo(tmp_path / "a.png"))
-    ann = session.annotation_for(source)
+    ann = session.annotation_for(source, add=True)
     path = session.project.mask_path("a")
     os.chmod(path, stat.S_IRUSR)
     ann.paint([(3.5, 3.5)], 1, 1.0)
@@ -171,7 +177,7 @@ def test_saving_reports_a_problem_once_and_says_when_it_heals(session, tmp_path)
 
 
 def test_closing_writes_what_no_save_job_wrote_yet(session, tmp_path):
-    ann = session.annotation_for(open_image_file(photo(tmp_path / "a.png")))
+    ann = session.annotation_for(open_image_file(photo(tmp_path / "a.png")), add=True)
     ann.paint([(3.5, 3.5)], 1, 1.0)
     assert not session.project.is_saved("a")
     assert session.unsaved_on_close() == {} and np.array(Image.open(session.project.mask_path("a")))[3, 3] == 1
@@ -180,10 +186,37 @@ def test_closing_writes_what_no_save_job_wrote_yet(session, tmp_path):
 
 def test_removing_the_shown_image_clears_it(session, tmp_path):
     source = open_image_file(photo(tmp_path / "a.png"))
-    session.annotation_for(source)
+    session.annotation_for(source, add=True)
+    session.predicted_by["a"] = "round-001"
     kept = session.remove("a")
     assert (kept / "images" / "a.png").is_file() and session.project.names == []
     assert session.state.annotation is None and session.state.name is None and session.name_of(source) is None
+    assert session.predicted_by == {} and session.image_state(source) is None
+
+
+def test_each_image_says_how_much_is_painted_its_flags_and_the_round_that_predicted_it(session, tmp_path):
+    source = open_image_file(photo(tmp_path / "a.png", w=10, h=10))
+    assert session.image_state(source) is None  # not in the project
+    ann = session.annotation_for(source, add=True)
+    changed = []
+    session.events.changed.connect(changed.append)
+    assert session.image_state(source) == ImageState("a", 0.0, False, False)
+    session.commit(ann.paint([(2.0, 2.0)], 1, 1.0))  # a 2×2 dot: 4 of 100 px
+    session.set_held_out(True)
+    session.set_fully_painted(True)
+    assert session.state.fully_painted() and session.project.dense_test_names() == ["a"]
+    round_dir = session.project.next_round_dir()
+    round_dir.mkdir(parents=True)
+    (round_dir / "best.safetensors").write_bytes(b"")
+    session.predicted(source, round_dir / "best.safetensors")
+    session.predicted(source, tmp_path / "shipped.safetensors")  # not a round: the last round still stands
+    state = session.image_state(source)
+    assert state == ImageState("a", 0.04, True, True, "round-001")
+    assert state.text == "4 % painted · test · fully painted · predicted by round-001"
+    assert changed == ["a", "a", "a"]  # held out, fully painted, predicted: each redraws the image list once
+    reopened = AnnotationSession()
+    reopened.open(session.project.root)
+    assert reopened.project.is_fully_painted("a") and reopened.project.is_held_out("a")  # kept in the folder
 
 
 def test_rounds_are_refused_without_a_project_or_model_and_keep_their_results(session, tmp_path):

@@ -12,7 +12,8 @@ from fcn_studio.app.annotate.jobs import LivePredictJob, RoundJob, SaveMaskJob
 from fcn_studio.app.annotate.project import AnnotationProject
 from fcn_studio.app.annotate.training import AnnotationTraining, LiveModel
 from fcn_studio.app.annotate.session import AnnotationSession
-from fcn_studio.app.annotate.workspace import (MAX_BRUSH, MIN_BRUSH, AnnotateState, class_key, model_label_set, name_lut,
+from fcn_studio.app.annotate.workspace import (BACKGROUND_COLOUR, MAX_BRUSH, MIN_BRUSH, AnnotateState, class_key,
+                                               model_label_set, name_lut,
                                                new_label_set, usage_text)
 from fcn_studio.errors import DatasetError, MaskProblem, SettingsError
 from fcn_studio.app.session import open_image_file
@@ -42,8 +43,13 @@ def state(session):
 
 def test_label_sets_from_a_model_or_typed_names():
     typed = new_label_set([" background", "cat ", "", "dog"])
-    assert typed.names == ("background", "cat", "dog") and typed.palette[1].tolist() == [128, 0, 0]
-    assert model_label_set(["a", "b"], [[1, 2, 3], [4, 5, 6]]).palette.tolist() == [[1, 2, 3], [4, 5, 6]]
+    assert typed.names == ("background", "cat", "dog") and typed.palette[1].tolist() == [230, 159, 0]
+    assert typed.palette[0].tolist() == list(BACKGROUND_COLOUR)  # visible on a dark photo: not black
+    assert model_label_set(["a", "b"], [[1, 2, 90], [4, 5, 6]]).palette.tolist() == [[1, 2, 90], list(BACKGROUND_COLOUR)]
+    shown_model = [[0, 0, 0], [128, 0, 0], [0, 128, 0], [128, 128, 0]]  # a new label set beside this model
+    fresh = new_label_set(["background", "coin", "rim"], avoid=shown_model).palette.tolist()
+    assert fresh[0] == list(BACKGROUND_COLOUR) and not {tuple(c) for c in fresh} & {tuple(c) for c in shown_model}
+    assert len({tuple(c) for c in fresh}) == 3 and all(max(c) > 40 for c in fresh)
     with pytest.raises(SettingsError, match="must differ"):
         new_label_set(["cat", "cat"])
     with pytest.raises(SettingsError, match="at least one"):
