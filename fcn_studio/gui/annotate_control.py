@@ -32,6 +32,7 @@ from .annotate_panel import AnnotatePanel
 from .annotation_layer import AnnotationLayer
 from .class_editor import ClassEditor
 from .error_dialog import ErrorDialog
+from .folder_dialog import ask_output_folder
 from .image_list import ImageList
 from .image_view import ImageView
 from .project_images import ProjectImages
@@ -45,13 +46,13 @@ MODEL_CLASSES = "the current model's classes"
 NEW_CLASSES = "a new label set…"
 
 
-def _ask_folder(parent: QWidget, title: str) -> str:
+def _ask_existing_folder(parent: QWidget, title: str) -> str:
     return QFileDialog.getExistingDirectory(parent, title)
 
 
 class AnnotateControl(QObject):
-    """Annotating in the window; `dock` holds `panel`. The prompts (`ask_folder`, `ask_label_set`,
-    `ask_images`, `confirm`) are attributes so tests can answer them."""
+    """Annotating in the window; `dock` holds `panel`. The prompts (`ask_folder`, `ask_existing_folder`,
+    `ask_label_set`, `ask_images`, `confirm`) are attributes so tests can answer them."""
 
     def __init__(self, vm: ViewModel, runner: JobRunner, errors: ErrorDialog, view: ImageView, panel: AnnotatePanel,
                  dock: QDockWidget, open_paths: Callable[[list], None]):
@@ -64,7 +65,8 @@ class AnnotateControl(QObject):
         view.pane.view.addItem(self.layer, ignoreBounds=True)
         self.tool = PaintTool(state, view.pane.view, self.layer, self.ensure_annotation, self._regions)
         view.tool = self.tool
-        self.ask_folder: Callable[[QWidget, str], str] = _ask_folder
+        self.ask_folder: Callable[[QWidget, str], str] = ask_output_folder  # a new project's: a typed new folder is made
+        self.ask_existing_folder: Callable[[QWidget, str], str] = _ask_existing_folder
         self.ask_label_set: Callable[[], object] = self._ask_label_set
         self.confirm: Callable[[str, str], bool] = self._confirm
         self.ask_images: Callable[[QWidget, list, object], list | None] = ask_images
@@ -129,7 +131,7 @@ class AnnotateControl(QObject):
         return project
 
     def open_project_dialog(self) -> AnnotationProject | None:
-        folder = self.ask_folder(self.dock, "Open an annotation project folder")
+        folder = self.ask_existing_folder(self.dock, "Open an annotation project folder")
         return self.open_project(folder) if folder else None
 
     def open_project(self, folder: str | Path) -> AnnotationProject | None:

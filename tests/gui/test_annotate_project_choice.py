@@ -65,3 +65,13 @@ def test_only_chosen_images_join_and_a_stray_stroke_outside_asks_first(qtbot, wi
     kept = project.root / "removed"
     assert (kept / "images" / "a.png").is_file() and project.names == ["b"] and (tmp_path / "a.png").is_file()
     assert rows.item(0).text() == "a.png" and not (project.root / "val.txt").exists()
+
+
+def test_a_new_projects_folder_may_be_typed_new_and_an_opened_one_must_exist(window):
+    """Walk-through bug: Qt's folder dialog answered a typed new project folder with "Directory not
+    found"; a new project asks with the dialog that makes the folder, opening one with Qt's own."""
+    from fcn_studio.gui.folder_dialog import ask_output_folder
+
+    control = window.annotate
+    assert control.ask_folder is ask_output_folder
+    assert control.ask_existing_folder is not ask_output_folder
