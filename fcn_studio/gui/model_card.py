@@ -72,7 +72,8 @@ def card_html(entry: ModelEntry | None, heads: list[str] | None = None) -> str:
             rows.append(f"<br>It knows only the {info.num_classes} classes below, drawn on synthetic scenes: "
                         "in a photo (a cat, a street) it sees mostly background. For photos, import "
                         "trained weights (File ▸ Import weights…) or make a model for your own images.")
-        extra = {k: v for k, v in info.recipe.items() if k != "dataset" and isinstance(v, (int, float, str))}
+        extra = {k: v for k, v in info.recipe.items()
+                 if k != "dataset" and isinstance(v, (int, float, str)) and v != ""}  # an empty field says nothing
         if extra:
             rows.append("<br><small>" + e(", ".join(f"{k} {v}" for k, v in list(extra.items())[:8])) + "</small>")
         rows.append("</p>")
@@ -90,7 +91,8 @@ def card_html(entry: ModelEntry | None, heads: list[str] | None = None) -> str:
         f"<tr><td style='background-color: rgb({r},{g},{b})'>&nbsp;&nbsp;&nbsp;&nbsp;</td><td>&nbsp;{e(name)}</td></tr>"
         for name, (r, g, b) in zip(info.class_names, info.palette))
     rows.append(f"<p><b>Classes</b></p><table cellspacing='2'>{swatches}</table>")
-    notes = {k: v for k, v in info.notes.items() if k not in ("family", ROUND_NOTE) and not (k == "data" and data)}
+    notes = {k: v for k, v in info.notes.items()
+             if k not in ("family", ROUND_NOTE) and not (k == "data" and data) and v not in ("", None, [], {})}
     if notes:
         rows.append("<p><small>" + e("; ".join(f"{k}: {v}" for k, v in notes.items())) + "</small></p>")
     return "".join(rows)

@@ -90,6 +90,10 @@ def test_the_model_card_never_shows_a_sparse_score_bare(tmp_path):
     text = card_html(entry)
     assert "mean IU" in text and "labelled pixels" in text and "mark it fully painted" in text
     assert "<b>Round</b> round 1: kept the last update (1)" in text
+    from dataclasses import replace
+
+    blank = replace(entry, info=replace(entry.info, notes={**entry.info.notes, "val_split": "", "seed": 3}))
+    assert "seed: 3" in card_html(blank) and "val_split" not in card_html(blank)  # walk-through: "val_split: ;" shown raw
     assert metrics_caveat({"mean_iu": 0.9, "labelled_pixels": 10, "images": 1, "dense_images": 1}) == ""
     assert metrics_caveat({"mean_iu": 0.9}) == ""  # a file that does not say what it covered
     sparse = {"mean_iu": 0.9, "labelled_pixels": 10, "pixels": 100, "labelled_fraction": 0.1, "images": 1, "dense_images": 0}
