@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Callable
 
@@ -14,3 +15,11 @@ def pump(app: QApplication, until: Callable[[], bool], timeout_s: float | None =
     while not until() and (deadline is None or time.monotonic() < deadline):
         app.processEvents()
         time.sleep(0.02)
+
+
+def join_workers(timeout_s: float = 300) -> None:
+    """Let the program's background threads end (a runtime still being prepared) rather than be
+    killed at exit, after the window is closed."""
+    for thread in threading.enumerate():
+        if thread.name.startswith("fcn-studio"):
+            thread.join(timeout_s)

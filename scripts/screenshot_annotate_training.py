@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import sys
 import tempfile
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +30,7 @@ from fcn_studio.app.session import Session
 from fcn_studio.data.synthetic.writer import make_synthetic
 from fcn_studio.gui.main_window import MainWindow
 from fcn_studio.paths import models_dir
-from pump import pump
+from pump import join_workers, pump
 
 ROW_STEP, POINT_STEP, RADIUS = 24, 4, 2.5  # strokes along every 24th row, 5 px wide
 
@@ -92,9 +91,7 @@ def main(out: Path) -> int:
     window.training.cancel()
     pump(app, lambda: not control.session.running and not window.runner.busy(), 120)
     window.close()
-    for thread in threading.enumerate():  # a runtime still being prepared: let it end, not be killed at exit
-        if thread.name.startswith("fcn-studio"):
-            thread.join(300)
+    join_workers()
     print(out, "saved" if ok else "FAILED")
     return 0 if ok else 1
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import sys
 import tempfile
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +29,7 @@ from fcn_studio.app.session import Session
 from fcn_studio.data.synthetic.writer import make_synthetic
 from fcn_studio.gui.main_window import MainWindow
 from fcn_studio.paths import models_dir
-from pump import pump
+from pump import join_workers, pump
 from screenshot_annotate_training import RADIUS, scribbles
 
 UPDATES = 20
@@ -84,9 +83,7 @@ def main(docs: Path) -> int:
     ok &= popup.grab().save(str(docs / "screenshot-named-rounds.png"))
     combo.hidePopup()
     window.close()
-    for thread in threading.enumerate():
-        if thread.name.startswith("fcn-studio"):
-            thread.join(300)
+    join_workers()
     print(docs, "saved" if ok else "FAILED")
     return 0 if ok else 1
 

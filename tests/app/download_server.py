@@ -70,3 +70,15 @@ def closed_port_url(name: str) -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}/{name}"
+
+
+def isolate_downloads(tmp_path, monkeypatch, no_waiting: bool = True) -> None:
+    """The test's own cache and lab catalogue (`tmp_path/lab.toml`), no mirror, and no pauses
+    between pooch's retries: nothing a download test does reaches the user's files or waits."""
+    import time
+
+    monkeypatch.setenv("FCN_STUDIO_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("FCN_STUDIO_CATALOGUE", str(tmp_path / "lab.toml"))
+    monkeypatch.delenv("FCN_STUDIO_MIRROR", raising=False)
+    if no_waiting:
+        monkeypatch.setattr(time, "sleep", lambda s: None)

@@ -146,12 +146,10 @@ def test_a_catalogue_trunk_is_the_runs_init_downloaded_first_when_not_here(tmp_p
     from fcn_studio.app.downloads.job import InstallJob
     from fcn_studio.app.downloads.trunks import NOT_HERE_LABEL, trunk_choices
     from fcn_studio.app.model_choice import model_file
-    from tests.app.download_server import FileServer
+    from tests.app.download_server import FileServer, isolate_downloads
     from tests.app.test_downloads import entry_for, vgg_trunk_file
 
-    monkeypatch.setenv("FCN_STUDIO_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setenv("FCN_STUDIO_CATALOGUE", str(tmp_path / "lab.toml"))
-    monkeypatch.delenv("FCN_STUDIO_MIRROR", raising=False)
+    isolate_downloads(tmp_path, monkeypatch, no_waiting=False)
     _, body = vgg_trunk_file()
     with FileServer() as server:
         server.files["/vgg.pth"] = body

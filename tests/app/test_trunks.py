@@ -4,7 +4,6 @@ server (downloaded first, then fine-tuned on the project's classes), and the sho
 from __future__ import annotations
 
 import hashlib
-import time
 from pathlib import Path
 
 import pytest
@@ -18,17 +17,14 @@ from fcn_studio.app.downloads.trunks import (NOT_HERE_LABEL, short_title, start_
 from fcn_studio.engine import load_model
 from fcn_studio.errors import RecipeError
 from tests.app.annotate.test_training import project  # noqa: F401  (the painted project fixture)
-from tests.app.download_server import FileServer
+from tests.app.download_server import FileServer, isolate_downloads
 from tests.app.draining import drain
 from tests.app.test_downloads import entry_for, vgg_trunk_file
 
 
 @pytest.fixture
 def served(tmp_path, monkeypatch):
-    monkeypatch.setenv("FCN_STUDIO_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setenv("FCN_STUDIO_CATALOGUE", str(tmp_path / "lab.toml"))
-    monkeypatch.delenv("FCN_STUDIO_MIRROR", raising=False)
-    monkeypatch.setattr(time, "sleep", lambda s: None)
+    isolate_downloads(tmp_path, monkeypatch)
     trunk, body = vgg_trunk_file(seed=5)
     with FileServer() as server:
         server.files["/vgg.pth"] = body

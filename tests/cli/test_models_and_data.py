@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import io
 import tarfile
-import time
 
 import numpy as np
 import pytest
@@ -18,17 +17,14 @@ from fcn_studio.data import open_dataset
 from fcn_studio.engine.model_info import CAFFE_INPUT
 from fcn_studio.engine.model_info import to_input
 from fcn_studio.palette import save_label_png
-from tests.app.download_server import FileServer, closed_port_url
+from tests.app.download_server import FileServer, closed_port_url, isolate_downloads
 from tests.app.test_downloads import entry_for
 from tests.compact_models import compact_model
 
 
 @pytest.fixture
 def env(tmp_path, monkeypatch):
-    monkeypatch.setenv("FCN_STUDIO_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setenv("FCN_STUDIO_CATALOGUE", str(tmp_path / "lab.toml"))
-    monkeypatch.delenv("FCN_STUDIO_MIRROR", raising=False)
-    monkeypatch.setattr(time, "sleep", lambda s: None)
+    isolate_downloads(tmp_path, monkeypatch)
     return tmp_path
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import time
 
 import pytest
 import torch
@@ -15,7 +14,7 @@ from fcn_studio.app.view_model import MemoryStore, ViewModel
 from fcn_studio.gui import get_models_dialog as dialog_module
 from fcn_studio.gui.get_models_dialog import COLUMNS, GetModelsDialog
 from fcn_studio.gui.worker import JobRunner
-from tests.app.download_server import FileServer, closed_port_url
+from tests.app.download_server import FileServer, closed_port_url, isolate_downloads
 from tests.app.test_downloads import entry_for
 from tests.compact_models import compact_model
 
@@ -29,10 +28,7 @@ def body() -> bytes:
 
 @pytest.fixture
 def dialog(qtbot, tmp_path, monkeypatch):
-    monkeypatch.setenv("FCN_STUDIO_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setenv("FCN_STUDIO_CATALOGUE", str(tmp_path / "lab.toml"))
-    monkeypatch.delenv("FCN_STUDIO_MIRROR", raising=False)
-    monkeypatch.setattr(time, "sleep", lambda s: None)
+    isolate_downloads(tmp_path, monkeypatch)
     vm = ViewModel(Session(Catalog(tmp_path / "no-shipped-models")), MemoryStore(device="cpu"))
     runner = JobRunner()
 

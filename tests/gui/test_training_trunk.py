@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 
 import pytest
 
@@ -15,7 +14,7 @@ from fcn_studio.app.downloads.trunks import NOT_HERE_LABEL, READY_LABEL
 from fcn_studio.app.train_job import StageFinished
 from fcn_studio.engine import read_info
 from fcn_studio.training.run_folder import CONFIG
-from tests.app.download_server import FileServer
+from tests.app.download_server import FileServer, isolate_downloads
 from tests.app.test_downloads import entry_for, vgg_trunk_file
 from tests.gui.conftest import make_window
 from tests.gui.test_training_panel import WAIT_MS, fill, record
@@ -30,10 +29,7 @@ def colour_set(tmp_path_factory):
 @pytest.fixture
 def served(tmp_path, monkeypatch):
     """A lab catalogue whose trunk "vgg-lab" (compact VGG16) a local server serves; the cache is the test's."""
-    monkeypatch.setenv("FCN_STUDIO_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setenv("FCN_STUDIO_CATALOGUE", str(tmp_path / "lab.toml"))
-    monkeypatch.delenv("FCN_STUDIO_MIRROR", raising=False)
-    monkeypatch.setattr(time, "sleep", lambda s: None)
+    isolate_downloads(tmp_path, monkeypatch)
     _, body = vgg_trunk_file()
     with FileServer() as server:
         server.files["/vgg.pth"] = body
