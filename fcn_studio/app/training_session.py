@@ -103,13 +103,14 @@ class TrainingSession:
         elif choices.start_from:
             trunk = trunk_entry(choices.start_from)
             init, backbone, width = str(trunk_file(trunk.name)), ARCHITECTURES[trunk.arch].backbone, trunk.width
-        recipe = choices.recipe
-        if isinstance(recipe, TrainDefaults):
-            recipe = recipe.recipe(choices.from_current, init_optimizer)
+        recipe, precision = choices.recipe, "fp32"
+        if isinstance(recipe, TrainDefaults):  # the Quick preset: bf16 autocast where native and measured faster
+            recipe, precision = recipe.recipe(choices.from_current, init_optimizer), "auto"
         recipe = recipe.with_overrides(iterations=choices.iterations, eval_every=choices.eval_every,
                                        checkpoint_every=choices.checkpoint_every)
         return TrainConfig(data=choices.data.strip(), out=str(self.run_folder(choices)), recipe=recipe,
-                           stage=choices.stage, width=width, init=init, backbone=backbone, device=choices.device)
+                           stage=choices.stage, width=width, init=init, backbone=backbone, device=choices.device,
+                           precision=precision)
 
     def download_for(self, choices: TrainingChoices) -> InstallJob | None:
         """The download to run before the run: the chosen trunk when it is not here yet, else None."""

@@ -62,12 +62,20 @@ def measured_training_precision(model: FCN, device: torch.device, size: int = PR
     return "fp32", f"bf16 autocast only {speedup:.2f}× fp32 here ({figures})"
 
 
+# One measurement per net shape and device in a process: a resumed stage, the next stage and the next
+# round of the same net train as the first did, and nobody waits for the probe twice.
+_MEASURED: dict[tuple, tuple[str, str]] = {}
+
+
 def resolve_training_precision(precision: str, model: FCN, device: torch.device) -> str:
     """`auto` → measured (logged with its reason); fp32 and bf16 as asked."""
     if precision not in TRAINING_PRECISIONS:
         raise ValueError(f"training precision must be one of {', '.join(TRAINING_PRECISIONS)}, got {precision!r}")
     if precision != "auto":
         return precision
-    chosen, why = measured_training_precision(model, device)
+    key = (model.arch, model.width, model.num_classes, str(device))
+    if key not in _MEASURED:
+        _MEASURED[key] = measured_training_precision(model, device)
+    chosen, why = _MEASURED[key]
     log.info("training in %s: %s", chosen, why)
     return chosen

@@ -38,6 +38,7 @@ def test_from_scratch_the_defaults_train_with_adam_and_the_forms_schedule_in_a_d
     assert (config.data, config.stage, config.width, config.backbone, config.init) == ("/data/set", "32s", 0.125, "vgg16", "")
     assert Path(config.out).parent == tmp_path and Path(config.out).name.startswith("set-32s-")
     assert session.config(choices(out=" ~/runs/a ")).out == str(Path.home() / "runs" / "a")
+    assert config.precision == "auto"  # the Quick preset trains in bf16 autocast where it is native and faster
 
 
 def test_a_stage_from_the_current_model_keeps_its_trunk_and_solver(tmp_path):
@@ -50,6 +51,7 @@ def test_a_stage_from_the_current_model_keeps_its_trunk_and_solver(tmp_path):
     assert (sgd.backbone, sgd.recipe.optimizer, sgd.recipe.iterations) == ("vgg16", "sgd", 50)
     preset = session.config(choices(recipe=quick_recipe(), iterations=7))
     assert (preset.recipe.name, preset.recipe.lr, preset.recipe.iterations) == ("test", 2e-3, 7)
+    assert preset.precision == "fp32"  # a named recipe (the paper's) keeps the exact arithmetic
 
 
 def test_a_runs_state_from_start_to_cancel_and_resume(tmp_path):

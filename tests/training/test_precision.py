@@ -75,3 +75,17 @@ def test_bf16_autocast_training_matches_fp32_within_noise(colour_set, tmp_path):
     assert len(fp32) == len(bf16) == 8 and bf16[-4:].mean() < 0.8 * bf16[0]  # bf16 learns
     assert np.abs(bf16 - fp32).mean() <= max(np.abs(other - fp32).mean(), 0.02 * fp32.mean())
     assert abs(iu16 - iu32) <= max(abs(iu_other - iu32), 0.02)
+
+
+def test_auto_measures_once_per_net_shape_and_device(monkeypatch):
+    from fcn_studio.training import precision
+
+    calls = []
+    monkeypatch.setattr(precision, "_MEASURED", {})
+    monkeypatch.setattr(precision, "measured_training_precision",
+                        lambda model, device: calls.append(model.arch) or ("bf16", "measured (test)"))
+    small = build_model("fcn32s", num_classes=3, width=0.0625)
+    for _ in range(3):  # a stage, its resume, the next round: one probe
+        assert precision.resolve_training_precision("auto", small, torch.device("cpu")) == "bf16"
+    precision.resolve_training_precision("auto", build_model("fcn8s", num_classes=3, width=0.0625), torch.device("cpu"))
+    assert calls == ["fcn32s", "fcn8s"]
