@@ -59,6 +59,8 @@ def build_window(args: argparse.Namespace, settings: QSettings | None = None, ca
     images = list(getattr(args, "images", None) or [])
     missing = [p for p in images if not Path(p).exists()]
     problems += [f"{p}: no such file or folder" for p in missing]
+    if any(Path(p).exists() for p in images):
+        window.notes.withdraw_reopen()  # the images asked for now, not last time's
     images = [p for p in images if Path(p).exists()] or [str(p) for p in sample_images()[:1]]
     window.opener.open_paths(images)
     for problem in problems:

@@ -60,6 +60,11 @@ class WindowNotes:
         self.layout.insertWidget(0, bar)
         return bar
 
+    def withdraw_reopen(self) -> None:
+        """The user came for other images (named on the command line): last time's are not offered."""
+        if self.reopen_bar is not None:
+            self.reopen_bar.hide_note()
+
     def photo_note(self) -> NoticeBar | None:
         """Once per launch, when a shipped synthetic-scene model is shown something that is no sample
         scene; taken away as soon as another model (the user's own) or a sample is shown."""

@@ -63,3 +63,17 @@ def test_no_model_and_no_head_keeps_the_remembered_head(qtbot, family, tmp_path)
     wait_idle(qtbot, window, "a.png")
     assert window.view_model.head == "16s"
     window.close()
+
+
+def test_images_named_on_the_command_line_withdraw_last_times_reopen_offer(qtbot, family, tmp_path):
+    """Walk-through bug: `fcn-studio a.png b.png` offered to "reopen" the very images it was opening."""
+    settings_path, image = tmp_path / "settings.ini", write_image(tmp_path / "a.png")
+    first = start(qtbot, [str(image), "--device", "cpu"], family["8s"].parent, settings_path)
+    qtbot.waitUntil(lambda: len(first.session.images) == 1, timeout=60_000)
+    first.close()
+    plain = start(qtbot, ["--device", "cpu"], family["8s"].parent, settings_path)  # no images named: offered
+    assert plain.notes.reopen_bar is not None and plain.notes.reopen_bar.isVisible()
+    plain.close()
+    named = start(qtbot, [str(image), "--device", "cpu"], family["8s"].parent, settings_path)
+    assert named.notes.reopen_bar is not None and not named.notes.reopen_bar.isVisible()
+    named.close()
