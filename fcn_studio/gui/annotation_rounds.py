@@ -43,6 +43,7 @@ class RoundControl(QObject):
         self.vm, self.runner, self.errors, self.session = vm, runner, errors, session
         self.box, self.plots, self.show_dock = box, plots, show_dock
         self.fetching: JobHandle | None = None  # a catalogue trunk's download before the round
+        self.takeover: Callable | None = None  # live mode's refit head, where a round starts (the window sets it)
         box.start_requested.connect(self.start)
         box.cancel_requested.connect(self.cancel)
 
@@ -51,7 +52,7 @@ class RoundControl(QObject):
         settings = self.box.settings(self.vm.device)
         try:
             model = start_file(settings.start_from, entry.path if entry is not None else None)
-            job = self.session.round_job(model, settings)
+            job = self.session.round_job(model, settings, self.takeover)
             download = trunk_download(settings.start_from) if settings.start_from else None
         except (Refused, RecipeError) as exc:
             self.errors.report(exc)

@@ -114,6 +114,7 @@ class MainWindow(QMainWindow):
         self.rounds = RoundControl(vm, self.runner, self.errors, self.annotate.session, training_panel.annotations,
                                    training_panel.plots, self._show_annotation_training)
         self.live = LiveControl(vm, self.runner, self.annotate, self.image_view, self.opener.open_paths)
+        self.rounds.takeover = self.live.loop.takeover  # a round takes over from the live head
         self.make_model_requested.connect(self.annotate.make_model)
         self.annotate.bind_image_list(self.image_list)
         view_settings.remember_brush(self.annotate.state, settings)

@@ -50,9 +50,10 @@ class RoundJob(Job):
     lane = Lane.TRAIN
 
     def __init__(self, project: AnnotationProject, model_path: str | Path,
-                 settings: AnnotationTraining | None = None):
+                 settings: AnnotationTraining | None = None, head_state: dict | None = None):
         self.project, self.model_path = project, Path(model_path)
         self.settings = settings or AnnotationTraining()
+        self.head_state = head_state  # live mode's refit score layers, where the round starts
 
     def run(self, cancel: CancelToken | None = None) -> Generator[object, None, RoundDone]:
         cancel = cancel or CancelToken()
@@ -60,7 +61,7 @@ class RoundJob(Job):
 
         def call(on_event):
             return train_on_annotations(self.project, model, settings=self.settings, on_event=on_event, cancel=cancel,
-                                        started_from=str(Path(*self.model_path.parts[-2:])))
+                                        started_from=str(Path(*self.model_path.parts[-2:])), head_state=self.head_state)
 
         return (yield from stream(call, self.title, cancel.cancel))
 

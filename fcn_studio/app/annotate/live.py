@@ -124,6 +124,15 @@ class LiveLoop:
                 self._pending.clear()  # edits of another project's images
             self._target, self.project = target, project
 
+    def takeover(self, model_path: Path | None, project: AnnotationProject | None) -> dict | None:
+        """The refit head, for a round about to fine-tune all layers of the same model file on the same
+        project (it starts where live mode got to, not from the model's untouched score layers);
+        None when the head is another model's or project's, or has not been refit yet."""
+        head, built = self.head, self._built
+        if head is None or not head.updates or not built or built[0] != model_path or built[1] != id(project):
+            return None
+        return head.head_state()
+
     def edited(self, name: str, rgb: np.ndarray, labels: np.ndarray) -> None:
         """A finished edit of project image `name`: `labels` must be a copy (the brush goes on)."""
         with self._lock:

@@ -24,7 +24,7 @@ import os
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 from psygnal import Signal, SignalGroup
@@ -370,13 +370,15 @@ class AnnotationSession:
         return unsaved
 
     # ----- training rounds ---------------------------------------------------------------------
-    def round_job(self, model: Path | None, settings: AnnotationTraining) -> RoundJob:
+    def round_job(self, model: Path | None, settings: AnnotationTraining,
+                  takeover: Callable[[Path, AnnotationProject], dict | None] | None = None) -> RoundJob:
         """A round fine-tuning the model file `model` on the painted images (Refused: no project
-        or no model)."""
+        or no model); `takeover` gives live mode's refit head of that model on this project, if any,
+        and the round starts from it."""
         project = self._project()
         if model is None:
             raise Refused("no model to fine-tune: open one first (Model ▸ Open…)")
-        return RoundJob(project, model, settings)
+        return RoundJob(project, model, settings, takeover(Path(model), project) if takeover else None)
 
     def round_started(self) -> None:
         """A round's job was submitted: running until `round_done` or `round_ended`."""

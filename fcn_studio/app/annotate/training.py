@@ -124,14 +124,16 @@ def for_project(model: FCN, project: AnnotationProject) -> FCN:
 
 def train_on_annotations(project: AnnotationProject, model: FCN, out: str | Path | None = None,
                          settings: AnnotationTraining = AnnotationTraining(), on_event: EventHandler = ignore,
-                         cancel: CancelToken | None = None, started_from: str = "") -> RoundDone:
+                         cancel: CancelToken | None = None, started_from: str = "",
+                         head_state: dict | None = None) -> RoundDone:
     """Fine-tune `model` (unchanged itself) on the project's painted, not held-out images.
 
     Reports the trainer's events plus `LiveModel`; returns when the round ends (done, cancelled
     or failed: see `result.status`). Raises DatasetError naming the project when nothing is painted.
     The run itself is `training.stages.train`'s, as the CLI's: the folder lock, the "already holds
     a run" check, the data verified before anything is written. `started_from` names the model
-    file for the round's note."""
+    file for the round's note; `head_state`, live mode's refit score layers of the same model on this
+    project, is where the round starts (it takes over from the live head)."""
     if not project.training_names():
         raise DatasetError(project.root, "no painted images to train on (paint some first, or untick "
                            "'keep for testing' on a painted one)")
@@ -140,6 +142,9 @@ def train_on_annotations(project: AnnotationProject, model: FCN, out: str | Path
     run_dir = Path(out) if out is not None else project.next_round_dir()
     held_out = bool(project.held_out_names())
     start = for_project(model, project)
+    if head_state:
+        start = copy.deepcopy(start) if start is model else start  # `model` itself stays as it was
+        start.load_state_dict(head_state, strict=False)
     config = TrainConfig(data=str(project.root), out=str(run_dir), recipe=settings.recipe(), stage=stage_of(start.arch),
                          width=start.width, init=str(run_dir / INIT_MODEL), backbone=start.backbone,
                          train_split=Path(TRAIN_LIST).stem, val_split=Path(TEST_LIST).stem if held_out else "",

@@ -137,3 +137,28 @@ def test_margin_of_scores_is_best_minus_second():
     scores = np.array([[[0.7, 0.2]], [[0.2, 0.5]], [[0.1, 0.3]]], np.float32)
     np.testing.assert_allclose(margin_of(scores), [[0.5, 0.2]], atol=1e-6)
     assert margin_of(scores[:1]).tolist() == [[1.0, 1.0]]
+
+
+def test_a_round_takes_over_from_the_live_head_of_its_model_and_project(setup, models, tmp_path):
+    from fcn_studio.app.annotate.training import AnnotationTraining, train_on_annotations
+    from fcn_studio.engine import load_model
+
+    loop, project, images = setup
+    first = sorted(images)[0]
+    assert loop.takeover(models["8s"], project) is None  # nothing refit yet
+    stroke(loop, project, images, first, 0, slice(0, 6), slice(0, SIZE))
+    stroke(loop, project, images, first, 1, slice(16, 22), slice(16, 32))
+    project.save(first)
+    step(loop, project, images, first)
+    state = loop.takeover(models["8s"], project)
+    assert state and set(state) == set(loop.head.head_state()) and any(k.startswith("score_fr") for k in state)
+    assert loop.takeover(models["16s"], project) is None  # another model's round starts from its own layers
+    model = load_model(models["8s"])
+    untouched = {k: v.clone() for k, v in model.state_dict().items()}
+    done = train_on_annotations(project, model, tmp_path / "round", AnnotationTraining(updates=1, eval_every=1),
+                                head_state=state)
+    init = load_model(tmp_path / "round" / "init.safetensors").state_dict()  # where the round started
+    for name, value in state.items():
+        assert np.allclose(init[name].numpy(), value.numpy()), name
+    assert all((model.state_dict()[k] == v).all() for k, v in untouched.items())  # the shown model is untouched
+    assert done.result.status == "done"
