@@ -18,6 +18,10 @@ class TrunkCombo(QComboBox):
         super().__init__(parent)
         self.first = first
         self.trunks: list[TrunkChoice] = []
+        # Its longest entry ("… — not here — downloads when Start is pressed") must not widen the form
+        # and squeeze the plots beside it: the list shows entries in full when it opens.
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(24)
         self.setToolTip("the ImageNet classifier the paper fine-tunes (as `train --init NAME`); one not here is "
                         "downloaded when Start is pressed (File ▸ Get models… lists them all)")
         self.show_trunks()

@@ -120,7 +120,7 @@ def test_disk_full_while_saving_a_checkpoint_keeps_the_previous_one(colour_set, 
     [result] = train(config(colour_set, run))
     assert result.status == "failed" and result.iteration == 6
     assert "No space left on device" in result.message and str(checkpoint_path(run)) in result.message
-    assert "the checkpoint of update 3 is intact" in result.message
+    assert f"the checkpoint of update 3 in {run} is intact" in result.message
     assert load_checkpoint(checkpoint_path(run))["iteration"] == 3
     assert sorted(p.name for p in checkpoint_path(run).parent.iterdir()) == ["last.pt"]
     monkeypatch.undo()  # space freed
@@ -135,7 +135,7 @@ def test_disk_full_while_saving_the_best_model_keeps_the_previous_one(colour_set
     [result] = train(config(colour_set, run, eval_every=3, iterations=12))
     assert result.status == "failed" and result.iteration == 3 and result.best_model == str(run / BEST)
     assert f"{run / BEST}: could not save the model (No space left on device); the previous file is untouched" in result.message
-    assert "the checkpoint of update 3 is intact" in result.message
+    assert f"the checkpoint of update 3 in {run} is intact" in result.message
     assert (run / BEST).read_bytes() == previous and not list(run.glob(".*.tmp"))
 
 
