@@ -214,6 +214,10 @@ def print_rounds(run: LiveRun, updates: int, marks: list[float]) -> None:
         for point in points:
             print(f"  {name:23s}  {point.seconds:6.1f}  {point.update:6d}  {point.mean_iu:.3f}")
     print(f"  (both: the live head's {live_s:.1f} s of compute come before its round)")
+    early = next((p for p in alone[:-1] if p.seconds >= AFTER_LAST_STROKE_S), None)
+    if early is not None:
+        print(f"  at equal wall clock, {AFTER_LAST_STROKE_S:.0f} s after the last stroke: live head {live_iu:.3f}, "
+              f"the round ({early.update} updates, {early.seconds:.1f} s in) {early.mean_iu:.3f}")
     print("  " + comparison(live_iu, live_s, alone[-1]))
 
 

@@ -41,7 +41,7 @@ def test_live_curve_evaluates_every_n_strokes_on_scenes_it_never_fits():
     assert live_curve.model_iu(model, run.tests) == pytest.approx(rows[0][3])
 
 
-def test_full_round_after_the_strokes_alone_and_from_the_live_head(tmp_path):
+def test_full_round_after_the_strokes_alone_and_from_the_live_head(tmp_path, capsys):
     model = adapt_to_classes(compact_model("fcn8s"), list(MERGED.names)).eval()
     run = live_curve.live_curve(scenes=2, test=2, size=64, every=2, steps=2, cap=0.03, model=model)
     project = live_curve.scribbled_project(tmp_path, run.painted)
@@ -68,6 +68,17 @@ def test_full_round_after_the_strokes_alone_and_from_the_live_head(tmp_path):
     assert float(found[1]) == pytest.approx(rows_iu, abs=5e-4)
     assert float(found[2]) == pytest.approx(alone[-1].mean_iu, abs=5e-4)
     assert float(found[3]) == pytest.approx(100 * rows_iu / alone[-1].mean_iu, abs=0.05)
+
+    capsys.readouterr()
+    live_curve.print_rounds(run, 2, [0.0])
+    printed = capsys.readouterr().out
+    table = re.findall(r"^  (rounds alone \(shipped\)|both \(from live head\)) +([\d.]+) +(\d+)  ([\d.]+)$", printed, re.M)
+    assert [(start, int(update)) for start, _, update, _ in table] == [
+        ("rounds alone (shipped)", 1), ("rounds alone (shipped)", 2), ("both (from live head)", 1), ("both (from live head)", 2)]
+    assert all(0 <= float(iu) <= 1 for *_, iu in table)
+    found = re.search(r"live / round ([\d.]+) %", printed)
+    shown = float(table[1][3])  # the round's end, rounded to 3 places: the ratio lies within its rounding
+    assert found and 100 * rows_iu / (shown + 5e-4) - 0.05 <= float(found[1]) <= 100 * rows_iu / (shown - 5e-4) + 0.05
 
 
 def test_stroke_states_replay_the_scribble_one_stroke_at_a_time():
