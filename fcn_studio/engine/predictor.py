@@ -130,11 +130,6 @@ class Segmenter:
     def _needs_preparing(self) -> bool:
         return self._runtime is None and (self._measuring or self.backend != "torch")
 
-    @property
-    def trims_padding(self) -> bool:
-        """Whether PyTorch runs the trimmed-padding pass here (runtimes run it in their graph)."""
-        return self._net is not self.model
-
     def prepare_in_background(self) -> None:
         """Prepare the runtime on a thread; until it is ready, images are segmented by PyTorch (the
         app calls this: the first export of a model takes seconds, and nobody should wait for it)."""
@@ -181,9 +176,6 @@ class Segmenter:
 
     def _cast(self, x: torch.Tensor) -> torch.Tensor:
         return x.to(self.device, self.dtype, memory_format=torch.channels_last)
-
-    def preprocess(self, image: ImageLike) -> torch.Tensor:
-        return to_input(load_image(image), self.info.input, self.device)
 
     @torch.inference_mode()
     def logits(self, x: torch.Tensor) -> torch.Tensor:

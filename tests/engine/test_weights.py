@@ -4,6 +4,8 @@ import pickle
 import stat
 
 import pytest
+
+from fcn_studio.engine.model_info import to_input
 import torch
 
 from fcn_studio import Segmenter, build_model, load_model, open_model, save_model
@@ -176,7 +178,7 @@ def test_imported_caffe_model_is_fed_bgr_mean_subtracted_input():
     model.info = ModelInfo(arch="fcn32s", num_classes=21, width=0.0625, input=CAFFE_INPUT)
     seg = Segmenter(model, device="cpu")
     rgb = torch.randint(0, 256, (9, 11, 3), dtype=torch.uint8).numpy()
-    x = seg.preprocess(rgb)
+    x = to_input(rgb, seg.info.input)  # what the Segmenter feeds the net
     expected = torch.from_numpy(rgb).permute(2, 0, 1).float().flip(0) - torch.tensor(CAFFE_INPUT.mean).view(3, 1, 1)
     torch.testing.assert_close(x[0], expected)
 

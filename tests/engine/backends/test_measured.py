@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+from fcn_studio.engine.model_info import to_input
 from fcn_studio import Segmenter
 from fcn_studio.engine import backends, devices
 from fcn_studio.engine.backends import cache, calibration, cpu, measured
@@ -181,7 +182,7 @@ def test_pytorch_serves_the_first_guess_while_measuring_in_the_background(monkey
     pred = seg.predict(rgb, intermediates=True)
     assert pred.path == seg.path == "torch fp32 (measured fastest here: test)"
     with torch.no_grad():
-        assert np.array_equal(pred.intermediates["logits"], model.intermediates(seg.preprocess(rgb))["logits"][0].numpy())
+        assert np.array_equal(pred.intermediates["logits"], model.intermediates(to_input(rgb, seg.info.input))["logits"][0].numpy())
 
 
 @pytest.mark.slow
@@ -202,5 +203,5 @@ def test_measured_end_to_end_on_a_compact_model(monkeypatch, tmp_path):
     assert all(name in timed or name in record["refused"] for name in record["tag"]["candidates"])
     rgb = np.random.default_rng(9).integers(0, 256, (40, 44, 3), dtype=np.uint8)
     with torch.no_grad():
-        ref = model(seg.preprocess(rgb)).argmax(1)[0].numpy()
+        ref = model(to_input(rgb, seg.info.input)).argmax(1)[0].numpy()
     assert (seg.predict(rgb).labels == ref).mean() > 0.95
