@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Hashable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
@@ -166,16 +167,22 @@ class Session:
         self.cache.drop_model(str(entry.path))
         return self.catalog.reread(entry)
 
+    def _claim(self, table: dict, key: Hashable) -> tuple[Future, bool]:
+        """The Future `table` holds for `key`, and whether this thread made it (and must fulfil it):
+        the dictionary lock is held for the lookup only, never while the work is done."""
+        with self._lock:
+            future = table.get(key)
+            if future is not None:
+                return future, False
+            future = table[key] = Future()
+            return future, True
+
     def segmenter(self, entry: ModelEntry, device: str, precision: str = "auto", stitch: int = 0) -> Segmenter:
         """Load a model once per (file, device, precision, upsampling); safe from any thread, and it
         never waits for a forward pass (only for this model's own loading, when another thread
         started it)."""
         k = (str(entry.path), device, precision, stitch)
-        with self._lock:
-            loading = self._segmenters.get(k)
-            mine = loading is None
-            if mine:
-                loading = self._segmenters[k] = Future()
+        loading, mine = self._claim(self._segmenters, k)
         if not mine:
             return loading.result()
         try:
@@ -201,11 +208,7 @@ class Session:
         pred = self.cache.get(key)
         if pred is not None:
             return pred, True
-        with self._lock:
-            computing = self._computing.get(key)
-            mine = computing is None
-            if mine:
-                computing = self._computing[key] = Future()
+        computing, mine = self._claim(self._computing, key)
         if not mine:
             return computing.result(), True
         try:
