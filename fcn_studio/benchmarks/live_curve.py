@@ -24,7 +24,6 @@ its final mean IU) against a round's, as a ratio (target ≥ 80 %).
 from __future__ import annotations
 
 import argparse
-import copy
 import os
 import tempfile
 import time
@@ -136,18 +135,11 @@ def scribbled_project(folder: Path, painted: list[tuple[np.ndarray, np.ndarray]]
     return project
 
 
-def taken_over(model: FCN, head: LiveHead) -> FCN:
-    """A copy of `model` with the live head's refit score layers: where a round takes over from it."""
-    start = copy.deepcopy(model)
-    start.load_state_dict(head.head_state(), strict=False)
-    return start
-
-
 def full_round(project: AnnotationProject, model: FCN, out: Path, updates: int, marks: list[float],
-               tests: list[tuple[np.ndarray, np.ndarray]]) -> tuple[list[RoundPoint], Path]:
-    """One round of `updates` from `model`: its models first seen past each of `marks` seconds and
-    its kept model at the end, scored after the round (the scoring is not in its wall clock); also
-    the kept model's file."""
+               tests: list[tuple[np.ndarray, np.ndarray]], head_state: dict | None = None) -> tuple[list[RoundPoint], Path]:
+    """One round of `updates` from `model` (taking over from a live head's `head_state`, as the
+    window's rounds do): its models first seen past each of `marks` seconds and its kept model at the
+    end, scored after the round (the scoring is not in its wall clock); also the kept model's file."""
     marks, kept = sorted(marks), []
 
     def on_event(event: object) -> None:
@@ -157,7 +149,7 @@ def full_round(project: AnnotationProject, model: FCN, out: Path, updates: int, 
     # copies of the weights a tenth of the first mark apart (the window's rounds: every 5 s)
     settings = AnnotationTraining(updates=updates, live_every_s=marks[0] / 10 if marks else 1e9)
     start = time.perf_counter()
-    done = train_on_annotations(project, model, out, settings, on_event)
+    done = train_on_annotations(project, model, out, settings, on_event, head_state=head_state)
     wall = time.perf_counter() - start
     if done.result.status != "done":
         raise RuntimeError(f"the round did not finish: {done.result.status} {done.result.message}")
@@ -205,7 +197,7 @@ def print_rounds(run: LiveRun, updates: int, marks: list[float]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         project = scribbled_project(Path(tmp), run.painted)
         alone, _ = full_round(project, model, Path(tmp) / "alone", updates, marks, run.tests)
-        both, _ = full_round(project, taken_over(model, run.head), Path(tmp) / "both", updates, marks, run.tests)
+        both, _ = full_round(project, model, Path(tmp) / "both", updates, marks, run.tests, run.head.head_state())
     live_s, live_iu = run.rows[-1][2], run.rows[-1][3]
     print(f"\n  full round after the same strokes ({len(run.painted)} scribbled scenes, all layers, {updates} updates), "
           f"its wall clock from the last stroke; load average {os.getloadavg()[0]:.1f}")

@@ -54,11 +54,11 @@ def test_full_round_after_the_strokes_alone_and_from_the_live_head(tmp_path, cap
     assert all(0 <= p.mean_iu <= 1 and p.seconds > 0 for p in alone)
     assert alone[-1].mean_iu == pytest.approx(live_curve.model_iu(load_model(kept), run.tests))
 
-    start = live_curve.taken_over(model, run.head)
     head = run.head.head_state()
+    both, kept_both = live_curve.full_round(project, model, tmp_path / "both", 2, [], run.tests, head)
+    start = load_model(tmp_path / "both" / "init.safetensors")  # where the round started: the live head's layers
     assert all(torch.equal(start.state_dict()[k], v) for k, v in head.items())
     assert not all(torch.equal(model.state_dict()[k], v) for k, v in head.items())  # the model itself is untouched
-    both, kept_both = live_curve.full_round(project, start, tmp_path / "both", 2, [], run.tests)
     assert kept_both.exists() and [p.update for p in both] == [2] and 0 <= both[0].mean_iu <= 1
 
     rows_iu = run.rows[-1][3]
