@@ -18,10 +18,11 @@ if TYPE_CHECKING:
 
 
 def head_label(vm: ViewModel, head: str) -> str:
-    """`32s`, or `32s stitched ×4` when the 32s head runs shift-and-stitch."""
+    """`FCN-32s`, or `FCN-32s stitched ×4` when the 32s head runs shift-and-stitch (never a bare
+    "8s", which reads as eight seconds)."""
     entry = vm.family.get(head)
     factor = stitch_for(entry, vm.stitch) if entry is not None else 0
-    return f"{head} stitched ×{factor}" if factor else head
+    return f"FCN-{head} stitched ×{factor}" if factor else f"FCN-{head}"
 
 
 def timing(vm: ViewModel) -> str:
@@ -29,7 +30,7 @@ def timing(vm: ViewModel) -> str:
     pred, live = vm.prediction(), vm.live_shown()
     if live is not None:  # a round's newest weights, or the live head: each says what it is and what it took
         return live.sentence
-    name = f"FCN-{head_label(vm, vm.head)}"
+    name = head_label(vm, vm.head)
     if pred is None:
         return f"{name}: computing…"
     cached = " (cached)" if vm.from_cache() else ""

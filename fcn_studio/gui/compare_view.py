@@ -106,7 +106,7 @@ class CompareView(pg.GraphicsLayoutWidget):
         for head in family:
             pred = vm.prediction(head)
             changed = vm.skip_changes(head) if vm.changes else None
-            lines = [f"<b>FCN-{sentences.head_label(vm, head)}</b>" + ("" if pred else " computing…")]
+            lines = [f"<b>{sentences.head_label(vm, head)}</b>" + ("" if pred else " computing…")]
             if changed is not None:
                 lines.append(f"{int(changed.sum())} px changed vs {HEADS[HEADS.index(head) - 1]}")
             metrics = vm.metrics(head)

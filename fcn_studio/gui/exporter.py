@@ -75,7 +75,7 @@ class Exporter:
             return None
         path = Path(path)
         self.vm.store.setValue(FOLDER_KEY, str(path.parent))
-        head = f"FCN-{sentences.head_label(self.vm, self.vm.head)}"  # "(8s)" alone reads as eight seconds
+        head = sentences.head_label(self.vm, self.vm.head)
         self._tell(f"Wrote the {what} of {self.vm.image.name} ({head}) to {path}", path.parent)
         return path
 

@@ -84,7 +84,7 @@ def test_switching_to_shift_and_stitch_recomputes_only_the_32s_head(vm, tmp_path
     compute(vm, requests[0])
     vm.stitch = 2
     assert [e.head for e in requests[-1].entries] == ["32s"] and requests[-1].stitch == 2
-    assert sentences.head_label(vm, "32s") == "32s stitched ×2" and sentences.head_label(vm, "8s") == "8s"
+    assert sentences.head_label(vm, "32s") == "FCN-32s stitched ×2" and sentences.head_label(vm, "8s") == "FCN-8s"
     assert vm.store.value("stitch") == 2
 
 
