@@ -43,7 +43,10 @@ Forward = Callable[[np.ndarray], np.ndarray]  # normalised N×3×H×W → logits
 def candidate_forwards(model: FCN, calibration: Calibration | None) -> dict[str, Forward]:
     """Every path the default measures on this CPU (engine/backends/candidates.py), built as it
     builds them (the cached Winograd graph, the gated int8 model of `calibration`), whatever their
-    gate would say: the rows show what each costs in labels and gains in time."""
+    gate would say: the rows show what each costs in labels and gains in time. They get a copy of
+    `model`: the PyTorch fp32 candidate makes its model channels-last in place (as the Segmenter
+    does its own), which would turn the caller's plain NCHW baseline into that candidate."""
+    model = copy.deepcopy(model)
     onnx = once(lambda: cached_export(model))
     forwards: dict[str, Forward] = {}
     for option in candidates(model, calibration, devices.cpu_has_native_bf16(), openvino_installed(), onnx):

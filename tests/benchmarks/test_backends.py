@@ -39,6 +39,16 @@ def test_backend_rows_put_every_path_beside_plain_fp32():
     assert rows[1].note == rows[2].note == "labels equal 100.00 %"  # the suite pins auto to PyTorch fp32: the same forward
 
 
+def test_the_plain_baseline_stays_nchw_beside_the_candidates():
+    """The PyTorch fp32 candidate makes its model channels-last in place; the baseline must stay
+    the plain NCHW forward it is named for (it did not: every ratio of #29's first table was
+    against a channels-last baseline)."""
+    model = with_random_scores(build_model("fcn32s", width=0.0625))
+    backend_rows(model, size=40, repeat=1)
+    convs = [p for p in model.parameters() if p.dim() == 4]
+    assert convs and all(p.is_contiguous() for p in convs)
+
+
 def test_padding_rows_put_trimmed_padding_beside_plain_eager_and_the_plain_runtime():
     rows = padding_rows(compact_model("fcn8s", seed=2), size=40, repeat=1)  # seed 2: the sections' export, cached
     assert [r.name for r in rows] == ["plain fp32 eager (baseline)", "PyTorch fp32 eager, trimmed padding",
