@@ -54,7 +54,7 @@ def measured_training_precision(model: FCN, device: torch.device, size: int = PR
         if device.type == "cuda":
             torch.cuda.synchronize(device)
 
-    seconds = interleaved({"fp32": lambda: step(False), "bf16": lambda: step(True)}, repeat)
+    seconds = interleaved({"fp32": lambda: step(False), "bf16": lambda: step(True)}, repeat, settle=0)
     speedup = seconds["fp32"] / max(seconds["bf16"], 1e-9)
     figures = f"a training step at {size}²: fp32 {1000 * seconds['fp32']:.0f} ms, bf16 {1000 * seconds['bf16']:.0f} ms"
     if speedup >= MIN_SPEEDUP:

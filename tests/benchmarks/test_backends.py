@@ -23,12 +23,30 @@ def test_interleaved_takes_medians_after_a_warm_up_round_in_changing_orders():
     from fcn_studio.engine.backends.measured import interleaved
 
     calls = []
-    out = interleaved({name: (lambda n=name: calls.append(n)) for name in "abcd"}, repeat=7)
+    out = interleaved({name: (lambda n=name: calls.append(n)) for name in "abcd"}, repeat=7, settle=0)
     rounds = [calls[i : i + 4] for i in range(0, len(calls), 4)]
     assert len(rounds) == 8 and all(sorted(r) == list("abcd") for r in rounds)
     assert set(out) == set("abcd") and min(out.values()) >= 0
     after_a = {r[r.index("a") + 1] for r in rounds if r.index("a") < 3}
     assert len(after_a) > 1  # "a" (an eager forward, say) is not always followed by the same path
+
+
+def test_interleaved_times_each_call_right_after_a_settling_call_of_the_same_path(monkeypatch):
+    from fcn_studio.engine.backends import measured
+
+    now, calls = [0.0], []
+
+    def path(name: str) -> None:  # 10 s right after another path's call (the switch), 1 s after its own
+        now[0] += 1.0 if calls and calls[-1] == name else 10.0
+        calls.append(name)
+
+    monkeypatch.setattr(measured.time, "perf_counter", lambda: now[0])
+    fns = {name: (lambda n=name: path(n)) for name in "abc"}
+    assert measured.interleaved(fns, repeat=5, settle=1) == {"a": 1.0, "b": 1.0, "c": 1.0}
+    assert len(calls) == 3 + 5 * 3 * 2  # the warm-up round, then a settling and a timed call of each
+    calls.clear()
+    switching = measured.interleaved(fns, repeat=5, settle=0)
+    assert all(t == 10.0 for t in switching.values())  # without settling every call pays for the switch
 
 
 def test_backend_rows_put_every_path_beside_plain_fp32():

@@ -38,7 +38,8 @@ PROBE_SIZE = 224
 REPEAT = 7
 # Bump when what is measured or how changes, so verdicts of the old way are measured again.
 # 2: candidates compared by their fastest round, not their median.
-MEASURE_FORMAT = 2
+# 3: each timed call follows an untimed one of the same path (`interleaved`'s settle).
+MEASURE_FORMAT = 3
 LIBRARIES = ("torch", "onnxruntime", "openvino")
 # A candidate that can't be built here (an export the runtime rejects, a precision it lacks).
 UNAVAILABLE = (ExportError, RuntimeError, OSError, ValueError)
@@ -83,17 +84,24 @@ def machine_tag(weights: str, calibration: str | None, names: list[str]) -> dict
 
 
 def interleaved(fns: dict[str, Callable[[], object]], repeat: int,
-                statistic: Callable[[list[float]], float] = statistics.median) -> dict[str, float]:
-    """Median (or `statistic`) seconds of each function, one call of each per round after one
-    untimed round (warm-up: allocations, kernel selection), in a new order each round (shuffled,
-    seeded): right after an eager PyTorch forward its OpenMP threads still spin for a while, which
-    costs whichever path follows it, so no path may always be the one that does."""
+                statistic: Callable[[list[float]], float] = statistics.median, settle: int = 1) -> dict[str, float]:
+    """Median (or `statistic`) seconds of each function over `repeat` rounds after one untimed
+    round (warm-up: allocations, kernel selection), in a new order each round (shuffled, seeded),
+    each timed call right after `settle` untimed calls of the same function. The order changes
+    because right after an eager PyTorch forward its OpenMP threads still spin for a while, which
+    costs whichever path follows it; the settling calls because the first call after another
+    runtime's pays for the switch (its threads asleep, its weights out of cache), which no real use
+    does — the app and the CLI run one path over and over — and which varied by ±40 % from run to
+    run with nine paths in one process (the shipped FCN-8s's OpenVINO int8 took 6 ms in one row and
+    9 ms in the next)."""
     times: dict[str, list[float]] = {name: [] for name in fns}
     shuffle = random.Random(0).shuffle
     for round_ in range(repeat + 1):
         names = list(fns)
         shuffle(names)
         for name in names:
+            for _ in range(settle if round_ else 0):
+                fns[name]()
             start = time.perf_counter()
             fns[name]()
             if round_:

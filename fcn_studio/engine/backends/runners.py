@@ -67,10 +67,9 @@ class OpenVinoRunner:
         self._lock = threading.Lock()  # one request object: calls from two threads take turns
 
     def run(self, x: np.ndarray, names: list[str] | None = None) -> dict[str, np.ndarray]:
-        with self._lock:
-            result = self._request.infer({0: x})
-            maps = {port.get_any_name(): np.array(value) for port, value in result.items()}
-        return {k: maps[k] for k in (names or self.outputs)}
+        with self._lock:  # only the maps asked for are copied out of the request's buffers
+            self._request.infer({0: x})
+            return {k: np.array(self._request.get_tensor(k).data) for k in (names or self.outputs)}
 
 
 Runner = OrtRunner | OpenVinoRunner
