@@ -42,14 +42,16 @@ Forward = Callable[[np.ndarray], np.ndarray]  # normalised N×3×H×W → logits
 
 def candidate_forwards(model: FCN, calibration: Calibration | None) -> dict[str, Forward]:
     """Every path the default measures on this CPU (engine/backends/candidates.py), built as it
-    builds them (the cached Winograd graph, the gated int8 model of `calibration`), whatever their
-    gate would say: the rows show what each costs in labels and gains in time. They get a copy of
+    builds them (the cached Winograd graph for fp32, the plain one for bf16 and int8, int8
+    calibrated on `calibration`), whatever their gate would say: the rows show what each costs in
+    labels and gains in time. They get a copy of
     `model`: the PyTorch fp32 candidate makes its model channels-last in place (as the Segmenter
     does its own), which would turn the caller's plain NCHW baseline into that candidate."""
     model = copy.deepcopy(model)
     onnx = once(lambda: cached_export(model))
+    plain = once(lambda: cached_export(model, winograd=False))
     forwards: dict[str, Forward] = {}
-    for option in candidates(model, calibration, devices.cpu_has_native_bf16(), openvino_installed(), onnx):
+    for option in candidates(model, calibration, devices.cpu_has_native_bf16(), openvino_installed(), onnx, plain):
         try:
             forwards[option.name] = logits_of(option.build())
         except UNAVAILABLE as exc:

@@ -131,7 +131,8 @@ def backend_sections(cfg: BenchConfig, model: FCN | None = None) -> dict[str, li
     if model is None:
         model = open_model(cfg.model) if cfg.model else with_random_scores(build_model("fcn8s", width=cfg.width))
     title = f"backends: {model.arch} width {model.width:g}, 1×3×{cfg.size}×{cfg.size}, {cpu_description()}"
-    sections: dict[str, list[Row]] = {title: backend_rows(model, cfg.size, cfg.repeat)}
+    # A model of synthetic scenes (--model) has its own images: the default gates bf16 and int8 on them.
+    sections: dict[str, list[Row]] = {title: backend_rows(model, cfg.size, cfg.repeat, own_scenes(model))}
     paths = [p for p in (shipped_model(name) for name in BACKEND_MODELS) if p is not None]
     sections.update(padding_sections(cfg, model, paths[-1] if paths else None))
     sections.update(shipped_backend_sections(paths, cfg.stitch_images, cfg.backend_size, cfg.repeat))

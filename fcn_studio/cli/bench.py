@@ -24,6 +24,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--backends", action="store_true",
                    help="run only the backend comparison: plain fp32 eager, the default path, ONNX Runtime, "
                    "OpenVINO (if installed) and int8, on random and on the shipped trained weights, and under load")
+    p.add_argument("--scenes-model", action="store_true",
+                   help="run only the backend comparison at --size on two full-width FCN-8s with their own images, "
+                   "so that bf16 and int8 are gated on them as the app does: the shipped FCN-8s widened (the "
+                   "same function) and one whose score layers learn synthetic scenes over a random trunk (a "
+                   "few minutes the first time, kept in the cache folder)")
     p.add_argument("--startup", action="store_true",
                    help="run only the command line's start-up: --help, an argument error and segment's time to its "
                    "first image beside the forward, in whole processes, with their peak memory")
@@ -66,6 +71,13 @@ def run(args: argparse.Namespace) -> int:
             from ..benchmarks.startup import TITLE, startup_rows
 
             sections = {TITLE: startup_rows(cfg.repeat, args.model)}
+        elif args.scenes_model:
+            from ..benchmarks.full_width import full_width_sections, model_file, widened_shipped
+            from ..engine import open_model
+            from ..engine.backends.cache import cache_dir
+
+            trained = open_model(model_file(cache_dir() / "bench" / "full-width-scenes"))
+            sections = full_width_sections([widened_shipped(), trained], cfg.size, repeat=cfg.repeat)
         elif args.upsampling:
             sections = upsampling_sections(cfg)
         else:

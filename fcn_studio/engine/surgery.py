@@ -4,6 +4,9 @@
   from a trained FCN-32s and FCN-8s from a trained FCN-16s (new skip scores stay zero).
 - `next_stage(model)`: the next net of staged training on the same trunk, started that way.
 - `adapt_to_classes(model, names)`: the same net for another label set (below).
+- `widen(model, width)`: the same function at a wider width (Chen et al., Net2Net, ICLR 2016:
+  every unit copied r times, its outgoing weights divided by r), for benchmarks that need a
+  full-width net with a trained model's labels (a compact net's labels at VGG16's cost).
 
 A trunk from an ImageNet classifier is `convolutionalise.copy_imagenet`.
 
@@ -62,6 +65,31 @@ def next_stage(model: FCN) -> FCN:
     nxt.info = type(info)(**{**vars(info), "arch": nxt.arch})
     transplant(model, nxt)
     return nxt
+
+
+def widen(model: FCN, width: float) -> FCN:
+    """`model` at `width` (a whole multiple r of its own), computing what it computes: each trunk
+    channel k of the new net is channel k // r of the old (weights and bias copied), and every weight
+    reading trunk channels is divided by r, so the r copies sum to the old input. Equal up to float
+    rounding (sums in another order); every channel is active, unlike padding with zeros."""
+    ratio = width / model.width
+    if ratio < 1 or abs(ratio - round(ratio)) > 1e-9:
+        raise ValueError(f"width {width:g} is not a whole multiple of the model's {model.width:g}")
+    r = round(ratio)
+    wide = build_model(model.arch, num_classes=model.num_classes, width=width)
+    wide.info = dataclasses.replace(model.info, width=width)
+    state = {}
+    with torch.no_grad():
+        for name, t in model.state_dict().items():
+            target = wide.state_dict()[name].shape
+            for dim in range(min(t.dim(), 2)):
+                if target[dim] == r * t.shape[dim] != t.shape[dim]:
+                    t = t.repeat_interleave(r, dim) / (r if dim == 1 else 1)
+            if t.shape != target:
+                raise ValueError(f"{name}: cannot widen {tuple(model.state_dict()[name].shape)} to {tuple(target)}")
+            state[name] = t
+    wide.load_state_dict(state)
+    return wide.train(model.training)
 
 
 def kept_classes(old: Sequence[str], new: Sequence[str]) -> list[tuple[int, int]]:

@@ -6,6 +6,8 @@ from fcn_studio.engine.bilinear import bilinear_weight
 from fcn_studio.engine import WeightFileError, copy_imagenet, next_stage, transplant
 from fcn_studio.engine.convolutionalise import VGG16_FEATURE_INDICES, vgg16_to_fcn_state
 
+from tests.compact_models import compact_model
+
 from .test_fcn import randomised
 
 
@@ -104,3 +106,26 @@ def test_transplant_reports_what_it_copied():
     a, b = randomised("fcn8s", num_classes=4), build_model("fcn16s", num_classes=4, width=0.0625)
     copied = transplant(a, b)
     assert set(copied) == set(b.state_dict()) - {"upscore16.weight"}
+
+
+@pytest.mark.parametrize("arch", ["fcn32s", "fcn8s"])
+def test_widen_keeps_the_function_with_every_channel_active(arch):
+    from fcn_studio.engine.surgery import widen
+
+    model = compact_model(arch, seed=4).eval()
+    wide = widen(model, 4 * model.width)
+    assert wide.width == 4 * model.width and wide.info.class_names == model.info.class_names
+    assert wide.conv1_1.weight.shape[0] == 4 * model.conv1_1.weight.shape[0]
+    assert all(torch.count_nonzero(p.abs().sum(dim=tuple(range(1, p.dim())))) == p.shape[0]
+               for n, p in wide.named_parameters() if n.startswith("conv") and n.endswith("weight"))
+    x = torch.randn(1, 3, 48, 40, generator=torch.Generator().manual_seed(0)) * 40
+    with torch.no_grad():
+        torch.testing.assert_close(wide(x), model(x), rtol=1e-4, atol=1e-4)
+
+
+def test_widen_refuses_a_width_that_is_not_a_whole_multiple():
+    from fcn_studio.engine.surgery import widen
+
+    model = compact_model("fcn32s")
+    with pytest.raises(ValueError, match="not a whole multiple"):
+        widen(model, 1.5 * model.width)

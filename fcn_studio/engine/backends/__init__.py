@@ -77,15 +77,20 @@ class Runtime:
         return {k: torch.from_numpy(v) for k, v in sorted(out.items(), key=lambda item: item[0] == "logits")}
 
 
-def cached_export(model: torch.nn.Module) -> Path:
-    """The runtimes' ONNX file of `model` in the cache (the export with its wide convolutions in
-    Winograd form), made now (in a child process: `isolated`) if it is not there yet."""
-    onnx_path = entry(weights_key(model, OPSET), ".onnx")
+def cached_export(model: torch.nn.Module, winograd: bool = True) -> Path:
+    """The runtimes' ONNX file of `model` in the cache, made now (in a child process: `isolated`)
+    if it is not there yet: with `winograd` the fp32 runtimes' graph, its wide convolutions in
+    Winograd form; without, the plain graph that int8 and bf16 are made from. Winograd's gain is
+    fewer fp32 multiplications; its transformed tiles stay float in int8 (a per-tensor uint8 scale
+    cannot hold them) and lose bf16's precision, so from the Winograd graph a full-width FCN-8s at
+    500² ran int8 in 855 ms and bf16 in 828, from the plain one in 437 and 697 (OpenVINO, AVX-512
+    VNNI/BF16 CPU). A model without wide convolutions has one graph for both."""
+    onnx_path = entry(weights_key(model, OPSET, winograd), ".onnx")
     if onnx_path.is_file():
         log.info("using the cached export %s", onnx_path)
     else:
         log.info("exporting %s (once per model; cached in %s)", getattr(model, "arch", "model"), onnx_path.parent)
-        export_isolated(model, onnx_path, winograd=True)
+        export_isolated(model, onnx_path, winograd=winograd)
     return onnx_path
 
 
@@ -100,7 +105,8 @@ def build_runtime(model: torch.nn.Module, backend: str, int8: bool = True,
     data = resolve_calibration(calibration, model) if int8 else None
     if data is None:
         return fp32
-    [(name, quantized, verdict)] = gated_int8(onnx_path, lambda a: runner.run(a, ["logits"])["logits"], data.images,
+    [(name, quantized, verdict)] = gated_int8(cached_export(model, winograd=False),
+                                              lambda a: runner.run(a, ["logits"])["logits"], data.images,
                                               data.held_out, data.source, INPUT_NAME, (backend,))
     if quantized is None:
         fp32.path, fp32.verdict = f"{fp32.path}; {verdict.describe()}", verdict
@@ -113,7 +119,8 @@ def measured_runtime(model: torch.nn.Module, calibration: CalibrationSource | No
     measured now. Slow the first time (exports, quantizes, times): the app calls it in the background."""
     data = resolve_calibration(calibration, model)
     onnx = once(lambda: cached_export(model))
-    options = candidates(model, data, devices.cpu_has_native_bf16(), openvino_installed(), onnx)
+    plain = once(lambda: cached_export(model, winograd=False))
+    options = candidates(model, data, devices.cpu_has_native_bf16(), openvino_installed(), onnx, plain)
     key = weights_key(model, OPSET)
     tag = machine_tag(key, data.source if data else None, [c.name for c in options])
     choice = choose(options, data.held_out if data else None, entry(key, ".paths.json"), tag)

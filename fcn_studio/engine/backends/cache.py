@@ -19,14 +19,15 @@ import torch
 
 from ...files import replacing
 from ..padding import padding_plan
-from .winograd import MIN_CHANNELS, TILE
+from .winograd import MIN_CHANNELS, TILE, winograd_layers
 
 CACHE_ENV = "FCN_STUDIO_CACHE"
 # Bump when the exported graph changes shape (outputs, opset, wrapper), so old files are not reused.
 # 2: the trimmed-padding trunk (engine/padding.py), whose plan is part of the key as well.
 # 3: upsamplings that keep classes apart exported per phase (engine/bilinear.py PhaseUpsampling).
 # 4: wide 3×3 convolutions as Winograd F(4, 3) (winograd.py; its tile and width rule are keyed too).
-EXPORT_FORMAT = 4
+# 5: graphs without Winograd layers keyed as "plain", with or without the rule asked (one file).
+EXPORT_FORMAT = 5
 
 
 def cache_dir() -> Path:
@@ -36,14 +37,15 @@ def cache_dir() -> Path:
     return Path(base) / "fcn-studio"
 
 
-def weights_key(model: torch.nn.Module, opset: int) -> str:
+def weights_key(model: torch.nn.Module, opset: int, winograd: bool = True) -> str:
     """sha256 of the architecture, the exporter and every tensor of the state_dict (name, dtype,
-    shape, bytes): equal keys mean an equal exported graph."""
+    shape, bytes), and whether the graph has its wide convolutions in Winograd form (the same key
+    either way for a model without any): equal keys mean an equal exported graph."""
     digest = hashlib.sha256()
     info = getattr(model, "info", None)
     head = [getattr(model, "arch", type(model).__name__), getattr(info, "num_classes", None),
             getattr(info, "width", None), torch.__version__.split("+")[0], opset, EXPORT_FORMAT, _graph(model),
-            f"winograd F({TILE}, 3) from {MIN_CHANNELS} channels"]
+            f"winograd F({TILE}, 3) from {MIN_CHANNELS} channels" if winograd and winograd_layers(model) else "plain"]
     digest.update(json.dumps(head).encode())
     for name, tensor in model.state_dict().items():
         t = tensor.detach().to("cpu").reshape(-1)  # flat: bytes in logical order, whatever the layout

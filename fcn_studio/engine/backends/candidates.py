@@ -23,14 +23,17 @@ from .torch_path import TorchRunner
 
 
 def candidates(model: torch.nn.Module, calibration: Calibration | None, native_bf16: bool, openvino: bool,
-               onnx: Callable[[], Path]) -> list[Candidate]:
-    """Every path to measure, each built only when asked (`onnx()` exports once, on first need)."""
+               onnx: Callable[[], Path], plain: Callable[[], Path] | None = None) -> list[Candidate]:
+    """Every path to measure, each built only when asked: `onnx()` gives the fp32 runtimes' graph,
+    `plain()` the one bf16 and int8 are made from (default: the same; `cached_export` says why
+    they differ for a full-width net), each exported once, on first need."""
 
     data = calibration
+    reduced = plain or onnx
 
     @cache
     def quantized() -> Path:  # offered only where `data` is not None
-        return int8_model(onnx(), data.images, data.source, INPUT_NAME)  # type: ignore[union-attr]
+        return int8_model(reduced(), data.images, data.source, INPUT_NAME)  # type: ignore[union-attr]
 
     out = [Candidate("torch fp32", True, lambda: TorchRunner(model, "fp32"))]
     if native_bf16:
@@ -41,7 +44,7 @@ def candidates(model: torch.nn.Module, calibration: Calibration | None, native_b
     if openvino:
         out.append(Candidate("openvino fp32", True, lambda: OpenVinoRunner(onnx())))
         if native_bf16:
-            out.append(Candidate("openvino bf16", False, lambda: OpenVinoRunner(onnx(), precision="bf16")))
+            out.append(Candidate("openvino bf16", False, lambda: OpenVinoRunner(reduced(), precision="bf16")))
         if calibration is not None:
             out.append(Candidate("openvino int8", False, lambda: OpenVinoRunner(quantized())))
     return out

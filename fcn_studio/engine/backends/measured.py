@@ -39,7 +39,8 @@ REPEAT = 7
 # Bump when what is measured or how changes, so verdicts of the old way are measured again.
 # 2: candidates compared by their fastest round, not their median.
 # 3: each timed call follows an untimed one of the same path (`interleaved`'s settle).
-MEASURE_FORMAT = 3
+# 4: bf16 and int8 made from the graph without Winograd layers.
+MEASURE_FORMAT = 4
 LIBRARIES = ("torch", "onnxruntime", "openvino")
 # A candidate that can't be built here (an export the runtime rejects, a precision it lacks).
 UNAVAILABLE = (ExportError, RuntimeError, OSError, ValueError)

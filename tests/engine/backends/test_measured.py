@@ -205,3 +205,25 @@ def test_measured_end_to_end_on_a_compact_model(monkeypatch, tmp_path):
     with torch.no_grad():
         ref = model(to_input(rgb, seg.info.input)).argmax(1)[0].numpy()
     assert (seg.predict(rgb).labels == ref).mean() > 0.95
+
+
+def test_fp32_runtimes_get_the_winograd_graph_and_bf16_and_int8_the_plain_one(monkeypatch):
+    import importlib
+
+    module = importlib.import_module("fcn_studio.engine.backends.candidates")  # the package exports the function
+    built = {}
+    monkeypatch.setattr(module, "OrtRunner", lambda path: built.setdefault(f"ort {path}", path))
+    monkeypatch.setattr(module, "OpenVinoRunner", lambda path, precision="fp32": built.setdefault(f"ov {precision} {path}", path))
+    monkeypatch.setattr(module, "int8_model", lambda path, *args: f"{path}.int8")
+    data = calibration.Calibration("s", [], [])
+    for option in module.candidates(compact_model("fcn32s"), data, True, True, lambda: "wino", lambda: "plain"):
+        if not option.name.startswith("torch"):
+            option.build()
+    assert set(built) == {"ort wino", "ort plain.int8", "ov fp32 wino", "ov bf16 plain", "ov fp32 plain.int8"}
+
+
+def test_the_winograd_and_plain_graphs_share_a_key_only_without_wide_convolutions(monkeypatch):
+    model = compact_model("fcn8s")  # compact: no convolution wide enough for Winograd
+    assert cache.weights_key(model, 18, winograd=True) == cache.weights_key(model, 18, winograd=False)
+    monkeypatch.setattr(cache, "winograd_layers", lambda m: ["conv3_2"])
+    assert cache.weights_key(model, 18, winograd=True) != cache.weights_key(model, 18, winograd=False)
