@@ -32,7 +32,8 @@ def test_with_native_bf16_the_measured_faster_precision_trains(monkeypatch, fp32
     monkeypatch.setattr(devices, "cpu_has_native_bf16", lambda: True)
     steps = []
 
-    def timed(fns, repeat):
+    def timed(fns, repeat, settle):
+        assert settle == 0  # a training step is long enough that switching costs are noise
         for fn in fns.values():
             fn()  # the real steps run (forward, backward) before the fake timings are reported
             steps.append(fn)
