@@ -31,7 +31,7 @@ from ..images import IMAGE_SUFFIXES, load_image
 from ..data.labels import read_label
 from ..palette import voc_palette
 from ..paths import resources_dir
-from ..data.synthetic.own_scenes import own_scenes
+from ..data.own_images import own_images
 from ..engine import Prediction, Segmenter, open_model
 from .catalog import Catalog, ModelEntry
 from .results import ResultCache, ResultKey
@@ -189,7 +189,7 @@ class Session:
             log.info("loading %s on %s%s", entry.path, device, f", shift-and-stitch ×{stitch}" if stitch else "")
             seg = Segmenter(open_model(entry.path), device=device, precision=precision,
                             upsampling="shift-stitch" if stitch else "learned",
-                            stitch_factor=stitch or None, calibration=own_scenes)
+                            stitch_factor=stitch or None, calibration=own_images)
         except BaseException as exc:
             with self._lock:
                 self._segmenters.pop(k, None)  # a later call tries again

@@ -77,14 +77,14 @@ def open_segmenter(model_name: str | None, device: str = "auto", precision: str 
                    stitch_factor: int | None = None) -> Segmenter:
     """The Segmenter for `--model` (the shipped FCN-8s, or FCN-32s for shift-and-stitch), prepared;
     a bad option or calibration folder is a CommandError."""
-    from ..data.synthetic.own_scenes import own_scenes
+    from ..data.own_images import own_images
     from ..engine import Segmenter
     from ..engine.backends.calibration import from_folder
     from ..app.model_choice import STITCH_MODEL_NAME, resolve_model
 
     model = resolve_model(model_name, STITCH_MODEL_NAME if shift_stitch else DEFAULT_MODEL)
     try:
-        calibration = from_folder(calibrate, model) if calibrate else own_scenes
+        calibration = from_folder(calibrate, model) if calibrate else own_images
         segmenter = Segmenter(model, device=device, precision=precision, stitch_factor=stitch_factor,
                               upsampling="shift-stitch" if shift_stitch else "learned", backend=backend,
                               calibration=calibration)

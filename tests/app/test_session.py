@@ -73,3 +73,13 @@ def test_a_model_that_fails_to_load_is_tried_again(family, tmp_path, monkeypatch
         session.segmenter(entry, "cpu")
     monkeypatch.setattr(Segmenter, "__init__", real)
     assert isinstance(session.segmenter(entry, "cpu"), Segmenter)
+
+
+def test_the_windows_segmenters_gate_reduced_precision_on_the_models_own_images(family):
+    """Not only the shipped scene models: a model trained on a dataset or an annotation project
+    gets the images it learned from (data/own_images.py), so bf16 and int8 may pass their gate."""
+    from fcn_studio.data.own_images import own_images
+
+    session = Session(Catalog(family["8s"].parent))
+    seg = session.segmenter(session.catalog.find("fcn32s"), "cpu")
+    assert seg._calibration is own_images
