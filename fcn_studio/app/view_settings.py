@@ -75,12 +75,16 @@ def restore(vm: ViewModel, store: Store) -> None:
     vm.show_background = flag(store.value("show_background", False))
     stitch = str(store.value("stitch", 0))
     vm.stitch = int(stitch) if stitch.isdigit() and int(stitch) in STITCH_FACTORS else 0
+    added = False
     for path in remembered_paths(store, MODELS_KEY):
         if path.is_file() and all(entry.path != path for entry in vm.session.catalog.entries):
             try:
                 vm.session.model_file(path)
+                added = True
             except FileProblem as exc:  # rewritten or broken since: left out, said in the log
                 log.warning("a model added last time is left out: %s", exc)
+    if added:  # the window's model box was filled before: it lists them too (it showed a blank model)
+        vm.events.catalog.emit()
     saved_head = str(store.value("head", DEFAULT_HEAD))
     saved = store.value("model")
     model = vm.session.catalog.find(saved) if saved else None

@@ -103,6 +103,9 @@ def test_models_added_while_the_window_ran_come_back_at_the_next_launch(family, 
     assert {str(r) for r in runs} <= set(store[MODELS_KEY])
     runs[1].unlink()  # gone since: quietly left out
     again = ViewModel(Session(Catalog(family["8s"].parent)), store)
+    listed = []
+    again.events.catalog.connect(lambda: listed.append([e.path for e in again.session.catalog.entries]))
     again.restore()
     paths = [e.path for e in again.session.catalog.entries]
     assert runs[0] in paths and runs[1] not in paths and family["8s"] in paths
+    assert listed and runs[0] in listed[-1]  # told: the window's model box lists what came back

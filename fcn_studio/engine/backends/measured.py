@@ -172,6 +172,6 @@ def describe(winner: str, seconds: dict[str, float], gates: dict[str, float], re
     ms = 1000 * seconds[winner]
     others = ", ".join(f"{name} {1000 * t:.0f} ms" for name, t in sorted(seconds.items(), key=lambda kv: kv[1])
                        if name != winner)
-    labels = f"; {100 * gates[winner]:.2f} % of fp32 labels on {images} held-out images" if winner in gates else ""
+    labels = f"; {100 * gates[winner]:.2f} % of fp32 labels on {images} held-out image{'s' * (images != 1)}" if winner in gates else ""
     out = f"measured fastest here: {ms:.0f} ms at {PROBE_SIZE}²" + (f" (then {others})" if others else "") + labels
     return out + ("; refused: " + "; ".join(f"{name} ({why})" for name, why in refused.items()) if refused else "")
