@@ -18,7 +18,6 @@ Every size and budget is an argument, so a short run fits in a minute or two.
 from __future__ import annotations
 
 import argparse
-import platform
 import statistics
 import tempfile
 import time
@@ -35,6 +34,7 @@ from fcn_studio.app.annotate.training import AnnotationTraining, LiveModel, for_
 from fcn_studio.data.classes import ClassList
 from fcn_studio.data.dataset import SegmentationDataset
 from fcn_studio.data.synthetic import SCENE_CLASSES, render_scene, scene_rng
+from fcn_studio.engine.backends.cpu import cpu_description
 from fcn_studio.engine.weights import load_model
 from fcn_studio.palette import VOID_LABEL, voc_palette
 from fcn_studio.paths import models_dir
@@ -184,16 +184,6 @@ def brush_latency(height: int, width: int, folder: Path, radius: float = 12.0, s
             "save_ms": 1e3 * save, "px_per_segment": step, "radius": radius}
 
 
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=20, help="annotated training images")
@@ -209,7 +199,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     budgets = [float(b) for b in args.budgets.split(",") if b]
-    print(f"CPU: {cpu_name()}; torch {torch.__version__}, {torch.get_num_threads()} threads")
+    print(f"CPU: {cpu_description()}; torch {torch.__version__}, {torch.get_num_threads()} threads")
     print(f"label set {', '.join(MERGED.names)}; {args.images} annotated scenes, {args.test} dense test scenes, "
           f"{args.size} px; {args.updates} updates per arm")
     shipped = load_model(models_dir() / "fcn8s.safetensors")

@@ -29,8 +29,9 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
-from .redraw import cpu_model, scene
+from .redraw import scene
 from fcn_studio.app.overlay import label_lut
+from fcn_studio.engine.backends.cpu import cpu_description
 from fcn_studio.app.annotate.workspace import new_label_set
 from fcn_studio.app.catalog import Catalog
 from fcn_studio.app.session import Session
@@ -139,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         r = brush_latency(Path(tmp), width, height, args.segments, args.radius)
     print(f"brush, stroke segment to screen, on a {width}×{height} image in the real window (offscreen Qt, "
-          f"viewport {r['viewport'][0]}×{r['viewport'][1]}, fitted) — {cpu_model()}, {os.cpu_count()} cores")
+          f"viewport {r['viewport'][0]}×{r['viewport'][1]}, fitted) — {cpu_description()}, {os.cpu_count()} cores")
     print(f"  radius {r['radius']:g} px, {args.segments} mouse moves of {r['screen_px_per_segment']:.0f} screen px "
           f"({r['image_px_per_segment']:.0f} image px) each, {r['frames']} repaints of {r['px_per_frame']:.0f} px")
     print(f"  event → repainted viewport   median {r['median_ms']:.2f} ms   max {r['max_ms']:.2f} ms")

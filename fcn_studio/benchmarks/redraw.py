@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import platform
 import time
 from typing import Callable
 
@@ -27,21 +26,11 @@ import pyqtgraph as pg  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from fcn_studio.app.overlay import label_lut, overlay_rgba  # noqa: E402
+from fcn_studio.engine.backends.cpu import cpu_description  # noqa: E402
 from fcn_studio.gui.image_view import ImagePane  # noqa: E402
 from fcn_studio.palette import voc_palette  # noqa: E402
 
 log = logging.getLogger("fcn_studio.benchmarks.redraw")
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def scene(width: int, height: int, classes: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -117,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     new.view.close()
     app.processEvents()
 
-    log.info("overlay redraw on a %d×%d image, 21 classes — %s, %d cores", args.width, args.height, cpu_model(),
+    log.info("overlay redraw on a %d×%d image, 21 classes — %s, %d cores", args.width, args.height, cpu_description(),
              os.cpu_count() or 0)
     for what, before, after in (("opacity drag tick", old_drag, new_drag), ("legend toggle", old_click, new_click)):
         b, a = float(np.median(before)), float(np.median(after))
