@@ -14,7 +14,6 @@ import copy
 import logging
 import tempfile
 from collections.abc import Callable
-from functools import cache as once
 from pathlib import Path
 
 import numpy as np
@@ -48,10 +47,9 @@ def candidate_forwards(model: FCN, calibration: Calibration | None) -> dict[str,
     `model`: the PyTorch fp32 candidate makes its model channels-last in place (as the Segmenter
     does its own), which would turn the caller's plain NCHW baseline into that candidate."""
     model = copy.deepcopy(model)
-    onnx = once(lambda: cached_export(model))
-    plain = once(lambda: cached_export(model, winograd=False))
     forwards: dict[str, Forward] = {}
-    for option in candidates(model, calibration, devices.cpu_has_native_bf16(), openvino_installed(), onnx, plain):
+    for option in candidates(model, calibration, devices.cpu_has_native_bf16(), openvino_installed(),
+                             lambda winograd: cached_export(model, winograd)):
         try:
             forwards[option.name] = logits_of(option.build())
         except UNAVAILABLE as exc:

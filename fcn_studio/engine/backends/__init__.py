@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
-from functools import cache as once
 from pathlib import Path
 
 import numpy as np
@@ -118,9 +117,8 @@ def measured_runtime(model: torch.nn.Module, calibration: CalibrationSource | No
     """The fastest correct path for `model` on this CPU (measured.py): the stored verdict, or
     measured now. Slow the first time (exports, quantizes, times): the app calls it in the background."""
     data = resolve_calibration(calibration, model)
-    onnx = once(lambda: cached_export(model))
-    plain = once(lambda: cached_export(model, winograd=False))
-    options = candidates(model, data, devices.cpu_has_native_bf16(), openvino_installed(), onnx, plain)
+    options = candidates(model, data, devices.cpu_has_native_bf16(), openvino_installed(),
+                         lambda winograd: cached_export(model, winograd))
     key = weights_key(model, OPSET)
     tag = machine_tag(key, data.source if data else None, [c.name for c in options])
     choice = choose(options, data.held_out if data else None, entry(key, ".paths.json"), tag)

@@ -23,13 +23,13 @@ from .torch_path import TorchRunner
 
 
 def candidates(model: torch.nn.Module, calibration: Calibration | None, native_bf16: bool, openvino: bool,
-               onnx: Callable[[], Path], plain: Callable[[], Path] | None = None) -> list[Candidate]:
-    """Every path to measure, each built only when asked: `onnx()` gives the fp32 runtimes' graph,
-    `plain()` the one bf16 and int8 are made from (default: the same; `cached_export` says why
-    they differ for a full-width net), each exported once, on first need."""
+               export: Callable[[bool], Path]) -> list[Candidate]:
+    """Every path to measure, each built only when asked: `export(True)` gives the fp32 runtimes'
+    graph, `export(False)` the one bf16 and int8 are made from (`cached_export` says why they
+    differ for a full-width net), each asked for once, on first need."""
 
     data = calibration
-    reduced = plain or onnx
+    onnx, reduced = cache(lambda: export(True)), cache(lambda: export(False))
 
     @cache
     def quantized() -> Path:  # offered only where `data` is not None

@@ -141,7 +141,7 @@ def test_candidates_are_what_this_cpu_and_install_can_run_well(bf16, openvino, c
     from fcn_studio.engine.backends.candidates import candidates
 
     data = calibration.Calibration("s", [], []) if calibrated else None
-    options = candidates(compact_model("fcn32s"), data, bf16, openvino, lambda: None)
+    options = candidates(compact_model("fcn32s"), data, bf16, openvino, lambda winograd: None)
     assert [c.name for c in options] == expected and [c.exact for c in options] == [n.endswith("fp32") for n in expected]
 
 
@@ -216,7 +216,8 @@ def test_fp32_runtimes_get_the_winograd_graph_and_bf16_and_int8_the_plain_one(mo
     monkeypatch.setattr(module, "OpenVinoRunner", lambda path, precision="fp32": built.setdefault(f"ov {precision} {path}", path))
     monkeypatch.setattr(module, "int8_model", lambda path, *args: f"{path}.int8")
     data = calibration.Calibration("s", [], [])
-    for option in module.candidates(compact_model("fcn32s"), data, True, True, lambda: "wino", lambda: "plain"):
+    for option in module.candidates(compact_model("fcn32s"), data, True, True,
+                                    lambda winograd: "wino" if winograd else "plain"):
         if not option.name.startswith("torch"):
             option.build()
     assert set(built) == {"ort wino", "ort plain.int8", "ov fp32 wino", "ov bf16 plain", "ov fp32 plain.int8"}
