@@ -12,57 +12,22 @@ runs two short rounds of "Train on my annotations" from the shipped FCN-8s. Scra
 from __future__ import annotations
 
 import sys
-import tempfile
 from pathlib import Path
 
-import numpy as np
-from PIL import Image
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
-from fcn_studio.app.annotate.raster import full_box
-from fcn_studio.app.annotate.workspace import new_label_set
-from fcn_studio.app.catalog import Catalog
-from fcn_studio.app.jobs import Lane
-from fcn_studio.app.note_rules import PHOTO_NOTE_KEY
-from fcn_studio.app.session import Session
-from fcn_studio.data.synthetic.writer import make_synthetic
-from fcn_studio.gui.main_window import MainWindow
-from fcn_studio.paths import models_dir
 from pump import join_workers, pump
-from screenshot_annotate_training import RADIUS, scribbles
+from scene_project import paint_scene, scene_project
 
 UPDATES = 20
 
 
 def main(docs: Path) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    scratch = Path(tempfile.mkdtemp(prefix="fcn-studio-shot-"))
-    data = make_synthetic(scratch / "scenes", n=4, size=128, seed=9, val_fraction=0.0)
-    settings = QSettings(str(scratch / "settings.ini"), QSettings.Format.IniFormat)
-    settings.setValue("device", "cpu")
-    settings.setValue(PHOTO_NOTE_KEY, "true")
-    window = MainWindow(Session(Catalog(models_dir())), settings)
-    window.resize(1280, 800)
-    window.show()
-    images = sorted((data / "JPEGImages").iterdir())
-    window.opener.open_paths(images)
-    pump(app, lambda: not window.busy(), 600)
-    vm, control = window.view_model, window.annotate
-    project = control.create_project(scratch / "coins", new_label_set(["background", "shape"], avoid=vm.palette),
-                                     list(vm.session.images))
-    for k, (image, path) in enumerate(zip(list(vm.session.images), images)):
-        vm.image = image
-        pump(app, lambda: not window.busy(), 600)
-        truth = np.array(Image.open(data / "SegmentationClass" / f"{path.stem}.png"))
-        shape = np.where(truth == 255, 255, (truth != 0).astype(np.uint8))
-        if k == 3:
-            control.state.annotation.accept(shape)  # painted completely
-        else:
-            for label, points in scribbles(truth):
-                control.state.annotation.paint(points, label, RADIUS)
-        control.session.commit(full_box(truth.shape))
-        pump(app, lambda: not window.runner.busy(Lane.SAVE) and project.is_saved(control.state.name), 600)
+    window, project, data = scene_project(app, 128, "coins")
+    control = window.annotate
+    for k in range(4):
+        paint_scene(app, window, project, data, k, whole=k == 3)  # the fourth painted completely
         if k >= 2:
             control.panel.held_out.setChecked(True)
         if k == 3:
