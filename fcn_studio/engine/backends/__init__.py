@@ -21,7 +21,7 @@ import torch
 
 from ..backend_choices import BACKENDS
 from .. import devices
-from .cache import entry, weights_key
+from .cache import entry, tensors_digest, weights_key
 from .calibration import Calibration, CalibrationSource, resolve_calibration
 from .candidates import candidates
 from .cpu import auto_backend, cpu_class
@@ -76,15 +76,16 @@ class Runtime:
         return {k: torch.from_numpy(v) for k, v in sorted(out.items(), key=lambda item: item[0] == "logits")}
 
 
-def cached_export(model: torch.nn.Module, winograd: bool = True) -> Path:
+def cached_export(model: torch.nn.Module, winograd: bool = True, tensors: str | None = None) -> Path:
     """The runtimes' ONNX file of `model` in the cache, made now (in a child process: `isolated`)
     if it is not there yet: with `winograd` the fp32 runtimes' graph, its wide convolutions in
     Winograd form; without, the plain graph that int8 and bf16 are made from. Winograd's gain is
     fewer fp32 multiplications; its transformed tiles stay float in int8 (a per-tensor uint8 scale
     cannot hold them) and lose bf16's precision, so from the Winograd graph a full-width FCN-8s at
     500² ran int8 in 855 ms and bf16 in 828, from the plain one in 437 and 697 (OpenVINO, AVX-512
-    VNNI/BF16 CPU). A model without wide convolutions has one graph for both."""
-    onnx_path = entry(weights_key(model, OPSET, winograd), ".onnx")
+    VNNI/BF16 CPU). A model without wide convolutions has one graph for both. `tensors`: the
+    model's `tensors_digest`, where the caller has it already."""
+    onnx_path = entry(weights_key(model, OPSET, winograd, tensors), ".onnx")
     if onnx_path.is_file():
         log.info("using the cached export %s", onnx_path)
     else:
@@ -97,14 +98,15 @@ def build_runtime(model: torch.nn.Module, backend: str, int8: bool = True,
                   calibration: CalibrationSource | None = None) -> Runtime:
     """Export (or reuse the cached export of) `model`, open it in `backend`; with `int8`, also try
     the gated int8 model on `calibration`'s images (none: no int8). Raises ExportError."""
-    onnx_path = cached_export(model)
+    tensors = tensors_digest(model)
+    onnx_path = cached_export(model, tensors=tensors)
     rewritten = describe(winograd_layers(model))
     runner = RUNNERS[backend](onnx_path)
     fp32 = Runtime(runner, f"{backend} fp32" + (f", {rewritten}" if rewritten else ""))
     data = resolve_calibration(calibration, model) if int8 else None
     if data is None:
         return fp32
-    [(name, quantized, verdict)] = gated_int8(cached_export(model, winograd=False),
+    [(name, quantized, verdict)] = gated_int8(cached_export(model, winograd=False, tensors=tensors),
                                               lambda a: runner.run(a, ["logits"])["logits"], data.images,
                                               data.held_out, data.source, INPUT_NAME, (backend,))
     if quantized is None:
@@ -117,9 +119,10 @@ def measured_runtime(model: torch.nn.Module, calibration: CalibrationSource | No
     """The fastest correct path for `model` on this CPU (measured.py): the stored verdict, or
     measured now. Slow the first time (exports, quantizes, times): the app calls it in the background."""
     data = resolve_calibration(calibration, model)
+    tensors = tensors_digest(model)  # once: each graph's key and the verdict's need it
     options = candidates(model, data, devices.cpu_has_native_bf16(), openvino_installed(),
-                         lambda winograd: cached_export(model, winograd))
-    key = weights_key(model, OPSET)
+                         lambda winograd: cached_export(model, winograd, tensors))
+    key = weights_key(model, OPSET, tensors=tensors)
     tag = machine_tag(key, data.source if data else None, [c.name for c in options])
     choice = choose(options, data.held_out if data else None, entry(key, ".paths.json"), tag)
     return Runtime(choice.runner, f"{choice.name} ({choice.note})")

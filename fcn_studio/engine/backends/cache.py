@@ -37,21 +37,27 @@ def cache_dir() -> Path:
     return Path(base) / "fcn-studio"
 
 
-def weights_key(model: torch.nn.Module, opset: int, winograd: bool = True) -> str:
-    """sha256 of the architecture, the exporter and every tensor of the state_dict (name, dtype,
-    shape, bytes), and whether the graph has its wide convolutions in Winograd form (the same key
+def weights_key(model: torch.nn.Module, opset: int, winograd: bool = True, tensors: str | None = None) -> str:
+    """sha256 of the architecture, the exporter, every tensor (`tensors_digest`, computed now
+    unless given) and whether the graph has its wide convolutions in Winograd form (the same key
     either way for a model without any): equal keys mean an equal exported graph."""
-    digest = hashlib.sha256()
     info = getattr(model, "info", None)
     head = [getattr(model, "arch", type(model).__name__), getattr(info, "num_classes", None),
             getattr(info, "width", None), torch.__version__.split("+")[0], opset, EXPORT_FORMAT, _graph(model),
-            f"winograd F({TILE}, 3) from {MIN_CHANNELS} channels" if winograd and winograd_layers(model) else "plain"]
-    digest.update(json.dumps(head).encode())
+            f"winograd F({TILE}, 3) from {MIN_CHANNELS} channels" if winograd and winograd_layers(model) else "plain",
+            tensors or tensors_digest(model)]
+    return hashlib.sha256(json.dumps(head).encode()).hexdigest()[:32]
+
+
+def tensors_digest(model: torch.nn.Module) -> str:
+    """sha256 of every tensor of the state_dict (name, dtype, shape, bytes): the costly part of a
+    key (0.7 s for VGG16), so a caller needing several keys of one model computes it once."""
+    digest = hashlib.sha256()
     for name, tensor in model.state_dict().items():
         t = tensor.detach().to("cpu").reshape(-1)  # flat: bytes in logical order, whatever the layout
         digest.update(f"{name}:{t.dtype}:{tuple(tensor.shape)}".encode())
         digest.update(t.view(torch.uint8).numpy().tobytes() if t.numel() else b"")
-    return digest.hexdigest()[:32]
+    return digest.hexdigest()
 
 
 def _graph(model: torch.nn.Module) -> str:

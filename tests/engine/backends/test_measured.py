@@ -228,3 +228,27 @@ def test_the_winograd_and_plain_graphs_share_a_key_only_without_wide_convolution
     assert cache.weights_key(model, 18, winograd=True) == cache.weights_key(model, 18, winograd=False)
     monkeypatch.setattr(cache, "winograd_layers", lambda m: ["conv3_2"])
     assert cache.weights_key(model, 18, winograd=True) != cache.weights_key(model, 18, winograd=False)
+
+
+def test_the_weights_are_hashed_once_for_every_key_a_measurement_needs(monkeypatch, tmp_path):
+    """Both graphs' keys and the verdict's come from one pass over the tensors (0.7 s for VGG16)."""
+    monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path))
+    real, calls = cache.tensors_digest, []
+    counting = lambda model: calls.append(1) or real(model)  # noqa: E731
+    monkeypatch.setattr(cache, "tensors_digest", counting)
+    monkeypatch.setattr(backends, "tensors_digest", counting)
+    exported = []
+
+    def export(model, path, winograd):
+        exported.append(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()
+
+    monkeypatch.setattr(backends, "export_isolated", export)
+    monkeypatch.setattr(backends, "candidates", lambda model, data, bf16, ov, export: [
+        Candidate("torch fp32", True, lambda: export(True) and FakeRunner("torch fp32", 0.01)),
+        Candidate("openvino bf16", False, lambda: export(False) and FakeRunner("openvino bf16", 0.005))])
+    model = compact_model("fcn8s")
+    backends.measured_runtime(model, calibration.Calibration("s", [], HELD_OUT))
+    assert len(calls) == 1 and len(exported) == 1  # one graph for both (no wide convolutions), hashed once
+    assert exported[0].name == f"{cache.weights_key(model, backends.OPSET)}.onnx"
