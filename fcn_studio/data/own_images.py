@@ -41,18 +41,22 @@ def own_images(model: torch.nn.Module) -> Calibration | None:
     # The held-out split, the training split, then the whole folder (an annotation project's
     # images without strokes yet are its own images too: the gate needs no labels).
     splits = [s for s in (notes.get("val_split"), notes.get("train_split")) if isinstance(s, str) and s] + [None]
-    paths: list[Path] = []
+    wanted = 2 * CALIBRATION_IMAGES
+    paths: dict[Path, None] = {}  # in order, each once, at most `wanted` (a VOC split lists ~1,500)
     for split in splits:
+        if len(paths) >= wanted:
+            break
         try:
             data = open_dataset(folder, split)
         except (FileProblem, OSError, ValueError) as exc:
             log.info("no own images from %s (%s): %s", folder, split or "all", exc)
             continue
-        paths += [data.image_path(i) for i in range(len(data)) if data.image_path(i) not in paths]
-        if len(paths) >= 2 * CALIBRATION_IMAGES:
-            break
+        for i in range(len(data)):
+            if len(paths) >= wanted:
+                break
+            paths.setdefault(data.image_path(i))
     rgbs = []
-    for path in paths[: 2 * CALIBRATION_IMAGES]:
+    for path in paths:
         try:
             rgbs.append(scaled(load_image(path)))
         except (FileProblem, OSError, ValueError) as exc:  # a damaged file costs that image, not the gate
