@@ -56,9 +56,9 @@ def model_file(folder: Path, width: float = 1.0, train: SceneSet = TRAIN, test: 
     return path
 
 
-def widened_shipped(width: float = 1.0, shipped: Path | None = None) -> FCN:
+def widened_shipped(width: float = 1.0) -> FCN:
     """The shipped FCN-8s at `width`, computing what it computes (its notes, and so its own images, kept)."""
-    return widen(open_model(shipped or models_dir() / "fcn8s.safetensors"), width)
+    return widen(open_model(models_dir() / "fcn8s.safetensors"), width)
 
 
 def describe(model: FCN) -> str:
