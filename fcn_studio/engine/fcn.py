@@ -28,7 +28,7 @@ from fractions import Fraction
 import torch
 from torch import nn
 
-from .bilinear import bilinear_weight
+from .bilinear import PhaseUpsampling, bilinear_weight
 from .geometry import Layer, Map, coord_map, crop_of, layers_of, receptive_field, stride_offset, upsampling_kernel
 
 
@@ -183,7 +183,11 @@ class FCN(nn.Module):
             score = getattr(self, f"score_{skip}")(scale_blob(blobs[skip], self.skip_scales[skip]))
             upscore, maps[f"score_{skip}"] = align(upscore, score, self.skip_shifts[skip])
             fused = maps[f"fuse_{skip}"] = upscore + maps[f"score_{skip}"]
-        upscore = getattr(self, self.final_upsampling)(fused)
+        final = getattr(self, self.final_upsampling)
+        if isinstance(final, PhaseUpsampling) and not self.reports_final_upsampling:
+            maps["logits"] = final.window(fused, self.crop_offset, height, width)  # the kept part only
+            return maps
+        upscore = final(fused)
         if self.reports_final_upsampling:
             maps[self.final_upsampling] = upscore
         maps["logits"] = crop(upscore, self.crop_offset, height, width)

@@ -57,3 +57,22 @@ def test_upsamplings_that_mix_classes_or_pad_keep_their_form():
     assert per_class(mixing) is None and per_class(padded) is None and per_class(biased) is None
     with pytest.raises(ValueError, match="per-class square kernel"):
         PhaseUpsampling(torch.zeros(3, 3, 4, 4), 2)
+
+
+@pytest.mark.parametrize("kernel, stride, h, offset, height", [
+    (16, 8, 34, 31, 192),  # FCN-8s at 192²: 25 of the 35 blocks a side
+    (16, 8, 5, 0, 48),  # from the first pixel to the last
+    (16, 8, 5, 9, 1),  # one pixel inside a block
+    (64, 32, 7, 19, 192),  # FCN-32s
+    (5, 2, 6, 3, 8),  # zero taps fill the kernel
+    (4, 2, 1, 1, 2),  # a one-cell map
+])
+def test_the_window_is_the_crop_of_the_whole_upsampling(kernel, stride, h, offset, height):
+    layer = per_class(diagonal_deconv(3, kernel, stride, seed=kernel))
+    width = max(1, height - 3)  # not square: rows and columns are windowed apart
+    x = torch.randn(2, 3, h, h + 1, generator=torch.Generator().manual_seed(h))
+    with torch.no_grad():
+        whole = layer(x)[..., offset : offset + height, offset : offset + width]
+        got = layer.window(x, offset, height, width)
+    assert got.shape == whole.shape == (2, 3, height, width)
+    assert torch.equal(got, whole)  # the same convolution, on the blocks kept only

@@ -27,7 +27,8 @@ CACHE_ENV = "FCN_STUDIO_CACHE"
 # 3: upsamplings that keep classes apart exported per phase (engine/bilinear.py PhaseUpsampling).
 # 4: wide 3×3 convolutions as Winograd F(4, 3) (winograd.py; its tile and width rule are keyed too).
 # 5: graphs without Winograd layers keyed as "plain", with or without the rule asked (one file).
-EXPORT_FORMAT = 5
+# 6: the final per-class upsampling computes only the window its crop keeps (PhaseUpsampling.window).
+EXPORT_FORMAT = 6
 
 
 def cache_dir() -> Path:

@@ -11,8 +11,9 @@ the logits). Crops are slices with fixed starts and sizes taken from
 the input (`Slice` on `Shape`), deconvolutions `ConvTranspose` with the learned weights — an
 upsampling that maps each class onto itself only (the fixed final one always) as a convolution per
 output phase and a pixel shuffle (`bilinear.per_class`: the same sums without the products with
-zero): the same arithmetic as PyTorch, checked against its forward at several sizes in
-tests/engine/backends/test_runtimes.py.
+zero), and the final one computes only the window its crop keeps (`PhaseUpsampling.window`: a
+192² input's upscore8 is 280², of which 192² are kept): the same arithmetic as PyTorch, checked
+against its forward at several sizes in tests/engine/backends/test_runtimes.py.
 """
 
 from __future__ import annotations

@@ -40,8 +40,13 @@ MIN_SPEEDUP = 1.1
 FLOAT_OPS = ("ConvTranspose", "Add", "DepthToSpace")
 # Bump when what is quantized changes, so stored verdicts of the old rule are not reused.
 # 2: the first block stays float.
-QUANTIZER = 2
-FLOAT_PREFIXES = ("conv1_", "score", "upscore")  # layer names: conv1_1, score_fr, upscore2, upscore8 …
+# 3: pads and slices on the score maps stay float.
+QUANTIZER = 3
+HEAD_PREFIXES = ("score", "upscore")  # layer names: score_fr, upscore2, upscore8 …
+FLOAT_PREFIXES = ("conv1_", *HEAD_PREFIXES)
+# Ops that only move values: on a score map they stay float as well (the quantizer would put a
+# uint8 step on the map between two float layers, as on the final upsampling's window).
+PASS_THROUGH = ("Pad", "Slice")
 
 
 @dataclass
@@ -81,15 +86,21 @@ class Verdict:
 
 def float_nodes(onnx_path: Path) -> list[str]:
     """Nodes to keep in float: the first block, the head (score layers, upsamplings in either
-    exported form, fusions)
-    and every node of a Winograd convolution (its transforms' exact small integers and the products
+    exported form, fusions, and the pads and slices on their maps) and every node of a Winograd convolution (its transforms' exact small integers and the products
     of transformed tiles have ranges a per-tensor uint8 scale cannot hold)."""
     import onnx
 
     graph = onnx.load(str(onnx_path), load_external_data=False).graph
-    return [n.name for n in graph.node
-            if n.op_type in FLOAT_OPS or NODE_MARK in n.name
-            or (n.op_type == "Conv" and layer_of(n.input[1]).startswith(FLOAT_PREFIXES))]
+    names, head = [], set()  # head: the outputs of the score maps' float nodes
+    for n in graph.node:  # in topological order
+        conv = n.op_type == "Conv" and layer_of(n.input[1])
+        scores = (n.op_type in FLOAT_OPS or (conv and conv.startswith(HEAD_PREFIXES))
+                  or (n.op_type in PASS_THROUGH and n.input[0] in head))
+        if scores:
+            head.update(n.output)
+        if scores or NODE_MARK in n.name or (conv and conv.startswith(FLOAT_PREFIXES)):
+            names.append(n.name)
+    return names
 
 
 def quantize(fp32_path: Path, int8_path: Path, calibration: list[np.ndarray], input_name: str) -> Path:

@@ -115,6 +115,14 @@ def test_int8_keeps_the_head_float_by_layer_name(exported):
         "conv1_1", "conv1_2", "score_fr", "score_pool4", "score_pool3", "upscore2", "upscore_pool4", "upscore8"}
     assert sum(name in kept for name in convs) == 8 and {"conv2_1", "conv5_3", "fc6", "fc7"} <= set(convs.values()) - float_convs
     assert {n.name for n in graph.node if n.op_type in ("Add", "DepthToSpace")} <= kept
+    # The final upsampling's window is padded and sliced on the fused score map: no uint8 step there.
+    last = next(n for n in graph.node if n.op_type == "Conv" and convs[n.name] == "upscore8")
+    made = {o: n for n in graph.node for o in n.output}
+    feeding, node = [], made[last.input[0]]
+    while node.op_type in int8.PASS_THROUGH:
+        feeding.append(node.name)
+        node = made[node.input[0]]
+    assert feeding and set(feeding) <= kept and node.op_type == "Add"
     assert int8.layer_of("model.model.score_fr.weight") == "score_fr" and int8.layer_of("w") == "w"
 
 
