@@ -1,6 +1,6 @@
 """DESIGN.md's layers: imports point down only, and only gui/ may import Qt.
 
-    base      errors, files, paths, images, palette, text, threads, terminal_progress: no fcn_studio import above them
+    base      allocator, errors, files, paths, images, palette, text, threads, terminal_progress: no fcn_studio import above them
     engine    pure PyTorch; base only
     data      datasets; base and engine
     training  base, engine, data
@@ -21,7 +21,7 @@ from pathlib import Path
 import fcn_studio
 
 PACKAGE = Path(fcn_studio.__file__).parent
-BASE = ("boxes", "errors", "files", "paths", "images", "palette", "text", "threads", "terminal_progress")
+BASE = ("allocator", "boxes", "errors", "files", "paths", "images", "palette", "text", "threads", "terminal_progress")
 MAY_IMPORT = {
     "base": {"base"},
     "engine": {"base", "engine"},

@@ -13,6 +13,7 @@ import sys
 from importlib import import_module
 
 from .. import __version__
+from ..allocator import keep_freed_memory
 from ..errors import CommandError, FileProblem, printable
 from ..images import add_max_pixels_argument, set_max_image_pixels
 
@@ -69,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    keep_freed_memory()  # PyTorch's eager paths, the app's and the benchmarks' baseline alike
     try:
         if getattr(args, "max_pixels", None) is not None:
             set_max_image_pixels(args.max_pixels)

@@ -40,7 +40,8 @@ REPEAT = 7
 # 2: candidates compared by their fastest round, not their median.
 # 3: each timed call follows an untimed one of the same path (`interleaved`'s settle).
 # 4: bf16 and int8 made from the graph without Winograd layers.
-MEASURE_FORMAT = 4
+# 5: the command line keeps freed memory (allocator.py): PyTorch's paths no longer page-fault.
+MEASURE_FORMAT = 5
 LIBRARIES = ("torch", "onnxruntime", "openvino")
 # A candidate that can't be built here (an export the runtime rejects, a precision it lacks).
 UNAVAILABLE = (ExportError, RuntimeError, OSError, ValueError)
