@@ -47,7 +47,13 @@ class FakeRunner:
 
 @pytest.fixture
 def fake_clock(monkeypatch):
+    """The fake clock, on a machine nothing else is using (`busy` below says otherwise)."""
     monkeypatch.setattr(measured, "time", Clock)
+    monkeypatch.setattr(measured.load, "others_share", lambda start, end=None: 0.0)
+
+
+def busy(monkeypatch, share):
+    monkeypatch.setattr(measured.load, "others_share", lambda start, end=None: share)
 
 
 def fakes(**spec):
@@ -113,6 +119,37 @@ def test_the_verdict_is_kept_and_measured_again_when_the_cpu_or_a_version_change
     newer = dict(other_cpu, versions={"onnxruntime": "2.0"})
     faster, _ = fakes(torch_fp32=(30, True, True), onnxruntime_fp32=(10, True, True))
     assert choose(faster, HELD_OUT, record, newer).name == "onnxruntime fp32"  # a new library: measured again
+
+
+def test_a_verdict_timed_while_other_programs_ran_is_measured_again(tmp_path, fake_clock, monkeypatch):
+    record = tmp_path / "k.paths.json"
+    options, built = fakes(torch_fp32=(30, True, True), onnxruntime_fp32=(20, True, True))
+    busy(monkeypatch, 0.6)
+    choice = choose(options, HELD_OUT, record, TAG)
+    assert "other programs kept 60 % of the CPU busy meanwhile: measured again next time" in choice.note
+    assert json.loads(record.read_text())["provisional"] is True
+    built.clear()
+    busy(monkeypatch, 0.05)  # the next start finds the machine quiet: measured again, and kept
+    assert choose(options, HELD_OUT, record, TAG).name == "onnxruntime fp32" and built == ["torch_fp32", "onnxruntime_fp32"]
+    stored = json.loads(record.read_text())
+    assert stored["provisional"] is False and stored["others_busy"] == 0.05
+    built.clear()
+    assert choose(options, HELD_OUT, record, TAG).name == "onnxruntime fp32" and built == ["onnxruntime_fp32"]
+
+
+def test_a_machine_that_is_always_busy_keeps_its_verdict_after_a_few_tries(tmp_path, fake_clock, monkeypatch):
+    record = tmp_path / "k.paths.json"
+    options, built = fakes(torch_fp32=(30, True, True), onnxruntime_fp32=(20, True, True))
+    busy(monkeypatch, 0.9)
+    for _ in range(measured.BUSY_TRIES):
+        choose(options, HELD_OUT, record, TAG)
+    assert built.count("torch_fp32") == measured.BUSY_TRIES  # measured each time
+    stored = json.loads(record.read_text())
+    assert stored["provisional"] is False and stored["tries"] == measured.BUSY_TRIES
+    assert "measured again" not in stored["note"]
+    built.clear()
+    choose(options, HELD_OUT, record, TAG)
+    assert built == ["onnxruntime_fp32"]
 
 
 def test_a_corrupt_verdict_file_is_made_again(tmp_path, fake_clock):
