@@ -78,15 +78,15 @@ def widen(model: FCN, width: float) -> FCN:
     r = round(ratio)
     wide = build_model(model.arch, num_classes=model.num_classes, width=width)
     wide.info = dataclasses.replace(model.info, width=width)
-    state = {}
+    state, shapes = {}, {name: t.shape for name, t in wide.state_dict().items()}
     with torch.no_grad():
-        for name, t in model.state_dict().items():
-            target = wide.state_dict()[name].shape
+        for name, old in model.state_dict().items():
+            t, target = old, shapes[name]
             for dim in range(min(t.dim(), 2)):
                 if target[dim] == r * t.shape[dim] != t.shape[dim]:
                     t = t.repeat_interleave(r, dim) / (r if dim == 1 else 1)
             if t.shape != target:
-                raise ValueError(f"{name}: cannot widen {tuple(model.state_dict()[name].shape)} to {tuple(target)}")
+                raise ValueError(f"{name}: cannot widen {tuple(old.shape)} to {tuple(target)}")
             state[name] = t
     wide.load_state_dict(state)
     return wide.train(model.training)

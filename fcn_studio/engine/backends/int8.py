@@ -86,8 +86,9 @@ class Verdict:
 
 def float_nodes(onnx_path: Path) -> list[str]:
     """Nodes to keep in float: the first block, the head (score layers, upsamplings in either
-    exported form, fusions, and the pads and slices on their maps) and every node of a Winograd convolution (its transforms' exact small integers and the products
-    of transformed tiles have ranges a per-tensor uint8 scale cannot hold)."""
+    exported form, fusions, and the pads and slices on their maps) and every node of a Winograd
+    convolution (its transforms' exact small integers and the products of transformed tiles have
+    ranges a per-tensor uint8 scale cannot hold)."""
     import onnx
 
     graph = onnx.load(str(onnx_path), load_external_data=False).graph
