@@ -130,7 +130,8 @@ def choose(candidates: list[Candidate], held_out: list[np.ndarray] | None, recor
     by_name = {c.name: c for c in candidates}
     stored = read_json(record) or {}
     same = stored.get("tag") == tag
-    tries = int(stored.get("tries", 1)) if same and stored.get("provisional") else 0  # busy measurements so far
+    tries = stored.get("tries") if same and stored.get("provisional") else 0  # busy measurements so far
+    tries = tries if isinstance(tries, int) and tries >= 0 else 1  # a damaged count: one try
     if same and not tries and stored.get("winner") in by_name:
         try:
             return Choice(stored["winner"], by_name[stored["winner"]].build(), str(stored.get("note", "")))

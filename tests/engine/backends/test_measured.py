@@ -160,6 +160,9 @@ def test_a_corrupt_verdict_file_is_made_again(tmp_path, fake_clock):
     assert json.loads(record.read_text())["winner"] == "onnxruntime fp32"
     record.write_text('{"tag": %s, "winner": "tensorrt int4"}' % json.dumps(TAG))  # a winner no longer offered
     assert choose(options, HELD_OUT, record, TAG).name == "onnxruntime fp32"
+    record.write_text('{"tag": %s, "winner": "torch fp32", "provisional": true, "tries": "many"}' % json.dumps(TAG))
+    assert choose(options, HELD_OUT, record, TAG).name == "onnxruntime fp32"  # measured again, not a crash
+    assert json.loads(record.read_text())["tries"] == 2
 
 
 def test_the_tag_names_the_weights_cpu_threads_and_library_versions():
